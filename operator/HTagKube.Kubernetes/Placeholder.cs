@@ -1,0 +1,1 @@
+namespace HTagKube.Kubernetes; internal static class Placeholder { }

@@ -1,0 +1,2 @@
+namespace HTag; /// <summary>placeholder</summary>
+public abstract class Tag { }
