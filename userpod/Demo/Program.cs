@@ -1,1 +1,6 @@
-System.Console.WriteLine("placeholder");
+using HTag;
+using HTagKube.Demo;
+
+HTagServer.Create(args)
+    .Map<Counter>("/")
+    .Run();

@@ -1,2 +1,317 @@
-namespace HTag; /// <summary>placeholder</summary>
-public abstract class Tag { }
+using System.Text;
+
+namespace HTag;
+
+/// <summary>
+/// An HTML element living on the server. Build a tree of tags (<c>Tag.Div</c>, <c>Tag.Span</c>…),
+/// change it from event handlers, and the framework re-renders only the tags that changed.
+/// Derive from an element (<c>class Counter : Tag.Div</c>) to write a component or an app.
+/// </summary>
+public partial class Tag
+{
+    static long s_nextId;
+
+    readonly List<KeyValuePair<string, string?>> _attrs = [];
+    readonly List<object> _children = [];
+    internal Dictionary<string, EventBinding>? _events;
+    bool _dirty = true;
+    bool _initialized;
+    internal AppRuntime? _runtime;
+    string? _pageTitle;
+    internal bool _titleChanged;
+
+    /// <summary>Creates an element named <paramref name="name"/> with optional content.</summary>
+    /// <param name="name">The element name, e.g. <c>"div"</c>.</param>
+    /// <param name="content">Children: strings become escaped text, tags become child elements, nulls are skipped.</param>
+    public Tag(string name, params object?[] content)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (!HtmlText.IsValidName(name)) throw new ArgumentException($"'{name}' is not a valid element name.", nameof(name));
+        TagName = name.ToLowerInvariant();
+        Id = "h" + Interlocked.Increment(ref s_nextId).ToString("x");
+        AddRange(content);
+    }
+
+    /// <summary>The element name (lower case), e.g. <c>div</c>.</summary>
+    public string TagName { get; }
+
+    /// <summary>The element's id: short, unique in the process, stable for the tag's lifetime, owned by the framework.</summary>
+    public string Id { get; }
+
+    /// <summary>The tag this one was added to, or null.</summary>
+    public Tag? Parent { get; private set; }
+
+    /// <summary>The top of the tree this tag belongs to (itself when it has no parent).</summary>
+    public Tag Root
+    {
+        get
+        {
+            var t = this;
+            while (t.Parent is not null) t = t.Parent;
+            return t;
+        }
+    }
+
+    /// <summary>The browser tab's title; set on any tag of an app, it applies to the app's page.</summary>
+    public string? PageTitle
+    {
+        get => Root._pageTitle;
+        set
+        {
+            var r = Root;
+            if (r._pageTitle == value) return;
+            r._pageTitle = value;
+            r._titleChanged = true;
+        }
+    }
+
+    /// <summary>The children, in order: <see cref="Tag"/>s and strings (text).</summary>
+    public IReadOnlyList<object> Children => _children;
+
+    /// <summary>Called once before the tag is first rendered or attached to a parent: build the content here.</summary>
+    protected virtual void Init() { }
+
+    internal void EnsureInit()
+    {
+        if (_initialized) return;
+        _initialized = true;
+        RunInit();
+    }
+
+    /// <summary>Runs the init hook; the server overrides how arguments are passed.</summary>
+    internal virtual void RunInit() => Init();
+
+    /// <summary>Marks the tag as initialized without running <see cref="Init"/> (the host calls it with arguments).</summary>
+    internal void MarkInitialized() => _initialized = true;
+
+    /// <summary>
+    /// Gets or sets an attribute. Setting null removes it; the empty string renders a boolean attribute
+    /// (<c>disabled</c>). Values are HTML-escaped when rendered. <c>id</c> and <c>data-htag-*</c> are reserved.
+    /// </summary>
+    /// <param name="name">The attribute name, e.g. <c>"href"</c> or <c>"data-x"</c>.</param>
+    public string? this[string name]
+    {
+        get
+        {
+            foreach (var kv in _attrs)
+                if (kv.Key == name) return kv.Value;
+            return null;
+        }
+        set
+        {
+            CheckAttributeName(name);
+            var i = _attrs.FindIndex(kv => kv.Key == name);
+            if (value is null)
+            {
+                if (i < 0) return;
+                _attrs.RemoveAt(i);
+            }
+            else if (i < 0) _attrs.Add(new(name, value));
+            else if (_attrs[i].Value == value) return;
+            else _attrs[i] = new(name, value);
+            MarkDirty();
+        }
+    }
+
+    /// <summary>The attributes set on this tag, in the order they were first set.</summary>
+    public IReadOnlyList<KeyValuePair<string, string?>> Attributes => _attrs;
+
+    static void CheckAttributeName(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (!HtmlText.IsValidName(name)) throw new ArgumentException($"'{name}' is not a valid attribute name.", nameof(name));
+        var lower = name.ToLowerInvariant();
+        if (lower == "id" || lower.StartsWith("data-htag", StringComparison.Ordinal))
+            throw new ArgumentException($"'{name}' is owned by the framework.", nameof(name));
+        if (lower.StartsWith("on", StringComparison.Ordinal))
+            throw new ArgumentException($"'{name}': inline event attributes are not allowed; use On(\"{lower[2..]}\", handler).", nameof(name));
+    }
+
+    /// <summary>The text content: setting it replaces every child with one escaped text node.</summary>
+    public string Text
+    {
+        get
+        {
+            var sb = new StringBuilder();
+            AppendText(sb);
+            return sb.ToString();
+        }
+        set
+        {
+            DetachChildren();
+            if (!string.IsNullOrEmpty(value)) _children.Add(value);
+            MarkDirty();
+        }
+    }
+
+    void AppendText(StringBuilder sb)
+    {
+        foreach (var c in _children)
+        {
+            if (c is string s) sb.Append(s);
+            else if (c is Tag t) t.AppendText(sb);
+        }
+    }
+
+    /// <summary>Adds children (tags, text; nulls are skipped) and returns this tag, for chaining.</summary>
+    /// <param name="content">The children to append.</param>
+    public Tag Add(params object?[] content)
+    {
+        AddRange(content);
+        return this;
+    }
+
+    void AddRange(object?[]? content)
+    {
+        if (content is null) return;
+        foreach (var c in content) AddOne(c);
+    }
+
+    void AddOne(object? c)
+    {
+        switch (c)
+        {
+            case null:
+                return;
+            case Tag t:
+                if (t == this || IsDescendantOf(t)) throw new InvalidOperationException("A tag cannot contain itself.");
+                t.Parent?.RemoveChild(t);
+                t.Parent = this;
+                _children.Add(t);
+                if (_initialized) t.EnsureInit();
+                break;
+            case RawHtml r:
+                _children.Add(r);
+                break;
+            case string s:
+                if (s.Length == 0) return;
+                _children.Add(s);
+                break;
+            case System.Collections.IEnumerable many:
+                foreach (var x in many) AddOne(x);
+                return;
+            default:
+                _children.Add(Convert.ToString(c, System.Globalization.CultureInfo.InvariantCulture) ?? "");
+                break;
+        }
+        MarkDirty();
+    }
+
+    bool IsDescendantOf(Tag t)
+    {
+        for (var p = Parent; p is not null; p = p.Parent)
+            if (p == t) return true;
+        return false;
+    }
+
+    /// <summary>Removes every child.</summary>
+    public void Clear()
+    {
+        if (_children.Count == 0) return;
+        DetachChildren();
+        MarkDirty();
+    }
+
+    /// <summary>Removes this tag from its parent (no-op when it has none).</summary>
+    public void Remove() => Parent?.RemoveChild(this);
+
+    /// <summary>Removes <paramref name="child"/> from this tag's children.</summary>
+    /// <param name="child">A direct child of this tag.</param>
+    /// <returns>True when the child was found and removed.</returns>
+    public bool Remove(Tag child) => RemoveChild(child);
+
+    bool RemoveChild(Tag child)
+    {
+        if (!_children.Remove(child)) return false;
+        child.Parent = null;
+        MarkDirty();
+        return true;
+    }
+
+    void DetachChildren()
+    {
+        foreach (var c in _children)
+            if (c is Tag t) t.Parent = null;
+        _children.Clear();
+    }
+
+    /// <summary>
+    /// Sends this app's pending changes to the browser now (server push), e.g. from a timer or a background
+    /// task. Inside a handler it sends a partial update. Returns false when no live WebSocket can carry it
+    /// (http-only mode, browser gone).
+    /// </summary>
+    public Task<bool> UpdateAsync() => Root._runtime is { } r ? r.PushAsync() : Task.FromResult(false);
+
+    /// <summary>Queues JavaScript to run in the browser after the current interaction's updates.</summary>
+    /// <param name="js">The script; it runs with a nonce, so a strict Content-Security-Policy allows it.</param>
+    public void Call(string js)
+    {
+        ArgumentNullException.ThrowIfNull(js);
+        Root._runtime?.QueueJs(js);
+    }
+
+    /// <summary>Ends this app instance: the next request builds a new one.</summary>
+    public void Exit()
+    {
+        if (Root._runtime is { } r) r.Exited = true;
+    }
+
+    /// <summary>Marks the tag as changed: it will be re-sent to the browser after the current interaction.</summary>
+    protected void MarkDirty() => _dirty = true;
+
+    internal bool IsDirty => _dirty;
+
+    /// <summary>Renders the tag and its descendants to HTML.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        Render(sb);
+        return sb.ToString();
+    }
+
+    /// <summary>Writes the element's HTML; clears the dirty marks of the subtree.</summary>
+    internal void Render(StringBuilder sb)
+    {
+        EnsureInit();
+        _dirty = false;
+        sb.Append('<').Append(TagName).Append(" id=\"").Append(Id).Append('"');
+        foreach (var (k, v) in _attrs)
+        {
+            sb.Append(' ').Append(k);
+            if (v is { Length: > 0 }) { sb.Append("=\""); HtmlText.EscapeAttribute(sb, v); sb.Append('"'); }
+        }
+        RenderEventAttributes(sb);
+        sb.Append('>');
+        if (HtmlText.IsVoid(TagName)) return;
+        foreach (var c in _children)
+        {
+            if (c is Tag t) t.Render(sb);
+            else if (c is RawHtml r) sb.Append(r.Html);
+            else HtmlText.EscapeText(sb, (string)c);
+        }
+        sb.Append("</").Append(TagName).Append('>');
+    }
+
+    /// <summary>Adds every tag of this subtree whose rendering changed, outermost first, to <paramref name="changed"/>.</summary>
+    internal void CollectChanged(Dictionary<string, string> changed)
+    {
+        if (_dirty)
+        {
+            var sb = new StringBuilder();
+            Render(sb);
+            changed[Id] = sb.ToString();
+            return;
+        }
+        foreach (var c in _children)
+            if (c is Tag t) t.CollectChanged(changed);
+    }
+
+    /// <summary>Finds the tag with id <paramref name="id"/> in this subtree.</summary>
+    internal Tag? Find(string id)
+    {
+        if (Id == id) return this;
+        foreach (var c in _children)
+            if (c is Tag t && t.Find(id) is { } found) return found;
+        return null;
+    }
+}

@@ -1,0 +1,142 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace HTag;
+
+/// <summary>One page's WebSocket to one instance: receive loop, limits, replies and pushes.</summary>
+internal sealed class Connection(WebSocket ws, Instance instance, HTagServer server)
+{
+    readonly SemaphoreSlim _sendLock = new(1, 1);
+    readonly RateLimit _rate = new(server.Options.MaxInteractionsPerSecond);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        instance.Attach(this);
+        var buffer = new byte[server.Options.MaxMessageBytes];
+        try
+        {
+            while (ws.State == WebSocketState.Open && !ct.IsCancellationRequested)
+            {
+                var (length, problem) = await ReceiveAsync(buffer, ct).ConfigureAwait(false);
+                if (problem == Problem.Closed) break;
+                if (problem != Problem.None)
+                {
+                    await ClosePolicyAsync(problem == Problem.TooBig ? "message too big" : "text messages only", ct).ConfigureAwait(false);
+                    break;
+                }
+                if (!_rate.TryTake())
+                {
+                    await ClosePolicyAsync("too many interactions", ct).ConfigureAwait(false);
+                    break;
+                }
+                ClientMessage? msg;
+                try { msg = JsonSerializer.Deserialize(buffer.AsSpan(0, length), HTagJson.Default.ClientMessage); }
+                catch (JsonException) { msg = null; }
+                if (msg is null)
+                {
+                    await TrySendAsync(new ServerMessage { Err = "malformed message" }).ConfigureAwait(false);
+                    continue;
+                }
+                if (msg.Hello is not null)
+                {
+                    await ResyncAsync(msg.Hello, ct).ConfigureAwait(false);
+                    continue;
+                }
+                var reply = await Interactions.RunAsync(instance, msg, TrySendAsync, ct).ConfigureAwait(false);
+                if (reply is not null) await TrySendAsync(reply).ConfigureAwait(false);
+                if (instance.Runtime.Exited) instance.Host.Forget(instance);
+            }
+        }
+        catch (WebSocketException) { /* the browser went away */ }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        finally
+        {
+            instance.Detach(this);
+        }
+    }
+
+    async Task ResyncAsync(string seenInstance, CancellationToken ct)
+    {
+        if (seenInstance != instance.Runtime.InstanceId || instance.Dropped)
+        {
+            await TrySendAsync(new ServerMessage { Reload = true }).ConfigureAwait(false);
+            return;
+        }
+        var html = await instance.Runtime.RenderAsync(ct).ConfigureAwait(false);
+        await TrySendAsync(new ServerMessage { Update = new() { [instance.Runtime.Root.Id] = html } }).ConfigureAwait(false);
+    }
+
+    enum Problem { None, Closed, TooBig, Binary }
+
+    async Task<(int, Problem)> ReceiveAsync(byte[] buffer, CancellationToken ct)
+    {
+        var count = 0;
+        while (true)
+        {
+            if (count == buffer.Length) return (count, Problem.TooBig);
+            var r = await ws.ReceiveAsync(buffer.AsMemory(count), ct).ConfigureAwait(false);
+            if (r.MessageType == WebSocketMessageType.Close) return (0, Problem.Closed);
+            if (r.MessageType == WebSocketMessageType.Binary) return (0, Problem.Binary);
+            count += r.Count;
+            if (r.EndOfMessage) return (count, Problem.None);
+        }
+    }
+
+    async Task ClosePolicyAsync(string why, CancellationToken ct)
+    {
+        server.Logger.LogWarning("closing WebSocket of app {App}: {Why}", instance.Host.Path, why);
+        try { await ws.CloseAsync(WebSocketCloseStatus.PolicyViolation, why, ct).ConfigureAwait(false); }
+        catch (WebSocketException) { }
+    }
+
+    /// <summary>Sends a message; false when the socket is gone.</summary>
+    public async Task<bool> TrySendAsync(ServerMessage msg)
+    {
+        if (ws.State != WebSocketState.Open) return false;
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(msg, HTagJson.Default.ServerMessage);
+        await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (ws.State != WebSocketState.Open) return false;
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await ws.SendAsync(bytes, WebSocketMessageType.Text, true, cts.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            return false;
+        }
+        finally { _sendLock.Release(); }
+    }
+
+    /// <summary>Tells the page its instance is gone, then closes.</summary>
+    public async Task CloseWithReloadAsync()
+    {
+        await TrySendAsync(new ServerMessage { Reload = true }).ConfigureAwait(false);
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "instance ended", cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException) { }
+    }
+}
+
+/// <summary>Token bucket: <c>perSecond</c> sustained, bursts up to twice that.</summary>
+internal sealed class RateLimit(int perSecond)
+{
+    readonly double _capacity = Math.Max(1, perSecond * 2);
+    double _tokens = Math.Max(1, perSecond * 2);
+    long _last = Environment.TickCount64;
+
+    public bool TryTake()
+    {
+        var now = Environment.TickCount64;
+        _tokens = Math.Min(_capacity, _tokens + (now - _last) / 1000.0 * perSecond);
+        _last = now;
+        if (_tokens < 1) return false;
+        _tokens -= 1;
+        return true;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace HTag;
+
+/// <summary>The userpod's few endpoints, dispatched by path without the routing middleware (lean startup).</summary>
+internal sealed class Endpoints(HTagServer server)
+{
+    public async Task DispatchAsync(HttpContext ctx)
+    {
+        var path = ctx.Request.Path.Value ?? "/";
+        if (path.StartsWith("/_htag/", StringComparison.Ordinal))
+        {
+            switch (path)
+            {
+                case "/_htag/htag.js": await ServeJsAsync(ctx).ConfigureAwait(false); return;
+                case "/_htag/ws": await WebSocketAsync(ctx).ConfigureAwait(false); return;
+                case "/_htag/post": await HttpInteraction.HandleAsync(ctx, server).ConfigureAwait(false); return;
+            }
+        }
+        else if (server.Apps.TryGetValue(path, out var host) && HttpMethods.IsGet(ctx.Request.Method))
+        {
+            await PageAsync(ctx, host).ConfigureAwait(false);
+            return;
+        }
+        ctx.Response.StatusCode = StatusCodes.Status404NotFound;
+        ctx.Response.ContentType = "text/plain";
+        await ctx.Response.WriteAsync("not found", ctx.RequestAborted).ConfigureAwait(false);
+    }
+
+    static async Task ServeJsAsync(HttpContext ctx)
+    {
+        ctx.Response.ContentType = "text/javascript; charset=utf-8";
+        ctx.Response.Headers.CacheControl = ctx.Request.Query["v"] == Assets.HtagJsVersion
+            ? "public, max-age=31536000, immutable" : "no-cache";
+        ctx.Response.Headers.XContentTypeOptions = "nosniff";
+        await ctx.Response.Body.WriteAsync(Assets.HtagJs, ctx.RequestAborted).ConfigureAwait(false);
+    }
+
+    async Task PageAsync(HttpContext ctx, AppHost host)
+    {
+        Instance instance;
+        try { instance = host.GetOrCreate(QueryKey(ctx.Request.QueryString.Value)); }
+        catch (Exception e)
+        {
+            server.Logger.LogError(e, "building app {App} ({Type}) failed", host.Path, host.AppType.Name);
+            ctx.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            ctx.Response.ContentType = "text/plain";
+            await ctx.Response.WriteAsync("the app failed to start", ctx.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+        var body = await instance.Runtime.RenderAsync(ctx.RequestAborted).ConfigureAwait(false);
+        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        var html = Page.Render(instance, body, nonce);
+        var h = ctx.Response.Headers;
+        ctx.Response.ContentType = "text/html; charset=utf-8";
+        h.CacheControl = "no-store";
+        h.ContentSecurityPolicy = Page.ContentSecurityPolicy(nonce);
+        h.XContentTypeOptions = "nosniff";
+        h["Referrer-Policy"] = "same-origin";
+        await ctx.Response.WriteAsync(html, ctx.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The query, normalised: an instance is reused only for the same query.</summary>
+    internal static string QueryKey(string? query) => string.IsNullOrEmpty(query) || query == "?" ? "" : query;
+
+    async Task WebSocketAsync(HttpContext ctx)
+    {
+        if (!ctx.WebSockets.IsWebSocketRequest)
+        {
+            ctx.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await ctx.Response.WriteAsync("WebSocket expected", ctx.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+        var appPath = ctx.Request.Query["app"].ToString();
+        var instanceId = ctx.Request.Query["i"].ToString();
+        using var ws = await ctx.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        var instance = server.Apps.TryGetValue(appPath, out var host) && !host.HttpOnly ? host.Find(instanceId) : null;
+        if (instance is null)
+        {
+            // Unknown app or replaced instance (process restarted, query changed, timeout): the page reloads.
+            var reload = Encoding.UTF8.GetBytes("{\"reload\":true}");
+            try
+            {
+                await ws.SendAsync(reload, System.Net.WebSockets.WebSocketMessageType.Text, true, ctx.RequestAborted).ConfigureAwait(false);
+                await ws.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "no such instance", ctx.RequestAborted).ConfigureAwait(false);
+            }
+            catch (System.Net.WebSockets.WebSocketException) { }
+            return;
+        }
+        await new Connection(ws, instance, server).RunAsync(ctx.RequestAborted).ConfigureAwait(false);
+    }
+}

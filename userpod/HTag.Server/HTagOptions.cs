@@ -1,0 +1,39 @@
+namespace HTag;
+
+/// <summary>Settings of an <see cref="HTagServer"/>; per-app overrides through <see cref="AppOptions"/>.</summary>
+public sealed class HTagOptions
+{
+    /// <summary>Errors shown in the browser console include stack traces. Default false.</summary>
+    public bool Debug { get; set; }
+
+    /// <summary>Interactions go over HTTP POST instead of a WebSocket (no server push). Default false.</summary>
+    public bool HttpOnly { get; set; }
+
+    /// <summary>Interaction payloads are AES-256-GCM encrypted with a per-instance key. Default false.</summary>
+    public bool Parano { get; set; }
+
+    /// <summary>How long one interaction may run before the client gets an error and the instance is dropped. Default 60 s.</summary>
+    public TimeSpan InteractionTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a timed-out handler may still run before the process exits with a non-zero code. Default 5 s.</summary>
+    public TimeSpan TimeoutGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Largest WebSocket message or POST body accepted, in bytes. Default 64 KiB.</summary>
+    public int MaxMessageBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Interactions allowed per second and connection (sustained; bursts up to twice as many). Default 50.</summary>
+    public int MaxInteractionsPerSecond { get; set; } = 50;
+
+    /// <summary>The token every request must carry in <c>X-HTag-Token</c>; from env <c>HTAG_TOKEN</c> when null.</summary>
+    public string? Token { get; set; }
+}
+
+/// <summary>Per-app overrides of <see cref="HTagOptions"/> (htagweb's per-handler <c>http_only</c>/<c>parano</c>).</summary>
+public sealed class AppOptions
+{
+    /// <summary>Overrides <see cref="HTagOptions.HttpOnly"/> for this app.</summary>
+    public bool? HttpOnly { get; set; }
+
+    /// <summary>Overrides <see cref="HTagOptions.Parano"/> for this app.</summary>
+    public bool? Parano { get; set; }
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace HTag;
+
+/// <summary>http-only mode: one interaction per POST; streamed partial updates are merged into the reply.</summary>
+internal static class HttpInteraction
+{
+    public static async Task HandleAsync(HttpContext ctx, HTagServer server)
+    {
+        if (!HttpMethods.IsPost(ctx.Request.Method))
+        {
+            await WriteAsync(ctx, StatusCodes.Status405MethodNotAllowed, new ServerMessage { Err = "POST expected" }).ConfigureAwait(false);
+            return;
+        }
+        var appPath = ctx.Request.Query["app"].ToString();
+        var instance = server.Apps.TryGetValue(appPath, out var host) ? host.Find(ctx.Request.Query["i"].ToString()) : null;
+        if (instance is null)
+        {
+            await WriteAsync(ctx, StatusCodes.Status200OK, new ServerMessage { Reload = true }).ConfigureAwait(false);
+            return;
+        }
+        var max = server.Options.MaxMessageBytes;
+        if (ctx.Request.ContentLength > max)
+        {
+            await WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge, new ServerMessage { Err = "message too big" }).ConfigureAwait(false);
+            return;
+        }
+        var buffer = new byte[max + 1];
+        var n = 0;
+        while (n < buffer.Length)
+        {
+            var r = await ctx.Request.Body.ReadAsync(buffer.AsMemory(n), ctx.RequestAborted).ConfigureAwait(false);
+            if (r == 0) break;
+            n += r;
+        }
+        if (n > max)
+        {
+            await WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge, new ServerMessage { Err = "message too big" }).ConfigureAwait(false);
+            return;
+        }
+        ClientMessage? msg;
+        try { msg = JsonSerializer.Deserialize(buffer.AsSpan(0, n), HTagJson.Default.ClientMessage); }
+        catch (JsonException) { msg = null; }
+        if (msg is null)
+        {
+            await WriteAsync(ctx, StatusCodes.Status400BadRequest, new ServerMessage { Err = "malformed message" }).ConfigureAwait(false);
+            return;
+        }
+        var merged = new ServerMessage();
+        var reply = await Interactions.RunAsync(instance, msg, part =>
+        {
+            lock (merged) Merge(merged, part);
+            return Task.FromResult(true);
+        }, ctx.RequestAborted).ConfigureAwait(false);
+        if (reply is not null) lock (merged) Merge(merged, reply);
+        if (instance.Runtime.Exited) instance.Host.Forget(instance);
+        await WriteAsync(ctx, StatusCodes.Status200OK, merged).ConfigureAwait(false);
+    }
+
+    static void Merge(ServerMessage into, ServerMessage m)
+    {
+        if (m.Update is not null)
+        {
+            into.Update ??= new(StringComparer.Ordinal);
+            foreach (var (k, v) in m.Update) { into.Update.Remove(k); into.Update[k] = v; }
+        }
+        if (m.Js is not null) (into.Js ??= []).AddRange(m.Js);
+        into.Title = m.Title ?? into.Title;
+        into.Err = m.Err ?? into.Err;
+        into.Reload = m.Reload ?? into.Reload;
+    }
+
+    static async Task WriteAsync(HttpContext ctx, int status, ServerMessage msg)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "application/json";
+        ctx.Response.Headers.CacheControl = "no-store";
+        await ctx.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(msg, HTagJson.Default.ServerMessage), ctx.RequestAborted).ConfigureAwait(false);
+    }
+}

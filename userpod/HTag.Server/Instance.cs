@@ -1,0 +1,56 @@
+using System.Net.WebSockets;
+
+namespace HTag;
+
+/// <summary>A live app instance on the server side: its runtime plus the sockets of the pages showing it.</summary>
+internal sealed class Instance
+{
+    readonly List<Connection> _connections = [];
+
+    public Instance(AppHost host, AppRuntime runtime, string queryKey, HTagServer server)
+    {
+        Host = host;
+        Runtime = runtime;
+        QueryKey = queryKey;
+        Server = server;
+        if (!host.HttpOnly) runtime.PushSink = BroadcastAsync;
+    }
+
+    public AppHost Host { get; }
+    public AppRuntime Runtime { get; }
+    public string QueryKey { get; }
+    public HTagServer Server { get; }
+    public bool Dropped { get; private set; }
+
+    public void Attach(Connection c)
+    {
+        lock (_connections) _connections.Add(c);
+    }
+
+    public void Detach(Connection c)
+    {
+        lock (_connections) _connections.Remove(c);
+    }
+
+    /// <summary>Sends to every open page of this instance; false when none received it.</summary>
+    public async Task<bool> BroadcastAsync(ServerMessage msg)
+    {
+        Connection[] all;
+        lock (_connections) all = [.. _connections];
+        var any = false;
+        foreach (var c in all)
+            if (await c.TrySendAsync(msg).ConfigureAwait(false)) any = true;
+        return any;
+    }
+
+    /// <summary>Ends the instance: open pages are told to reload (they get a fresh instance).</summary>
+    public void Drop()
+    {
+        if (Dropped) return;
+        Dropped = true;
+        Runtime.PushSink = null;
+        Connection[] all;
+        lock (_connections) { all = [.. _connections]; _connections.Clear(); }
+        foreach (var c in all) _ = c.CloseWithReloadAsync();
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging;
+
+namespace HTag;
+
+/// <summary>Runs one interaction with the timeout rules shared by the WebSocket and POST transports.</summary>
+internal static class Interactions
+{
+    /// <summary>
+    /// Runs the handler off the caller's thread (a CPU-bound handler must not block the socket loop) and
+    /// waits at most the interaction timeout. On timeout the client gets an error, the instance is dropped,
+    /// and a watchdog exits the process if the handler still runs after the grace period.
+    /// </summary>
+    public static async Task<ServerMessage?> RunAsync(Instance instance, ClientMessage msg,
+        Func<ServerMessage, Task<bool>> sendPartial, CancellationToken ct)
+    {
+        var server = instance.Server;
+        var work = Task.Run(() => instance.Runtime.InteractAsync(msg, async m => await sendPartial(m).ConfigureAwait(false), CancellationToken.None), CancellationToken.None);
+        var timeout = server.Options.InteractionTimeout;
+        var finished = await Task.WhenAny(work, Task.Delay(timeout, ct)).ConfigureAwait(false);
+        if (finished == work) return await work.ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+        server.Logger.LogError("interaction timed out after {Timeout} in app {App} (tag {Tag}, event {Event}); dropping the instance",
+            timeout, instance.Host.Path, msg.Id, msg.Ev);
+        instance.Host.Forget(instance);
+        Watchdog.Watch(work, server);
+        return new ServerMessage { Err = $"interaction timed out after {timeout.TotalSeconds:0.###} s; the app was restarted", Reload = null };
+    }
+}
+
+/// <summary>Exits the process when a timed-out handler keeps running: its supervisor starts a fresh one.</summary>
+internal static class Watchdog
+{
+    /// <summary>Exit code of a userpod killed by the watchdog.</summary>
+    public const int ExitCode = 75;
+
+    public static void Watch(Task work, HTagServer server)
+    {
+        _ = Task.Run(async () =>
+        {
+            var finished = await Task.WhenAny(work, Task.Delay(server.Options.TimeoutGrace)).ConfigureAwait(false);
+            if (finished == work) return;
+            server.Logger.LogCritical("a handler still runs {Grace} after its interaction timed out: exiting with code {Code}",
+                server.Options.TimeoutGrace, ExitCode);
+            server.OnWatchdogExit(ExitCode);
+        });
+    }
+}

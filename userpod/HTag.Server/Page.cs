@@ -1,0 +1,31 @@
+using System.Text;
+
+namespace HTag;
+
+/// <summary>The HTML document around an app: head with htag.js (nonce'd), the app as body.</summary>
+internal static class Page
+{
+    public static string Render(Instance instance, string appHtml, string nonce)
+    {
+        var rt = instance.Runtime;
+        var sb = new StringBuilder(appHtml.Length + 1024);
+        sb.Append("<!DOCTYPE html>\n<html data-htag-app=\"").Append(HtmlText.Escape(instance.Host.Path))
+          .Append("\" data-htag-instance=\"").Append(rt.InstanceId).Append('"');
+        if (instance.Host.HttpOnly) sb.Append(" data-htag-http-only=\"\"");
+        sb.Append("><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
+        sb.Append("<title>").Append(HtmlText.Escape(rt.Root.PageTitle ?? instance.Host.AppType.Name)).Append("</title>");
+        sb.Append("<script src=\"/_htag/htag.js?v=").Append(Assets.HtagJsVersion).Append("\" nonce=\"").Append(nonce).Append("\" defer></script>");
+        sb.Append("<style nonce=\"").Append(nonce).Append("\">body.htag-offline{opacity:.6}</style>");
+        sb.Append("</head>");
+        if (rt.Root.TagName == "body") sb.Append(appHtml);
+        else sb.Append("<body>").Append(appHtml).Append("</body>");
+        sb.Append("</html>");
+        return sb.ToString();
+    }
+
+    /// <summary>Strict CSP: scripts only with this response's nonce (and what they load), no inline handlers, no eval.</summary>
+    public static string ContentSecurityPolicy(string nonce) =>
+        $"default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'self' 'nonce-{nonce}'; " +
+        "style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; " +
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+}

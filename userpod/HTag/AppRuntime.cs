@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace HTag;
+
+/// <summary>
+/// One running app instance: its tag tree, the lock that serialises interactions, and dirty-tag
+/// collection. Transport-agnostic; HTag.Server drives it over HTTP and WebSocket.
+/// </summary>
+internal sealed class AppRuntime
+{
+    static readonly AsyncLocal<Func<Task>?> s_flush = new();
+
+    readonly SemaphoreSlim _gate = new(1, 1);
+    readonly List<string> _pendingJs = [];
+
+    public AppRuntime(Tag root)
+    {
+        Root = root;
+        InstanceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        root._runtime = this;
+    }
+
+    public Tag Root { get; }
+
+    /// <summary>Random per instance: the browser compares it after a reconnect to detect a replaced instance.</summary>
+    public string InstanceId { get; }
+
+    /// <summary>Sends a push message to the browser(s); false when no live connection can carry it.</summary>
+    public Func<ServerMessage, Task<bool>>? PushSink { get; set; }
+
+    /// <summary>Told about every handler exception (the host logs it).</summary>
+    public Action<Tag, string, Exception>? OnHandlerError { get; set; }
+
+    /// <summary>When true, errors sent to the browser include the stack trace.</summary>
+    public bool Debug { get; set; }
+
+    /// <summary>True once <see cref="Tag.Exit"/> was called: the host drops the instance.</summary>
+    public bool Exited { get; internal set; }
+
+    internal void QueueJs(string js)
+    {
+        lock (_pendingJs) _pendingJs.Add(js);
+    }
+
+    /// <summary>Renders the whole app (first page, resync) under the interaction lock.</summary>
+    public async Task<string> RenderAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var sb = new StringBuilder();
+            Root.Render(sb);
+            lock (_pendingJs) _pendingJs.Clear();
+            Root._titleChanged = false;
+            return sb.ToString();
+        }
+        finally { _gate.Release(); }
+    }
+
+    /// <summary>Runs one interaction and returns the changes; <paramref name="sendPartial"/> carries streamed updates.</summary>
+    public async Task<ServerMessage> InteractAsync(ClientMessage msg, Func<ServerMessage, Task> sendPartial, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (msg.Id is null || msg.Ev is null) return new ServerMessage { Err = "interaction without id or event" };
+            var target = Root.Find(msg.Id);
+            if (target is null) return new ServerMessage { Err = $"unknown tag '{Truncate(msg.Id)}'" };
+            var binding = target.GetBinding(msg.Ev);
+            if (binding is null) return new ServerMessage { Err = $"tag '{target.Id}' has no '{Truncate(msg.Ev)}' handler" };
+            var e = new Event(target, msg.Ev, ToStrings(msg.Data), ToStrings(msg.Args));
+            Func<Task> flush = async () =>
+            {
+                var part = Collect();
+                if (!part.IsEmpty) await sendPartial(part).ConfigureAwait(false);
+            };
+            s_flush.Value = flush;
+            string? err = null;
+            try
+            {
+                await binding.Invoke(e, flush).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                OnHandlerError?.Invoke(target, msg.Ev, ex);
+                err = Debug ? $"{target.GetType().Name}#{target.Id} {msg.Ev}: {ex}" : $"{target.GetType().Name}#{target.Id} {msg.Ev}: {ex.GetType().Name}: {ex.Message}";
+            }
+            finally { s_flush.Value = null; }
+            var result = Collect();
+            result.Err = err;
+            return result;
+        }
+        finally { _gate.Release(); }
+    }
+
+    /// <summary>Server push: sends what changed since the last render. Inside a handler it streams a partial update.</summary>
+    public async Task<bool> PushAsync()
+    {
+        if (s_flush.Value is { } flush && PushSink is not null)
+        {
+            await flush().ConfigureAwait(false);
+            return true;
+        }
+        var sink = PushSink;
+        if (sink is null) return false;
+        await _gate.WaitAsync().ConfigureAwait(false);
+        ServerMessage msg;
+        try { msg = Collect(); }
+        finally { _gate.Release(); }
+        return msg.IsEmpty || await sink(msg).ConfigureAwait(false);
+    }
+
+    /// <summary>Everything that changed (outermost dirty tags) plus queued scripts. Caller holds the lock.</summary>
+    internal ServerMessage Collect()
+    {
+        var changed = new Dictionary<string, string>(StringComparer.Ordinal);
+        Root.CollectChanged(changed);
+        var msg = new ServerMessage();
+        if (changed.Count > 0) msg.Update = changed;
+        if (Root._titleChanged)
+        {
+            Root._titleChanged = false;
+            msg.Title = Root.PageTitle ?? "";
+        }
+        lock (_pendingJs)
+        {
+            if (_pendingJs.Count > 0) { msg.Js = [.. _pendingJs]; _pendingJs.Clear(); }
+        }
+        return msg;
+    }
+
+    static string Truncate(string s) => s.Length > 40 ? s[..40] : s;
+
+    static Dictionary<string, string?> ToStrings(Dictionary<string, JsonElement>? data)
+    {
+        var d = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (data is null) return d;
+        foreach (var (k, v) in data) d[k] = ToString(v);
+        return d;
+    }
+
+    static List<string?> ToStrings(List<JsonElement>? args) => args is null ? [] : args.ConvertAll(ToString);
+
+    static string? ToString(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.String => v.GetString(),
+        JsonValueKind.Number => v.GetDouble().ToString(CultureInfo.InvariantCulture),
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        _ => v.GetRawText(),
+    };
+}

@@ -1,0 +1,5 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("HTag.Server")]
+[assembly: InternalsVisibleTo("HTag.Tests")]
+[assembly: InternalsVisibleTo("HTag.Server.Tests")]

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace HTag;
+
+/// <summary>Browser → server: one interaction (see docs/protocol.md).</summary>
+internal sealed class ClientMessage
+{
+    /// <summary>Target tag id.</summary>
+    public string? Id { get; set; }
+    /// <summary>DOM event type.</summary>
+    public string? Ev { get; set; }
+    /// <summary>Primitive event fields, element value/checked, form fields.</summary>
+    public Dictionary<string, JsonElement>? Data { get; set; }
+    /// <summary>Values of the browser-evaluated argument paths.</summary>
+    public List<JsonElement>? Args { get; set; }
+    /// <summary>Sequence number (parano mode).</summary>
+    public long Seq { get; set; }
+    /// <summary>Encrypted inner message (parano mode).</summary>
+    public string? P { get; set; }
+    /// <summary>Resync request after a reconnect: the instance id the page was rendered from.</summary>
+    public string? Hello { get; set; }
+}
+
+/// <summary>Server → browser: changed elements and scripts to run.</summary>
+internal sealed class ServerMessage
+{
+    /// <summary>tag id → new outerHTML.</summary>
+    public Dictionary<string, string>? Update { get; set; }
+    /// <summary>Scripts to run after the update.</summary>
+    public List<string>? Js { get; set; }
+    /// <summary>New page title.</summary>
+    public string? Title { get; set; }
+    /// <summary>Error message for the console.</summary>
+    public string? Err { get; set; }
+    /// <summary>The instance is gone: reload the page.</summary>
+    public bool? Reload { get; set; }
+    /// <summary>Sequence number (parano mode).</summary>
+    public long? Seq { get; set; }
+    /// <summary>Encrypted inner message (parano mode).</summary>
+    public string? P { get; set; }
+
+    internal bool IsEmpty => Update is null or { Count: 0 } && Js is null or { Count: 0 } && Title is null && Err is null && Reload is null;
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ClientMessage))]
+[JsonSerializable(typeof(ServerMessage))]
+[JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(Dictionary<string, JsonElement>))]
+internal sealed partial class HTagJson : JsonSerializerContext;
