@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Net;
+using HTagKube.E2E.Tests.Infrastructure;
+
+namespace HTagKube.E2E.Tests;
+
+/// <summary>The README's first command, as a new user types it: `make run`, then curl localhost:8000.</summary>
+public sealed class MakeRunTests
+{
+    [Fact]
+    public async Task Make_run_serves_the_counter_on_localhost_8000_with_a_uid_cookie()
+    {
+        var psi = new ProcessStartInfo("setsid", $"make run CONFIG={Repo.Configuration}")
+        {
+            WorkingDirectory = Repo.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var make = Process.Start(psi)!;
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        make.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        make.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        make.BeginOutputReadLine();
+        make.BeginErrorReadLine();
+        try
+        {
+            var jar = new CookieContainer();
+            using var curl = new HttpClient(new HttpClientHandler { CookieContainer = jar })
+            { BaseAddress = new Uri("http://localhost:8000/"), Timeout = TimeSpan.FromSeconds(30) };
+            var page = await Eventually.Get(async () =>
+            {
+                if (make.HasExited) throw new InvalidOperationException("make run exited:\n" + string.Join('\n', output));
+                try
+                {
+                    var r = await curl.GetAsync(CounterPage.Path);
+                    return r.StatusCode == HttpStatusCode.OK ? await r.Content.ReadAsStringAsync() : null;
+                }
+                catch (HttpRequestException) { return null; }
+            }, TimeSpan.FromMinutes(3), "make run to serve http://localhost:8000/" + CounterPage.Path);
+
+            Assert.Contains("Counter", page);
+            Assert.Contains("+1", page);
+            var uid = jar.GetCookies(new Uri("http://localhost:8000/"))[Cookies.UidName];
+            Assert.NotNull(uid);
+            Assert.True(uid!.HttpOnly);
+        }
+        finally
+        {
+            // setsid made make the leader of its own process group: SIGTERM the whole group (router + userpods).
+            await Process.Start("kill", $"-TERM -{make.Id}")!.WaitForExitAsync();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            try { await make.WaitForExitAsync(cts.Token); }
+            catch (OperationCanceledException) { await Process.Start("kill", $"-KILL -{make.Id}")!.WaitForExitAsync(); }
+        }
+    }
+}
