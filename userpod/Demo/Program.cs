@@ -3,4 +3,5 @@ using HTagKube.Demo;
 
 HTagServer.Create(args)
     .Map<Counter>("/")
+    .Map<Counter>("/counter")
     .Run();

@@ -20,6 +20,12 @@ internal sealed class Endpoints(HTagServer server)
                 case "/_htag/post": await HttpInteraction.HandleAsync(ctx, server).ConfigureAwait(false); return;
             }
         }
+        else if (path == "/favicon.ico")
+        {
+            // Browsers ask for it on every page; an empty answer keeps their console clean.
+            ctx.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
         else if (server.Apps.TryGetValue(path, out var host) && HttpMethods.IsGet(ctx.Request.Method))
         {
             await PageAsync(ctx, host).ConfigureAwait(false);
@@ -90,6 +96,8 @@ internal sealed class Endpoints(HTagServer server)
             catch (System.Net.WebSockets.WebSocketException) { }
             return;
         }
-        await new Connection(ws, instance, server).RunAsync(ctx.RequestAborted).ConfigureAwait(false);
+        // Server shutdown ends the socket loop too, so stopping never waits for browsers to leave.
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, server.Stopping);
+        await new Connection(ws, instance, server).RunAsync(cts.Token).ConfigureAwait(false);
     }
 }

@@ -66,6 +66,8 @@ public sealed class HTagServer : IAsyncDisposable
     /// <summary>How the watchdog ends the process; tests replace it to observe the exit code.</summary>
     internal Action<int> ExitProcess { get; set; } = Environment.Exit;
 
+    internal CancellationToken Stopping => _app?.Lifetime.ApplicationStopping ?? CancellationToken.None;
+
     internal void OnWatchdogExit(int code) => ExitProcess(code);
 
     /// <summary>Runs until the process is stopped (Ctrl+C, SIGTERM).</summary>

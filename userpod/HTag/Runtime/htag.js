@@ -113,7 +113,7 @@
     };
   }
 
-  window.htag = { send, apply };
+  window.htag = { send, apply, get connected() { return !!ws && ws.readyState === 1; } };
   listen(document.documentElement);
   connect();
 })();

@@ -1,0 +1,46 @@
+using Microsoft.Playwright;
+
+namespace HTag.Server.Tests;
+
+/// <summary>Debian's Chromium via Playwright (never downloads a browser), shared by a test class.</summary>
+public sealed class Browser : IAsyncLifetime
+{
+    IPlaywright? _playwright;
+    IBrowser? _browser;
+
+    public async Task InitializeAsync()
+    {
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+    }
+
+    /// <summary>A fresh page whose requests (WebSocket included) carry the userpod token, as the router adds it.</summary>
+    public async Task<IPage> NewPageAsync(List<string>? consoleErrors = null)
+    {
+        var ctx = await _browser!.NewContextAsync(new() { ExtraHTTPHeaders = new Dictionary<string, string> { ["X-HTag-Token"] = Harness.Token } });
+        var page = await ctx.NewPageAsync();
+        page.SetDefaultTimeout(10_000);
+        if (consoleErrors is not null)
+        {
+            page.Console += (_, m) => { if (m.Type == "error") lock (consoleErrors) consoleErrors.Add(m.Text); };
+            page.PageError += (_, e) => { lock (consoleErrors) consoleErrors.Add(e); };
+        }
+        return page;
+    }
+
+    public static Task WaitConnectedAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => window.htag && window.htag.connected === true");
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        _playwright?.Dispose();
+    }
+}
