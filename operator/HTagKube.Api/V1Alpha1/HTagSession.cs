@@ -1,0 +1,88 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using HTagKube.Kubernetes.Models;
+
+namespace HTagKube.Api.V1Alpha1;
+
+/// <summary>One web user's session: the operator turns it into a Secret + a hardened Pod and a route.</summary>
+public sealed class HTagSession : IKubeObject
+{
+    public const string Group = "htagkube.io";
+    public const string Version = "v1alpha1";
+    public const string KindName = "HTagSession";
+    public const string Plural = "htagsessions";
+    public const string ApiVersionName = Group + "/" + Version;
+
+    public string? ApiVersion { get; set; } = ApiVersionName;
+    public string? Kind { get; set; } = KindName;
+    public ObjectMeta Metadata { get; set; } = new();
+    public HTagSessionSpec Spec { get; set; } = new();
+    public HTagSessionStatus? Status { get; set; }
+}
+
+[Description("Desired state of a user's session.")]
+public sealed class HTagSessionSpec
+{
+    [Description("hex(SHA-256(uid))[..32]; never the uid itself.")]
+    [Required, RegularExpression("^[0-9a-f]{32}$")]
+    public string UserKey { get; set; } = "";
+
+    [Description("Userpod image; the operator's default when empty.")]
+    public string? Image { get; set; }
+
+    [Description("Route TTL: the session is deleted after this many seconds without user activity.")]
+    [Range(10, 604800)]
+    public int? IdleTimeoutSeconds { get; set; }
+
+    [Description("Userpod container requests and limits (cpu, memory).")]
+    public SessionResources? Resources { get; set; }
+}
+
+public sealed class SessionResources
+{
+    public Dictionary<string, string>? Requests { get; set; }
+    public Dictionary<string, string>? Limits { get; set; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<SessionPhase>))]
+public enum SessionPhase { Pending, Starting, Ready, Failed, Terminating }
+
+[Description("Observed state, written by the operator.")]
+public sealed class HTagSessionStatus
+{
+    public SessionPhase? Phase { get; set; }
+
+    [Description("First 8 characters of the userKey, for kubectl get.")]
+    public string? User { get; set; }
+
+    public string? PodName { get; set; }
+    public string? PodIP { get; set; }
+    public int? Port { get; set; }
+    public DateTimeOffset? ReadySince { get; set; }
+
+    [Description("Last user activity, synced coarsely from the route table.")]
+    public DateTimeOffset? LastActivity { get; set; }
+
+    [Description("Pods recreated or containers restarted for this session.")]
+    public int? Restarts { get; set; }
+
+    public string? Message { get; set; }
+
+    [Description("Generation of the spec this status describes.")]
+    public long? ObservedGeneration { get; set; }
+
+    public List<SessionCondition>? Conditions { get; set; }
+}
+
+public sealed class SessionCondition
+{
+    public string Type { get; set; } = "";
+
+    [Description("True, False or Unknown.")]
+    public string Status { get; set; } = "";
+
+    public string? Reason { get; set; }
+    public string? Message { get; set; }
+    public DateTimeOffset? LastTransitionTime { get; set; }
+}

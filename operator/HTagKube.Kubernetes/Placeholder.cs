@@ -1,1 +1,0 @@
-namespace HTagKube.Kubernetes; internal static class Placeholder { }

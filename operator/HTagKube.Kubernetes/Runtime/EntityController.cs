@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using HTagKube.Kubernetes.Client;
+using HTagKube.Kubernetes.Models;
+using Microsoft.Extensions.Logging;
+
+namespace HTagKube.Kubernetes.Runtime;
+
+public sealed record ControllerOptions
+{
+    public string? Namespace { get; init; }
+    public string? LabelSelector { get; init; }
+    public int Workers { get; init; } = 2;
+    public TimeSpan BackoffBase { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan BackoffMax { get; init; } = TimeSpan.FromMinutes(1);
+    public int WatchTimeoutSeconds { get; init; } = 300;
+}
+
+/// <summary>
+/// Runs one <see cref="IEntityController{TEntity}"/>: informer → work queue (dedup, one reconcile per key
+/// at a time, backoff) → workers. Events of owned objects enqueue their controller owner.
+/// </summary>
+public sealed class EntityController<T> where T : class, IKubeObject
+{
+    static readonly Meter Meter = new("HTagKube.Controller");
+    static readonly Counter<long> Reconciles = Meter.CreateCounter<long>("htagkube_reconciles_total");
+    static readonly Counter<long> Errors = Meter.CreateCounter<long>("htagkube_reconcile_errors_total");
+    static readonly ConcurrentDictionary<string, WorkQueue> Queues = new();
+
+    static EntityController() =>
+        Meter.CreateObservableGauge("htagkube_workqueue_depth",
+            () => Queues.Select(q => new Measurement<int>(q.Value.Count, new KeyValuePair<string, object?>("controller", q.Key))));
+
+    readonly IKubeClient _client;
+    readonly KubeResource<T> _resource;
+    readonly IEntityController<T> _handler;
+    readonly ControllerOptions _options;
+    readonly ILogger _log;
+    readonly WorkQueue _queue;
+    readonly ConcurrentDictionary<string, T> _tombstones = new();
+    readonly List<Func<CancellationToken, Task>> _ownedRunners = [];
+    readonly List<Func<CancellationToken, Task>> _ownedSyncs = [];
+
+    public EntityController(IKubeClient client, KubeResource<T> resource, IEntityController<T> handler, ControllerOptions options, ILogger log)
+    {
+        _client = client;
+        _resource = resource;
+        _handler = handler;
+        _options = options;
+        _log = log;
+        _queue = new WorkQueue(options.BackoffBase, options.BackoffMax);
+        Informer = new Informer<T>(client, resource, new InformerOptions
+        {
+            Namespace = options.Namespace, LabelSelector = options.LabelSelector, WatchTimeoutSeconds = options.WatchTimeoutSeconds,
+        }, log);
+        Informer.Changed += (type, obj) =>
+        {
+            var key = Informer<T>.KeyOf(obj);
+            if (type == WatchEventType.Deleted) _tombstones[key] = obj;
+            else _tombstones.TryRemove(key, out _);
+            _queue.Add(key);
+        };
+    }
+
+    public Informer<T> Informer { get; }
+
+    public WorkQueue Queue => _queue;
+
+    /// <summary>Watch a kind whose objects carry a controller ownerReference to a <typeparamref name="T"/>.</summary>
+    public Informer<TOwned> Owns<TOwned>(KubeResource<TOwned> owned, string? labelSelector = null) where TOwned : class, IKubeObject
+    {
+        var informer = new Informer<TOwned>(_client, owned, new InformerOptions
+        {
+            Namespace = _options.Namespace, LabelSelector = labelSelector, WatchTimeoutSeconds = _options.WatchTimeoutSeconds,
+        }, _log);
+        informer.Changed += (_, obj) =>
+        {
+            foreach (var owner in obj.Metadata.OwnerReferences ?? [])
+            {
+                if (owner.Controller == true && owner.Kind == _resource.Kind && owner.ApiVersion == _resource.ApiVersion)
+                    _queue.Add(Informer<T>.KeyOf(obj.Metadata.Namespace, owner.Name));
+            }
+        };
+        _ownedRunners.Add(informer.RunAsync);
+        _ownedSyncs.Add(informer.WaitForSyncAsync);
+        return informer;
+    }
+
+    /// <summary>Ask for a reconcile of "ns/name" (e.g. from an external event).</summary>
+    public void Enqueue(string? ns, string name) => _queue.Add(Informer<T>.KeyOf(ns, name));
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var name = $"{_resource.Kind}/{Guid.NewGuid():N}";
+        Queues[name] = _queue;
+        try
+        {
+            var runners = new List<Task> { Informer.RunAsync(ct) };
+            runners.AddRange(_ownedRunners.Select(r => r(ct)));
+            await Informer.WaitForSyncAsync(ct);
+            foreach (var sync in _ownedSyncs) await sync(ct);
+            _log.LogInformation("{Kind} controller synced; {Workers} workers", _resource.Kind, _options.Workers);
+            runners.AddRange(Enumerable.Range(0, _options.Workers).Select(_ => WorkerAsync(ct)));
+            await Task.WhenAll(runners);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        finally
+        {
+            _queue.Dispose();
+            Queues.TryRemove(name, out _);
+        }
+    }
+
+    async Task WorkerAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            string key;
+            try { key = await _queue.TakeAsync(ct); }
+            catch (OperationCanceledException) { return; }
+            try
+            {
+                await ProcessAsync(key, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Errors.Add(1, new KeyValuePair<string, object?>("kind", _resource.Kind));
+                var delay = _queue.AddRateLimited(key);
+                // Conflicts are routine (stale cache vs. our own writes): no stack trace.
+                if (e is KubeConflictException) _log.LogDebug("reconcile {Key}: conflict, retry in {Delay}", key, delay);
+                else _log.LogWarning(e, "reconcile {Key} failed; retry in {Delay}", key, delay);
+            }
+            finally
+            {
+                _queue.Done(key);
+            }
+        }
+    }
+
+    async Task ProcessAsync(string key, CancellationToken ct)
+    {
+        Reconciles.Add(1, new KeyValuePair<string, object?>("kind", _resource.Kind));
+        var obj = Informer.Get(key);
+        if (obj is null)
+        {
+            if (_tombstones.TryRemove(key, out var gone)) await _handler.DeletedAsync(gone, ct);
+            _queue.Forget(key);
+            return;
+        }
+        var result = await _handler.ReconcileAsync(obj, ct);
+        _queue.Forget(key);
+        if (result.RequeueAfter is { } after) _queue.AddAfter(key, after);
+    }
+}

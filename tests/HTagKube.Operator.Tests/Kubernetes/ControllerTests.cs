@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using HTagKube.Kubernetes.Client;
+using HTagKube.Kubernetes.Models;
+using HTagKube.Kubernetes.Runtime;
+using HTagKube.Operator.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace HTagKube.Operator.Tests.Kubernetes;
+
+/// <summary>The controller runtime against real ConfigMaps: queue semantics, backoff, owners, finalizers.</summary>
+public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) : IClassFixture<KubeFixture>
+{
+    static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    const string Finalizer = "test.htagkube.io/cleanup";
+
+    sealed class Recorder(IKubeClient client, int failFirst, TimeSpan work) : IEntityController<ConfigMap>
+    {
+        public readonly ConcurrentDictionary<string, int> Reconciles = new();
+        public readonly ConcurrentDictionary<string, List<DateTime>> Attempts = new();
+        public readonly ConcurrentQueue<string> Deleted = new();
+        public readonly ConcurrentQueue<string> Cleaned = new();
+        readonly ConcurrentDictionary<string, int> _inFlight = new();
+        public volatile bool Overlap;
+
+        public async Task<ReconcileResult> ReconcileAsync(ConfigMap e, CancellationToken ct)
+        {
+            var key = e.Metadata.Name!;
+            if (_inFlight.AddOrUpdate(key, 1, (_, n) => n + 1) > 1) Overlap = true;
+            try
+            {
+                var attempts = Attempts.GetOrAdd(key, _ => []);
+                lock (attempts) attempts.Add(DateTime.UtcNow);
+                if (work > TimeSpan.Zero) await Task.Delay(work, ct); // simulated slow reconcile, to provoke overlap
+                if (key.StartsWith("fail", StringComparison.Ordinal) && attempts.Count <= failFirst) throw new InvalidOperationException("planned failure");
+                Reconciles.AddOrUpdate(key, 1, (_, n) => n + 1);
+
+                if (e.Metadata.DeletionTimestamp is not null)
+                {
+                    if (Finalizers.Has(e, Finalizer))
+                    {
+                        Cleaned.Enqueue(key);
+                        await Finalizers.RemoveAsync(client, KubeResources.ConfigMaps, e, Finalizer, ct);
+                    }
+                    return ReconcileResult.Done;
+                }
+                if (key.StartsWith("fin", StringComparison.Ordinal) && !Finalizers.Has(e, Finalizer))
+                    await Finalizers.AddAsync(client, KubeResources.ConfigMaps, e, Finalizer, ct);
+                return ReconcileResult.Done;
+            }
+            finally { _inFlight.AddOrUpdate(key, 0, (_, n) => n - 1); }
+        }
+
+        public Task DeletedAsync(ConfigMap e, CancellationToken ct)
+        {
+            Deleted.Enqueue(e.Metadata.Name!);
+            return Task.CompletedTask;
+        }
+    }
+
+    (EntityController<ConfigMap>, Task, CancellationTokenSource) Start(Recorder r, string label, bool ownsConfigMaps = false)
+    {
+        var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var ctl = new EntityController<ConfigMap>(kube.Client, KubeResources.ConfigMaps, r, new ControllerOptions
+        {
+            Namespace = kube.Namespace, LabelSelector = $"ctl={label}", Workers = 4,
+            BackoffBase = TimeSpan.FromMilliseconds(200), BackoffMax = TimeSpan.FromSeconds(5),
+        }, new TestLogger(output));
+        if (ownsConfigMaps) ctl.Owns(KubeResources.ConfigMaps, $"owned-by={label}");
+        return (ctl, ctl.RunAsync(cts.Token), cts);
+    }
+
+    ConfigMap Cm(string name, string label) => new()
+    {
+        Metadata = new ObjectMeta { Name = name, Namespace = kube.Namespace, Labels = new() { ["ctl"] = label } },
+        Data = new() { ["v"] = "0" },
+    };
+
+    [ClusterFact]
+    public async Task Reconciles_creates_and_updates_one_at_a_time_per_key_and_reports_deletion()
+    {
+        var c = kube.Client;
+        var r = new Recorder(c, 0, TimeSpan.FromMilliseconds(50));
+        var (_, run, cts) = Start(r, "flow");
+        await c.CreateAsync(KubeResources.ConfigMaps, Cm("a", "flow"), cts.Token);
+        await Eventually.TrueAsync(() => r.Reconciles.GetValueOrDefault("a") >= 1, Wait, "a reconciled");
+
+        // A burst of updates while reconciles are slow: deduplicated, never concurrent for one key.
+        for (var i = 1; i <= 10; i++)
+            await c.PatchAsync(KubeResources.ConfigMaps, kube.Namespace, "a", KubePatch.Merge("{\"data\":{\"v\":\"" + i + "\"}}"), cts.Token);
+        await Eventually.TrueAsync(() => r.Attempts["a"].Count >= 2, Wait, "updates reconciled");
+        await c.DeleteAsync(KubeResources.ConfigMaps, kube.Namespace, "a", null, cts.Token);
+        await Eventually.TrueAsync(() => r.Deleted.Contains("a"), Wait, "DeletedAsync called");
+
+        Assert.False(r.Overlap, "two reconciles of one key ran at the same time");
+        Assert.True(r.Attempts["a"].Count < 11, $"updates were not de-duplicated ({r.Attempts["a"].Count} reconciles for 11 events)");
+        cts.Cancel();
+        await run;
+    }
+
+    [ClusterFact]
+    public async Task Failing_reconcile_is_retried_with_growing_backoff_then_succeeds()
+    {
+        var c = kube.Client;
+        var r = new Recorder(c, failFirst: 4, TimeSpan.Zero);
+        var (ctl, run, cts) = Start(r, "backoff");
+        await c.CreateAsync(KubeResources.ConfigMaps, Cm("fail-1", "backoff"), cts.Token);
+        await Eventually.TrueAsync(() => r.Reconciles.GetValueOrDefault("fail-1") == 1, Wait, "success after retries");
+
+        var t = r.Attempts["fail-1"];
+        Assert.Equal(5, t.Count);
+        var gaps = t.Zip(t.Skip(1), (a, b) => (b - a).TotalMilliseconds).ToArray();
+        output.WriteLine("gaps ms: " + string.Join(", ", gaps.Select(g => g.ToString("F0"))));
+        // base 200 ms, doubling, jitter in [d/2, d]: 100-200, 200-400, 400-800, 800-1600 (+ scheduling slack).
+        Assert.InRange(gaps[0], 90, 600);
+        Assert.InRange(gaps[3], 790, 2500);
+        Assert.True(gaps[3] > gaps[0]);
+        Assert.Equal(0, ctl.Queue.Failures($"{kube.Namespace}/fail-1")); // forgotten after success
+        cts.Cancel();
+        await run;
+    }
+
+    [ClusterFact]
+    public async Task Owned_object_events_enqueue_the_owner()
+    {
+        var c = kube.Client;
+        var r = new Recorder(c, 0, TimeSpan.Zero);
+        var (_, run, cts) = Start(r, "owner", ownsConfigMaps: true);
+        var owner = await c.CreateAsync(KubeResources.ConfigMaps, Cm("parent", "owner"), cts.Token);
+        await Eventually.TrueAsync(() => r.Reconciles.GetValueOrDefault("parent") == 1, Wait, "parent reconciled");
+
+        var child = new ConfigMap
+        {
+            Metadata = new ObjectMeta
+            {
+                Name = "child", Namespace = kube.Namespace, Labels = new() { ["owned-by"] = "owner" },
+                OwnerReferences = [new OwnerReference { ApiVersion = "v1", Kind = "ConfigMap", Name = "parent", Uid = owner.Metadata.Uid!, Controller = true }],
+            },
+        };
+        await c.CreateAsync(KubeResources.ConfigMaps, child, cts.Token);
+        await Eventually.TrueAsync(() => r.Reconciles.GetValueOrDefault("parent") == 2, Wait, "child creation re-reconciles the parent");
+        await c.DeleteAsync(KubeResources.ConfigMaps, kube.Namespace, "child", null, cts.Token);
+        await Eventually.TrueAsync(() => r.Reconciles.GetValueOrDefault("parent") == 3, Wait, "child deletion re-reconciles the parent");
+        Assert.False(r.Reconciles.ContainsKey("child")); // not selected by the controller itself
+        cts.Cancel();
+        await run;
+    }
+
+    [ClusterFact]
+    public async Task Finalizer_holds_deletion_until_cleanup_ran()
+    {
+        var c = kube.Client;
+        var r = new Recorder(c, 0, TimeSpan.Zero);
+        var (_, run, cts) = Start(r, "fin");
+        await c.CreateAsync(KubeResources.ConfigMaps, Cm("fin-1", "fin"), cts.Token);
+        await Eventually.TrueAsync(async () => (await c.GetAsync(KubeResources.ConfigMaps, kube.Namespace, "fin-1", cts.Token)).Metadata.Finalizers?.Contains(Finalizer) == true,
+            Wait, "finalizer added");
+
+        await c.DeleteAsync(KubeResources.ConfigMaps, kube.Namespace, "fin-1", null, cts.Token);
+        await Eventually.TrueAsync(async () => await c.TryGetAsync(KubeResources.ConfigMaps, kube.Namespace, "fin-1", cts.Token) is null, Wait, "object gone");
+        Assert.Equal(["fin-1"], r.Cleaned);
+        await Eventually.TrueAsync(() => r.Deleted.Contains("fin-1"), Wait, "DeletedAsync after the finalizer");
+        cts.Cancel();
+        await run;
+    }
+}

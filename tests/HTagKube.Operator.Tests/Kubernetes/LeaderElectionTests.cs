@@ -1,0 +1,107 @@
+using HTagKube.Kubernetes.Client;
+using HTagKube.Kubernetes.Models;
+using HTagKube.Kubernetes.Runtime;
+using HTagKube.Operator.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace HTagKube.Operator.Tests.Kubernetes;
+
+public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper output) : IClassFixture<KubeFixture>
+{
+    static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    sealed class Candidate
+    {
+        public required LeaderElector Elector;
+        public required Task Run;
+        public required CancellationTokenSource Cts;
+        public volatile bool Leading;
+        public int Terms;
+    }
+
+    Candidate Start(IKubeClient client, string lease, string id)
+    {
+        var elector = new LeaderElector(client, new LeaderElectionOptions
+        {
+            Namespace = kube.Namespace, LeaseName = lease, Identity = id,
+            LeaseDuration = TimeSpan.FromSeconds(3), RenewDeadline = TimeSpan.FromSeconds(2), RetryPeriod = TimeSpan.FromMilliseconds(300),
+        }, new TestLogger(output, id));
+        var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        Candidate? c = null;
+        var run = elector.RunAsync(async ct =>
+        {
+            c!.Leading = true;
+            Interlocked.Increment(ref c.Terms);
+            try { await Task.Delay(Timeout.Infinite, ct); }
+            finally { c.Leading = false; }
+        }, cts.Token);
+        c = new Candidate { Elector = elector, Run = run, Cts = cts };
+        return c;
+    }
+
+    /// <summary>Watches that the two never lead at the same time while the test runs.</summary>
+    static async Task<bool> NeverBothAsync(Candidate a, Candidate b, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            if (a.Leading && b.Leading) return false;
+            try { await Task.Delay(10, ct); } catch (OperationCanceledException) { break; }
+        }
+        return true;
+    }
+
+    [ClusterFact]
+    public async Task Graceful_shutdown_hands_the_lease_over_and_only_one_leads()
+    {
+        var a = Start(kube.Client, "graceful", "a");
+        await Eventually.TrueAsync(() => a.Leading, Wait, "a leads");
+        var b = Start(kube.Client, "graceful", "b");
+        using var watch = new CancellationTokenSource();
+        var exclusive = NeverBothAsync(a, b, watch.Token);
+
+        var lease = await kube.Client.GetAsync(KubeResources.Leases, kube.Namespace, "graceful", CancellationToken.None);
+        Assert.Equal("a", lease.Spec.HolderIdentity);
+        Assert.False(b.Leading);
+
+        var before = DateTime.UtcNow;
+        a.Cts.Cancel();
+        await a.Run;
+        await Eventually.TrueAsync(() => b.Leading, Wait, "b takes over");
+        // Released lease: b does not have to wait out the 3 s lease duration.
+        Assert.True(DateTime.UtcNow - before < TimeSpan.FromSeconds(2.5), $"hand-over took {DateTime.UtcNow - before}");
+        lease = await kube.Client.GetAsync(KubeResources.Leases, kube.Namespace, "graceful", CancellationToken.None);
+        Assert.Equal("b", lease.Spec.HolderIdentity);
+        Assert.Equal(1, lease.Spec.LeaseTransitions);
+
+        watch.Cancel();
+        Assert.True(await exclusive, "both candidates led at the same time");
+        b.Cts.Cancel();
+        await b.Run;
+    }
+
+    [ClusterFact]
+    public async Task A_leader_cut_off_from_the_API_steps_down_and_the_standby_takes_over_after_expiry()
+    {
+        using var flaky = new PartitionableClient(kube.Client);
+        var a = Start(flaky, "crash", "a");
+        await Eventually.TrueAsync(() => a.Leading, Wait, "a leads");
+        var b = Start(kube.Client, "crash", "b");
+        using var watch = new CancellationTokenSource();
+        var exclusive = NeverBothAsync(a, b, watch.Token);
+
+        flaky.Partitioned = true; // a can no longer renew (network partition)
+        await Eventually.TrueAsync(() => !a.Leading, Wait, "a steps down after its renew deadline");
+        await Eventually.TrueAsync(() => b.Leading, Wait, "b takes over once the lease expired");
+        flaky.Partitioned = false;
+        // a is back but the lease is b's: a must stay a follower.
+        await Eventually.TrueAsync(async () => (await kube.Client.GetAsync(KubeResources.Leases, kube.Namespace, "crash", CancellationToken.None)).Spec.RenewTime is { } t
+            && KubeTime.Parse(t) > DateTimeOffset.UtcNow.AddSeconds(-1), Wait, "b renews");
+        Assert.False(a.Leading);
+        Assert.Equal(1, a.Terms);
+
+        watch.Cancel();
+        Assert.True(await exclusive, "both candidates led at the same time");
+        a.Cts.Cancel(); b.Cts.Cancel();
+        await Task.WhenAll(a.Run, b.Run);
+    }
+}
