@@ -1,0 +1,184 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using HTagKube.Api.Routing;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace HTagKube.Router.Forwarding;
+
+/// <summary>
+/// Forwards one HTTP request to a userpod and streams the response back (one job, like YARP's IHttpForwarder):
+/// hop-by-hop headers dropped, client <c>X-HTag-*</c> stripped, token and <c>X-Forwarded-*</c> added, bodies
+/// streamed both ways, the client's abort cancels the upstream call.
+/// </summary>
+public sealed class HttpForwarder(HttpMessageInvoker client, TimeSpan upstreamTimeout, ILogger<HttpForwarder> log)
+{
+    const int BufferSize = 64 * 1024;
+
+    /// <summary>
+    /// Sends the request. On <see cref="ForwarderError.ConnectFailed"/> nothing was written and the request body
+    /// was not read when BodyStarted is false, so the caller may retry elsewhere.
+    /// </summary>
+    public async ValueTask<(ForwarderError Error, bool BodyStarted)> SendAsync(HttpContext ctx, RouteEntry route)
+    {
+        var aborted = ctx.RequestAborted;
+        HttpRequestMessage request;
+        try
+        {
+            request = CreateRequest(ctx, route, out _);
+        }
+        catch (UriFormatException)
+        {
+            await WriteErrorAsync(ctx, StatusCodes.Status400BadRequest, "Bad request target.");
+            return (ForwarderError.BadRequest, false);
+        }
+
+        var content = request.Content as StreamCopyContent;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(upstreamTimeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(request, timeout.Token);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        {
+            request.Dispose();
+            if (aborted.IsCancellationRequested) return (ForwarderError.ClientAborted, content?.Started ?? false);
+            if (e is OperationCanceledException)
+            {
+                await WriteErrorAsync(ctx, StatusCodes.Status504GatewayTimeout, "The session did not answer in time.");
+                return (ForwarderError.UpstreamTimeout, true);
+            }
+            if (IsConnectFailure(e)) return (ForwarderError.ConnectFailed, content?.Started ?? false);
+            log.LogWarning("upstream request failed: {Error}", e.Message);
+            await WriteErrorAsync(ctx, StatusCodes.Status502BadGateway, "The session failed to answer.");
+            return (ForwarderError.UpstreamFailed, true);
+        }
+
+        using (request)
+        using (response)
+        {
+            CopyResponseHeaders(ctx, response);
+            ctx.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            return (await CopyResponseBodyAsync(ctx, response, aborted), true);
+        }
+    }
+
+    /// <summary>True when the failure happened while connecting (the userpod is gone), not mid-exchange.</summary>
+    public static bool IsConnectFailure(Exception e) =>
+        e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }
+        || e is HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } };
+
+    static HttpRequestMessage CreateRequest(HttpContext ctx, RouteEntry route, out bool hasBody)
+    {
+        var req = ctx.Request;
+        var raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        var target = raw is { Length: > 0 } && raw[0] == '/' ? raw : req.Path.ToUriComponent() + req.QueryString.ToUriComponent();
+        var message = new HttpRequestMessage(new HttpMethod(req.Method), new Uri("http://" + route.Endpoint + target))
+        {
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        hasBody = ctx.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? req.ContentLength > 0;
+        if (hasBody) message.Content = new StreamCopyContent(req.Body, req.ContentLength, ctx.RequestAborted);
+
+        var connection = req.Headers.Connection;
+        foreach (var (name, values) in req.Headers)
+        {
+            if (HeaderRules.SkipRequestHeader(name)) continue;
+            if (connection.Count > 0 && HeaderRules.ListedInConnection(connection, name)) continue;
+            if (name.Equals("Cookie", StringComparison.OrdinalIgnoreCase))
+            {
+                var cookie = HeaderRules.WithoutUid(values.ToString());
+                if (cookie is not null) message.Headers.TryAddWithoutValidation("Cookie", cookie);
+                continue;
+            }
+            // Content-* headers belong on the content; TryAdd refuses them on the request.
+            if (!message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+                message.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+        }
+        AddForwardedHeaders(ctx, message.Headers);
+        message.Headers.TryAddWithoutValidation(HeaderRules.TokenHeader, route.Token);
+        return message;
+    }
+
+    /// <summary>Sets X-Forwarded-For/Proto/Host from the router's view of the client.</summary>
+    public static void AddForwardedHeaders(HttpContext ctx, System.Net.Http.Headers.HttpHeaders headers)
+    {
+        if (ctx.Connection.RemoteIpAddress is { } ip) headers.TryAddWithoutValidation("X-Forwarded-For", ip.ToString());
+        headers.TryAddWithoutValidation("X-Forwarded-Proto", ctx.Request.Scheme);
+        if (ctx.Request.Host.HasValue) headers.TryAddWithoutValidation("X-Forwarded-Host", ctx.Request.Host.Value);
+    }
+
+    static void CopyResponseHeaders(HttpContext ctx, HttpResponseMessage response)
+    {
+        var res = ctx.Response;
+        res.StatusCode = (int)response.StatusCode;
+        Copy(res.Headers, response.Headers);
+        Copy(res.Headers, response.Content.Headers);
+        // Kestrel frames the body itself (chunked or by Content-Length).
+        res.Headers.Remove("Transfer-Encoding");
+
+        static void Copy(IHeaderDictionary target, System.Net.Http.Headers.HttpHeaders source)
+        {
+            foreach (var header in source.NonValidated)
+            {
+                if (HeaderRules.SkipResponseHeader(header.Key)) continue;
+                var values = header.Value.Count == 1 ? new Microsoft.Extensions.Primitives.StringValues(header.Value.ToString())
+                    : new Microsoft.Extensions.Primitives.StringValues(header.Value.ToArray());
+                if (header.Key.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase))
+                    target.Append(header.Key, values); // keep the router's own uid cookie
+                else
+                    target[header.Key] = values;
+            }
+        }
+    }
+
+    async ValueTask<ForwarderError> CopyResponseBodyAsync(HttpContext ctx, HttpResponseMessage response, CancellationToken aborted)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            await using var upstream = await response.Content.ReadAsStreamAsync(aborted);
+            var body = ctx.Response.Body;
+            while (true)
+            {
+                int n;
+                try { n = await upstream.ReadAsync(buffer.AsMemory(0, BufferSize), aborted); }
+                catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException)
+                {
+                    if (aborted.IsCancellationRequested) return ForwarderError.ClientAborted;
+                    log.LogWarning("upstream response body failed: {Error}", e.Message);
+                    ctx.Abort(); // the client must not take a truncated body for a whole one
+                    return ForwarderError.UpstreamFailed;
+                }
+                if (n == 0) break;
+                try { await body.WriteAsync(buffer.AsMemory(0, n), aborted); }
+                catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+                {
+                    return ForwarderError.ClientAborted; // disposing the response cancels the upstream stream
+                }
+            }
+            await ctx.Response.CompleteAsync();
+            return ForwarderError.None;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Writes a short error page when the response has not started.</summary>
+    public static async Task WriteErrorAsync(HttpContext ctx, int status, string message)
+    {
+        if (ctx.Response.HasStarted) { ctx.Abort(); return; }
+        // No Response.Clear(): it would drop the uid cookie the router may have just issued.
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "text/plain; charset=utf-8";
+        ctx.Response.Headers.CacheControl = "no-store";
+        try { await ctx.Response.WriteAsync(message + "\n", ctx.RequestAborted); }
+        catch (Exception e) when (e is IOException or OperationCanceledException) { }
+    }
+}

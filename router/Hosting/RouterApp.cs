@@ -1,0 +1,154 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using HTagKube.Api.Routing;
+using HTagKube.Router.Admin;
+using HTagKube.Router.Forwarding;
+using HTagKube.Router.Metrics;
+using HTagKube.Router.Provisioning;
+using HTagKube.Router.Proxy;
+
+namespace HTagKube.Router.Hosting;
+
+/// <summary>Builds the router web application (Program.cs and in-process tests share it).</summary>
+public static class RouterApp
+{
+    /// <summary>Default address when neither <c>--urls</c> nor ASPNETCORE_URLS / *_PORTS is given.</summary>
+    public const string DefaultUrl = "http://localhost:8000";
+
+    /// <summary>Builds the application from command-line arguments.</summary>
+    public static WebApplication Build(string[] args)
+    {
+        args = RouterConfig.Normalize(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddCommandLine(args, RouterConfig.SwitchMappings);
+        var options = RouterConfig.Bind(builder.Configuration);
+
+        var cfg = builder.Configuration;
+        if (string.IsNullOrEmpty(cfg["urls"]) && string.IsNullOrEmpty(cfg["http_ports"]) && string.IsNullOrEmpty(cfg["https_ports"]))
+            builder.WebHost.UseUrls(DefaultUrl);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            k.Limits.MaxRequestHeadersTotalSize = options.MaxRequestHeadersBytes;
+            k.Limits.MaxRequestLineSize = Math.Min(options.MaxRequestHeadersBytes, 16 * 1024);
+        });
+
+        AddServices(builder.Services, options);
+        var app = builder.Build();
+        Configure(app, options);
+        return app;
+    }
+
+    static void AddServices(IServiceCollection services, RouterOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton<RouterMetrics>();
+        services.AddSingleton(new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ActivityHeadersPropagator = null, // no tracing headers or work per request
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            EnableMultipleHttp2Connections = false,
+        }, disposeHandler: true));
+        services.AddSingleton<IRouteTable>(sp => RouteTableSelection.Create(options, sp));
+        services.AddSingleton(sp => new RouteCache(sp.GetRequiredService<IRouteTable>(),
+            options.Redis is null ? TimeSpan.Zero : TimeSpan.FromSeconds(1)));
+        services.AddSingleton(sp => new ActivityTracker(sp.GetRequiredService<IRouteTable>(), options.IdleTimeout,
+            options.EffectiveTouchInterval, sp.GetRequiredService<RouterMetrics>(), sp.GetRequiredService<ILogger<ActivityTracker>>()));
+        services.AddSingleton(sp => new HttpForwarder(sp.GetRequiredService<HttpMessageInvoker>(), options.UpstreamTimeout,
+            sp.GetRequiredService<ILogger<HttpForwarder>>()));
+        services.AddSingleton(sp => new WebSocketRelay(sp.GetRequiredService<HttpMessageInvoker>(), sp.GetRequiredService<RouterMetrics>(),
+            options.MaxWebSocketMessageBytes, sp.GetRequiredService<ILogger<WebSocketRelay>>()));
+        services.AddSingleton(PartitionedRateLimiter.Create<string, string>(ip => RateLimitPartition.GetFixedWindowLimiter(ip,
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SessionsPerIpPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })));
+        ProvisionerSelection.AddProvisioner(services, options);
+        services.AddSingleton<ProxyHandler>();
+    }
+
+    static void Configure(WebApplication app, RouterOptions options)
+    {
+        var sp = app.Services;
+        var metrics = sp.GetRequiredService<RouterMetrics>();
+        var provisioner = sp.GetRequiredService<ISessionProvisioner>();
+        var table = sp.GetRequiredService<IRouteTable>();
+        var activity = sp.GetRequiredService<ActivityTracker>();
+        var routes = sp.GetRequiredService<RouteCache>();
+        var proxy = sp.GetRequiredService<ProxyHandler>();
+        metrics.LiveSessions = () => provisioner.LiveSessions;
+        table.RouteExpired += key => { activity.Forget(key); routes.Invalidate(key); };
+
+        app.Lifetime.ApplicationStarted.Register(() => _ = StartupAsync(app, options));
+
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.Use(async (ctx, next) =>
+        {
+            // The router's own paths; everything else belongs to the user's userpod.
+            var path = ctx.Request.Path.Value ?? "/";
+            if (path.Length > 1 && path[1] is 'h' or 'r' or 'm' or '_')
+            {
+                switch (path)
+                {
+                    case "/healthz":
+                        await ctx.Response.WriteAsync("ok\n", ctx.RequestAborted);
+                        return;
+                    case "/readyz":
+                        await ReadyAsync(ctx, table);
+                        return;
+                    case "/metrics":
+                        await PrometheusExporter.WriteAsync(ctx, metrics);
+                        return;
+                }
+                if (path.StartsWith(SessionsEndpoint.Prefix, StringComparison.Ordinal))
+                {
+                    await SessionsEndpoint.HandleAsync(ctx, provisioner, activity);
+                    return;
+                }
+            }
+            await next(ctx);
+        });
+        app.Run(proxy.InvokeAsync);
+    }
+
+    static async Task StartupAsync(WebApplication app, RouterOptions options)
+    {
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HTagKube.Router");
+        try
+        {
+            await ProvisionerSelection.StartAsync(app.Services, options, app.Lifetime.ApplicationStopping);
+            log.LogInformation("router ready: {Urls}; route table {Table}; userpods {Command}; idle timeout {Idle}",
+                string.Join(' ', app.Urls), options.Redis is null ? "in-memory" : "redis",
+                options.UserpodCommand ?? "default Demo", options.IdleTimeout);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "router startup work failed (sessions of a previous router were not re-adopted)");
+        }
+    }
+
+    static async Task ReadyAsync(HttpContext ctx, IRouteTable table)
+    {
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
+            cts.CancelAfter(TimeSpan.FromSeconds(2));
+            await table.GetEpochAsync(cts.Token);
+            await ctx.Response.WriteAsync("ok\n", ctx.RequestAborted);
+        }
+        catch (Exception e) when (e is RouteTableUnavailableException or OperationCanceledException)
+        {
+            ctx.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            await ctx.Response.WriteAsync("route table unavailable\n", ctx.RequestAborted);
+        }
+    }
+}

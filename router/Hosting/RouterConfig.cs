@@ -1,0 +1,53 @@
+namespace HTagKube.Router.Hosting;
+
+/// <summary>Command-line flags and environment variables → the <c>Router</c> configuration section.</summary>
+public static class RouterConfig
+{
+    /// <summary>Flags taking a value.</summary>
+    public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["--userpod-command"] = "Router:UserpodCommand",
+        ["--idle-timeout"] = "Router:IdleTimeout",
+        ["--start-wait"] = "Router:StartWait",
+        ["--spawn-timeout"] = "Router:SpawnTimeout",
+        ["--touch-interval"] = "Router:TouchInterval",
+        ["--sweep-interval"] = "Router:SweepInterval",
+        ["--upstream-timeout"] = "Router:UpstreamTimeout",
+        ["--max-sessions"] = "Router:MaxSessions",
+        ["--sessions-per-ip-per-minute"] = "Router:SessionsPerIpPerMinute",
+        ["--max-request-body"] = "Router:MaxRequestBodyBytes",
+        ["--max-request-headers"] = "Router:MaxRequestHeadersBytes",
+        ["--max-ws-message"] = "Router:MaxWebSocketMessageBytes",
+        ["--redis"] = "Router:Redis",
+        ["--keep-userpods"] = "Router:KeepUserpodsOnExit",
+        ["--kubernetes"] = "Router:Kubernetes",
+    };
+
+    static readonly HashSet<string> BareFlags = new(StringComparer.OrdinalIgnoreCase) { "--kubernetes", "--keep-userpods" };
+
+    /// <summary>Turns bare boolean flags (<c>--kubernetes</c>) into <c>--kubernetes=true</c> for the config parser.</summary>
+    public static string[] Normalize(string[] args)
+    {
+        var list = new List<string>(args.Length);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            var nextIsValue = i + 1 < args.Length && (args[i + 1] is "true" or "false");
+            if (BareFlags.Contains(a) && !nextIsValue) list.Add(a + "=true");
+            else list.Add(a);
+        }
+        return [.. list];
+    }
+
+    /// <summary>Binds the options; <c>HTAGKUBE_REDIS</c> also selects Redis.</summary>
+    public static RouterOptions Bind(IConfiguration config)
+    {
+        var o = new RouterOptions();
+        config.GetSection("Router").Bind(o);
+        if (string.IsNullOrWhiteSpace(o.Redis)) o.Redis = Environment.GetEnvironmentVariable("HTAGKUBE_REDIS");
+        if (string.IsNullOrWhiteSpace(o.Redis)) o.Redis = null;
+        if (o.IdleTimeout <= TimeSpan.Zero) throw new ArgumentException("idle timeout must be positive");
+        if (o.MaxSessions < 0 || o.SessionsPerIpPerMinute < 1) throw new ArgumentException("session limits must be positive");
+        return o;
+    }
+}

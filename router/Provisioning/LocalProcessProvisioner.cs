@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using HTagKube.Api.Routing;
+using HTagKube.Router.Hosting;
+using HTagKube.Router.Metrics;
+
+namespace HTagKube.Router.Provisioning;
+
+/// <summary>
+/// Local mode: one userpod process per user on this machine. Single-flight per user inside the router and a
+/// route-table lock across routers, so one user never gets two processes. Stops a process when its route
+/// expires or it is ended; its exit removes its route.
+/// </summary>
+public sealed class LocalProcessProvisioner : ISessionProvisioner
+{
+    static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
+    readonly IRouteTable _table;
+    readonly RouterOptions _options;
+    readonly UserpodLauncher _launcher;
+    readonly RouterMetrics _metrics;
+    readonly ILogger _log;
+    readonly string _instance = Guid.NewGuid().ToString("N");
+    readonly ConcurrentDictionary<string, LocalSession> _sessions = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, Task<RouteEntry>> _starting = new(StringComparer.Ordinal);
+    readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Creates the provisioner and subscribes to route expiry.</summary>
+    public LocalProcessProvisioner(IRouteTable table, RouterOptions options, UserpodLauncher launcher,
+        RouterMetrics metrics, ILogger<LocalProcessProvisioner> log)
+    {
+        _table = table;
+        _options = options;
+        _launcher = launcher;
+        _metrics = metrics;
+        _log = log;
+        _table.RouteExpired += OnRouteExpired;
+    }
+
+    /// <inheritdoc />
+    public int LiveSessions => _sessions.Count + _starting.Count;
+
+    /// <inheritdoc />
+    public bool IsStarting(string userKey) => _starting.ContainsKey(userKey);
+
+    /// <summary>The live session of a user on this router, if any (tests and diagnostics).</summary>
+    public LocalSession? Find(string userKey) => _sessions.TryGetValue(userKey, out var s) ? s : null;
+
+    /// <inheritdoc />
+    public Task<RouteEntry> EnsureSessionAsync(string userKey, CancellationToken ct)
+    {
+        if (_starting.TryGetValue(userKey, out var inflight)) return inflight;
+        var tcs = new TaskCompletionSource<RouteEntry>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_starting.TryAdd(userKey, tcs.Task))
+            return _starting.TryGetValue(userKey, out inflight) ? inflight : EnsureSessionAsync(userKey, ct);
+        _ = RunAsync(userKey, tcs);
+        return tcs.Task;
+    }
+
+    async Task RunAsync(string userKey, TaskCompletionSource<RouteEntry> tcs)
+    {
+        try { tcs.TrySetResult(await ProvisionAsync(userKey, _stopping.Token)); }
+        catch (Exception e) { tcs.TrySetException(e); }
+        finally { _starting.TryRemove(new KeyValuePair<string, Task<RouteEntry>>(userKey, tcs.Task)); }
+    }
+
+    async Task<RouteEntry> ProvisionAsync(string userKey, CancellationToken ct)
+    {
+        try
+        {
+            // A process of ours still runs (its route vanished, e.g. Redis lost its data): re-publish, do not respawn.
+            if (_sessions.TryGetValue(userKey, out var mine) && mine.IsAlive)
+            {
+                await _table.PutAsync(userKey, mine.Route, _options.IdleTimeout, ct);
+                return mine.Route;
+            }
+            if (await _table.GetAsync(userKey, ct) is { } published) return published;
+
+            var deadline = Stopwatch.StartNew();
+            var lease = _options.SpawnTimeout + TimeSpan.FromSeconds(5);
+            var wait = 20;
+            while (!await _table.TryLockAsync(userKey, _instance, lease, ct))
+            {
+                // Another router is starting this user's userpod: wait for its route.
+                if (await _table.GetAsync(userKey, ct) is { } theirs) return theirs;
+                if (deadline.Elapsed > lease) throw new ProvisioningException("another router holds the start lock too long");
+                await Task.Delay(wait, ct);
+                wait = Math.Min(wait * 2, 200);
+            }
+            try
+            {
+                if (await _table.GetAsync(userKey, ct) is { } raced) return raced;
+                return await SpawnAsync(userKey, ct);
+            }
+            finally
+            {
+                try { await _table.UnlockAsync(userKey, _instance, CancellationToken.None); }
+                catch (RouteTableUnavailableException) { /* the lock lease expires by itself */ }
+            }
+        }
+        catch (RouteTableUnavailableException e)
+        {
+            _metrics.RouteTableError();
+            throw new ProvisioningException("route table unavailable", e);
+        }
+    }
+
+    async Task<RouteEntry> SpawnAsync(string userKey, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        LocalSession session;
+        try
+        {
+            session = await _launcher.StartAsync(userKey, _options.SpawnTimeout, ct);
+        }
+        catch (ProvisioningException e)
+        {
+            _metrics.SpawnFailed();
+            _log.LogError("userpod start failed for {UserKey}: {Reason}", userKey, e.Message);
+            throw;
+        }
+        try
+        {
+            await _table.PutAsync(userKey, session.Route, _options.IdleTimeout, ct);
+        }
+        catch
+        {
+            // Unpublished processes would be orphans nobody can reach: stop it.
+            await session.StopAsync(StopGrace);
+            session.Dispose();
+            throw;
+        }
+        _sessions[userKey] = session;
+        _ = WatchExitAsync(session);
+        _metrics.SessionStarted(sw.Elapsed);
+        _log.LogInformation("userpod started for {UserKey}: pid {Pid} at {Endpoint} in {Ms} ms",
+            userKey, session.Pid, session.Route.Endpoint, sw.ElapsedMilliseconds);
+        return session.Route;
+    }
+
+    async Task WatchExitAsync(LocalSession session)
+    {
+        await session.Exited;
+        if (!_sessions.TryRemove(new KeyValuePair<string, LocalSession>(session.UserKey, session))) return; // stopped on purpose
+        _log.LogWarning("userpod of {UserKey} (pid {Pid}) exited with code {Code}; route removed",
+            session.UserKey, session.Pid, session.ExitCode);
+        try { await _table.RemoveAsync(session.UserKey, session.Route.Endpoint, CancellationToken.None); }
+        catch (RouteTableUnavailableException) { _metrics.RouteTableError(); }
+        session.Dispose();
+    }
+
+    void OnRouteExpired(string userKey)
+    {
+        if (!_sessions.ContainsKey(userKey)) return;
+        _ = StopAsync(userKey, "idle timeout", removeRoute: false);
+    }
+
+    async Task<bool> StopAsync(string userKey, string reason, bool removeRoute)
+    {
+        if (!_sessions.TryRemove(userKey, out var session)) return false;
+        _log.LogInformation("stopping userpod of {UserKey} (pid {Pid}): {Reason}", userKey, session.Pid, reason);
+        if (removeRoute)
+        {
+            try { await _table.RemoveAsync(userKey, session.Route.Endpoint, CancellationToken.None); }
+            catch (RouteTableUnavailableException) { _metrics.RouteTableError(); }
+        }
+        await session.StopAsync(StopGrace);
+        session.Dispose();
+        return true;
+    }
+
+    /// <inheritdoc />
+    public async Task RouteFailedAsync(string userKey, RouteEntry route, CancellationToken ct)
+    {
+        if (_sessions.TryGetValue(userKey, out var s) && s.Route.Endpoint == route.Endpoint)
+            await StopAsync(userKey, "route refused connections", removeRoute: true);
+        else
+            await _table.RemoveAsync(userKey, route.Endpoint, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> EndSessionAsync(string userKey, CancellationToken ct) => StopAsync(userKey, "ended", removeRoute: true);
+
+    /// <inheritdoc />
+    public IReadOnlyList<SessionInfo> ListSessions() =>
+        _sessions.Values.Select(s => new SessionInfo(s.UserKey, s.Route.Since, s.Pid, s.Route.Endpoint, s.Adopted)).ToList();
+
+    /// <summary>
+    /// Takes over the userpods a previous router left running (their routes are still in the shared table).
+    /// Routes naming a process that no longer exists are removed.
+    /// </summary>
+    public async Task AdoptAsync(CancellationToken ct)
+    {
+        await foreach (var (userKey, route) in _table.ListAsync(ct))
+        {
+            if (route.LocalPid is null || _sessions.ContainsKey(userKey)) continue;
+            var session = LocalSession.TryAdopt(userKey, route);
+            if (session is null)
+            {
+                await _table.RemoveAsync(userKey, route.Endpoint, ct);
+                continue;
+            }
+            if (!_sessions.TryAdd(userKey, session)) { session.Dispose(); continue; }
+            _ = WatchExitAsync(session);
+            _log.LogInformation("adopted userpod of {UserKey}: pid {Pid} at {Endpoint}", userKey, session.Pid, route.Endpoint);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _table.RouteExpired -= OnRouteExpired;
+        await _stopping.CancelAsync();
+        if (_options.KeepUserpods)
+        {
+            // Routes stay published; the next router adopts these processes (see AdoptAsync).
+            foreach (var s in _sessions.Values) s.Dispose();
+            _sessions.Clear();
+            return;
+        }
+        await Task.WhenAll(_sessions.Keys.ToList().Select(k => StopAsync(k, "router shutdown", removeRoute: true)));
+    }
+}

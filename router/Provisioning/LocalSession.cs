@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using HTagKube.Api.Routing;
+
+namespace HTagKube.Router.Provisioning;
+
+/// <summary>One userpod process of local mode: started by this router, or adopted from a previous one.</summary>
+public sealed class LocalSession : IDisposable
+{
+    const int SigTerm = 15;
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "kill")]
+    static extern int SysKill(int pid, int signal);
+
+    readonly Process _process;
+
+    /// <summary>The user (never the uid).</summary>
+    public string UserKey { get; }
+    /// <summary>The published route.</summary>
+    public RouteEntry Route { get; }
+    /// <summary>Process id.</summary>
+    public int Pid { get; }
+    /// <summary>True when a previous router started it and this one took it over.</summary>
+    public bool Adopted { get; }
+    /// <summary>Completes when the process has exited.</summary>
+    public Task Exited { get; }
+
+    internal LocalSession(string userKey, RouteEntry route, Process process, bool adopted)
+    {
+        UserKey = userKey;
+        Route = route;
+        _process = process;
+        Pid = process.Id;
+        Adopted = adopted;
+        Exited = process.WaitForExitAsync();
+    }
+
+    /// <summary>Exit code once exited, else null.</summary>
+    public int? ExitCode
+    {
+        get
+        {
+            try { return _process.HasExited ? _process.ExitCode : null; }
+            catch (InvalidOperationException) { return null; } // adopted (not our child): no exit code
+        }
+    }
+
+    /// <summary>True while the process runs.</summary>
+    public bool IsAlive => !Exited.IsCompleted;
+
+    /// <summary>SIGTERM (graceful: Kestrel drains), then SIGKILL after <paramref name="grace"/>; waits for the exit.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (!IsAlive) return;
+        if (SysKill(Pid, SigTerm) == 0)
+        {
+            if (await Task.WhenAny(Exited, Task.Delay(grace)) == Exited) return;
+        }
+        try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { /* already gone */ }
+        await Task.WhenAny(Exited, Task.Delay(TimeSpan.FromSeconds(5)));
+    }
+
+    /// <summary>Adopts a running userpod left by a previous router, if <paramref name="route"/> really names it.</summary>
+    public static LocalSession? TryAdopt(string userKey, RouteEntry route)
+    {
+        if (route.LocalPid is not int pid || !route.Endpoint.StartsWith("127.", StringComparison.Ordinal)) return null;
+        try
+        {
+            // The pid could have been reused: the process must carry this route's token in its environment.
+            var environ = File.ReadAllBytes($"/proc/{pid}/environ");
+            var needle = System.Text.Encoding.UTF8.GetBytes("HTAG_TOKEN=" + route.Token + "\0");
+            if (environ.AsSpan().IndexOf(needle) < 0) return null;
+            return new LocalSession(userKey, route, Process.GetProcessById(pid), adopted: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _process.Dispose();
+}

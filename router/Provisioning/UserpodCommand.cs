@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace HTagKube.Router.Provisioning;
+
+/// <summary>The userpod program to start: an executable plus arguments, parsed from one command line.</summary>
+public sealed class UserpodCommand
+{
+    /// <summary>The executable (looked up on PATH when not rooted).</summary>
+    public string FileName { get; }
+
+    /// <summary>Arguments before the router's own (<c>--urls …</c>).</summary>
+    public IReadOnlyList<string> Arguments { get; }
+
+    UserpodCommand(string fileName, IReadOnlyList<string> arguments) { FileName = fileName; Arguments = arguments; }
+
+    /// <summary>The default: the Demo program the router build copies into <c>{router dir}/userpod/</c>.</summary>
+    public static UserpodCommand Default() =>
+        new("dotnet", [Path.Combine(AppContext.BaseDirectory, "userpod", "HTagKube.Demo.dll")]);
+
+    /// <summary>Parses <c>dotnet "/path with space/MyApps.dll" --flag</c> (double quotes group; no escapes).</summary>
+    public static UserpodCommand Parse(string commandLine)
+    {
+        var parts = new List<string>();
+        var current = new StringBuilder();
+        bool quoted = false, any = false;
+        foreach (var c in commandLine)
+        {
+            if (c == '"') { quoted = !quoted; any = true; }
+            else if (char.IsWhiteSpace(c) && !quoted)
+            {
+                if (any) { parts.Add(current.ToString()); current.Clear(); any = false; }
+            }
+            else { current.Append(c); any = true; }
+        }
+        if (quoted) throw new ArgumentException("unbalanced quote in userpod command");
+        if (any) parts.Add(current.ToString());
+        if (parts.Count == 0) throw new ArgumentException("empty userpod command");
+        return new UserpodCommand(parts[0], parts.Skip(1).ToArray());
+    }
+
+    /// <summary>Start info with the router's arguments appended and the environment prepared.</summary>
+    public ProcessStartInfo ToStartInfo(string token, bool newSession)
+    {
+        // setsid(1) execs in place (same pid) and detaches the userpod from the router's process group, so a
+        // Ctrl+C aimed at the router does not also kill userpods that are meant to outlive it.
+        var useSetsid = newSession && File.Exists("/usr/bin/setsid");
+        var psi = new ProcessStartInfo(useSetsid ? "/usr/bin/setsid" : FileName)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = false,
+            RedirectStandardInput = false,
+        };
+        if (useSetsid) psi.ArgumentList.Add(FileName);
+        foreach (var a in Arguments) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add("--urls");
+        psi.ArgumentList.Add("http://127.0.0.1:0");
+        psi.Environment["HTAG_TOKEN"] = token;
+        // The userpod must listen where --urls says, not where the router's own environment points.
+        psi.Environment.Remove("ASPNETCORE_URLS");
+        psi.Environment.Remove("ASPNETCORE_HTTP_PORTS");
+        psi.Environment.Remove("ASPNETCORE_HTTPS_PORTS");
+        psi.Environment.Remove("HTAGKUBE_REDIS");
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        return psi;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => string.Join(' ', Arguments.Prepend(FileName));
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using HTagKube.Api.Routing;
+
+namespace HTagKube.Router.Provisioning;
+
+/// <summary>
+/// Starts one userpod process: fresh token, <c>--urls http://127.0.0.1:0</c>, reads the
+/// <c>htag-listening:</c> line for the real port, waits for <c>/healthz</c>.
+/// </summary>
+public sealed class UserpodLauncher(UserpodCommand command, HttpMessageInvoker http, bool detach, ILogger logger)
+{
+    /// <summary>The line prefix a userpod prints once Kestrel listens.</summary>
+    public const string ListeningPrefix = "htag-listening:";
+
+    /// <summary>Starts a userpod and returns it once healthy; kills it on any failure.</summary>
+    public async Task<LocalSession> StartAsync(string userKey, TimeSpan timeout, CancellationToken ct)
+    {
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        Process process;
+        try
+        {
+            process = Process.Start(command.ToStartInfo(token, detach))
+                      ?? throw new ProvisioningException("userpod did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new ProvisioningException($"cannot start userpod command '{command.FileName}': {e.Message}", e);
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        try
+        {
+            var endpoint = await ReadListeningAsync(process, cts.Token);
+            _ = DrainAsync(process, userKey);
+            await WaitHealthyAsync(process, endpoint, cts.Token);
+            var route = new RouteEntry(endpoint, RouteEntry.LocalSessionPrefix + process.Id, token, DateTimeOffset.UtcNow);
+            return new LocalSession(userKey, route, process, adopted: false);
+        }
+        catch (Exception e)
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            process.Dispose();
+            if (e is ProvisioningException) throw;
+            if (e is OperationCanceledException && !ct.IsCancellationRequested)
+                throw new ProvisioningException($"userpod not healthy within {timeout.TotalSeconds:0.#} s", e);
+            throw new ProvisioningException("userpod start failed: " + e.Message, e);
+        }
+    }
+
+    static async Task<string> ReadListeningAsync(Process process, CancellationToken ct)
+    {
+        while (await process.StandardOutput.ReadLineAsync(ct) is { } line)
+        {
+            if (!line.StartsWith(ListeningPrefix, StringComparison.Ordinal)) continue;
+            var text = line[ListeningPrefix.Length..].Trim();
+            // Only a loopback http address is accepted: a userpod cannot point the router elsewhere.
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == "http"
+                && System.Net.IPAddress.TryParse(uri.Host, out var ip) && System.Net.IPAddress.IsLoopback(ip)
+                && uri.Port > 0)
+                return $"{uri.Host}:{uri.Port}";
+            throw new ProvisioningException($"userpod announced an unusable address '{text}'");
+        }
+        await process.WaitForExitAsync(ct);
+        throw new ProvisioningException($"userpod exited with code {process.ExitCode} before listening");
+    }
+
+    async Task WaitHealthyAsync(Process process, string endpoint, CancellationToken ct)
+    {
+        var uri = new Uri($"http://{endpoint}/healthz");
+        var delay = 10;
+        while (true)
+        {
+            if (process.HasExited) throw new ProvisioningException($"userpod exited with code {process.ExitCode} before healthy");
+            try
+            {
+                using var req = new HttpRequestMessage(HttpMethod.Get, uri);
+                using var res = await http.SendAsync(req, ct);
+                if (res.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { /* not accepting yet */ }
+            await Task.Delay(delay, ct); // polling a child's health endpoint; backs off to 100 ms
+            delay = Math.Min(delay * 2, 100);
+        }
+    }
+
+    async Task DrainAsync(Process process, string userKey)
+    {
+        // The pipe must be read, or a chatty userpod blocks on a full pipe. Its lines go to our log.
+        try
+        {
+            while (await process.StandardOutput.ReadLineAsync() is { } line)
+                logger.LogDebug("userpod {UserKey} pid {Pid}: {Line}", userKey, process.Id, line);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Threading.RateLimiting;
+using HTagKube.Api.Identity;
+using HTagKube.Api.Routing;
+using HTagKube.Router.Forwarding;
+using HTagKube.Router.Hosting;
+using HTagKube.Router.Metrics;
+using HTagKube.Router.Provisioning;
+
+namespace HTagKube.Router.Proxy;
+
+/// <summary>
+/// The front door for every user path: uid cookie → userKey → route (starting a session on a miss, within the
+/// session cap and the per-IP rate limit) → HTTP or WebSocket forwarding; a dead route is replaced once.
+/// </summary>
+public sealed class ProxyHandler(
+    RouterOptions options,
+    RouteCache routes,
+    ISessionProvisioner provisioner,
+    HttpForwarder http,
+    WebSocketRelay webSockets,
+    ActivityTracker activity,
+    PartitionedRateLimiter<string> newSessionLimiter,
+    RouterMetrics metrics,
+    ILogger<ProxyHandler> log)
+{
+    /// <summary>Handles one request end to end.</summary>
+    public async Task InvokeAsync(HttpContext ctx)
+    {
+        var uid = UidCookie.GetOrIssue(ctx, out _);
+        var userKey = UserKey.FromUid(uid);
+        try
+        {
+            await ProxyAsync(ctx, userKey);
+        }
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+        {
+            // client gone: nothing to answer
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "proxy failure for {UserKey} {Method} {Path}", userKey, ctx.Request.Method, ctx.Request.Path.Value);
+            await Pages.WriteUnavailableAsync(ctx, "The router failed to reach your session.");
+        }
+        finally
+        {
+            metrics.Proxied(ctx.Response.StatusCode);
+        }
+    }
+
+    async Task ProxyAsync(HttpContext ctx, string userKey)
+    {
+        RouteEntry? route;
+        try
+        {
+            route = await routes.GetAsync(userKey, ctx.RequestAborted);
+        }
+        catch (RouteTableUnavailableException e)
+        {
+            metrics.RouteTableError();
+            log.LogWarning("route table unavailable for {UserKey}: {Error}", userKey, e.Message);
+            await Pages.WriteUnavailableAsync(ctx, "Sessions are briefly unavailable; retry shortly.");
+            return;
+        }
+        route ??= await StartAsync(ctx, userKey, newSession: true);
+        if (route is null) return;
+
+        var isWebSocket = ctx.WebSockets.IsWebSocketRequest;
+        for (var attempt = 0; ; attempt++)
+        {
+            activity.OnActivity(userKey);
+            ForwarderError error;
+            var bodyStarted = false;
+            if (isWebSocket) error = await webSockets.RelayAsync(ctx, route, () => activity.OnActivity(userKey));
+            else (error, bodyStarted) = await http.SendAsync(ctx, route);
+            if (error != ForwarderError.ConnectFailed) return;
+
+            // Dead route: the userpod is gone. Forget it and start another; retry once when nothing was consumed.
+            metrics.DeadRoute();
+            log.LogWarning("route of {UserKey} at {Endpoint} refused the connection; replacing it", userKey, route.Endpoint);
+            routes.Invalidate(userKey);
+            try { await provisioner.RouteFailedAsync(userKey, route, ctx.RequestAborted); }
+            catch (RouteTableUnavailableException) { metrics.RouteTableError(); }
+            if (attempt > 0 || bodyStarted)
+            {
+                await Pages.WriteStartingAsync(ctx);
+                _ = provisioner.EnsureSessionAsync(userKey, CancellationToken.None); // ready for the retry
+                return;
+            }
+            route = await StartAsync(ctx, userKey, newSession: false);
+            if (route is null) return;
+        }
+    }
+
+    async Task<RouteEntry?> StartAsync(HttpContext ctx, string userKey, bool newSession)
+    {
+        if (newSession && !provisioner.IsStarting(userKey))
+        {
+            if (provisioner.LiveSessions >= options.MaxSessions)
+            {
+                metrics.RejectedByCap();
+                log.LogWarning("session cap {Cap} reached; refusing {UserKey}", options.MaxSessions, userKey);
+                await Pages.WriteFullAsync(ctx);
+                return null;
+            }
+            var ip = ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            using var lease = newSessionLimiter.AttemptAcquire(ip);
+            if (!lease.IsAcquired)
+            {
+                metrics.RejectedByRate();
+                log.LogWarning("new-session rate limit hit by a client; refusing {UserKey}", userKey);
+                await Pages.WriteRateLimitedAsync(ctx);
+                return null;
+            }
+        }
+
+        var starting = provisioner.EnsureSessionAsync(userKey, CancellationToken.None);
+        try
+        {
+            var route = await starting.WaitAsync(options.StartWait, ctx.RequestAborted);
+            routes.Set(userKey, route);
+            activity.MarkFresh(userKey);
+            return route;
+        }
+        catch (TimeoutException)
+        {
+            await Pages.WriteStartingAsync(ctx);
+        }
+        catch (ProvisioningException e)
+        {
+            log.LogWarning("session of {UserKey} could not be started: {Error}", userKey, e.Message);
+            await Pages.WriteUnavailableAsync(ctx, "Your session could not be started; retry shortly.");
+        }
+        return null;
+    }
+}

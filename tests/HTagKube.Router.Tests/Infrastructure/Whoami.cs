@@ -1,0 +1,14 @@
+namespace HTagKube.Router.Tests.Infrastructure;
+
+/// <summary>The test userpod's /whoami answer: which process, and its request counter.</summary>
+public sealed record Whoami(int Pid, string Instance, int Count)
+{
+    public static async Task<Whoami> GetAsync(HttpClient client, CancellationToken ct = default)
+    {
+        var res = await client.GetAsync("whoami", ct);
+        var text = await res.Content.ReadAsStringAsync(ct);
+        if (!res.IsSuccessStatusCode) throw new HttpRequestException($"/whoami: {(int)res.StatusCode} {text}");
+        var parts = text.Split(' ').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        return new Whoami(int.Parse(parts["pid"]), parts["instance"], int.Parse(parts["count"]));
+    }
+}

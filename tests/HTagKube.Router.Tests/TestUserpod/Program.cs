@@ -1,0 +1,149 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+// Test userpod: the router↔userpod contract, plus introspection endpoints for the router tests.
+var builder = WebApplication.CreateBuilder(args);
+builder.Logging.ClearProviders();
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+var app = builder.Build();
+var token = Environment.GetEnvironmentVariable("HTAG_TOKEN");
+var instance = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+long counter = 0;
+string lastClose = "none";
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    Console.WriteLine("htag-listening: " + address);
+});
+
+app.UseWebSockets();
+app.Use(async (ctx, next) =>
+{
+    var path = ctx.Request.Path.Value;
+    if (path is "/healthz" or "/readyz") { await ctx.Response.WriteAsync("ok"); return; }
+    if (token is not null)
+    {
+        var sent = ctx.Request.Headers["X-HTag-Token"].ToString();
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(sent), Encoding.UTF8.GetBytes(token)))
+        {
+            ctx.Response.StatusCode = 401;
+            await ctx.Response.WriteAsync("missing or wrong token");
+            return;
+        }
+    }
+    await next(ctx);
+});
+
+// Who answered: pid + instance + a per-process counter (state kept across requests).
+app.Map("/whoami", (HttpContext ctx) =>
+    Results.Text($"pid={Environment.ProcessId} instance={instance} count={Interlocked.Increment(ref counter)}"));
+
+// Every request header as "name: value" lines, sorted.
+app.Map("/headers", (HttpContext ctx) =>
+    Results.Text(string.Join('\n', ctx.Request.Headers.OrderBy(h => h.Key).Select(h => $"{h.Key}: {h.Value}"))));
+
+// Echo: method, raw target and body streamed back.
+app.Map("/echo/{**rest}", async (HttpContext ctx) =>
+{
+    ctx.Response.Headers["X-Echo-Method"] = ctx.Request.Method;
+    ctx.Response.Headers["X-Echo-Target"] = ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget;
+    ctx.Response.Headers["Connection"] = "X-Custom-Hop";
+    ctx.Response.Headers["X-Custom-Hop"] = "must-not-pass";
+    ctx.Response.Headers["Set-Cookie"] = "app=1; Path=/";
+    await ctx.Request.Body.CopyToAsync(ctx.Response.Body, ctx.RequestAborted);
+});
+
+// Upload: counts bytes; answers the count and how long after the request began the first byte came.
+app.MapPost("/upload", async (HttpContext ctx) =>
+{
+    var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+    long total = 0;
+    int n;
+    while ((n = await ctx.Request.Body.ReadAsync(buffer, ctx.RequestAborted)) > 0) total += n;
+    ArrayPool<byte>.Shared.Return(buffer);
+    return Results.Text(total.ToString());
+});
+
+// First chunk of an upload, then waits for the rest: lets a test see bytes arrive before the client finished.
+var firstBytes = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+app.MapPost("/upload-tracked/{id}", async (string id, HttpContext ctx) =>
+{
+    var buffer = new byte[64 * 1024];
+    long total = 0;
+    int n;
+    while ((n = await ctx.Request.Body.ReadAsync(buffer, ctx.RequestAborted)) > 0)
+    {
+        total += n;
+        firstBytes[id] = total;
+    }
+    return Results.Text(total.ToString());
+});
+app.MapGet("/upload-progress/{id}", (string id) => Results.Text(firstBytes.GetValueOrDefault(id).ToString()));
+
+// Download of N MiB, generated (never held in memory).
+app.MapGet("/download", async (HttpContext ctx, int mb) =>
+{
+    ctx.Response.ContentLength = mb * 1024L * 1024;
+    var chunk = new byte[64 * 1024];
+    Array.Fill(chunk, (byte)'x');
+    for (var i = 0; i < mb * 16; i++) await ctx.Response.Body.WriteAsync(chunk, ctx.RequestAborted);
+});
+
+// Slow answer; records when the client's abort reached us.
+var aborts = 0;
+app.MapGet("/slow", async (HttpContext ctx, int ms) =>
+{
+    try { await Task.Delay(ms, ctx.RequestAborted); }
+    catch (OperationCanceledException) { Interlocked.Increment(ref aborts); throw; }
+    return Results.Text("slow done");
+});
+app.MapGet("/aborts", () => Results.Text(Volatile.Read(ref aborts).ToString()));
+app.MapGet("/status/{code:int}", (int code) => Results.Text($"status {code}", statusCode: code));
+app.MapGet("/last-close", () => Results.Text(lastClose));
+app.MapPost("/exit/{code:int}", (int code) => { _ = Task.Run(async () => { await Task.Delay(50); Environment.Exit(code); }); return "bye"; });
+
+// WebSocket echo. "close:CODE:REASON" makes the server close; "push:N" sends N messages unprompted.
+app.Map("/ws", async (HttpContext ctx) =>
+{
+    if (!ctx.WebSockets.IsWebSocketRequest) return Results.BadRequest();
+    using var ws = await ctx.WebSockets.AcceptWebSocketAsync(ctx.WebSockets.WebSocketRequestedProtocols.FirstOrDefault());
+    var buffer = new byte[1024 * 1024 * 4];
+    while (true)
+    {
+        var r = await ws.ReceiveAsync(buffer.AsMemory(), ctx.RequestAborted);
+        if (r.MessageType == WebSocketMessageType.Close)
+        {
+            lastClose = $"{(int?)ws.CloseStatus}:{ws.CloseStatusDescription}";
+            await ws.CloseOutputAsync(ws.CloseStatus ?? WebSocketCloseStatus.NormalClosure, ws.CloseStatusDescription, ctx.RequestAborted);
+            return Results.Empty;
+        }
+        var count = r.Count;
+        while (!r.EndOfMessage)
+        {
+            r = await ws.ReceiveAsync(buffer.AsMemory(count), ctx.RequestAborted);
+            count += r.Count;
+        }
+        var text = Encoding.UTF8.GetString(buffer, 0, count);
+        if (text.StartsWith("close:"))
+        {
+            var parts = text.Split(':', 3);
+            await ws.CloseAsync((WebSocketCloseStatus)int.Parse(parts[1]), parts[2], ctx.RequestAborted);
+            return Results.Empty;
+        }
+        if (text.StartsWith("push:"))
+        {
+            for (var i = 0; i < int.Parse(text[5..]); i++)
+                await ws.SendAsync(Encoding.UTF8.GetBytes("push " + i), WebSocketMessageType.Text, true, ctx.RequestAborted);
+            continue;
+        }
+        await ws.SendAsync(buffer.AsMemory(0, count), r.MessageType, true, ctx.RequestAborted);
+    }
+});
+
+app.MapFallback((HttpContext ctx) => Results.Text($"app path {ctx.Request.Path} pid={Environment.ProcessId}"));
+app.Run();
