@@ -50,12 +50,12 @@ internal sealed class AppHost(string path, Type appType, Func<Tag> factory, AppO
     Instance Create(string queryKey)
     {
         var root = factory();
-        var runtime = new AppRuntime(root) { Debug = server.Options.Debug };
+        var runtime = new AppRuntime(root) { Debug = server.Options.Debug, Session = server.Session };
         var instance = new Instance(this, runtime, queryKey, server);
         runtime.OnHandlerError = (tag, ev, ex) =>
             server.Logger.LogError(ex, "handler error in app {App} ({Type}) tag {Tag}#{Id} event {Event}",
                 Path, AppType.Name, tag.GetType().Name, tag.Id, ev);
-        root.EnsureInit();
+        runtime.Init(queryKey);
         return instance;
     }
 }

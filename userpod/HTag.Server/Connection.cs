@@ -9,9 +9,17 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
 {
     readonly SemaphoreSlim _sendLock = new(1, 1);
     readonly RateLimit _rate = new(server.Options.MaxInteractionsPerSecond);
+    readonly ParanoChannel? _parano = instance.Cipher is null ? null : new ParanoChannel(instance.Cipher, "");
 
     public async Task RunAsync(CancellationToken ct)
     {
+        if (_parano is not null)
+        {
+            // Handshake under the empty binding, then every message is bound to this connection.
+            var conn = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+            await TrySendAsync(new ServerMessage { Conn = conn }).ConfigureAwait(false);
+            _parano.Rebind(instance.Runtime.InstanceId + ":" + conn);
+        }
         instance.Attach(this);
         var buffer = new byte[server.Options.MaxMessageBytes];
         try
@@ -33,6 +41,16 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
                 ClientMessage? msg;
                 try { msg = JsonSerializer.Deserialize(buffer.AsSpan(0, length), HTagJson.Default.ClientMessage); }
                 catch (JsonException) { msg = null; }
+                if (msg is not null && _parano is not null)
+                {
+                    msg = _parano.Open(msg, out var why);
+                    if (msg is null)
+                    {
+                        server.Logger.LogWarning("app {App}: {Why}", instance.Host.Path, why);
+                        await TrySendAsync(new ServerMessage { Err = why }).ConfigureAwait(false);
+                        continue;
+                    }
+                }
                 if (msg is null)
                 {
                     await TrySendAsync(new ServerMessage { Err = "malformed message" }).ConfigureAwait(false);
@@ -63,8 +81,9 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
             await TrySendAsync(new ServerMessage { Reload = true }).ConfigureAwait(false);
             return;
         }
-        var html = await instance.Runtime.RenderAsync(ct).ConfigureAwait(false);
-        await TrySendAsync(new ServerMessage { Update = new() { [instance.Runtime.Root.Id] = html } }).ConfigureAwait(false);
+        var r = await instance.Runtime.RenderAsync(ct).ConfigureAwait(false);
+        var js = r.Statics.Select(s => s.InjectJs()).Concat(r.Js).ToList();
+        await TrySendAsync(new ServerMessage { Update = new() { [instance.Runtime.Root.Id] = r.Html }, Js = js.Count > 0 ? js : null }).ConfigureAwait(false);
     }
 
     enum Problem { None, Closed, TooBig, Binary }
@@ -94,11 +113,13 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
     public async Task<bool> TrySendAsync(ServerMessage msg)
     {
         if (ws.State != WebSocketState.Open) return false;
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(msg, HTagJson.Default.ServerMessage);
         await _sendLock.WaitAsync().ConfigureAwait(false);
         try
         {
             if (ws.State != WebSocketState.Open) return false;
+            // Sealed inside the lock: sequence numbers must follow the order on the wire.
+            var wire = _parano is null ? msg : _parano.Seal(msg);
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(wire, HTagJson.Default.ServerMessage);
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await ws.SendAsync(bytes, WebSocketMessageType.Text, true, cts.Token).ConfigureAwait(false);
             return true;

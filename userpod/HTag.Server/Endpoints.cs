@@ -57,9 +57,9 @@ internal sealed class Endpoints(HTagServer server)
             await ctx.Response.WriteAsync("the app failed to start", ctx.RequestAborted).ConfigureAwait(false);
             return;
         }
-        var body = await instance.Runtime.RenderAsync(ctx.RequestAborted).ConfigureAwait(false);
+        var render = await instance.Runtime.RenderAsync(ctx.RequestAborted).ConfigureAwait(false);
         var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-        var html = Page.Render(instance, body, nonce);
+        var html = Page.Render(instance, render, nonce);
         var h = ctx.Response.Headers;
         ctx.Response.ContentType = "text/html; charset=utf-8";
         h.CacheControl = "no-store";

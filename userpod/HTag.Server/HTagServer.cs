@@ -66,6 +66,9 @@ public sealed class HTagServer : IAsyncDisposable
     /// <summary>How the watchdog ends the process; tests replace it to observe the exit code.</summary>
     internal Action<int> ExitProcess { get; set; } = Environment.Exit;
 
+    /// <summary>This user's session, shared by all apps of this server, outliving their instances.</summary>
+    internal SessionStore Session { get; } = new();
+
     internal CancellationToken Stopping => _app?.Lifetime.ApplicationStopping ?? CancellationToken.None;
 
     internal void OnWatchdogExit(int code) => ExitProcess(code);

@@ -42,6 +42,15 @@ internal static class HttpInteraction
         ClientMessage? msg;
         try { msg = JsonSerializer.Deserialize(buffer.AsSpan(0, n), HTagJson.Default.ClientMessage); }
         catch (JsonException) { msg = null; }
+        if (msg is not null && instance.PostChannel is { } channel)
+        {
+            msg = channel.Open(msg, out var why);
+            if (msg is null)
+            {
+                await WriteAsync(ctx, StatusCodes.Status400BadRequest, new ServerMessage { Err = why }).ConfigureAwait(false);
+                return;
+            }
+        }
         if (msg is null)
         {
             await WriteAsync(ctx, StatusCodes.Status400BadRequest, new ServerMessage { Err = "malformed message" }).ConfigureAwait(false);
@@ -55,7 +64,7 @@ internal static class HttpInteraction
         }, ctx.RequestAborted).ConfigureAwait(false);
         if (reply is not null) lock (merged) Merge(merged, reply);
         if (instance.Runtime.Exited) instance.Host.Forget(instance);
-        await WriteAsync(ctx, StatusCodes.Status200OK, merged).ConfigureAwait(false);
+        await WriteAsync(ctx, StatusCodes.Status200OK, instance.PostChannel is { } ch ? ch.Seal(merged) : merged).ConfigureAwait(false);
     }
 
     static void Merge(ServerMessage into, ServerMessage m)

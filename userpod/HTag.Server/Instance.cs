@@ -14,7 +14,18 @@ internal sealed class Instance
         QueryKey = queryKey;
         Server = server;
         if (!host.HttpOnly) runtime.PushSink = BroadcastAsync;
+        if (host.Parano)
+        {
+            Cipher = new ParanoCipher(ParanoCipher.NewKey());
+            PostChannel = new ParanoChannel(Cipher, runtime.InstanceId + ":post");
+        }
     }
+
+    /// <summary>Parano mode: this instance's AES-256-GCM key (null otherwise).</summary>
+    public ParanoCipher? Cipher { get; }
+
+    /// <summary>Parano mode over POST (http-only): one channel per instance.</summary>
+    public ParanoChannel? PostChannel { get; }
 
     public AppHost Host { get; }
     public AppRuntime Runtime { get; }

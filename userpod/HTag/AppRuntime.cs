@@ -34,6 +34,9 @@ internal sealed class AppRuntime
     /// <summary>Told about every handler exception (the host logs it).</summary>
     public Action<Tag, string, Exception>? OnHandlerError { get; set; }
 
+    /// <summary>The user's session store (shared by the user's apps).</summary>
+    public SessionStore Session { get; set; } = SessionStore.Process;
+
     /// <summary>When true, errors sent to the browser include the stack trace.</summary>
     public bool Debug { get; set; }
 
@@ -45,17 +48,24 @@ internal sealed class AppRuntime
         lock (_pendingJs) _pendingJs.Add(js);
     }
 
+    readonly HashSet<Static> _sentStatics = [];
+
     /// <summary>Renders the whole app (first page, resync) under the interaction lock.</summary>
-    public async Task<string> RenderAsync(CancellationToken ct)
+    public async Task<RenderResult> RenderAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             var sb = new StringBuilder();
-            Root.Render(sb);
-            lock (_pendingJs) _pendingJs.Clear();
+            var ctx = new RenderContext();
+            Root.Render(sb, ctx);
+            List<string> js;
+            lock (_pendingJs) { js = [.. _pendingJs]; _pendingJs.Clear(); }
+            js.AddRange(ctx.Js);
             Root._titleChanged = false;
-            return sb.ToString();
+            _sentStatics.Clear();
+            foreach (var st in ctx.Statics) _sentStatics.Add(st);
+            return new RenderResult(sb.ToString(), js, [.. _sentStatics]);
         }
         finally { _gate.Release(); }
     }
@@ -117,19 +127,33 @@ internal sealed class AppRuntime
     internal ServerMessage Collect()
     {
         var changed = new Dictionary<string, string>(StringComparer.Ordinal);
-        Root.CollectChanged(changed);
+        var ctx = new RenderContext();
+        Root.CollectChanged(changed, ctx);
         var msg = new ServerMessage();
         if (changed.Count > 0) msg.Update = changed;
+        var js = new List<string>();
+        // Statics of tag types that appear for the first time go to the head now.
+        foreach (var st in ctx.Statics)
+            if (_sentStatics.Add(st)) js.Add(st.InjectJs());
         if (Root._titleChanged)
         {
             Root._titleChanged = false;
             msg.Title = Root.PageTitle ?? "";
         }
+        js.AddRange(ctx.Js);
         lock (_pendingJs)
         {
-            if (_pendingJs.Count > 0) { msg.Js = [.. _pendingJs]; _pendingJs.Clear(); }
+            js.AddRange(_pendingJs);
+            _pendingJs.Clear();
         }
+        if (js.Count > 0) msg.Js = js;
         return msg;
+    }
+
+    /// <summary>Sets up the root: calls its Init with arguments from the query (htagweb's url2ak rules).</summary>
+    public void Init(string? query)
+    {
+        InitArgs.Run(Root, query);
     }
 
     static string Truncate(string s) => s.Length > 40 ? s[..40] : s;
@@ -154,3 +178,6 @@ internal sealed class AppRuntime
         _ => v.GetRawText(),
     };
 }
+
+/// <summary>A full render: the app's HTML, scripts to run after it, the statics its head needs.</summary>
+internal sealed record RenderResult(string Html, List<string> Js, List<Static> Statics);

@@ -39,6 +39,8 @@ internal sealed class ServerMessage
     public long? Seq { get; set; }
     /// <summary>Encrypted inner message (parano mode).</summary>
     public string? P { get; set; }
+    /// <summary>Parano handshake: the connection id that binds the following messages.</summary>
+    public string? Conn { get; set; }
 
     internal bool IsEmpty => Update is null or { Count: 0 } && Js is null or { Count: 0 } && Title is null && Err is null && Reload is null;
 }
@@ -48,5 +50,6 @@ internal sealed class ServerMessage
 [JsonSerializable(typeof(ClientMessage))]
 [JsonSerializable(typeof(ServerMessage))]
 [JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(Dictionary<string, JsonElement>))]
 internal sealed partial class HTagJson : JsonSerializerContext;

@@ -270,10 +270,11 @@ public partial class Tag
     }
 
     /// <summary>Writes the element's HTML; clears the dirty marks of the subtree.</summary>
-    internal void Render(StringBuilder sb)
+    internal void Render(StringBuilder sb, RenderContext? ctx = null)
     {
         EnsureInit();
         _dirty = false;
+        ctx?.Rendered(this);
         sb.Append('<').Append(TagName).Append(" id=\"").Append(Id).Append('"');
         foreach (var (k, v) in _attrs)
         {
@@ -285,7 +286,7 @@ public partial class Tag
         if (HtmlText.IsVoid(TagName)) return;
         foreach (var c in _children)
         {
-            if (c is Tag t) t.Render(sb);
+            if (c is Tag t) t.Render(sb, ctx);
             else if (c is RawHtml r) sb.Append(r.Html);
             else HtmlText.EscapeText(sb, (string)c);
         }
@@ -293,17 +294,17 @@ public partial class Tag
     }
 
     /// <summary>Adds every tag of this subtree whose rendering changed, outermost first, to <paramref name="changed"/>.</summary>
-    internal void CollectChanged(Dictionary<string, string> changed)
+    internal void CollectChanged(Dictionary<string, string> changed, RenderContext ctx)
     {
         if (_dirty)
         {
             var sb = new StringBuilder();
-            Render(sb);
+            Render(sb, ctx);
             changed[Id] = sb.ToString();
             return;
         }
         foreach (var c in _children)
-            if (c is Tag t) t.CollectChanged(changed);
+            if (c is Tag t) t.CollectChanged(changed, ctx);
     }
 
     /// <summary>Finds the tag with id <paramref name="id"/> in this subtree.</summary>

@@ -1,21 +1,67 @@
 // htag.js: the browser half of HTag. Event delegation (no inline handlers, so a strict CSP holds),
-// interactions over a WebSocket, DOM updates applied in place. Wire format: docs/protocol.md.
+// interactions over a WebSocket (or POST in http-only mode), optional AES-256-GCM payloads (parano),
+// changed elements morphed in place with idiomorph (bundled before this file). Wire format: docs/protocol.md.
 (() => {
   "use strict";
   const me = document.currentScript;
   const nonce = (me && me.nonce) || "";
   const root = document.documentElement;
   const app = root.dataset.htagApp || location.pathname;
+  const httpOnly = root.hasAttribute("data-htag-http-only");
   let instance = root.dataset.htagInstance || "";
   const listening = new Set();
   const queue = [];
   let ws = null, attempts = 0, everOpen = false;
 
-  function send(msg) {
-    if (ws && ws.readyState === 1) ws.send(JSON.stringify(msg));
-    else queue.push(msg);
+  // ---- parano: AES-256-GCM, key per instance, sequence numbers both ways -------------------------
+  const keyB64 = root.getAttribute("data-htag-key");
+  root.removeAttribute("data-htag-key");
+  const parano = keyB64 ? { key: null, sendSeq: 0, recvSeq: 0, aad: "" } : null;
+  const b64 = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf)));
+  const unb64 = (s) => Uint8Array.from(atob(s), c => c.charCodeAt(0));
+  async function paranoKey() {
+    if (!parano.key) parano.key = await crypto.subtle.importKey("raw", unb64(keyB64), "AES-GCM", false, ["encrypt", "decrypt"]);
+    return parano.key;
+  }
+  async function seal(msg) {
+    msg.seq = ++parano.sendSeq;
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const data = new TextEncoder().encode(JSON.stringify(msg));
+    const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: new TextEncoder().encode("c2s:" + parano.aad) }, await paranoKey(), data);
+    const out = new Uint8Array(12 + ct.byteLength);
+    out.set(iv, 0); out.set(new Uint8Array(ct), 12);
+    return { p: b64(out) };
+  }
+  async function open(msg) {
+    if (!msg.p) return msg.reload || msg.err ? msg : null; // only these travel in clear (no key known yet)
+    const raw = unb64(msg.p);
+    const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: raw.slice(0, 12), additionalData: new TextEncoder().encode("s2c:" + parano.aad) }, await paranoKey(), raw.slice(12));
+    const inner = JSON.parse(new TextDecoder().decode(pt));
+    if (!(inner.seq > parano.recvSeq)) throw new Error("replayed message");
+    parano.recvSeq = inner.seq;
+    return inner;
   }
 
+  // Messages go out strictly in order, even though sealing is asynchronous.
+  let outChain = Promise.resolve();
+  function send(msg) {
+    outChain = outChain.then(async () => {
+      if (httpOnly) return post(msg);
+      if (ws && ws.readyState === 1 && (!parano || parano.aad)) ws.send(JSON.stringify(parano ? await seal(msg) : msg));
+      else queue.push(msg);
+    }).catch(e => console.error("htag:", e));
+  }
+
+  async function post(msg) {
+    const url = "/_htag/post?app=" + encodeURIComponent(app) + "&i=" + encodeURIComponent(instance);
+    if (parano) parano.aad = instance + ":post";
+    const body = JSON.stringify(parano ? await seal(msg) : msg);
+    const r = await fetch(url, { method: "POST", body, headers: { "Content-Type": "application/json" }, credentials: "same-origin" });
+    const reply = await r.json();
+    await receive(reply);
+  }
+
+  // ---- events ------------------------------------------------------------------------------------
   // A browser-evaluated argument is a property path from this/event/window: evaluated without eval().
   function evalPath(path, el, ev) {
     const parts = path.split(".");
@@ -63,6 +109,7 @@
     }
   }
 
+  // ---- applying server messages ------------------------------------------------------------------
   function runJs(code) {
     const s = document.createElement("script");
     s.nonce = nonce;
@@ -71,14 +118,16 @@
     s.remove();
   }
 
+  const hasStatic = (key) => !!document.querySelector('[data-htag-static="' + key + '"]');
+  function addStatic(key, el) { el.setAttribute("data-htag-static", key); document.head.appendChild(el); }
+
   function morph(el, html) {
-    if (window.Idiomorph) window.Idiomorph.morph(el, html, { morphStyle: "outerHTML" });
+    if (window.Idiomorph) window.Idiomorph.morph(el, html, { morphStyle: "outerHTML", ignoreActiveValue: true, restoreFocus: true });
     else el.outerHTML = html;
   }
 
   function apply(msg) {
     if (msg.reload) { location.reload(); return; }
-    if (msg.instance) instance = msg.instance;
     if (msg.update) for (const id in msg.update) {
       const el = document.getElementById(id);
       if (!el) continue;
@@ -91,20 +140,40 @@
     if (msg.err) console.error("htag:", msg.err);
   }
 
+  let inChain = Promise.resolve();
+  function receive(raw) {
+    inChain = inChain.then(async () => {
+      const msg = parano ? await open(raw) : raw;
+      if (msg && msg.conn !== undefined) { // parano handshake: binds this connection's messages
+        parano.aad = instance + ":" + msg.conn;
+        parano.sendSeq = 0;
+        while (queue.length) send(queue.shift());
+        return;
+      }
+      if (msg) apply(msg);
+    }).catch(e => console.error("htag: rejected message", e));
+    return inChain;
+  }
+
+  // ---- connection --------------------------------------------------------------------------------
   function connect() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const url = proto + "//" + location.host + "/_htag/ws?app=" + encodeURIComponent(app) + "&i=" + encodeURIComponent(instance);
-    ws = new WebSocket(url);
-    ws.onopen = () => {
+    const sock = new WebSocket(url);
+    ws = sock;
+    if (parano) { parano.aad = ""; parano.recvSeq = 0; }
+    sock.onopen = () => {
       attempts = 0;
       document.body.classList.remove("htag-offline");
       // After a reconnect, ask for a resync: the server re-renders, or tells us to reload if the instance changed.
-      if (everOpen) ws.send(JSON.stringify({ hello: instance }));
+      const resync = everOpen;
       everOpen = true;
-      while (queue.length) ws.send(JSON.stringify(queue.shift()));
+      if (resync) queue.unshift({ hello: instance });
+      if (!parano) while (queue.length) send(queue.shift());
     };
-    ws.onmessage = (m) => apply(JSON.parse(m.data));
-    ws.onclose = () => {
+    sock.onmessage = (m) => receive(JSON.parse(m.data));
+    sock.onclose = () => {
+      if (ws !== sock) return;
       ws = null;
       document.body.classList.add("htag-offline");
       // Capped, jittered exponential backoff: 100 ms, 200 ms … at most 5 s.
@@ -113,7 +182,20 @@
     };
   }
 
-  window.htag = { send, apply, get connected() { return !!ws && ws.readyState === 1; } };
-  listen(document.documentElement);
-  connect();
+  window.htag = {
+    send, apply,
+    get connected() { return httpOnly || (!!ws && ws.readyState === 1 && (!parano || !!parano.aad)); },
+    css(key, text) { if (!hasStatic(key)) { const s = document.createElement("style"); s.nonce = nonce; s.textContent = text; addStatic(key, s); } },
+    link(key, href) { if (!hasStatic(key)) { const l = document.createElement("link"); l.rel = "stylesheet"; l.href = href; addStatic(key, l); } },
+    once(key) { if (hasStatic(key)) return false; addStatic(key, document.createElement("meta")); return true; },
+  };
+
+  function start() {
+    listen(document.documentElement);
+    const init = document.getElementById("htag-init");
+    if (init) for (const code of JSON.parse(init.textContent)) runJs(code);
+    if (!httpOnly) connect();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

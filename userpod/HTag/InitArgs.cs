@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.ExceptionServices;
+
+namespace HTag;
+
+/// <summary>
+/// Query string → Init arguments, htagweb's url2ak rules: <c>?a&amp;b</c> are positional, <c>k=v</c> named,
+/// all strings (converted to int/long/double/decimal/bool parameters when they parse). An app declares
+/// <c>void Init(string name, int count = 1)</c>; when no Init overload accepts the query, the app is built
+/// with the plain <c>Init()</c>. Reflection runs once per instance creation, never per interaction.
+/// </summary>
+internal static class InitArgs
+{
+    public static (List<string> Positional, Dictionary<string, string> Named) Parse(string? query)
+    {
+        var positional = new List<string>();
+        var named = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (string.IsNullOrEmpty(query)) return (positional, named);
+        foreach (var part in query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = part.IndexOf('=');
+            if (eq < 0) positional.Add(Unescape(part));
+            else named[Unescape(part[..eq])] = Unescape(part[(eq + 1)..]);
+        }
+        return (positional, named);
+    }
+
+    static string Unescape(string s) => Uri.UnescapeDataString(s.Replace('+', ' '));
+
+    /// <summary>Initialises <paramref name="root"/> with the best Init overload for <paramref name="query"/>.</summary>
+    public static void Run(Tag root, string? query)
+    {
+        var (positional, named) = Parse(query);
+        for (var t = root.GetType(); t is not null && t != typeof(Tag); t = t.BaseType)
+        {
+            foreach (var m in t.GetMethods(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            {
+                if (m.Name != "Init" || m.GetParameters().Length == 0 || m.IsGenericMethodDefinition) continue;
+                if (!TryBind(m.GetParameters(), positional, named, out var values)) continue;
+                root.MarkInitialized();
+                try { m.Invoke(root, values); }
+                catch (TargetInvocationException e) when (e.InnerException is not null)
+                {
+                    ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+                }
+                return;
+            }
+        }
+        root.EnsureInit();
+    }
+
+    internal static bool TryBind(ParameterInfo[] ps, List<string> positional, Dictionary<string, string> named, out object?[] values)
+    {
+        values = new object?[ps.Length];
+        if (positional.Count > ps.Length) return false;
+        var usedNames = 0;
+        for (var i = 0; i < ps.Length; i++)
+        {
+            var p = ps[i];
+            string? raw = null;
+            if (i < positional.Count)
+            {
+                raw = positional[i];
+                if (p.Name is not null && named.ContainsKey(p.Name)) return false; // given twice
+            }
+            else if (p.Name is not null && named.TryGetValue(p.Name, out var v)) { raw = v; usedNames++; }
+            if (raw is null)
+            {
+                if (!p.HasDefaultValue) return false;
+                values[i] = p.DefaultValue;
+                continue;
+            }
+            if (!TryConvert(raw, p.ParameterType, out values[i])) return false;
+        }
+        return usedNames == named.Count; // an unknown name: this overload does not accept the query
+    }
+
+    static bool TryConvert(string raw, Type type, out object? value)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        var inv = CultureInfo.InvariantCulture;
+        value = null;
+        if (t == typeof(string) || t == typeof(object)) { value = raw; return true; }
+        if (t == typeof(int) && int.TryParse(raw, NumberStyles.Integer, inv, out var i)) { value = i; return true; }
+        if (t == typeof(long) && long.TryParse(raw, NumberStyles.Integer, inv, out var l)) { value = l; return true; }
+        if (t == typeof(double) && double.TryParse(raw, NumberStyles.Float, inv, out var d)) { value = d; return true; }
+        if (t == typeof(decimal) && decimal.TryParse(raw, NumberStyles.Number, inv, out var m)) { value = m; return true; }
+        if (t == typeof(bool))
+        {
+            if (raw is "" or "1" || raw.Equals("true", StringComparison.OrdinalIgnoreCase)) { value = true; return true; }
+            if (raw is "0" || raw.Equals("false", StringComparison.OrdinalIgnoreCase)) { value = false; return true; }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+
+namespace HTag;
+
+/// <summary>
+/// A user's session: one dictionary shared by all of the user's apps, plus one slice per app type.
+/// It outlives app instances (re-created on a new query or after Exit). The userpod is one user's
+/// process, so the host keeps one store for its lifetime.
+/// </summary>
+internal sealed class SessionStore
+{
+    /// <summary>Used by tags not attached to a hosted app (tests, tools): the process is one user.</summary>
+    public static SessionStore Process { get; } = new();
+
+    public ConcurrentDictionary<string, object?> Shared { get; } = new(StringComparer.Ordinal);
+
+    readonly ConcurrentDictionary<Type, ConcurrentDictionary<string, object?>> _slices = new();
+
+    public ConcurrentDictionary<string, object?> Slice(Type appType) =>
+        _slices.GetOrAdd(appType, _ => new ConcurrentDictionary<string, object?>(StringComparer.Ordinal));
+}
+
+public partial class Tag
+{
+    /// <summary>
+    /// The user's session: a dictionary shared by all of this user's apps, kept while the user's process
+    /// lives (across app re-creation). Like htag's <c>tag.session</c>. Thread-safe.
+    /// </summary>
+    public IDictionary<string, object?> Session => (Root._runtime?.Session ?? SessionStore.Process).Shared;
+
+    /// <summary>
+    /// The slice of <see cref="Session"/> for this app's type (the root tag's class), like htag's
+    /// <c>tag.state</c>: survives instance re-creation, not shared with the user's other apps.
+    /// </summary>
+    public IDictionary<string, object?> State
+    {
+        get
+        {
+            var root = Root;
+            return (root._runtime?.Session ?? SessionStore.Process).Slice(root.GetType());
+        }
+    }
+}

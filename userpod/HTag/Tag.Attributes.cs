@@ -1,0 +1,144 @@
+namespace HTag;
+
+public partial class Tag
+{
+    /// <summary>The <c>class</c> attribute (space-separated class names); null removes it.</summary>
+    public string? Class { get => this["class"]; set => this["class"] = value; }
+
+    /// <summary>The <c>style</c> attribute (inline CSS); null removes it.</summary>
+    public string? Style { get => this["style"]; set => this["style"] = value; }
+
+    /// <summary>Adds a class name unless present.</summary>
+    /// <param name="name">One class name.</param>
+    /// <returns>This tag.</returns>
+    public Tag AddClass(string name)
+    {
+        if (!HasClass(name)) Class = string.IsNullOrEmpty(Class) ? name : Class + " " + name;
+        return this;
+    }
+
+    /// <summary>Removes a class name.</summary>
+    /// <param name="name">One class name.</param>
+    /// <returns>This tag.</returns>
+    public Tag RemoveClass(string name)
+    {
+        if (HasClass(name))
+        {
+            var rest = string.Join(' ', (Class ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(c => c != name));
+            Class = rest.Length == 0 ? null : rest;
+        }
+        return this;
+    }
+
+    /// <summary>True when the <c>class</c> attribute contains <paramref name="name"/>.</summary>
+    /// <param name="name">One class name.</param>
+    public bool HasClass(string name) => (Class ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(name);
+
+    /// <summary>Sets or removes a boolean attribute such as <c>disabled</c>, <c>checked</c>, <c>hidden</c>.</summary>
+    /// <param name="name">The attribute name.</param>
+    /// <param name="on">Present when true, absent when false.</param>
+    /// <returns>This tag.</returns>
+    public Tag SetFlag(string name, bool on)
+    {
+        this[name] = on ? "" : null;
+        return this;
+    }
+
+    /// <summary>True when the attribute <paramref name="name"/> is present.</summary>
+    /// <param name="name">The attribute name.</param>
+    public bool HasAttribute(string name) => this[name] is not null;
+
+    /// <summary>The <c>disabled</c> boolean attribute.</summary>
+    public bool Disabled { get => HasAttribute("disabled"); set => SetFlag("disabled", value); }
+
+    /// <summary>The <c>hidden</c> boolean attribute.</summary>
+    public bool Hidden { get => HasAttribute("hidden"); set => SetFlag("hidden", value); }
+
+    /// <summary>The <c>value</c> attribute (inputs, options, buttons).</summary>
+    public string? Value { get => this["value"]; set => this["value"] = value; }
+
+    /// <summary>
+    /// JavaScript run in the browser each time this tag is rendered (first page and every re-render),
+    /// with <c>this</c> bound to the element. Runs as a nonce'd script, so the strict CSP allows it.
+    /// </summary>
+    public string? Js
+    {
+        get => _js;
+        set
+        {
+            if (_js == value) return;
+            _js = value;
+            MarkDirty();
+        }
+    }
+
+    string? _js;
+
+    /// <summary>
+    /// CSS and JavaScript this kind of tag needs in the page's <c>&lt;head&gt;</c>: gathered from every tag
+    /// of the app, de-duplicated, sent once. Override it to return <see cref="Static"/> items.
+    /// </summary>
+    protected virtual IEnumerable<Static> Statics => [];
+
+    internal IEnumerable<Static> GetStatics() => Statics;
+}
+
+/// <summary>A piece of the page's head that a tag type needs (see <see cref="Tag.Statics"/>).</summary>
+public sealed record Static
+{
+    Static(string kind, string content) { Kind = kind; Content = content; }
+
+    internal string Kind { get; }
+    internal string Content { get; }
+
+    /// <summary>Identifies the static in the page (<c>data-htag-static</c>), so it is added once.</summary>
+    internal string Key => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Kind + ":" + Content)))[..12];
+
+    /// <summary>JavaScript that adds this static to a live page unless it is there (htag.js helpers).</summary>
+    internal string InjectJs()
+    {
+        var arg = System.Text.Json.JsonSerializer.Serialize(Content, HTagJson.Default.String);
+        return Kind switch
+        {
+            "css" => $"htag.css(\"{Key}\"," + arg + ");",
+            "cssurl" => $"htag.link(\"{Key}\"," + arg + ");",
+            _ => $"if(htag.once(\"{Key}\")){{\n" + Content + "\n}",
+        };
+    }
+
+    /// <summary>The head HTML of this static.</summary>
+    internal string HeadHtml(string nonce) => Kind switch
+    {
+        "css" => $"<style nonce=\"{nonce}\" data-htag-static=\"{Key}\">" + Content.Replace("</", "<\\/") + "</style>",
+        "cssurl" => $"<link rel=\"stylesheet\" data-htag-static=\"{Key}\" href=\"" + HtmlText.Escape(Content) + "\">",
+        _ => $"<script nonce=\"{nonce}\" data-htag-static=\"{Key}\">" + Content.Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase) + "</script>",
+    };
+
+    /// <summary>A CSS style sheet given as text.</summary>
+    /// <param name="css">The CSS.</param>
+    public static Static Css(string css) => new("css", css);
+
+    /// <summary>JavaScript run once when the page loads (or when the first tag needing it appears).</summary>
+    /// <param name="js">The script.</param>
+    public static Static Script(string js) => new("js", js);
+
+    /// <summary>A style sheet by URL (same origin under the default CSP).</summary>
+    /// <param name="url">The style sheet's URL.</param>
+    public static Static StyleSheet(string url) => new("cssurl", url);
+}
+
+/// <summary>What a render pass gathers besides HTML: scripts of rendered tags, statics seen.</summary>
+internal sealed class RenderContext
+{
+    public List<string> Js { get; } = [];
+    public List<Static> Statics { get; } = [];
+    readonly HashSet<Type> _types = [];
+
+    public void Rendered(Tag t)
+    {
+        if (t.Js is { Length: > 0 } js)
+            Js.Add("(function(){" + js + "\n}).call(document.getElementById(" + System.Text.Json.JsonSerializer.Serialize(t.Id, HTagJson.Default.String) + "));");
+        if (_types.Add(t.GetType()))
+            foreach (var s in t.GetStatics()) Statics.Add(s);
+    }
+}
