@@ -15,8 +15,8 @@ public static class RouterApp
     /// <summary>Default address when neither <c>--urls</c> nor ASPNETCORE_URLS / *_PORTS is given.</summary>
     public const string DefaultUrl = "http://localhost:8000";
 
-    /// <summary>Builds the application from command-line arguments.</summary>
-    public static WebApplication Build(string[] args)
+    /// <summary>Builds the application from command-line arguments (connects the route table).</summary>
+    public static async Task<WebApplication> BuildAsync(string[] args)
     {
         args = RouterConfig.Normalize(args);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -40,13 +40,14 @@ public static class RouterApp
             k.Limits.MaxRequestLineSize = Math.Min(options.MaxRequestHeadersBytes, 16 * 1024);
         });
 
-        AddServices(builder.Services, options);
+        var table = await RouteTableSelection.CreateAsync(options);
+        AddServices(builder.Services, options, table);
         var app = builder.Build();
         Configure(app, options);
         return app;
     }
 
-    static void AddServices(IServiceCollection services, RouterOptions options)
+    static void AddServices(IServiceCollection services, RouterOptions options, IRouteTable table)
     {
         services.AddSingleton(options);
         services.AddSingleton<RouterMetrics>();
@@ -61,7 +62,8 @@ public static class RouterApp
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             EnableMultipleHttp2Connections = false,
         }, disposeHandler: true));
-        services.AddSingleton<IRouteTable>(sp => RouteTableSelection.Create(options, sp));
+        // Through a factory so the container disposes it, after the provisioner that uses it.
+        services.AddSingleton<IRouteTable>(_ => table);
         services.AddSingleton(sp => new RouteCache(sp.GetRequiredService<IRouteTable>(),
             options.Redis is null ? TimeSpan.Zero : TimeSpan.FromSeconds(1)));
         services.AddSingleton(sp => new ActivityTracker(sp.GetRequiredService<IRouteTable>(), options.IdleTimeout,
@@ -87,6 +89,15 @@ public static class RouterApp
         var proxy = sp.GetRequiredService<ProxyHandler>();
         metrics.LiveSessions = () => provisioner.LiveSessions;
         table.RouteExpired += key => { activity.Forget(key); routes.Invalidate(key); };
+        if (table is RedisRouteTable redis)
+        {
+            var redisLog = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HTagKube.Router.Redis");
+            redis.Diagnostic += (message, error) =>
+            {
+                if (error is null) redisLog.LogInformation("{Message}", message);
+                else { metrics.RouteTableError(); redisLog.LogWarning("{Message}: {Error}", message, error.Message); }
+            };
+        }
 
         app.Lifetime.ApplicationStarted.Register(() => _ = StartupAsync(app, options));
 

@@ -1,0 +1,289 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace HTagKube.Api.Routing;
+
+/// <summary>
+/// The shared route table (docs/design.md §5): <c>htagkube:route:{userKey}</c> hashes with a TTL, the
+/// <c>htagkube:epoch</c> key, keyspace <c>Ex</c> notifications plus a periodic sweep (pub/sub is lossy).
+/// Routes this instance published are re-published when the epoch changes (Redis lost its data).
+/// Uses only the StackExchange.Redis API that the 1.x and 2.x lines share.
+/// </summary>
+public sealed class RedisRouteTable : IRouteTable
+{
+    const string PutScript =
+        "redis.call('DEL', KEYS[1]) " +
+        "redis.call('HSET', KEYS[1], 'endpoint', ARGV[1], 'session', ARGV[2], 'token', ARGV[3], 'since', ARGV[4]) " +
+        "redis.call('PEXPIRE', KEYS[1], ARGV[5]) return 1";
+    const string RemoveIfScript =
+        "if redis.call('HGET', KEYS[1], 'endpoint') == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+    const string UnlockScript =
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+
+    readonly ConnectionMultiplexer _mux;
+    readonly IDatabase _db;
+    readonly int _dbIndex;
+    readonly ConcurrentDictionary<string, (RouteEntry Route, TimeSpan Ttl)> _mine = new(StringComparer.Ordinal);
+    readonly Timer _sweepTimer;
+    readonly SemaphoreSlim _sweeping = new(1, 1);
+    string? _epoch;
+    int _disposed;
+
+    /// <inheritdoc />
+    public event Action<string>? RouteExpired;
+
+    /// <summary>Background failures (sweep, notifications, re-publishing), for logs and metrics.</summary>
+    public event Action<string, Exception?>? Diagnostic;
+
+    RedisRouteTable(ConnectionMultiplexer mux, int dbIndex, TimeSpan sweepInterval)
+    {
+        _mux = mux;
+        _dbIndex = dbIndex;
+        _db = mux.GetDatabase(dbIndex);
+        _sweepTimer = new Timer(_ => _ = SweepAsync(), null, sweepInterval, sweepInterval);
+        _mux.ConnectionRestored += (_, _) => _ = EnableNotificationsAsync();
+    }
+
+    /// <summary>True while connected to Redis.</summary>
+    public bool IsConnected => _mux.IsConnected;
+
+    /// <summary>
+    /// Connects (keeps retrying in the background if Redis is down: calls then fail fast with
+    /// <see cref="RouteTableUnavailableException"/>), subscribes to expiry events and records the epoch.
+    /// </summary>
+    public static async Task<RedisRouteTable> ConnectAsync(string configuration, TimeSpan? sweepInterval = null)
+    {
+        var options = ConfigurationOptions.Parse(configuration);
+        options.AbortOnConnectFail = false;
+        options.AllowAdmin = true; // CONFIG SET notify-keyspace-events; refused on managed Redis, then the sweep alone works
+        if (options.ConnectTimeout > 2000) options.ConnectTimeout = 2000;
+        if (options.SyncTimeout > 2000) options.SyncTimeout = 2000;
+        var mux = await ConnectionMultiplexer.ConnectAsync(options);
+        var table = new RedisRouteTable(mux, options.DefaultDatabase ?? 0, sweepInterval ?? TimeSpan.FromSeconds(1));
+        var channel = $"__keyevent@{table._dbIndex}__:expired";
+        await mux.GetSubscriber().SubscribeAsync(channel, (_, key) => table.OnExpiredKey(key));
+        await table.EnableNotificationsAsync();
+        try { table._epoch = await table.GetEpochAsync(CancellationToken.None); }
+        catch (RouteTableUnavailableException) { /* Redis down at start: the sweep records the epoch later */ }
+        return table;
+    }
+
+    async Task EnableNotificationsAsync()
+    {
+        try
+        {
+            foreach (var endpoint in _mux.GetEndPoints())
+            {
+                var server = _mux.GetServer(endpoint);
+                if (!server.IsConnected) continue;
+                var current = (await server.ConfigGetAsync("notify-keyspace-events")).FirstOrDefault().Value ?? "";
+                // Keep what others (the operator) enabled; add keyevent (E) + expired (x).
+                var wanted = current;
+                if (!wanted.Contains('E')) wanted += "E";
+                if (!wanted.Contains('x') && !wanted.Contains('A')) wanted += "x";
+                if (wanted != current) await server.ConfigSetAsync("notify-keyspace-events", wanted);
+            }
+        }
+        catch (Exception e) when (e is RedisException or RedisCommandException or RedisServerException)
+        {
+            Diagnostic?.Invoke("cannot enable keyspace notifications; relying on the sweep", e);
+        }
+    }
+
+    static RedisKey Key(string userKey) => RouteKeys.Route(userKey);
+
+    /// <inheritdoc />
+    public async ValueTask<RouteEntry?> GetAsync(string userKey, CancellationToken ct)
+    {
+        var key = Key(userKey);
+        var route = Parse(await Call(() => _db.HashGetAllAsync(key)));
+        if (route is null && await EpochChangedAsync())
+        {
+            // Redis lost its data since we last looked: put back what we own, then answer again.
+            await RepublishAsync();
+            route = Parse(await Call(() => _db.HashGetAllAsync(key)));
+        }
+        return route;
+    }
+
+    static RouteEntry? Parse(HashEntry[] fields)
+    {
+        if (fields.Length == 0) return null;
+        string? endpoint = null, session = null, token = null, since = null;
+        foreach (var f in fields)
+        {
+            switch ((string?)f.Name)
+            {
+                case RouteKeys.FieldEndpoint: endpoint = f.Value; break;
+                case RouteKeys.FieldSession: session = f.Value; break;
+                case RouteKeys.FieldToken: token = f.Value; break;
+                case RouteKeys.FieldSince: since = f.Value; break;
+            }
+        }
+        if (string.IsNullOrEmpty(endpoint) || string.IsNullOrEmpty(token)) return null; // half-written or foreign: no route
+        return new RouteEntry(endpoint, session ?? "", token, ParseSince(since));
+    }
+
+    /// <summary><c>since</c> is ISO 8601 UTC (round-trip format); unix seconds are accepted too.</summary>
+    static DateTimeOffset ParseSince(string? since)
+    {
+        if (since is null) return DateTimeOffset.UnixEpoch;
+        if (long.TryParse(since, NumberStyles.Integer, CultureInfo.InvariantCulture, out var unix)) return DateTimeOffset.FromUnixTimeSeconds(unix);
+        return DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.UnixEpoch;
+    }
+
+    /// <inheritdoc />
+    public async Task PutAsync(string userKey, RouteEntry route, TimeSpan ttl, CancellationToken ct)
+    {
+        await WriteAsync(userKey, route, ttl);
+        _mine[userKey] = (route, ttl);
+    }
+
+    Task WriteAsync(string userKey, RouteEntry route, TimeSpan ttl) =>
+        Call(() => _db.ScriptEvaluateAsync(PutScript, [Key(userKey)],
+        [
+            route.Endpoint, route.Session, route.Token,
+            route.Since.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+            ((long)Math.Max(1, ttl.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture),
+        ]));
+
+    /// <inheritdoc />
+    public Task<bool> TouchAsync(string userKey, TimeSpan ttl, CancellationToken ct) =>
+        Call(() => _db.KeyExpireAsync(Key(userKey), ttl));
+
+    /// <inheritdoc />
+    public async Task<bool> RemoveAsync(string userKey, string? ifEndpoint, CancellationToken ct)
+    {
+        var key = Key(userKey);
+        // Forget it first, so the sweep cannot report our own removal as an expiry.
+        if (_mine.TryGetValue(userKey, out var mine) && (ifEndpoint is null || mine.Route.Endpoint == ifEndpoint))
+            _mine.TryRemove(new KeyValuePair<string, (RouteEntry, TimeSpan)>(userKey, mine));
+        if (ifEndpoint is null) return await Call(() => _db.KeyDeleteAsync(key));
+        var removed = await Call(() => _db.ScriptEvaluateAsync(RemoveIfScript, [key], [ifEndpoint]));
+        return (long)removed == 1;
+    }
+
+    /// <inheritdoc />
+    public Task<bool> TryLockAsync(string userKey, string owner, TimeSpan lease, CancellationToken ct) =>
+        Call(() => _db.StringSetAsync(RouteKeys.Lock(userKey), owner, lease, When.NotExists));
+
+    /// <inheritdoc />
+    public Task UnlockAsync(string userKey, string owner, CancellationToken ct) =>
+        Call(() => _db.ScriptEvaluateAsync(UnlockScript, [(RedisKey)RouteKeys.Lock(userKey)], [owner]));
+
+    /// <inheritdoc />
+    public async Task<string> GetEpochAsync(CancellationToken ct)
+    {
+        var current = (string?)await Call(() => _db.StringGetAsync(RouteKeys.Epoch));
+        if (current is not null) return current;
+        await Call(() => _db.StringSetAsync(RouteKeys.Epoch, Guid.NewGuid().ToString("N"), null, When.NotExists));
+        return (string?)await Call(() => _db.StringGetAsync(RouteKeys.Epoch)) ?? throw new RouteTableUnavailableException("epoch vanished");
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<KeyValuePair<string, RouteEntry>> ListAsync(
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var keys = new List<RedisKey>();
+        try
+        {
+            // SCAN is synchronous in the shared 1.x/2.x API: run it off the caller's thread.
+            await Task.Run(() =>
+            {
+                foreach (var endpoint in _mux.GetEndPoints())
+                {
+                    var server = _mux.GetServer(endpoint);
+                    if (server.IsSlave || !server.IsConnected) continue;
+                    keys.AddRange(server.Keys(_dbIndex, RouteKeys.RoutePrefix + "*", 250));
+                }
+            }, ct);
+        }
+        catch (RedisException e) { throw new RouteTableUnavailableException("redis: " + e.Message, e); }
+        foreach (var key in keys)
+        {
+            ct.ThrowIfCancellationRequested();
+            var userKey = RouteKeys.UserKeyOf(key);
+            if (userKey is null) continue;
+            var route = Parse(await Call(() => _db.HashGetAllAsync(key)));
+            if (route is not null) yield return new(userKey, route);
+        }
+    }
+
+    void OnExpiredKey(RedisValue key)
+    {
+        var userKey = RouteKeys.UserKeyOf(key);
+        if (userKey is null) return;
+        _mine.TryRemove(userKey, out _);
+        Raise(userKey);
+    }
+
+    void Raise(string userKey)
+    {
+        try { RouteExpired?.Invoke(userKey); }
+        catch (Exception e) { Diagnostic?.Invoke("route expiry subscriber failed", e); }
+    }
+
+    /// <summary>True (once) when the epoch differs from the one last seen: Redis lost its data.</summary>
+    async Task<bool> EpochChangedAsync()
+    {
+        var now = await GetEpochAsync(CancellationToken.None);
+        var before = Interlocked.Exchange(ref _epoch, now);
+        return before is not null && before != now;
+    }
+
+    async Task RepublishAsync()
+    {
+        var routes = _mine.ToArray();
+        await Task.WhenAll(routes.Select(r => WriteAsync(r.Key, r.Value.Route, r.Value.Ttl)));
+        Diagnostic?.Invoke($"redis epoch changed: re-published {routes.Length} routes", null);
+    }
+
+    /// <summary>One sweep: epoch check (re-publish after a data loss), then report our routes that vanished.</summary>
+    public async Task SweepAsync()
+    {
+        if (Volatile.Read(ref _disposed) != 0 || !await _sweeping.WaitAsync(0)) return;
+        try
+        {
+            if (await EpochChangedAsync())
+            {
+                await RepublishAsync();
+                return;
+            }
+            var mine = _mine.ToArray();
+            var exists = await Task.WhenAll(mine.Select(m => Call(() => _db.KeyExistsAsync(Key(m.Key)))));
+            for (var i = 0; i < mine.Length; i++)
+            {
+                if (exists[i]) continue;
+                if (_mine.TryRemove(new KeyValuePair<string, (RouteEntry, TimeSpan)>(mine[i].Key, mine[i].Value))) Raise(mine[i].Key);
+            }
+        }
+        catch (RouteTableUnavailableException e)
+        {
+            Diagnostic?.Invoke("sweep skipped: redis unavailable", e); // an outage never counts as expiry
+        }
+        finally
+        {
+            _sweeping.Release();
+        }
+    }
+
+    static async Task<T> Call<T>(Func<Task<T>> op)
+    {
+        try { return await op(); }
+        catch (Exception e) when (e is RedisException or RedisTimeoutException or TimeoutException or ObjectDisposedException)
+        {
+            throw new RouteTableUnavailableException("redis: " + e.Message, e);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _sweepTimer.DisposeAsync();
+        await _sweeping.WaitAsync();
+        await _mux.CloseAsync(allowCommandsToComplete: false);
+        _mux.Dispose();
+    }
+}
