@@ -1,0 +1,94 @@
+{{/* Base name of every resource: the release name unless overridden (no DNS-1123 surprises: max 40 chars). */}}
+{{- define "htagkube.fullname" -}}
+{{- default .Release.Name .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "htagkube.labels" -}}
+app.kubernetes.io/name: htagkube
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{/* Selector labels of one component: include "htagkube.selector" (list . "router"). */}}
+{{- define "htagkube.selector" -}}
+{{- $ := index . 0 -}}
+app.kubernetes.io/name: htagkube
+app.kubernetes.io/instance: {{ $.Release.Name }}
+app.kubernetes.io/component: {{ index . 1 }}
+{{- end -}}
+
+{{- define "htagkube.image" -}}
+{{- $ := index . 0 -}}{{- $img := index . 1 -}}
+{{- printf "%s:%s" $img.repository (toString (default $.Chart.AppVersion $img.tag)) -}}
+{{- end -}}
+
+{{/* Seconds → a .NET TimeSpan string ("d.hh:mm:ss"): ASP.NET config reads "1800" as 1800 days. */}}
+{{- define "htagkube.timespan" -}}
+{{- $s := int . -}}
+{{- if ge $s 86400 }}{{ div $s 86400 }}.{{ end -}}
+{{- printf "%02d:%02d:%02d" (mod (div $s 3600) 24) (mod (div $s 60) 60) (mod $s 60) -}}
+{{- end -}}
+
+{{- define "htagkube.redisSecretName" -}}
+{{- if .Values.redis.enabled -}}
+{{- default (printf "%s-redis" (include "htagkube.fullname" .)) .Values.redis.existingSecret -}}
+{{- else -}}
+{{- .Values.externalRedis.existingSecret -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "htagkube.redisSecretKey" -}}
+{{- if .Values.redis.enabled -}}{{ .Values.redis.existingSecretKey }}{{- else -}}{{ .Values.externalRedis.existingSecretKey }}{{- end -}}
+{{- end -}}
+
+{{/*
+Env vars giving a container the Redis connection string in HTAGKUBE_REDIS (StackExchange.Redis syntax).
+In-chart Redis is addressed through the service-link variables Kubernetes injects
+(<NAME>_SERVICE_HOST/_PORT) and expands in $(...): they need no cluster DNS. Helm creates Services before
+workloads, so the variables exist when router and operator pods start.
+*/}}
+{{- define "htagkube.redisEnv" -}}
+{{- $secret := include "htagkube.redisSecretName" . -}}
+{{- if $secret }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ include "htagkube.redisSecretKey" . }}
+{{- end }}
+{{- if .Values.redis.enabled }}
+{{- $svc := printf "%s-redis" (include "htagkube.fullname" .) | upper | replace "-" "_" }}
+- name: HTAGKUBE_REDIS
+  value: "$({{ $svc }}_SERVICE_HOST):$({{ $svc }}_SERVICE_PORT),password=$(REDIS_PASSWORD),abortConnect=false"
+{{- else }}
+- name: HTAGKUBE_REDIS
+  value: "{{ .Values.externalRedis.host }}:{{ .Values.externalRedis.port }}{{ if $secret }},password=$(REDIS_PASSWORD){{ end }}{{ if .Values.externalRedis.ssl }},ssl=true{{ end }},abortConnect=false"
+{{- end }}
+{{- end -}}
+
+{{/* Pod and container hardening shared by router, operator and the cleanup hook. */}}
+{{- define "htagkube.podSecurity" -}}
+runAsNonRoot: true
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "htagkube.containerSecurity" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: [ALL]
+{{- end -}}
+
+{{- define "htagkube.downwardEnv" -}}
+- name: POD_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+{{- end -}}

@@ -1,0 +1,124 @@
+using HTagKube.Chart.Tests.Infrastructure;
+
+namespace HTagKube.Chart.Tests.Static;
+
+/// <summary>`helm lint` and what `helm template` renders for the defaults and the main options.</summary>
+public sealed class RenderTests
+{
+    [Fact]
+    public async Task Helm_lint_is_clean_in_strict_mode()
+    {
+        var r = await HelmChart.LintAsync("--strict");
+        Assert.True(r.Ok, r.ToString());
+        Assert.Contains("1 chart(s) linted, 0 chart(s) failed", r.StdOut);
+        Assert.DoesNotContain("[WARNING]", r.StdOut);
+        Assert.DoesNotContain("[ERROR]", r.StdOut);
+    }
+
+    [Fact]
+    public async Task Defaults_render_router_operator_redis_and_no_ingress()
+    {
+        var r = await HelmChart.TemplateAsync();
+        var router = r.Get("Deployment", "htag-router");
+        Assert.Equal("2", router.At("spec.replicas").S);
+        Assert.Equal("1", r.Get("Deployment", "htag-operator").At("spec.replicas").S);
+        Assert.Equal("ClusterIP", r.Get("Service", "htag-router").At("spec.type").S);
+        var selector = r.Get("Service", "htag-router").At("spec.selector").StringMap;
+        Assert.NotEmpty(selector);
+        Assert.All(selector, kv => Assert.Equal(kv.Value, HelmChart.PodLabels(router).GetValueOrDefault(kv.Key)));
+        r.Get("StatefulSet", "htag-redis");
+        r.Get("Service", "htag-redis");
+        r.Get("Secret", "htag-redis");
+        Assert.Empty(r.OfKind("Ingress"));
+        Assert.Empty(r.OfKind("CustomResourceDefinition")); // CRDs come from charts/crds/, not templates
+    }
+
+    [Fact]
+    public async Task Router_has_health_probes_on_its_port_and_the_session_settings()
+    {
+        var r = await HelmChart.TemplateAsync("sessions.idleTimeoutSeconds=90061", "sessions.maxSessions=42", "sessions.sessionsPerIpPerMinute=7");
+        var c = HelmChart.Container(r.Get("Deployment", "htag-router"), "router");
+        Assert.Equal("/healthz", c.At("livenessProbe.httpGet.path").S);
+        Assert.Equal("/readyz", c.At("readinessProbe.httpGet.path").S);
+        var port = Assert.Single(c["ports"].List);
+        Assert.Equal("http", c.At("readinessProbe.httpGet.port").S);
+        Assert.Equal("http", port["name"].S);
+        Assert.Equal(port["containerPort"].S, HelmChart.Env(c, "ASPNETCORE_HTTP_PORTS"));
+
+        var args = c["args"].Strings;
+        Assert.Contains("--kubernetes", args);
+        Assert.Contains("--max-sessions=42", args);
+        Assert.Contains("--sessions-per-ip-per-minute=7", args);
+        // ASP.NET configuration reads a bare "90061" as 90061 days: the chart must render a TimeSpan.
+        var idle = args.Single(a => a.StartsWith("--idle-timeout=", StringComparison.Ordinal))["--idle-timeout=".Length..];
+        Assert.Equal(TimeSpan.FromSeconds(90061), TimeSpan.Parse(idle, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.NotNull(c.At("resources.limits.memory").S);
+    }
+
+    [Fact]
+    public async Task Pdb_uses_policy_v1beta1_on_kubernetes_1_20_and_policy_v1_from_1_21()
+    {
+        var old = await HelmChart.TemplateAsync();
+        var pdb = Assert.Single(old.OfKind("PodDisruptionBudget"));
+        Assert.Equal("policy/v1beta1", pdb["apiVersion"].S);
+        Assert.Equal("1", pdb.At("spec.minAvailable").S);
+        Assert.True(HelmChart.Selects(pdb.At("spec.selector"), HelmChart.PodLabels(old.Get("Deployment", "htag-router"))));
+
+        var recent = await HelmChart.TemplateWithAsync("1.29.0");
+        Assert.Equal("policy/v1", Assert.Single(recent.OfKind("PodDisruptionBudget"))["apiVersion"].S);
+    }
+
+    [Fact]
+    public async Task Ingress_takes_class_host_and_tls()
+    {
+        var r = await HelmChart.TemplateAsync("router.ingress.enabled=true", "router.ingress.className=nginx",
+            "router.ingress.host=apps.example.com", "router.ingress.tls.enabled=true", "router.ingress.tls.secretName=apps-tls");
+        var ing = Assert.Single(r.OfKind("Ingress"));
+        Assert.Equal("networking.k8s.io/v1", ing["apiVersion"].S);
+        Assert.Equal("nginx", ing.At("spec.ingressClassName").S);
+        var rule = Assert.Single(ing.At("spec.rules").List);
+        Assert.Equal("apps.example.com", rule["host"].S);
+        var backend = Assert.Single(rule.At("http.paths").List);
+        Assert.Equal("htag-router", backend.At("backend.service.name").S);
+        Assert.Equal("http", backend.At("backend.service.port.name").S);
+        var tls = Assert.Single(ing.At("spec.tls").List);
+        Assert.Equal(["apps.example.com"], tls["hosts"].Strings);
+        Assert.Equal("apps-tls", tls["secretName"].S);
+    }
+
+    [Fact]
+    public async Task Every_pod_runs_hardened_and_non_root()
+    {
+        var r = await HelmChart.TemplateAsync();
+        var workloads = r.Objects.Where(o => o.Kind is "Deployment" or "StatefulSet" or "Job").ToArray();
+        Assert.Equal(4, workloads.Length); // router, operator, redis, uninstall hook
+        foreach (var w in workloads)
+        {
+            var spec = HelmChart.PodSpec(w);
+            Assert.Equal("true", spec.At("securityContext.runAsNonRoot").Value?.ToString()?.ToLowerInvariant());
+            Assert.Equal("RuntimeDefault", spec.At("securityContext.seccompProfile.type").S);
+            foreach (var c in spec["containers"].List)
+            {
+                var sc = c["securityContext"];
+                Assert.Equal("false", sc["allowPrivilegeEscalation"].S);
+                Assert.Equal("true", sc["readOnlyRootFilesystem"].S);
+                Assert.Equal(["ALL"], sc.At("capabilities.drop").Strings);
+                Assert.True(c.At("resources.limits").Exists, $"{w.Name}/{c["name"].S} has limits");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Operator_gets_leader_election_the_userpod_image_and_the_idle_timeout()
+    {
+        var r = await HelmChart.TemplateAsync("userpod.image.repository=registry.example.com/me/apps", "userpod.image.tag=2.0.0");
+        var c = HelmChart.Container(r.Get("Deployment", "htag-operator"), "operator");
+        var args = c["args"].Strings;
+        Assert.Contains("--leader-election=true", args);
+        Assert.Contains("--userpod-image=registry.example.com/me/apps:2.0.0", args);
+        Assert.Equal(["POD_NAMESPACE", "POD_NAME"], c["env"].List.Take(2).Select(e => e["name"].S));
+
+        var off = await HelmChart.TemplateAsync("operator.leaderElection.enabled=false");
+        Assert.Contains("--leader-election=false", HelmChart.Container(off.Get("Deployment", "htag-operator"), "operator")["args"].Strings);
+    }
+}
