@@ -21,3 +21,46 @@ test: build
 clean:
 	$(DOTNET) clean HTagKube.sln -v:q
 	rm -rf artifacts
+
+# ---- Images and chart (docs/deploy.md) ----
+# Base image: mcr.microsoft.com/dotnet/aspnet:10.0, or htagkube/dotnet-aspnet:10.0 when the docker daemon
+# has it (the registry-less local cluster: ../shared/kube/base-image). Override: make images BASE=...
+LOCAL_BASE := htagkube/dotnet-aspnet:10.0
+BASE ?= $(shell $(DOCKER) image inspect $(LOCAL_BASE) >/dev/null 2>&1 && echo $(LOCAL_BASE) || echo mcr.microsoft.com/dotnet/aspnet:10.0)
+TAG ?= 0.1.0
+DOCKER ?= docker
+PUBLISH ?= artifacts/publish
+
+.PHONY: images image-userpod image-router image-operator images-local-deps chart-crds
+
+images: image-userpod image-router image-operator
+
+image-userpod:
+	rm -rf $(PUBLISH)/userpod
+	$(DOTNET) publish userpod/Demo -c $(CONFIG) -o $(PUBLISH)/userpod -nologo -v:q
+	$(DOCKER) build -f userpod/Dockerfile --build-arg BASE=$(BASE) -t htagkube/userpod:$(TAG) $(PUBLISH)/userpod
+
+image-router:
+	rm -rf $(PUBLISH)/router
+	$(DOTNET) publish router -c $(CONFIG) -o $(PUBLISH)/router -nologo -v:q
+	$(DOCKER) build -f router/Dockerfile --build-arg BASE=$(BASE) -t htagkube/router:$(TAG) $(PUBLISH)/router
+
+image-operator:
+	rm -rf $(PUBLISH)/operator
+	$(DOTNET) publish operator/HTagKube.Operator -c $(CONFIG) -o $(PUBLISH)/operator -nologo -v:q
+	$(DOCKER) build -f operator/Dockerfile --build-arg BASE=$(BASE) -t htagkube/operator:$(TAG) $(PUBLISH)/operator
+
+# For a cluster that cannot pull redis:7-alpine / bitnami/kubectl (no registry): htagkube/redis:7 from this
+# machine's Debian redis-server, htagkube/kubectl:1 (the chart's uninstall hook) from $(KUBECTL).
+KUBECTL ?= $(shell command -v kubectl)
+REDIS_SERVER ?= /usr/bin/redis-server
+images-local-deps:
+	charts/images/redis/stage-redis.sh artifacts/images/redis $(REDIS_SERVER)
+	$(DOCKER) build -t htagkube/redis:7 artifacts/images/redis
+	rm -rf artifacts/images/kubectl && mkdir -p artifacts/images/kubectl
+	cp charts/images/kubectl/Dockerfile $(KUBECTL) artifacts/images/kubectl/
+	$(DOCKER) build --build-arg BASE=$(BASE) -t htagkube/kubectl:1 artifacts/images/kubectl
+
+# The chart carries its own copy of the CRD (Helm installs charts/crds/ first); a chart test checks they match.
+chart-crds:
+	cp crds/*.yaml charts/crds/
