@@ -5,15 +5,17 @@ namespace HTagKube.Chart.Tests.Static;
 /// <summary>Least privilege: the rendered Roles grant exactly what each part uses, nothing cluster-wide.</summary>
 public sealed class RbacTests
 {
-    /// <summary>(apiGroup, resource) → verbs, the operator's whole permission set.</summary>
+    /// <summary>
+    /// (apiGroup/resource) → verbs: the operator's whole permission set, as its code uses the API
+    /// (operator/HTagKube.Operator, operator/HTagKube.Kubernetes/Runtime): no events, no Secret deletion.
+    /// </summary>
     public static readonly Dictionary<string, string[]> OperatorRules = new()
     {
-        ["htagkube.io/htagsessions"] = ["delete", "get", "list", "patch", "update", "watch"],
-        ["htagkube.io/htagsessions/status"] = ["get", "patch", "update"],
+        ["htagkube.io/htagsessions"] = ["delete", "list", "patch", "watch"],
+        ["htagkube.io/htagsessions/status"] = ["update"],
         ["htagkube.io/htagsessions/finalizers"] = ["update"],
         ["/pods"] = ["create", "delete", "get", "list", "watch"],
-        ["/secrets"] = ["create", "delete", "get", "list", "watch"],
-        ["/events"] = ["create", "patch"],
+        ["/secrets"] = ["create", "get", "list", "watch"],
         ["coordination.k8s.io/leases"] = ["create", "get", "update"],
     };
 

@@ -109,16 +109,20 @@ public sealed class RenderTests
     }
 
     [Fact]
-    public async Task Operator_gets_leader_election_the_userpod_image_and_the_idle_timeout()
+    public async Task Operator_gets_its_namespace_redis_lease_and_the_userpod_defaults()
     {
-        var r = await HelmChart.TemplateAsync("userpod.image.repository=registry.example.com/me/apps", "userpod.image.tag=2.0.0");
+        var r = await HelmChart.TemplateAsync("userpod.image.repository=registry.example.com/me/apps", "userpod.image.tag=2.0.0",
+            "userpod.image.pullPolicy=Always", "sessions.idleTimeoutSeconds=600", "userpod.resources.limits.memory=1Gi");
         var c = HelmChart.Container(r.Get("Deployment", "htag-operator"), "operator");
-        var args = c["args"].Strings;
-        Assert.Contains("--leader-election=true", args);
-        Assert.Contains("--userpod-image=registry.example.com/me/apps:2.0.0", args);
-        Assert.Equal(["POD_NAMESPACE", "POD_NAME"], c["env"].List.Take(2).Select(e => e["name"].S));
-
-        var off = await HelmChart.TemplateAsync("operator.leaderElection.enabled=false");
-        Assert.Contains("--leader-election=false", HelmChart.Container(off.Get("Deployment", "htag-operator"), "operator")["args"].Strings);
+        Assert.Equal([
+            "--namespace=$(POD_NAMESPACE)", "--redis=$(HTAGKUBE_REDIS)", "--image=registry.example.com/me/apps:2.0.0",
+            "--image-pull-policy=Always", "--idle-timeout-seconds=600", "--lease-name=htag-operator",
+        ], c["args"].Strings);
+        var names = c["env"].List.Select(e => e["name"].S).ToList();
+        Assert.True(names.IndexOf("POD_NAMESPACE") < names.IndexOf("HTAGKUBE_REDIS"), "$(VAR) in args needs the variables defined");
+        Assert.Equal("1Gi", HelmChart.Env(c, "Operator__DefaultLimits__memory"));
+        Assert.Equal("10m", HelmChart.Env(c, "Operator__DefaultRequests__cpu"));
+        Assert.Equal(c["ports"][0]["containerPort"].S, HelmChart.Env(c, "ASPNETCORE_HTTP_PORTS"));
+        Assert.Equal("/healthz", c.At("livenessProbe.httpGet.path").S);
     }
 }

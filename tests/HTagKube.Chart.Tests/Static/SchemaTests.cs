@@ -20,6 +20,7 @@ public sealed class SchemaTests
         { ["routr.replicas=3"], "Additional property routr is not allowed" },
         { ["redis.persistance.enabled=true"], "Additional property persistance is not allowed" },
         { ["operator.replicas=9"], "operator.replicas: Must be less than or equal to 5" },
+        { ["operator.leaderElection.enabled=false"], "Additional property leaderElection is not allowed" },
         // Combinations the schema cannot word well are checked by templates/checks.yaml.
         { ["warmPool.size=3"], "warmPool.size: the warm pool is not implemented yet" },
         { ["redis.enabled=false"], "set externalRedis.host" },
@@ -44,7 +45,7 @@ public sealed class SchemaTests
             "sessions.idleTimeoutSeconds=600", "sessions.maxSessions=2000", "router.replicas=3",
             "userpod.resources.limits.cpu=0.25", "userpod.image.repository=registry.example.com/me/myapps",
             "userpod.image.tag=1.2.3", "router.service.type=NodePort", "router.service.nodePort=30080",
-            "redis.persistence.enabled=true", "operator.leaderElection.enabled=false");
+            "redis.persistence.enabled=true", "operator.replicas=2");
         Assert.NotEmpty(r.Objects);
     }
 }

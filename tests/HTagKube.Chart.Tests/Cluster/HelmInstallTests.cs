@@ -1,0 +1,152 @@
+using System.Text.Json.Nodes;
+using HTagKube.Chart.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace HTagKube.Chart.Tests.Cluster;
+
+/// <summary>
+/// The whole system from `helm install htag ./charts` (locally built images, charts/values-local.yaml) in a
+/// fresh namespace: pods Ready, two users → two sessions and pods with working clicks, printer columns,
+/// idle TTL teardown, and `helm uninstall` leaving nothing behind. One test, because each step needs the
+/// previous one's state and an install costs tens of seconds.
+/// </summary>
+public sealed class HelmInstallTests(ITestOutputHelper output)
+{
+    const int IdleSeconds = 30;
+    static readonly TimeSpan PodStart = TimeSpan.FromSeconds(120);
+
+    [ClusterFact]
+    public async Task Install_two_users_idle_ttl_and_uninstall()
+    {
+        ClusterFactAttribute.Require();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        var ct = cts.Token;
+        var kube = new Kube(Kube.NewNamespace("htag-chart"));
+        var installed = false;
+        await Tool.KubectlAsync(ct, "create", "namespace", kube.Namespace);
+        try
+        {
+            Step("helm install");
+            var install = await Tool.HelmAsync(ct, "install", HelmChart.Release, Repo.Chart, "-n", kube.Namespace,
+                "-f", Path.Combine(Repo.Chart, "values-local.yaml"),
+                "--set", $"sessions.idleTimeoutSeconds={IdleSeconds}", "--set", "router.resources.requests.cpu=10m",
+                "--wait", "--timeout", "4m");
+            installed = true;
+            Assert.True(install.Ok, $"helm install failed: {install}\n{await kube.DiagnoseAsync()}");
+            Assert.Contains("kubectl -n " + kube.Namespace + " get htagsessions", install.StdOut); // NOTES.txt
+
+            Step("all pods Ready");
+            var pods = await kube.ListAsync("pods", ct, $"app.kubernetes.io/instance={HelmChart.Release}");
+            var components = pods.Select(p => (string?)p!["metadata"]!["labels"]!["app.kubernetes.io/component"] ?? "").Order().ToArray();
+            Assert.Equal(["operator", "redis", "router", "router"], components);
+            Assert.All(pods, p => Assert.True(Kube.PodReady(p!), $"{p!["metadata"]!["name"]} not Ready"));
+
+            var ip = (await kube.KubectlAsync(ct, "get", "svc", "htag-router", "-o", "jsonpath={.spec.clusterIP}")).Trim();
+            var router = new Uri($"http://{ip}:80/");
+            Step($"two users through the router Service {router}");
+            using var alice = new WebUser(router);
+            using var bob = new WebUser(router);
+            await Task.WhenAll(UseCounterAsync(alice, ct), UseCounterAsync(bob, ct));
+            Assert.NotEqual(alice.UserKey, bob.UserKey);
+
+            Step("two HTagSessions, Ready, each with its own Ready pod");
+            await AssertSessionsAsync(kube, [alice, bob], ct);
+
+            Step("kubectl get htagsessions shows both Ready with the printer columns");
+            var table = (await kube.KubectlAsync(ct, "get", "htagsessions")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            output.WriteLine(string.Join("\n", table));
+            Assert.Equal(["NAME", "USER", "PHASE", "POD", "IP", "IDLE", "AGE"], table[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            foreach (var user in new[] { alice, bob })
+            {
+                var row = table.Single(l => l.StartsWith(user.SessionName + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                Assert.Equal("Ready", row[2]);
+                Assert.StartsWith(row[1], user.UserKey);
+            }
+
+            Step($"the userpod NetworkPolicy selects the real userpods");
+            var policy = JsonNode.Parse(await kube.KubectlAsync(ct, "get", "networkpolicy", "htag-userpods", "-o", "json"))!;
+            var sessionPods = await kube.ListAsync("pods", ct, "htagkube.io/session");
+            Assert.Equal(2, sessionPods.Count);
+            var expr = policy["spec"]!["podSelector"]!["matchExpressions"]![0]!;
+            Assert.Equal("htagkube.io/session", (string?)expr["key"]);
+            Assert.Equal("Exists", (string?)expr["operator"]);
+            var routerLabels = pods.First(p => (string?)p!["metadata"]!["labels"]!["app.kubernetes.io/component"] == "router")!["metadata"]!["labels"]!;
+            foreach (var (k, v) in policy["spec"]!["ingress"]![0]!["from"]![0]!["podSelector"]!["matchLabels"]!.AsObject())
+                Assert.Equal((string?)v, (string?)routerLabels[k]);
+
+            Step($"idle TTL ({IdleSeconds}s) removes both sessions and their pods");
+            await Eventually.TrueAsync(async () =>
+                    (await kube.ListAsync("htagsessions", ct)).Count == 0 && (await kube.ListAsync("pods", ct, "htagkube.io/session")).Count == 0,
+                TimeSpan.FromSeconds(IdleSeconds + 90), "sessions and userpods gone after the idle timeout", ct, kube.DiagnoseAsync);
+
+            Step("a third user, then helm uninstall");
+            using var carol = new WebUser(router);
+            await UseCounterAsync(carol, ct);
+            var uninstall = await Tool.HelmAsync(ct, "uninstall", HelmChart.Release, "-n", kube.Namespace, "--wait", "--timeout", "3m");
+            installed = !uninstall.Ok;
+            Assert.True(uninstall.Ok, $"helm uninstall failed: {uninstall}\n{await kube.DiagnoseAsync()}");
+
+            Step("nothing left: no pod, no session, no Secret but the namespace's default token");
+            await Eventually.TrueAsync(async () =>
+            {
+                var left = await LeftoversAsync(kube, ct);
+                return left.Count == 0;
+            }, TimeSpan.FromSeconds(90), "no HTagKube pod, Secret or session left", ct,
+               async () => string.Join(", ", await LeftoversAsync(kube, ct)));
+        }
+        finally
+        {
+            using var cleanup = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            if (installed) await Tool.HelmAsync(cleanup.Token, "uninstall", HelmChart.Release, "-n", kube.Namespace, "--wait", "--timeout", "2m");
+            await Tool.KubectlAsync(cleanup.Token, "delete", "namespace", kube.Namespace, "--wait=false");
+        }
+    }
+
+    void Step(string what) => output.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {what}");
+
+    async Task UseCounterAsync(WebUser user, CancellationToken ct)
+    {
+        var start = DateTime.UtcNow;
+        Assert.Equal(0, await user.OpenAsync(PodStart, ct));
+        output.WriteLine($"  user {user.UserKey[..8]}: page after {(DateTime.UtcNow - start).TotalSeconds:0.0}s");
+        Assert.Equal(1, await user.ClickAsync(ct));
+        Assert.Equal(2, await user.ClickAsync(ct));
+    }
+
+    static async Task AssertSessionsAsync(Kube kube, WebUser[] users, CancellationToken ct)
+    {
+        var sessions = await kube.ListAsync("htagsessions", ct);
+        Assert.Equal(users.Select(u => u.SessionName).Order(), sessions.Select(s => (string?)s!["metadata"]!["name"] ?? "").Order());
+        var podNames = new HashSet<string>();
+        foreach (var user in users)
+        {
+            var s = sessions.Single(x => (string?)x!["metadata"]!["name"] == user.SessionName)!;
+            Assert.Equal("Ready", (string?)s["status"]!["phase"]);
+            Assert.Equal(user.UserKey, (string?)s["spec"]!["userKey"]);
+            var podName = (string)s["status"]!["podName"]!;
+            Assert.True(podNames.Add(podName), "one pod per session");
+            var pod = JsonNode.Parse(await kube.KubectlAsync(ct, "get", "pod", podName, "-o", "json"))!;
+            Assert.True(Kube.PodReady(pod), podName + " Ready");
+            Assert.Equal(user.SessionName, (string?)pod["metadata"]!["labels"]!["htagkube.io/session"]);
+            Assert.Equal((string?)s["status"]!["podIP"], (string?)pod["status"]!["podIP"]);
+            // The uid is a bearer secret: never in a resource (names, labels, spec, status).
+            Assert.DoesNotContain(user.Uid!, Kube.Json(s) + Kube.Json(pod));
+        }
+    }
+
+    /// <summary>What a release may not leave behind: pods, sessions, and Secrets other than ServiceAccount tokens of "default".</summary>
+    static async Task<List<string>> LeftoversAsync(Kube kube, CancellationToken ct)
+    {
+        var left = new List<string>();
+        foreach (var p in await kube.ListAsync("pods", ct)) left.Add("pod/" + p!["metadata"]!["name"]);
+        foreach (var s in await kube.ListAsync("htagsessions", ct)) left.Add("htagsession/" + s!["metadata"]!["name"]);
+        foreach (var s in await kube.ListAsync("secrets", ct))
+        {
+            var isDefaultToken = (string?)s!["type"] == "kubernetes.io/service-account-token" &&
+                                 (string?)s["metadata"]!["annotations"]?["kubernetes.io/service-account.name"] == "default";
+            if (!isDefaultToken) left.Add("secret/" + s["metadata"]!["name"]);
+        }
+        foreach (var l in await kube.ListAsync("leases.coordination.k8s.io", ct)) left.Add("lease/" + l!["metadata"]!["name"]);
+        return left;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using HTagKube.Chart.Tests.Infrastructure;
+
+namespace HTagKube.Chart.Tests.Cluster;
+
+/// <summary>kubectl/helm against one test namespace of the real cluster (KUBECONFIG).</summary>
+public sealed class Kube(string ns)
+{
+    public string Namespace { get; } = ns;
+
+    public static string NewNamespace(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    public async Task<string> KubectlAsync(CancellationToken ct, params string[] args)
+    {
+        var r = await Tool.KubectlAsync(ct, ["-n", Namespace, .. args]);
+        if (!r.Ok) throw new InvalidOperationException($"kubectl {string.Join(' ', args)}: {r}");
+        return r.StdOut;
+    }
+
+    /// <summary>`kubectl get KIND -o json` items (optionally with a label selector).</summary>
+    public async Task<JsonArray> ListAsync(string kind, CancellationToken ct, string? selector = null)
+    {
+        var args = new List<string> { "get", kind, "-o", "json" };
+        if (selector is not null) { args.Add("-l"); args.Add(selector); }
+        var json = JsonNode.Parse(await KubectlAsync(ct, [.. args]))!;
+        return json["items"]!.AsArray();
+    }
+
+    public static bool PodReady(JsonNode pod) =>
+        pod["status"]?["conditions"]?.AsArray().Any(c => (string?)c!["type"] == "Ready" && (string?)c["status"] == "True") == true;
+
+    /// <summary>Pods, their states and the namespace's recent events: the message of a failed wait.</summary>
+    public async Task<string> DiagnoseAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var parts = new List<string>();
+        foreach (var args in new[]
+        {
+            new[] { "get", "pods,htagsessions,secrets", "-o", "wide" },
+            ["get", "events", "--sort-by=.lastTimestamp"],
+            ["logs", "deploy/htag-operator", "--tail=40"],
+            ["logs", "deploy/htag-router", "--tail=40"],
+        })
+        {
+            var r = await Tool.KubectlAsync(cts.Token, ["-n", Namespace, .. args]);
+            parts.Add($"$ kubectl {string.Join(' ', args)}\n{r.StdOut}{r.StdErr}");
+        }
+        return string.Join("\n", parts);
+    }
+
+    public static string Json(JsonNode? n) => n?.ToJsonString(new JsonSerializerOptions { WriteIndented = false }) ?? "null";
+}
