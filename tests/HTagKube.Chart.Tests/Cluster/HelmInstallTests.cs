@@ -23,6 +23,7 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
         var ct = cts.Token;
         var kube = new Kube(Kube.NewNamespace("htag-chart"));
         var installed = false;
+        await LocalImages.EnsureAsync(output.WriteLine, ct);
         await Tool.KubectlAsync(ct, "create", "namespace", kube.Namespace);
         try
         {
