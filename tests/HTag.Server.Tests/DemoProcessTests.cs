@@ -18,3 +18,28 @@ public class DemoProcessTests
         Assert.Contains("class=\"count\">0</span>", html);
     }
 }
+
+public class DemoWatchdogTests
+{
+    [Fact]
+    public async Task Cpu_bound_handler_past_timeout_and_grace_makes_the_userpod_exit_non_zero()
+    {
+        await using var demo = await DemoProcess.StartAsync("t", new Dictionary<string, string>
+        {
+            ["HTAG_INTERACTION_TIMEOUT"] = "0.5",
+            ["HTAG_TIMEOUT_GRACE"] = "0.5",
+        });
+        using var http = new HttpClient { BaseAddress = new Uri(demo.BaseUrl) };
+        http.DefaultRequestHeaders.Add("X-HTag-Token", "t");
+        var page = new AppPage(await http.GetStringAsync("/slow"));
+        using var ws = new System.Net.WebSockets.ClientWebSocket();
+        ws.Options.SetRequestHeader("X-HTag-Token", "t");
+        await ws.ConnectAsync(new Uri(demo.BaseUrl.Replace("http", "ws") + "/_htag/ws?app=/slow&i=" + page.Instance), CancellationToken.None);
+        var client = new WsClient(ws);
+        await client.ClickAsync(page.IdOf("class=\"burn\""));
+        Assert.Contains("timed out", (await client.ReceiveAsync())!.Value.GetProperty("err").GetString());
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await demo.Process.WaitForExitAsync(cts.Token);
+        Assert.Equal(75, demo.Process.ExitCode);
+    }
+}

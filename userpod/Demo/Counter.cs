@@ -7,10 +7,12 @@ public sealed class Counter : Tag.Div
 {
     int _n;
 
+    protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base)];
+
     protected override void Init()
     {
-        var count = new Tag.Span("0") { ["class"] = "count" };
-        Add(new Tag.H1("Counter"), count,
-            new Tag.Button("+1") { ["class"] = "inc", OnClick = _ => count.Text = (++_n).ToString() });
+        var count = new Tag.Span("0") { Class = "count" };
+        Add(Styles.Back(), new Tag.H1("Counter"), count,
+            new Tag.Button("+1") { Class = "inc", OnClick = _ => count.Text = (++_n).ToString() });
     }
 }

@@ -1,7 +1,16 @@
 using HTag;
 using HTagKube.Demo;
 
+// The default userpod program: every demo app, linked from the index at "/".
 HTagServer.Create(args)
-    .Map<Counter>("/")
+    .Map<Home>("/")
     .Map<Counter>("/counter")
+    .Map<Hello>("/hello")
+    .Map<Todo>("/todo")
+    .Map<Clock>("/clock")
+    .Map<Progress>("/progress")
+    .Map<Form>("/form")
+    .Map<Slow>("/slow")
+    .Map<Counter>("/counter-http", o => o.HttpOnly = true)
+    .Map<Counter>("/counter-parano", o => o.Parano = true)
     .Run();

@@ -1,6 +1,10 @@
 namespace HTag;
 
-/// <summary>Settings of an <see cref="HTagServer"/>; per-app overrides through <see cref="AppOptions"/>.</summary>
+/// <summary>
+/// Settings of an <see cref="HTagServer"/>; per-app overrides through <see cref="AppOptions"/>. The environment
+/// (or command line) sets them too: HTAG_DEBUG, HTAG_HTTP_ONLY, HTAG_PARANO, HTAG_INTERACTION_TIMEOUT and
+/// HTAG_TIMEOUT_GRACE (seconds), HTAG_MAX_MESSAGE_BYTES, HTAG_MAX_INTERACTIONS_PER_SECOND, HTAG_TOKEN.
+/// </summary>
 public sealed class HTagOptions
 {
     /// <summary>Errors shown in the browser console include stack traces. Default false.</summary>

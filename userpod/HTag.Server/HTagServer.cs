@@ -23,6 +23,21 @@ public sealed class HTagServer : IAsyncDisposable
     {
         _builder = WebApplication.CreateSlimBuilder(args);
         _builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        ApplyConfiguration(_builder.Configuration, Options);
+    }
+
+    /// <summary>Settings from the environment or command line (HTAG_DEBUG, HTAG_INTERACTION_TIMEOUT…); code may override them.</summary>
+    static void ApplyConfiguration(Microsoft.Extensions.Configuration.IConfiguration c, HTagOptions o)
+    {
+        static bool? Bool(string? v) => v is null ? null : v is "1" || v.Equals("true", StringComparison.OrdinalIgnoreCase);
+        static double? Num(string? v) => double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : null;
+        o.Debug = Bool(c["HTAG_DEBUG"]) ?? o.Debug;
+        o.HttpOnly = Bool(c["HTAG_HTTP_ONLY"]) ?? o.HttpOnly;
+        o.Parano = Bool(c["HTAG_PARANO"]) ?? o.Parano;
+        if (Num(c["HTAG_INTERACTION_TIMEOUT"]) is > 0 and var t) o.InteractionTimeout = TimeSpan.FromSeconds(t);
+        if (Num(c["HTAG_TIMEOUT_GRACE"]) is >= 0 and var g) o.TimeoutGrace = TimeSpan.FromSeconds(g);
+        if (Num(c["HTAG_MAX_MESSAGE_BYTES"]) is >= 1024 and var m) o.MaxMessageBytes = (int)m;
+        if (Num(c["HTAG_MAX_INTERACTIONS_PER_SECOND"]) is >= 1 and var r) o.MaxInteractionsPerSecond = (int)r;
     }
 
     /// <summary>Creates a server from the command line (standard ASP.NET Core options such as <c>--urls</c>).</summary>

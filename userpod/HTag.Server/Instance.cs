@@ -60,6 +60,7 @@ internal sealed class Instance
         if (Dropped) return;
         Dropped = true;
         Runtime.PushSink = null;
+        Runtime.End();
         Connection[] all;
         lock (_connections) { all = [.. _connections]; _connections.Clear(); }
         foreach (var c in all) _ = c.CloseWithReloadAsync();

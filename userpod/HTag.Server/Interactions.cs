@@ -21,9 +21,11 @@ internal static class Interactions
         ct.ThrowIfCancellationRequested();
         server.Logger.LogError("interaction timed out after {Timeout} in app {App} (tag {Tag}, event {Event}); dropping the instance",
             timeout, instance.Host.Path, msg.Id, msg.Ev);
+        // The error first, then drop the instance (which tells open pages to reload).
+        await sendPartial(new ServerMessage { Err = $"interaction timed out after {timeout.TotalSeconds:0.###} s; the app was restarted" }).ConfigureAwait(false);
         instance.Host.Forget(instance);
         Watchdog.Watch(work, server);
-        return new ServerMessage { Err = $"interaction timed out after {timeout.TotalSeconds:0.###} s; the app was restarted", Reload = null };
+        return null;
     }
 }
 

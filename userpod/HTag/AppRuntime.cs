@@ -43,6 +43,17 @@ internal sealed class AppRuntime
     /// <summary>True once <see cref="Tag.Exit"/> was called: the host drops the instance.</summary>
     public bool Exited { get; internal set; }
 
+    readonly CancellationTokenSource _ended = new();
+
+    /// <summary>Cancelled when the instance ends (replaced, exited, timed out).</summary>
+    public CancellationToken Ended => _ended.Token;
+
+    /// <summary>Ends the instance: background work watching <see cref="Ended"/> stops.</summary>
+    public void End()
+    {
+        try { _ended.Cancel(); } catch (ObjectDisposedException) { }
+    }
+
     internal void QueueJs(string js)
     {
         lock (_pendingJs) _pendingJs.Add(js);

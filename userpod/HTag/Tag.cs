@@ -250,6 +250,12 @@ public partial class Tag
         Root._runtime?.QueueJs(js);
     }
 
+    /// <summary>
+    /// Cancelled when this app's instance ends (replaced by a new query, exited, timed out): background
+    /// tasks such as timers should stop on it. Never cancelled for a tag outside a hosted app.
+    /// </summary>
+    public CancellationToken Ended => Root._runtime?.Ended ?? CancellationToken.None;
+
     /// <summary>Ends this app instance: the next request builds a new one.</summary>
     public void Exit()
     {

@@ -1,0 +1,43 @@
+using HTag;
+
+namespace HTagKube.Demo;
+
+/// <summary>The demo's home: a link to every demo app.</summary>
+public sealed class Home : Tag.Div
+{
+    internal static readonly (string Path, string Title, string What)[] Demos =
+    [
+        ("/counter", "Counter", "a click handler changing one element"),
+        ("/hello?world", "Hello", "query parameters as Init arguments, input events, page title, Exit"),
+        ("/todo", "Todo", "a list kept in State, form submit, checkboxes"),
+        ("/clock", "Clock", "server push from a timer"),
+        ("/progress", "Progress", "a progress bar fed by a background job"),
+        ("/form", "Form", "form fields, validation, Call(js)"),
+        ("/slow", "Slow", "async and streaming handlers, the interaction timeout"),
+        ("/counter-http", "Counter (http-only)", "interactions over POST"),
+        ("/counter-parano", "Counter (parano)", "AES-256-GCM encrypted interactions"),
+    ];
+
+    protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base)];
+
+    protected override void Init()
+    {
+        PageTitle = "HTag demos";
+        var list = new Tag.Ul { Class = "demos" };
+        foreach (var (path, title, what) in Demos)
+            list.Add(new Tag.Li(new Tag.A(title) { ["href"] = path }, " — " + what));
+        Add(new Tag.H1("HTag demos"), new Tag.P("Each browser gets its own process; every app below runs in yours."), list);
+    }
+}
+
+/// <summary>Shared look of the demos.</summary>
+internal static class Styles
+{
+    public const string Base =
+        "body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}" +
+        "button{padding:.3rem .8rem;margin:.2rem}input,select{padding:.3rem;margin:.2rem}" +
+        ".error{color:#b00}.done{text-decoration:line-through;color:#888}nav a{margin-right:1rem}";
+
+    /// <summary>A "back to the index" link for every demo.</summary>
+    public static Tag Back() => new Tag.Nav(new Tag.A("← all demos") { ["href"] = "/" });
+}
