@@ -69,6 +69,9 @@ public sealed class HTagSessionStatus
 
     public string? Message { get; set; }
 
+    [Description("Route-table epoch the route was published in; a different current epoch means Redis lost it.")]
+    public string? RouteEpoch { get; set; }
+
     [Description("Generation of the spec this status describes.")]
     public long? ObservedGeneration { get; set; }
 

@@ -17,7 +17,7 @@ public class KubeFixture : IAsyncLifetime
     public KubeClient Client => _client ?? throw new InvalidOperationException(Cluster.MissingReason ?? "fixture not initialised");
     public string Namespace { get; } = "htk-test-" + Guid.NewGuid().ToString("N")[..10];
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         if (Cluster.MissingReason is not null) return; // the [ClusterFact] skips or fails with the reason
         _client = new KubeClient(KubeConfig.FromEnvironment());
@@ -55,7 +55,7 @@ public class KubeFixture : IAsyncLifetime
         }, TimeSpan.FromSeconds(30), "htagsessions served");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_client is null) return;
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -1,0 +1,33 @@
+namespace HTagKube.Operator.Hosting;
+
+/// <summary>Command-line flags → configuration keys (everything can also come from env <c>Operator__X</c>).</summary>
+public static class OperatorConfig
+{
+    public static readonly Dictionary<string, string> Switches = new()
+    {
+        ["--namespace"] = "Operator:Namespace",
+        ["--redis"] = "Operator:Redis",
+        ["--image"] = "Operator:Image",
+        ["--image-pull-policy"] = "Operator:ImagePullPolicy",
+        ["--idle-timeout-seconds"] = "Operator:IdleTimeoutSeconds",
+        ["--route-check-seconds"] = "Operator:RouteCheckSeconds",
+        ["--activity-sync-seconds"] = "Operator:ActivitySyncSeconds",
+        ["--pod-start-timeout-seconds"] = "Operator:PodStartTimeoutSeconds",
+        ["--recreate-backoff-seconds"] = "Operator:RecreateBackoffSeconds",
+        ["--lease-name"] = "Operator:LeaseName",
+        ["--lease-namespace"] = "Operator:LeaseNamespace",
+        ["--lease-duration-seconds"] = "Operator:LeaseDurationSeconds",
+        ["--workers"] = "Operator:Workers",
+    };
+
+    public static OperatorOptions Bind(IConfiguration config)
+    {
+        var o = new OperatorOptions();
+        config.GetSection("Operator").Bind(o);
+        if (string.IsNullOrWhiteSpace(o.Redis)) throw new ArgumentException("--redis is required");
+        if (o.IdleTimeoutSeconds < 10) throw new ArgumentException("--idle-timeout-seconds must be >= 10");
+        if (o.RouteCheckSeconds < 1 || o.ActivitySyncSeconds < 1 || o.PodStartTimeoutSeconds < 1 || o.Workers < 1)
+            throw new ArgumentException("intervals, timeouts and workers must be positive");
+        return o;
+    }
+}

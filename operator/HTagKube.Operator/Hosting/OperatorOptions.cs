@@ -1,0 +1,44 @@
+namespace HTagKube.Operator.Hosting;
+
+/// <summary>Operator settings: config section <c>Operator</c> or the command-line flags of <see cref="OperatorConfig"/>.</summary>
+public sealed class OperatorOptions
+{
+    /// <summary>Namespace whose HTagSessions are served; null = the client's default namespace.</summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>Redis connection string (StackExchange.Redis syntax) of the route table.</summary>
+    public string Redis { get; set; } = "127.0.0.1:6379";
+
+    /// <summary>Userpod image when a session's spec has none.</summary>
+    public string Image { get; set; } = "htagkube/userpod:0.1.0";
+
+    public string ImagePullPolicy { get; set; } = "IfNotPresent";
+
+    /// <summary>Idle timeout when a session's spec has none.</summary>
+    public int IdleTimeoutSeconds { get; set; } = 1800;
+
+    /// <summary>Port the userpod listens on in its pod (ASPNETCORE_HTTP_PORTS).</summary>
+    public int UserpodPort { get; set; } = 8080;
+
+    public Dictionary<string, string> DefaultRequests { get; set; } = new() { ["cpu"] = "10m", ["memory"] = "48Mi" };
+    public Dictionary<string, string> DefaultLimits { get; set; } = new() { ["cpu"] = "500m", ["memory"] = "256Mi" };
+
+    /// <summary>Ready sessions are re-checked this often (route present? expired? activity).</summary>
+    public int RouteCheckSeconds { get; set; } = 10;
+
+    /// <summary>status.lastActivity is written at most this often per session.</summary>
+    public int ActivitySyncSeconds { get; set; } = 60;
+
+    /// <summary>A pod not Ready after this long is failed and recreated.</summary>
+    public int PodStartTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>First delay before a failed pod is recreated; doubles per failure up to <see cref="RecreateBackoffMaxSeconds"/>.</summary>
+    public double RecreateBackoffSeconds { get; set; } = 2;
+    public double RecreateBackoffMaxSeconds { get; set; } = 300;
+
+    public string LeaseName { get; set; } = "htagkube-operator";
+    /// <summary>Namespace of the leader-election Lease; null = <see cref="Namespace"/>.</summary>
+    public string? LeaseNamespace { get; set; }
+    public int LeaseDurationSeconds { get; set; } = 15;
+    public int Workers { get; set; } = 4;
+}

@@ -1,0 +1,62 @@
+using HTagKube.Api.Routing;
+using HTagKube.Api.V1Alpha1;
+using HTagKube.Kubernetes.Client;
+using HTagKube.Kubernetes.Runtime;
+using HTagKube.Operator.Metrics;
+using HTagKube.Operator.Sessions;
+
+namespace HTagKube.Operator.Hosting;
+
+/// <summary>
+/// Campaigns for the Lease; while leading runs the HTagSession controller (owning Pods and Secrets) and turns
+/// route-expiry notifications into reconciles. A standby only campaigns, so two replicas never both act.
+/// </summary>
+public sealed class OperatorService(
+    IKubeClient kube, IRouteTable routes, SessionReconciler reconciler, OperatorOptions o, OperatorMetrics metrics,
+    ILoggerFactory loggers) : BackgroundService
+{
+    readonly ILogger _log = loggers.CreateLogger<OperatorService>();
+
+    public string Namespace => o.Namespace ?? kube.DefaultNamespace;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var elector = new LeaderElector(kube, new LeaderElectionOptions
+        {
+            Namespace = o.LeaseNamespace ?? Namespace,
+            LeaseName = o.LeaseName,
+            LeaseDuration = TimeSpan.FromSeconds(o.LeaseDurationSeconds),
+            RenewDeadline = TimeSpan.FromSeconds(o.LeaseDurationSeconds * 2.0 / 3),
+            RetryPeriod = TimeSpan.FromSeconds(Math.Max(0.2, o.LeaseDurationSeconds / 7.5)),
+        }, loggers.CreateLogger<LeaderElector>());
+        _log.LogInformation("operator {Identity}: namespace {Namespace}, campaigning for lease {Lease}", elector.Identity, Namespace, o.LeaseName);
+        return elector.RunAsync(LeadAsync, stoppingToken);
+    }
+
+    async Task LeadAsync(CancellationToken ct)
+    {
+        var controller = new EntityController<HTagSession>(kube, HTagSessions.Resource, reconciler, new ControllerOptions
+        {
+            Namespace = Namespace, Workers = o.Workers,
+        }, loggers.CreateLogger<EntityController<HTagSession>>());
+        controller.Owns(KubeResources.Pods, SessionManifests.ManagedBySelector);
+        controller.Owns(KubeResources.Secrets, SessionManifests.ManagedBySelector);
+
+        void OnExpired(string userKey)
+        {
+            foreach (var s in controller.Informer.List())
+                if (s.Spec.UserKey == userKey) controller.Enqueue(s.Metadata.Namespace, s.Metadata.Name!);
+        }
+
+        metrics.IsLeader = true;
+        metrics.Sessions = controller.Informer.List;
+        routes.RouteExpired += OnExpired;
+        try { await controller.RunAsync(ct); }
+        finally
+        {
+            routes.RouteExpired -= OnExpired;
+            metrics.IsLeader = false;
+            metrics.Sessions = null;
+        }
+    }
+}

@@ -1,0 +1,265 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using HTagKube.Api.Identity;
+using HTagKube.Api.Routing;
+using HTagKube.Api.V1Alpha1;
+using HTagKube.Kubernetes.Client;
+using HTagKube.Kubernetes.Models;
+using HTagKube.Kubernetes.Runtime;
+using HTagKube.Operator.Hosting;
+using HTagKube.Operator.Metrics;
+using HTagKube.Operator.Routes;
+using Microsoft.Extensions.Logging;
+
+namespace HTagKube.Operator.Sessions;
+
+/// <summary>
+/// HTagSession → Secret + Pod + route, level-triggered. The session is the source of truth; Redis is an index:
+/// a route that vanished in the epoch it was published in has expired (idle TTL → delete the session);
+/// one missing because the epoch changed (Redis lost its data) is re-published, never a reason to delete.
+/// </summary>
+public sealed class SessionReconciler(
+    IKubeClient kube, IRouteTable routes, IRouteActivity activity, OperatorOptions o, OperatorMetrics metrics, ILogger<SessionReconciler> log)
+    : IEntityController<HTagSession>
+{
+    sealed class Failures { public int Count; public DateTimeOffset NotBefore; }
+
+    readonly ConcurrentDictionary<string, Failures> _failures = new();      // by session uid
+    readonly ConcurrentDictionary<string, DateTimeOffset> _activitySynced = new();
+
+    public async Task<ReconcileResult> ReconcileAsync(HTagSession s, CancellationToken ct)
+    {
+        var name = s.Metadata.Name!;
+        var ns = s.Metadata.Namespace;
+        var userKey = s.Spec.UserKey;
+        if (!UserKey.IsWellFormed(userKey))
+        {
+            var bad = Clone(s.Status);
+            bad.Phase = SessionPhase.Failed;
+            bad.Message = "spec.userKey is not a userKey";
+            await WriteStatusAsync(s, bad, ct);
+            return ReconcileResult.Done;
+        }
+
+        if (s.Metadata.DeletionTimestamp is not null) return await FinalizeAsync(s, ct);
+        if (!Finalizers.Has(s, HTagSessions.RouteFinalizer))
+            s = await Finalizers.AddAsync(kube, HTagSessions.Resource, s, HTagSessions.RouteFinalizer, ct);
+
+        var token = await EnsureTokenAsync(s, ct);
+        var pod = await kube.TryGetAsync(KubeResources.Pods, ns, SessionManifests.PodName(s), ct);
+        var status = Clone(s.Status);
+        status.User = userKey[..8];
+        status.Port = o.UserpodPort;
+        status.PodName = SessionManifests.PodName(s);
+        status.ObservedGeneration = s.Metadata.Generation;
+        var now = DateTimeOffset.UtcNow;
+        var result = ReconcileResult.Done;
+        var failures = _failures.GetOrAdd(s.Metadata.Uid!, _ => new Failures());
+
+        if (pod is null)
+        {
+            await RemoveRouteAsync(userKey, status.PodIP, ct);
+            status.PodIP = null;
+            if (failures.NotBefore > now)
+            {
+                status.Phase = SessionPhase.Failed;
+                result = ReconcileResult.After(failures.NotBefore - now);
+            }
+            else
+            {
+                try { await kube.CreateAsync(KubeResources.Pods, SessionManifests.Pod(s, o), ct); }
+                catch (KubeAlreadyExistsException) { } // stale cache: the pod is there, its event follows
+                status.Phase = SessionPhase.Pending;
+                status.Message = "pod created";
+            }
+        }
+        else if (pod.Metadata.DeletionTimestamp is not null)
+        {
+            await RemoveRouteAsync(userKey, status.PodIP, ct);
+            status.PodIP = null;
+            if (status.Phase != SessionPhase.Failed) { status.Phase = SessionPhase.Starting; status.Message = "previous pod terminating"; }
+        }
+        else if ((PodHealth.Failure(pod) ?? StartTimedOut(pod, status, now)) is { } why)
+        {
+            await RemoveRouteAsync(userKey, status.PodIP, ct);
+            failures.Count++;
+            var delay = Backoff.Delay(failures.Count, TimeSpan.FromSeconds(o.RecreateBackoffSeconds), TimeSpan.FromSeconds(o.RecreateBackoffMaxSeconds));
+            failures.NotBefore = now + delay;
+            metrics.PodFailures.Add(1);
+            log.LogWarning("session {Session}: {Why}; recreating the pod in {Delay}", name, why, delay);
+            await kube.DeleteAsync(KubeResources.Pods, ns, pod.Metadata.Name!, new DeleteOptions { GracePeriodSeconds = 0, Preconditions = new Preconditions { Uid = pod.Metadata.Uid } }, ct);
+            status.Phase = SessionPhase.Failed;
+            status.Message = $"{why}; recreating in {delay.TotalSeconds:F0}s";
+            status.Restarts = (status.Restarts ?? 0) + 1;
+            status.PodIP = null;
+            result = ReconcileResult.After(delay);
+        }
+        else if (PodHealth.IsReady(pod))
+        {
+            var outcome = await ReadyAsync(s, status, pod, token, now, ct);
+            if (outcome is null) return ReconcileResult.Done; // expired: session deleted
+            result = outcome.Value;
+            failures.Count = 0;
+        }
+        else
+        {
+            await RemoveRouteAsync(userKey, status.PodIP, ct);
+            status.Phase = pod.Status?.Phase == "Running" ? SessionPhase.Starting : SessionPhase.Pending;
+            status.PodIP = pod.Status?.PodIP;
+            status.Message = PodHealth.Waiting(pod);
+            // Pod events bring us back; this wake-up enforces the start timeout.
+            var age = now - (pod.Metadata.CreationTimestamp ?? now);
+            result = ReconcileResult.After(TimeSpan.FromSeconds(o.PodStartTimeoutSeconds) - age + TimeSpan.FromSeconds(1));
+        }
+
+        SetReadyCondition(status, now);
+        await WriteStatusAsync(s, status, ct);
+        return result;
+    }
+
+    string? StartTimedOut(Pod pod, HTagSessionStatus status, DateTimeOffset now) =>
+        !PodHealth.IsReady(pod) && status.Phase != SessionPhase.Ready
+        && pod.Metadata.CreationTimestamp is { } created && now - created > TimeSpan.FromSeconds(o.PodStartTimeoutSeconds)
+            ? $"not ready after {o.PodStartTimeoutSeconds}s ({PodHealth.Waiting(pod)})"
+            : null;
+
+    /// <summary>Pod ready: publish, keep or judge the route. Null when the session expired and was deleted.</summary>
+    async Task<ReconcileResult?> ReadyAsync(HTagSession s, HTagSessionStatus status, Pod pod, string token, DateTimeOffset now, CancellationToken ct)
+    {
+        var userKey = s.Spec.UserKey;
+        var ip = pod.Status!.PodIP!;
+        var endpoint = $"{ip}:{o.UserpodPort}";
+        var idle = TimeSpan.FromSeconds(s.Spec.IdleTimeoutSeconds ?? o.IdleTimeoutSeconds);
+        var epoch = await routes.GetEpochAsync(ct);
+        var route = await routes.GetAsync(userKey, ct);
+        var publishedHere = status.Phase == SessionPhase.Ready && status.PodIP == ip && status.RouteEpoch is not null;
+
+        // The second epoch read closes the window of a flush between the first read and the GET.
+        if (route is null && publishedHere && status.RouteEpoch == epoch && await routes.GetEpochAsync(ct) == epoch)
+        {
+            // Published in this very epoch and gone: the idle TTL expired. The pod and Secret follow by GC,
+            // the finalizer clears whatever is left in Redis.
+            log.LogInformation("session {Session}: route expired after {Idle}; deleting the session", s.Metadata.Name, idle);
+            metrics.SessionsExpired.Add(1);
+            await kube.DeleteAsync(HTagSessions.Resource, s.Metadata.Namespace, s.Metadata.Name!,
+                new DeleteOptions { PropagationPolicy = "Background", Preconditions = new Preconditions { Uid = s.Metadata.Uid } }, ct);
+            return null;
+        }
+
+        if (route is null || route.Endpoint != endpoint || route.Token != token)
+        {
+            var lost = route is null && publishedHere; // epoch differs: Redis lost the data
+            await routes.PutAsync(userKey, new RouteEntry(endpoint, s.Metadata.Name!, token, status.ReadySince ?? now), idle, ct);
+            if (lost)
+            {
+                metrics.Republished.Add(1);
+                log.LogInformation("session {Session}: route re-published (route table epoch changed)", s.Metadata.Name);
+            }
+            else
+            {
+                metrics.RoutesPublished.Add(1);
+                if (pod.Metadata.CreationTimestamp is { } created) metrics.PodStartSeconds.Record((now - created).TotalSeconds);
+                status.ReadySince = now;
+                status.LastActivity = now;
+                _activitySynced[s.Metadata.Uid!] = now;
+            }
+            status.RouteEpoch = epoch;
+        }
+        else
+        {
+            // The route is there in this epoch (also repairs a status write lost after a publish).
+            status.RouteEpoch = epoch;
+            status.ReadySince ??= now;
+            status.LastActivity ??= now;
+        }
+        if (route is not null && now - _activitySynced.GetValueOrDefault(s.Metadata.Uid!) >= TimeSpan.FromSeconds(o.ActivitySyncSeconds))
+        {
+            // Coarse: the router pushes the TTL on activity, so last activity = now - (idle - remaining).
+            if (await activity.RemainingAsync(userKey, ct) is { } remaining)
+            {
+                var last = now - (idle - remaining);
+                status.LastActivity = KubeTime.Parse(KubeTime.Seconds(last));
+            }
+            _activitySynced[s.Metadata.Uid!] = now;
+        }
+
+        status.Phase = SessionPhase.Ready;
+        status.PodIP = ip;
+        status.Message = null;
+        status.Restarts = Math.Max(status.Restarts ?? 0, pod.Status.ContainerStatuses?.Sum(c => c.RestartCount) ?? 0);
+        // Re-check often enough to notice expiry quickly (keyspace events also enqueue us).
+        return ReconcileResult.After(TimeSpan.FromSeconds(Math.Min(o.RouteCheckSeconds, Math.Max(1, idle.TotalSeconds / 4))));
+    }
+
+    async Task<ReconcileResult> FinalizeAsync(HTagSession s, CancellationToken ct)
+    {
+        if (!Finalizers.Has(s, HTagSessions.RouteFinalizer)) return ReconcileResult.Done;
+        if (s.Status?.Phase != SessionPhase.Terminating)
+        {
+            var status = Clone(s.Status);
+            status.Phase = SessionPhase.Terminating;
+            status.Message = "session deleted";
+            try { s = await kube.ReplaceStatusAsync(HTagSessions.Resource, CopyWith(s, status), ct); }
+            catch (KubeNotFoundException) { return ReconcileResult.Done; }
+        }
+        await routes.RemoveAsync(s.Spec.UserKey, null, ct);
+        await Finalizers.RemoveAsync(kube, HTagSessions.Resource, s, HTagSessions.RouteFinalizer, ct);
+        log.LogInformation("session {Session}: route cleared, finalizer removed", s.Metadata.Name);
+        return ReconcileResult.Done;
+    }
+
+    public Task DeletedAsync(HTagSession s, CancellationToken ct)
+    {
+        _failures.TryRemove(s.Metadata.Uid ?? "", out _);
+        _activitySynced.TryRemove(s.Metadata.Uid ?? "", out _);
+        return Task.CompletedTask;
+    }
+
+    async Task<string> EnsureTokenAsync(HTagSession s, CancellationToken ct)
+    {
+        var secret = await kube.TryGetAsync(KubeResources.Secrets, s.Metadata.Namespace, SessionManifests.SecretName(s), ct);
+        if (secret is null)
+        {
+            try { secret = await kube.CreateAsync(KubeResources.Secrets, SessionManifests.Secret(s, SessionManifests.NewToken()), ct); }
+            catch (KubeAlreadyExistsException) { secret = await kube.GetAsync(KubeResources.Secrets, s.Metadata.Namespace, SessionManifests.SecretName(s), ct); }
+        }
+        if (secret.Data?.GetValueOrDefault(SessionManifests.TokenKey) is not { Length: > 0 } bytes)
+            throw new InvalidOperationException($"secret {secret.Metadata.Name} has no token");
+        return System.Text.Encoding.UTF8.GetString(bytes);
+    }
+
+    /// <summary>Removes the route only if it still points at the pod we knew (never a newer one).</summary>
+    async Task RemoveRouteAsync(string userKey, string? podIP, CancellationToken ct)
+    {
+        if (podIP is not null) await routes.RemoveAsync(userKey, $"{podIP}:{o.UserpodPort}", ct);
+    }
+
+    static void SetReadyCondition(HTagSessionStatus status, DateTimeOffset now)
+    {
+        var ready = status.Phase == SessionPhase.Ready;
+        var want = ready ? "True" : "False";
+        var reason = status.Phase?.ToString() ?? "Unknown";
+        status.Conditions ??= [];
+        var c = status.Conditions.FirstOrDefault(x => x.Type == HTagSessions.ReadyCondition);
+        if (c is null) status.Conditions.Add(c = new SessionCondition { Type = HTagSessions.ReadyCondition });
+        if (c.Status != want) c.LastTransitionTime = KubeTime.Parse(KubeTime.Seconds(now));
+        c.Status = want;
+        c.Reason = reason;
+        c.Message = status.Message;
+    }
+
+    async Task WriteStatusAsync(HTagSession s, HTagSessionStatus status, CancellationToken ct)
+    {
+        var before = s.Status is null ? "" : JsonSerializer.Serialize(s.Status, HTagSessionJsonContext.Default.HTagSessionStatus);
+        var after = JsonSerializer.Serialize(status, HTagSessionJsonContext.Default.HTagSessionStatus);
+        if (before == after) return;
+        await kube.ReplaceStatusAsync(HTagSessions.Resource, CopyWith(s, status), ct);
+    }
+
+    static HTagSession CopyWith(HTagSession s, HTagSessionStatus status) =>
+        new() { ApiVersion = s.ApiVersion, Kind = s.Kind, Metadata = s.Metadata, Spec = s.Spec, Status = status };
+
+    /// <summary>Deep copy (the informer's cached object must not be mutated).</summary>
+    static HTagSessionStatus Clone(HTagSessionStatus? status) => status is null ? new HTagSessionStatus()
+        : JsonSerializer.Deserialize(JsonSerializer.Serialize(status, HTagSessionJsonContext.Default.HTagSessionStatus), HTagSessionJsonContext.Default.HTagSessionStatus)!;
+}

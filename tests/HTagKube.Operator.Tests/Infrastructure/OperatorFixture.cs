@@ -1,0 +1,48 @@
+using HTagKube.Api.Identity;
+using HTagKube.Api.Routing;
+using HTagKube.Api.V1Alpha1;
+using HTagKube.Kubernetes.Models;
+
+namespace HTagKube.Operator.Tests.Infrastructure;
+
+/// <summary>Cluster namespace + a real redis-server + the userpod image + the operator program running against them.</summary>
+public sealed class OperatorFixture : KubeFixture
+{
+    public RedisServer Redis { get; private set; } = null!;
+    public OperatorProcess Operator { get; private set; } = null!;
+    public RedisRouteTable Routes { get; private set; } = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        if (Cluster.MissingReason is not null) return;
+        Redis = await RedisServer.StartAsync();
+        Routes = await RedisRouteTable.ConnectAsync(Redis.Configuration);
+        await Images.EnsureUserpodAsync();
+        Operator = await OperatorProcess.StartAsync(Namespace, Redis.Configuration);
+    }
+
+    public async Task RestartOperatorAsync()
+    {
+        await Operator.DisposeAsync();
+        Operator = await OperatorProcess.StartAsync(Namespace, Redis.Configuration);
+    }
+
+    public HTagSession NewSession(int? idleSeconds = null, string? image = null)
+    {
+        var userKey = UserKey.FromUid(UserKey.NewUid());
+        return new HTagSession
+        {
+            Metadata = new ObjectMeta { Name = SessionNames.ForUserKey(userKey), Namespace = Namespace, Labels = new() { [SessionNames.UserLabel] = userKey } },
+            Spec = new HTagSessionSpec { UserKey = userKey, IdleTimeoutSeconds = idleSeconds ?? 600, Image = image },
+        };
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (Operator is not null) await Operator.DisposeAsync();
+        await base.DisposeAsync(); // the namespace goes, and with it the sessions' pods and secrets
+        if (Routes is not null) await Routes.DisposeAsync();
+        if (Redis is not null) await Redis.DisposeAsync();
+    }
+}

@@ -1,0 +1,209 @@
+using System.Net;
+using HTagKube.Api.V1Alpha1;
+using HTagKube.Kubernetes.Client;
+using HTagKube.Kubernetes.Models;
+using HTagKube.Operator.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace HTagKube.Operator.Tests.Operator;
+
+/// <summary>The operator program against the real cluster (real pods of the userpod image) and a real Redis.</summary>
+public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper output) : IClassFixture<OperatorFixture>, IDisposable
+{
+    static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
+    static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    static CancellationToken Ct => new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token;
+
+    public void Dispose()
+    {
+        if (f.Operator is null) return;
+        foreach (var line in f.Operator.Log.TakeLast(60)) output.WriteLine(line);
+    }
+
+    async Task<HTagSession> ReadyAsync(string name, Func<HTagSession, bool>? also = null) =>
+        await Eventually.ValueAsync(async () =>
+        {
+            var s = await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct);
+            return s?.Status?.Phase == SessionPhase.Ready && (also?.Invoke(s) ?? true) ? s : null;
+        }, Wait, $"session {name} Ready");
+
+    static async Task<HttpResponseMessage> GetAsync(string url, string? token)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Get, url);
+        if (token is not null) req.Headers.Add("X-HTag-Token", token);
+        return await Http.SendAsync(req);
+    }
+
+    [ClusterFact]
+    public async Task Session_gets_a_hardened_pod_a_token_secret_and_a_route_that_serves()
+    {
+        var created = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(), Ct);
+        var name = created.Metadata.Name!;
+        var s = await ReadyAsync(name);
+        var st = s.Status!;
+        Assert.Equal(name, st.PodName);
+        Assert.Equal(8080, st.Port);
+        Assert.Equal(s.Spec.UserKey[..8], st.User);
+        Assert.NotNull(st.ReadySince);
+        Assert.NotNull(st.RouteEpoch);
+        Assert.Contains(st.Conditions!, c => c.Type == "Ready" && c.Status == "True");
+        Assert.Contains(HTagSessions.RouteFinalizer, s.Metadata.Finalizers!);
+
+        var pod = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, name, Ct);
+        Assert.Equal(st.PodIP, pod.Status!.PodIP);
+        var owner = Assert.Single(pod.Metadata.OwnerReferences!);
+        Assert.Equal((HTagSession.KindName, s.Metadata.Uid, true), (owner.Kind, owner.Uid, owner.Controller == true));
+        Assert.Equal(s.Spec.UserKey, pod.Metadata.Labels!["htagkube.io/user"]);
+        Assert.False(pod.Spec.AutomountServiceAccountToken);
+        Assert.False(pod.Spec.EnableServiceLinks);
+        Assert.True(pod.Spec.SecurityContext!.RunAsNonRoot);
+        Assert.Equal("RuntimeDefault", pod.Spec.SecurityContext.SeccompProfile!.Type);
+        var c = Assert.Single(pod.Spec.Containers);
+        Assert.Equal(Images.Userpod, c.Image);
+        Assert.True(c.SecurityContext!.ReadOnlyRootFilesystem);
+        Assert.False(c.SecurityContext.AllowPrivilegeEscalation);
+        Assert.Equal(["ALL"], c.SecurityContext.Capabilities!.Drop!);
+        Assert.Equal("/readyz", c.ReadinessProbe!.HttpGet!.Path);
+        Assert.Equal("500m", c.Resources!.Limits!["cpu"]);
+        Assert.Equal("48Mi", c.Resources.Requests!["memory"]);
+        Assert.Contains(c.Env!, e => e.Name == "DOTNET_EnableDiagnostics" && e.Value == "0");
+        Assert.Contains(c.VolumeMounts!, m => m.MountPath == "/tmp");
+        var tokenRef = c.Env!.Single(e => e.Name == "HTAG_TOKEN").ValueFrom!.SecretKeyRef!;
+
+        var secret = await f.Client.GetAsync(KubeResources.Secrets, f.Namespace, tokenRef.Name, Ct);
+        Assert.Equal(s.Metadata.Uid, secret.Metadata.OwnerReferences!.Single().Uid);
+        var token = System.Text.Encoding.UTF8.GetString(secret.Data![tokenRef.Key]);
+        Assert.True(token.Length >= 43);
+
+        var route = await f.Routes.GetAsync(s.Spec.UserKey, Ct);
+        Assert.NotNull(route);
+        Assert.Equal($"{st.PodIP}:8080", route!.Endpoint);
+        Assert.Equal(name, route.Session);
+        Assert.Equal(token, route.Token);
+        var ttl = await f.Redis.Client.GetDatabase().KeyTimeToLiveAsync("htagkube:route:" + s.Spec.UserKey);
+        Assert.InRange(ttl!.Value.TotalSeconds, 500, 600);
+
+        // The pod really serves: health without token, app only with the session's token.
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync($"http://{route.Endpoint}/readyz", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync($"http://{route.Endpoint}/", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync($"http://{route.Endpoint}/", "wrong")).StatusCode);
+        var page = await GetAsync($"http://{route.Endpoint}/", token);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("<html", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+
+        // Deleting the session: the finalizer clears the route, GC takes pod and secret.
+        await f.Client.DeleteAsync(HTagSessions.Resource, f.Namespace, name, null, Ct);
+        await Eventually.TrueAsync(async () => await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct) is null, Wait, "session gone");
+        Assert.Null(await f.Routes.GetAsync(s.Spec.UserKey, Ct));
+        await Eventually.TrueAsync(async () => await f.Client.TryGetAsync(KubeResources.Secrets, f.Namespace, tokenRef.Name, Ct) is null, Wait, "secret collected");
+    }
+
+    [ClusterFact]
+    public async Task Deleted_pod_is_recreated_and_the_route_follows_the_new_pod()
+    {
+        var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(), Ct);
+        var ready = await ReadyAsync(s.Metadata.Name!);
+        var oldPod = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, s.Metadata.Name!, Ct);
+
+        await f.Client.DeleteAsync(KubeResources.Pods, f.Namespace, oldPod.Metadata.Name!, new DeleteOptions { GracePeriodSeconds = 0 }, Ct);
+        var again = await Eventually.ValueAsync(async () =>
+        {
+            var p = await f.Client.TryGetAsync(KubeResources.Pods, f.Namespace, s.Metadata.Name!, Ct);
+            return p is not null && p.Metadata.Uid != oldPod.Metadata.Uid && p.Metadata.DeletionTimestamp is null ? p : null;
+        }, Wait, "a new pod");
+        var after = await ReadyAsync(s.Metadata.Name!, x => x.Status!.ReadySince > ready.Status!.ReadySince || x.Status.PodIP != ready.Status.PodIP);
+        await Eventually.TrueAsync(async () => (await f.Routes.GetAsync(s.Spec.UserKey, Ct))?.Endpoint == $"{after.Status!.PodIP}:8080", Wait, "route points at the new pod");
+        var pods = await f.Client.ListAsync(KubeResources.Pods, f.Namespace, new ListOptions($"htagkube.io/session={s.Metadata.Name}"), Ct);
+        Assert.Equal([again.Metadata.Uid], pods.Items.Where(p => p.Metadata.DeletionTimestamp is null).Select(p => p.Metadata.Uid));
+    }
+
+    [ClusterFact]
+    public async Task A_pod_that_cannot_start_is_reported_failed_and_recreated_with_backoff()
+    {
+        var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(image: "htagkube/does-not-exist:0.0.1"), Ct);
+        var name = s.Metadata.Name!;
+        // imagePullPolicy IfNotPresent + no registry: ErrImagePull/ErrImageNeverPull/ImagePullBackOff.
+        var failed = await Eventually.ValueAsync(async () =>
+        {
+            var x = await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct);
+            return x?.Status is { Phase: SessionPhase.Failed, Restarts: >= 2 } ? x : null;
+        }, Wait, "Failed with at least two recreations");
+        output.WriteLine($"status message: {failed.Status!.Message}");
+        Assert.Contains("Image", failed.Status.Message);
+        Assert.Contains(failed.Status.Conditions!, c => c.Type == "Ready" && c.Status == "False" && c.Reason == "Failed");
+        Assert.Null(await f.Routes.GetAsync(s.Spec.UserKey, Ct));
+
+        // Fixing the image heals the session.
+        await f.Client.PatchAsync(HTagSessions.Resource, f.Namespace, name, KubePatch.Merge("{\"spec\":{\"image\":\"" + Images.Userpod + "\"}}"), Ct);
+        var ready = await ReadyAsync(name);
+        Assert.True(ready.Status!.Restarts >= 2);
+    }
+
+    [ClusterFact]
+    public async Task Idle_route_expiry_deletes_the_session_its_pod_and_its_secret()
+    {
+        var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(idleSeconds: 10), Ct);
+        var name = s.Metadata.Name!;
+        await ReadyAsync(name);
+        Assert.NotNull(await f.Routes.GetAsync(s.Spec.UserKey, Ct));
+        await Eventually.TrueAsync(async () => await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct) is null, Wait, "session deleted after the idle TTL");
+        await Eventually.TrueAsync(async () =>
+            await f.Client.TryGetAsync(KubeResources.Pods, f.Namespace, name, Ct) is null
+            && await f.Client.TryGetAsync(KubeResources.Secrets, f.Namespace, name + "-token", Ct) is null, Wait, "pod and secret collected");
+        Assert.Null(await f.Routes.GetAsync(s.Spec.UserKey, Ct));
+    }
+
+    [ClusterFact]
+    public async Task Redis_data_loss_republishes_routes_and_keeps_every_session()
+    {
+        var a = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(idleSeconds: 300), Ct);
+        var b = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(idleSeconds: 300), Ct);
+        var ra = await ReadyAsync(a.Metadata.Name!);
+        var rb = await ReadyAsync(b.Metadata.Name!);
+        var epoch = (string?)await f.Redis.Client.GetDatabase().StringGetAsync("htagkube:epoch");
+        Assert.NotNull(epoch);
+
+        await f.Redis.Client.GetServer(f.Redis.Client.GetEndPoints()[0]).FlushAllDatabasesAsync();
+        await Eventually.TrueAsync(async () =>
+            (await f.Redis.Client.GetDatabase().HashGetAsync("htagkube:route:" + a.Spec.UserKey, "endpoint")) == $"{ra.Status!.PodIP}:8080"
+            && (await f.Redis.Client.GetDatabase().HashGetAsync("htagkube:route:" + b.Spec.UserKey, "endpoint")) == $"{rb.Status!.PodIP}:8080",
+            Wait, "both routes re-published");
+        var newEpoch = (string?)await f.Redis.Client.GetDatabase().StringGetAsync("htagkube:epoch");
+        Assert.NotEqual(epoch, newEpoch);
+        // The operator has judged both sessions in the new epoch (status.routeEpoch) and kept them,
+        // Ready on their original pods.
+        foreach (var (s, r) in new[] { (a, ra), (b, rb) })
+        {
+            var now = await ReadyAsync(s.Metadata.Name!, x => x.Status!.RouteEpoch == newEpoch);
+            Assert.Equal(r.Metadata.Uid, now.Metadata.Uid);
+            Assert.Equal(r.Status!.PodIP, now.Status!.PodIP);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Operator_killed_and_restarted_adopts_everything_without_duplicates_and_serves_metrics()
+    {
+        var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(), Ct);
+        await ReadyAsync(s.Metadata.Name!);
+        var pod = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, s.Metadata.Name!, Ct);
+
+        var metrics = await Http.GetStringAsync(new Uri(f.Operator.Url, "/metrics"));
+        Assert.Contains("htagkube_sessions{phase=\"Ready\"}", metrics);
+        Assert.Contains("htagkube_reconciles_total", metrics);
+        Assert.Contains("htagkube_pod_start_seconds_bucket", metrics);
+        Assert.Equal("ok", await Http.GetStringAsync(new Uri(f.Operator.Url, "/healthz")));
+
+        await f.RestartOperatorAsync(); // SIGKILL: the lease is not released; the new one waits for expiry
+        var s2 = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(), Ct);
+        await ReadyAsync(s2.Metadata.Name!);
+
+        var after = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, s.Metadata.Name!, Ct);
+        Assert.Equal(pod.Metadata.Uid, after.Metadata.Uid); // adopted, not recreated
+        var all = await f.Client.ListAsync(KubeResources.Pods, f.Namespace, new ListOptions("app.kubernetes.io/managed-by=htagkube-operator"), Ct);
+        var sessions = await f.Client.ListAsync(HTagSessions.Resource, f.Namespace, null, Ct);
+        foreach (var p in all.Items.Where(p => p.Metadata.DeletionTimestamp is null))
+            Assert.Contains(sessions.Items, x => x.Metadata.Uid == p.Metadata.OwnerReferences!.Single().Uid); // no orphans
+        Assert.Equal(all.Items.Count, all.Items.Select(p => p.Metadata.OwnerReferences!.Single().Uid).Distinct().Count()); // no duplicates
+        Assert.NotNull(await f.Routes.GetAsync(s.Spec.UserKey, Ct));
+    }
+}
