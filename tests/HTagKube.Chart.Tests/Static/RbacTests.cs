@@ -93,17 +93,24 @@ public sealed class RbacTests
     }
 
     [Fact]
-    public async Task Uninstall_hook_may_only_delete_sessions_and_the_operator_lease()
+    public async Task Uninstall_hooks_may_only_delete_sessions_watch_pods_and_delete_the_operator_lease()
     {
         var r = await HelmChart.TemplateAsync();
         var role = r.Get("Role", "htag-cleanup");
-        Assert.Equal("pre-delete", role.At("metadata.annotations").StringMap["helm.sh/hook"]);
+        Assert.Equal("pre-delete,post-delete", role.At("metadata.annotations").StringMap["helm.sh/hook"]);
         var rules = role["rules"].List;
-        Assert.Equal(2, rules.Count);
+        Assert.Equal(3, rules.Count);
         Assert.Equal(["htagsessions"], rules[0]["resources"].Strings);
         Assert.Equal(["delete", "get", "list", "patch", "watch"], rules[0]["verbs"].Strings.Order());
-        Assert.Equal(["leases"], rules[1]["resources"].Strings);
-        Assert.Equal(["htag-operator"], rules[1]["resourceNames"].Strings);
-        Assert.Equal(["delete"], rules[1]["verbs"].Strings);
+        Assert.Equal(["pods"], rules[1]["resources"].Strings);
+        Assert.Equal(["get", "list", "watch"], rules[1]["verbs"].Strings.Order());
+        Assert.Equal(["leases"], rules[2]["resources"].Strings);
+        Assert.Equal(["htag-operator"], rules[2]["resourceNames"].Strings);
+        Assert.Equal(["delete"], rules[2]["verbs"].Strings);
+
+        var jobs = r.OfKind("Job").ToDictionary(j => j.At("metadata.annotations").StringMap["helm.sh/hook"], j => j);
+        Assert.Contains("delete htagsessions --all", HelmChart.Container(jobs["pre-delete"], "cleanup")["args"][0].S);
+        Assert.Contains("delete lease htag-operator", HelmChart.Container(jobs["post-delete"], "cleanup")["args"][0].S);
+        Assert.DoesNotContain(r.OfKind("Job"), j => !j.At("metadata.annotations").StringMap.ContainsKey("helm.sh/hook"));
     }
 }

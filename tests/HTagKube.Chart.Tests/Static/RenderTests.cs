@@ -91,7 +91,7 @@ public sealed class RenderTests
     {
         var r = await HelmChart.TemplateAsync();
         var workloads = r.Objects.Where(o => o.Kind is "Deployment" or "StatefulSet" or "Job").ToArray();
-        Assert.Equal(4, workloads.Length); // router, operator, redis, uninstall hook
+        Assert.Equal(5, workloads.Length); // router, operator, redis, the two uninstall hooks
         foreach (var w in workloads)
         {
             var spec = HelmChart.PodSpec(w);
