@@ -82,13 +82,10 @@ capabilities:
   drop: [ALL]
 {{- end -}}
 
-{{- define "htagkube.downwardEnv" -}}
-- name: POD_NAMESPACE
+{{/* The pod's own namespace in the env var named by the argument (sessions live there). */}}
+{{- define "htagkube.namespaceEnv" -}}
+- name: {{ . }}
   valueFrom:
     fieldRef:
       fieldPath: metadata.namespace
-- name: POD_NAME
-  valueFrom:
-    fieldRef:
-      fieldPath: metadata.name
 {{- end -}}

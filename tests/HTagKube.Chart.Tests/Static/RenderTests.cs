@@ -53,6 +53,10 @@ public sealed class RenderTests
         var idle = args.Single(a => a.StartsWith("--idle-timeout=", StringComparison.Ordinal))["--idle-timeout=".Length..];
         Assert.Equal(TimeSpan.FromSeconds(90061), TimeSpan.Parse(idle, System.Globalization.CultureInfo.InvariantCulture));
         Assert.NotNull(c.At("resources.limits.memory").S);
+
+        // Kubernetes mode creates the sessions in the router's own namespace, where the operator watches.
+        var ns = c["env"].List.Single(e => e["name"].S == "HTAGKUBE_NAMESPACE");
+        Assert.Equal("metadata.namespace", ns.At("valueFrom.fieldRef.fieldPath").S);
     }
 
     [Fact]
