@@ -152,9 +152,14 @@ public class RuntimeBehaviourTests
         await using var h = await Harness.StartAsync(s => s.Map<CounterApp>("/"));
         var a = await h.GetPageAsync("/?x=1");
         var b = await h.GetPageAsync("/?x=1");
-        var c = await h.GetPageAsync("/?x=2");
         Assert.Equal(a.Instance, b.Instance);
+        using var open = await h.ConnectAsync(a);
+        var c = await h.GetPageAsync("/?x=2");
         Assert.NotEqual(a.Instance, c.Instance);
+        // The page showing the replaced instance is closed as "replaced" (4001): it must not reconnect and
+        // replace the new one in turn (two tabs would ping-pong); it reloads on its next user event.
+        Assert.Null(await open.ReceiveAsync());
+        Assert.Equal(4001, (int)open.Socket.CloseStatus!);
         // The replaced instance's page is told to reload.
         using var ws = await h.ConnectAsync(a);
         Assert.True((await Next(ws)).GetProperty("reload").GetBoolean());

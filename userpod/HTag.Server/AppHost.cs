@@ -24,7 +24,8 @@ internal sealed class AppHost(string path, Type appType, Func<Tag> factory, AppO
             old = _current;
             created = _current = Create(queryKey);
         }
-        old?.Drop();
+        // Not a reload: two tabs with different queries would replace each other's instance forever.
+        old?.Drop(reload: false);
         return created;
     }
 
@@ -44,7 +45,7 @@ internal sealed class AppHost(string path, Type appType, Func<Tag> factory, AppO
         {
             if (_current == instance) _current = null;
         }
-        instance.Drop();
+        instance.Drop(reload: true);
     }
 
     Instance Create(string queryKey)

@@ -131,6 +131,22 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
         finally { _sendLock.Release(); }
     }
 
+    /// <summary>Close status telling htag.js that another page replaced its instance: do not reconnect.</summary>
+    public const WebSocketCloseStatus Replaced = (WebSocketCloseStatus)4001;
+
+    /// <summary>Closes as replaced: the page stays, and reloads on its next event.</summary>
+    public async Task CloseReplacedAsync()
+    {
+        await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await ws.CloseAsync(Replaced, "replaced by a newer page", cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException) { }
+        finally { _sendLock.Release(); }
+    }
+
     /// <summary>Tells the page its instance is gone, then closes.</summary>
     public async Task CloseWithReloadAsync()
     {

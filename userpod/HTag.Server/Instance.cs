@@ -54,8 +54,11 @@ internal sealed class Instance
         return any;
     }
 
-    /// <summary>Ends the instance: open pages are told to reload (they get a fresh instance).</summary>
-    public void Drop()
+    /// <summary>
+    /// Ends the instance. With <paramref name="reload"/> open pages reload at once (exit, timeout: the same
+    /// query gets a fresh instance); without, they are closed as replaced and reload on their next event.
+    /// </summary>
+    public void Drop(bool reload)
     {
         if (Dropped) return;
         Dropped = true;
@@ -63,6 +66,6 @@ internal sealed class Instance
         Runtime.End();
         Connection[] all;
         lock (_connections) { all = [.. _connections]; _connections.Clear(); }
-        foreach (var c in all) _ = c.CloseWithReloadAsync();
+        foreach (var c in all) _ = reload ? c.CloseWithReloadAsync() : c.CloseReplacedAsync();
     }
 }

@@ -11,7 +11,7 @@
   let instance = root.dataset.htagInstance || "";
   const listening = new Set();
   const queue = [];
-  let ws = null, attempts = 0, everOpen = false;
+  let ws = null, attempts = 0, everOpen = false, replaced = false;
 
   // ---- parano: AES-256-GCM, key per instance, sequence numbers both ways -------------------------
   const keyB64 = root.getAttribute("data-htag-key");
@@ -45,6 +45,8 @@
   // Messages go out strictly in order, even though sealing is asynchronous.
   let outChain = Promise.resolve();
   function send(msg) {
+    // Another page of this user replaced our instance: reload (with our own query) on the user's next action.
+    if (replaced) { location.reload(); return; }
     outChain = outChain.then(async () => {
       if (httpOnly) return post(msg);
       if (ws && ws.readyState === 1 && (!parano || parano.aad)) ws.send(JSON.stringify(parano ? await seal(msg) : msg));
@@ -172,10 +174,11 @@
       if (!parano) while (queue.length) send(queue.shift());
     };
     sock.onmessage = (m) => receive(JSON.parse(m.data));
-    sock.onclose = () => {
+    sock.onclose = (ev) => {
       if (ws !== sock) return;
       ws = null;
       document.body.classList.add("htag-offline");
+      if (ev.code === 4001) { replaced = true; return; }
       // Capped, jittered exponential backoff: 100 ms, 200 ms … at most 5 s.
       const cap = Math.min(5000, 100 * Math.pow(2, attempts++));
       setTimeout(connect, cap / 2 + Math.random() * cap / 2);

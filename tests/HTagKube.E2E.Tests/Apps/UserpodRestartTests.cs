@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using HTagKube.E2E.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace HTagKube.E2E.Tests.Apps;
+
+/// <summary>The userpod process dies mid-session: htag.js goes offline, reconnects, and the app works again fast.</summary>
+public sealed class UserpodRestartTests : IClassFixture<Chromium>, IAsyncLifetime
+{
+    readonly Chromium _chromium;
+    RouterProcess _router = null!;
+
+    public UserpodRestartTests(Chromium chromium) => _chromium = chromium;
+
+    public async Task InitializeAsync() => _router = await RouterProcess.StartAsync();
+    public async Task DisposeAsync() => await _router.DisposeAsync();
+
+    [Fact]
+    public async Task Killing_the_userpod_then_clicking_ends_in_a_working_app_within_2_seconds()
+    {
+        var page = await _chromium.NewUserPageAsync();
+        await page.GotoAsync(new Uri(_router.BaseAddress, "counter").ToString());
+        await AppsFixture.WaitReadyAsync(page);
+        var plus = page.GetByRole(AriaRole.Button, new() { Name = "+1" });
+        await plus.ClickAsync();
+        await Expect(page.Locator(".count")).ToHaveTextAsync("1");
+        await page.EvaluateAsync("() => { window.sawOffline = false; new MutationObserver(() => { if (document.body.classList.contains('htag-offline')) window.sawOffline = true; }).observe(document.body, { attributes: true }); }");
+
+        var pid = Assert.Single(_router.Userpods);
+        Process.GetProcessById(pid).Kill();
+        await Eventually.True(() => !ProcessTree.IsAlive(pid), TimeSpan.FromSeconds(5), "userpod killed");
+        await page.WaitForFunctionAsync("() => window.sawOffline === true"); // htag-offline while disconnected
+        var clock = Stopwatch.StartNew();
+        await plus.ClickAsync(new() { Timeout = 2_000 });
+        // A new userpod, a new instance: the page resyncs (reloads) into a fresh, working counter.
+        await page.WaitForFunctionAsync("() => window.htag && window.htag.connected === true && document.querySelector('.count') && document.querySelector('.count').textContent === '0'",
+            null, new() { Timeout = 2_000 - clock.ElapsedMilliseconds });
+        await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync(new() { Timeout = Math.Max(1, 2_000 - clock.ElapsedMilliseconds) });
+        await Expect(page.Locator(".count")).ToHaveTextAsync("1", new() { Timeout = Math.Max(1, 2_000 - clock.ElapsedMilliseconds) });
+        Assert.True(clock.ElapsedMilliseconds <= 2_000, $"took {clock.ElapsedMilliseconds} ms");
+        Assert.NotEqual(pid, Assert.Single(_router.Userpods));
+    }
+}
