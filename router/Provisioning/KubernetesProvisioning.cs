@@ -1,0 +1,42 @@
+using HTagKube.Api.Routing;
+using HTagKube.Kubernetes.Client;
+using HTagKube.Router.Hosting;
+
+namespace HTagKube.Router.Provisioning;
+
+/// <summary>
+/// Registers Kubernetes mode (<c>--kubernetes</c>): the API client (KUBECONFIG, else in-cluster) and
+/// <see cref="KubernetesSessionProvisioner"/>. Needs the shared Redis route table (<c>--redis</c>): the
+/// operator publishes routes there. Settings: <c>Router:Namespace</c> / env <c>HTAGKUBE_NAMESPACE</c>,
+/// <c>Router:UserpodImage</c> / env <c>HTAGKUBE_USERPOD_IMAGE</c>; the idle timeout is the router's.
+/// </summary>
+public static class KubernetesProvisioning
+{
+    /// <summary>Call from <see cref="ProvisionerSelection.AddProvisioner"/> when <see cref="RouterOptions.Kubernetes"/> is set.</summary>
+    public static void Add(IServiceCollection services, RouterOptions options)
+    {
+        if (options.Redis is null)
+            throw new ArgumentException("--kubernetes needs --redis: the operator publishes routes in Redis");
+        services.AddSingleton<IKubeClient>(_ => KubeClient.FromEnvironment());
+        services.AddSingleton(sp =>
+        {
+            var config = sp.GetRequiredService<IConfiguration>();
+            return new KubernetesProvisionerOptions
+            {
+                Namespace = config["Router:Namespace"] ?? Environment.GetEnvironmentVariable("HTAGKUBE_NAMESPACE"),
+                Image = config["Router:UserpodImage"] ?? Environment.GetEnvironmentVariable("HTAGKUBE_USERPOD_IMAGE"),
+                IdleTimeout = options.IdleTimeout,
+                StartTimeout = options.SpawnTimeout > TimeSpan.FromSeconds(120) ? options.SpawnTimeout : TimeSpan.FromSeconds(120),
+            };
+        });
+        services.AddSingleton(sp =>
+        {
+            var provisioner = new KubernetesSessionProvisioner(
+                sp.GetRequiredService<IKubeClient>(), sp.GetRequiredService<IRouteTable>(),
+                sp.GetRequiredService<KubernetesProvisionerOptions>(), sp.GetRequiredService<ILogger<KubernetesSessionProvisioner>>());
+            sp.GetRequiredService<IRouteTable>().RouteExpired += provisioner.Forget;
+            return provisioner;
+        });
+        services.AddSingleton<ISessionProvisioner>(sp => sp.GetRequiredService<KubernetesSessionProvisioner>());
+    }
+}

@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using HTagKube.Api.Identity;
+using HTagKube.Api.Routing;
+using HTagKube.Api.V1Alpha1;
+using HTagKube.Kubernetes.Client;
+using HTagKube.Kubernetes.Models;
+
+namespace HTagKube.Router.Provisioning;
+
+/// <summary>Settings of the Kubernetes provisioner (see <see cref="KubernetesProvisioning"/>).</summary>
+public sealed record KubernetesProvisionerOptions
+{
+    /// <summary>Namespace of the HTagSessions (the operator's); null = the client's namespace (in a pod: its own).</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>spec.image of new sessions; null = the operator's default.</summary>
+    public string? Image { get; init; }
+
+    /// <summary>spec.idleTimeoutSeconds of new sessions (the route TTL the operator publishes).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How long one start may take (session created → route published) before it fails.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Route polling interval while a session starts.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long a route that refused a connection is distrusted (the operator replaces it meanwhile).</summary>
+    public TimeSpan SuspectFor { get; init; } = TimeSpan.FromSeconds(15);
+}
+
+/// <summary>
+/// Kubernetes mode: a user's session is an HTagSession (created idempotently: 409 = it exists); the operator
+/// turns it into a pod and publishes the route in the shared route table, which this provisioner waits for.
+/// The router never creates, changes or deletes routes in this mode: the operator owns them.
+/// </summary>
+public sealed class KubernetesSessionProvisioner(
+    IKubeClient kube, IRouteTable routes, KubernetesProvisionerOptions options, ILogger<KubernetesSessionProvisioner> log)
+    : ISessionProvisioner
+{
+    readonly ConcurrentDictionary<string, Lazy<Task<RouteEntry>>> _starting = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, SessionInfo> _known = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, (string Endpoint, DateTimeOffset Until)> _suspect = new(StringComparer.Ordinal);
+    readonly CancellationTokenSource _stopping = new();
+
+    string Namespace => options.Namespace ?? kube.DefaultNamespace;
+
+    /// <inheritdoc />
+    public int LiveSessions => _known.Count + _starting.Count(s => !_known.ContainsKey(s.Key));
+
+    /// <inheritdoc />
+    public bool IsStarting(string userKey) => _starting.ContainsKey(userKey);
+
+    /// <inheritdoc />
+    public IReadOnlyList<SessionInfo> ListSessions() => [.. _known.Values];
+
+    /// <inheritdoc />
+    public async Task<RouteEntry> EnsureSessionAsync(string userKey, CancellationToken ct)
+    {
+        if (!UserKey.IsWellFormed(userKey)) throw new ArgumentException("not a userKey", nameof(userKey));
+        if (await UsableRouteAsync(userKey, ct) is { } route) return Remember(userKey, route);
+        // Single flight: concurrent requests of one user share one start, which outlives any one caller.
+        var start = _starting.GetOrAdd(userKey, k => new Lazy<Task<RouteEntry>>(() => StartAsync(k)));
+        return await start.Value.WaitAsync(ct);
+    }
+
+    async Task<RouteEntry> StartAsync(string userKey)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            timeout.CancelAfter(options.StartTimeout);
+            try { return Remember(userKey, await CreateAndWaitAsync(userKey, timeout.Token)); }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                throw new ProvisioningException($"session {SessionNames.ForUserKey(userKey)} not ready within {options.StartTimeout.TotalSeconds:F0}s");
+            }
+            catch (Exception e) when (e is KubeApiException or HttpRequestException or RouteTableUnavailableException)
+            {
+                throw new ProvisioningException($"session {SessionNames.ForUserKey(userKey)}: {e.Message}", e);
+            }
+        }
+        finally
+        {
+            _starting.TryRemove(userKey, out _);
+        }
+    }
+
+    async Task<RouteEntry> CreateAndWaitAsync(string userKey, CancellationToken ct)
+    {
+        var name = SessionNames.ForUserKey(userKey);
+        var created = false;
+        while (true)
+        {
+            if (await UsableRouteAsync(userKey, ct) is { } route) return route;
+            if (!created)
+            {
+                var existing = await kube.TryGetAsync(HTagSessions.Resource, Namespace, name, ct);
+                if (existing is null) created = await CreateAsync(userKey, name, ct);
+                else if (existing.Spec.UserKey != userKey)
+                    throw new ProvisioningException($"session {name} belongs to another userKey (prefix collision)");
+                else if (existing.Metadata.DeletionTimestamp is null) created = true; // exists: wait for its route
+                // else: the previous session is being torn down (idle expiry); create anew once it is gone.
+            }
+            await Task.Delay(options.PollInterval, ct);
+        }
+    }
+
+    async Task<bool> CreateAsync(string userKey, string name, CancellationToken ct)
+    {
+        try
+        {
+            await kube.CreateAsync(HTagSessions.Resource, new HTagSession
+            {
+                Metadata = new ObjectMeta { Name = name, Namespace = Namespace, Labels = new() { [SessionNames.UserLabel] = userKey } },
+                Spec = new HTagSessionSpec
+                {
+                    UserKey = userKey, Image = options.Image,
+                    IdleTimeoutSeconds = (int)Math.Max(10, options.IdleTimeout.TotalSeconds),
+                },
+            }, ct);
+            log.LogInformation("created HTagSession {Session}", name);
+        }
+        catch (KubeAlreadyExistsException)
+        {
+            // Another router (or request) was first: same session, same wait.
+        }
+        return true;
+    }
+
+    /// <summary>The published route, unless it is the one that just refused a connection.</summary>
+    async Task<RouteEntry?> UsableRouteAsync(string userKey, CancellationToken ct)
+    {
+        var route = await routes.GetAsync(userKey, ct);
+        if (route is null) return null;
+        if (_suspect.TryGetValue(userKey, out var s))
+        {
+            if (s.Endpoint == route.Endpoint && s.Until > DateTimeOffset.UtcNow) return null;
+            _suspect.TryRemove(userKey, out _);
+        }
+        return route;
+    }
+
+    RouteEntry Remember(string userKey, RouteEntry route)
+    {
+        _known[userKey] = new SessionInfo(userKey, route.Since, null, route.Endpoint, false);
+        return route;
+    }
+
+    /// <inheritdoc />
+    public Task RouteFailedAsync(string userKey, RouteEntry route, CancellationToken ct)
+    {
+        // The operator owns routes (a route vanishing in its epoch means "idle expired" to it), so the router
+        // only stops trusting this endpoint; the pod's failure reaches the operator through its watch.
+        _suspect[userKey] = (route.Endpoint, DateTimeOffset.UtcNow + options.SuspectFor);
+        _known.TryRemove(userKey, out _);
+        log.LogWarning("route of session {Session} refused a connection; waiting for the operator to replace it", route.Session);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> EndSessionAsync(string userKey, CancellationToken ct)
+    {
+        _known.TryRemove(userKey, out _);
+        return await kube.DeleteAsync(HTagSessions.Resource, Namespace, SessionNames.ForUserKey(userKey),
+            new DeleteOptions { PropagationPolicy = "Background" }, ct);
+    }
+
+    /// <summary>Forget a session whose route expired (the operator deletes the HTagSession).</summary>
+    public void Forget(string userKey) => _known.TryRemove(userKey, out _);
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        // Sessions outlive the router (they are cluster resources); only in-flight waits stop.
+        _stopping.Cancel();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,93 @@
+using System.Net;
+using HTagKube.Api.Identity;
+using HTagKube.Api.V1Alpha1;
+using HTagKube.Kubernetes.Models;
+using HTagKube.Operator.Tests.Infrastructure;
+using HTagKube.Router.Provisioning;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
+
+namespace HTagKube.Operator.Tests.Router;
+
+/// <summary>The router's Kubernetes provisioner with the real operator, cluster and Redis.</summary>
+public sealed class KubernetesProvisionerTests(OperatorFixture f, ITestOutputHelper output) : IClassFixture<OperatorFixture>, IDisposable
+{
+    static CancellationToken Ct => new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token;
+
+    public void Dispose()
+    {
+        if (f.Operator is null) return;
+        foreach (var line in f.Operator.Log.TakeLast(40)) output.WriteLine(line);
+    }
+
+    KubernetesSessionProvisioner Provisioner(string? ns = null, TimeSpan? startTimeout = null) => new(
+        f.Client, f.Routes,
+        new KubernetesProvisionerOptions { Namespace = ns ?? f.Namespace, IdleTimeout = TimeSpan.FromMinutes(5), StartTimeout = startTimeout ?? TimeSpan.FromSeconds(90) },
+        NullLogger<KubernetesSessionProvisioner>.Instance);
+
+    [ClusterFact]
+    public async Task Two_users_get_one_session_each_even_with_concurrent_first_requests()
+    {
+        await using var p = Provisioner();
+        var a = UserKey.FromUid(UserKey.NewUid());
+        var b = UserKey.FromUid(UserKey.NewUid());
+        var calls = new[] { p.EnsureSessionAsync(a, Ct), p.EnsureSessionAsync(a, Ct), p.EnsureSessionAsync(b, Ct), p.EnsureSessionAsync(a, Ct) };
+        var routes = await Task.WhenAll(calls);
+        Assert.Single(routes.Where((_, i) => i != 2).Select(r => r.Endpoint).Distinct());
+        Assert.NotEqual(routes[0].Endpoint, routes[2].Endpoint);
+        Assert.False(p.IsStarting(a));
+        Assert.Equal(2, p.LiveSessions);
+
+        var sessions = (await f.Client.ListAsync(HTagSessions.Resource, f.Namespace, null, Ct)).Items;
+        foreach (var (key, route) in new[] { (a, routes[0]), (b, routes[2]) })
+        {
+            var s = Assert.Single(sessions, s => s.Spec.UserKey == key);
+            Assert.Equal(SessionNames.ForUserKey(key), s.Metadata.Name);
+            Assert.Equal(300, s.Spec.IdleTimeoutSeconds);
+            Assert.Equal(s.Metadata.Name, route.Session);
+            // Each route reaches its own user's pod, with its own token.
+            using var http = new HttpClient();
+            using var req = new HttpRequestMessage(HttpMethod.Get, $"http://{route.Endpoint}/");
+            req.Headers.Add("X-HTag-Token", route.Token);
+            Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(req, Ct)).StatusCode);
+        }
+        // A second router (new provisioner) finds the existing route without creating anything.
+        await using var other = Provisioner();
+        Assert.Equal(routes[0], await other.EnsureSessionAsync(a, Ct));
+    }
+
+    [ClusterFact]
+    public async Task An_existing_session_409_is_waited_for_not_duplicated()
+    {
+        var s = f.NewSession();
+        await f.Client.CreateAsync(HTagSessions.Resource, s, Ct);
+        await using var p = Provisioner();
+        var route = await p.EnsureSessionAsync(s.Spec.UserKey, Ct);
+        Assert.Equal(s.Metadata.Name, route.Session);
+        var all = await f.Client.ListAsync(HTagSessions.Resource, f.Namespace, new HTagKube.Kubernetes.Client.ListOptions($"htagkube.io/user={s.Spec.UserKey}"), Ct);
+        Assert.Single(all.Items);
+        // Ending the session deletes the resource (the operator then clears the route).
+        Assert.True(await p.EndSessionAsync(s.Spec.UserKey, Ct));
+        await Eventually.TrueAsync(async () => await f.Routes.GetAsync(s.Spec.UserKey, Ct) is null, TimeSpan.FromSeconds(30), "route cleared by the finalizer");
+    }
+
+    [ClusterFact]
+    public async Task Without_an_operator_the_start_fails_with_a_clear_error_after_its_timeout()
+    {
+        var ns = new Namespace { Metadata = new ObjectMeta { Name = f.Namespace + "-noop" } };
+        await f.Client.CreateAsync(HTagKube.Kubernetes.Client.KubeResources.Namespaces, ns, Ct);
+        try
+        {
+            await using var p = Provisioner(ns.Metadata.Name, TimeSpan.FromSeconds(2));
+            var key = UserKey.FromUid(UserKey.NewUid());
+            var e = await Assert.ThrowsAsync<ProvisioningException>(() => p.EnsureSessionAsync(key, Ct));
+            Assert.Contains("not ready within 2s", e.Message);
+            Assert.DoesNotContain(key, e.Message); // only the session name (a userKey prefix), never more
+            Assert.False(p.IsStarting(key));
+        }
+        finally
+        {
+            await f.Client.DeleteAsync(HTagKube.Kubernetes.Client.KubeResources.Namespaces, null, ns.Metadata.Name!, null, CancellationToken.None);
+        }
+    }
+}
