@@ -10,6 +10,13 @@ public sealed class MakeRunTests
     [Fact]
     public async Task Make_run_serves_the_counter_on_localhost_8000_with_a_uid_cookie()
     {
+        // A leftover server on :8000 would make this test pass without testing `make run`.
+        using (var probe = new System.Net.Sockets.TcpClient())
+        {
+            var taken = await probe.ConnectAsync("127.0.0.1", 8000).WaitAsync(TimeSpan.FromSeconds(2))
+                .ContinueWith(t => t.IsCompletedSuccessfully);
+            Assert.False(taken, "something already listens on localhost:8000; stop it before this test");
+        }
         var psi = new ProcessStartInfo("setsid", $"make run CONFIG={Repo.Configuration}")
         {
             WorkingDirectory = Repo.Root,
