@@ -28,10 +28,16 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
         try
         {
             Step("helm install");
-            var install = await Tool.HelmAsync(ct, "install", HelmChart.Release, Repo.Chart, "-n", kube.Namespace,
-                "-f", Path.Combine(Repo.Chart, "values-local.yaml"),
+            string[] args =
+            [
+                "install", HelmChart.Release, Repo.Chart, "-n", kube.Namespace, "-f", Path.Combine(Repo.Chart, "values-local.yaml"),
                 "--set", $"sessions.idleTimeoutSeconds={IdleSeconds}", "--set", "router.resources.requests.cpu=10m",
-                "--wait", "--timeout", "4m");
+                "--wait", "--timeout", "4m",
+            ];
+            // Developer aid: more values, e.g. CHART_TEST_SET="router.image.tag=dev" to try a locally built image.
+            foreach (var extra in (Environment.GetEnvironmentVariable("CHART_TEST_SET") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                args = [.. args, "--set", extra];
+            var install = await Tool.HelmAsync(ct, args);
             installed = true;
             Assert.True(install.Ok, $"helm install failed: {install}\n{await kube.DiagnoseAsync()}");
             Assert.Contains("kubectl -n " + kube.Namespace + " get htagsessions", install.StdOut); // NOTES.txt

@@ -42,14 +42,16 @@ public sealed partial class WebUser(Uri router) : IDisposable
     public async Task<int> OpenAsync(TimeSpan timeout, CancellationToken ct)
     {
         var last = "";
+        var status = 0;
         await Eventually.TrueAsync(async () =>
         {
             using var req = new HttpRequestMessage(HttpMethod.Get, "/");
             req.Headers.Accept.ParseAdd("text/html");
             using var res = await Http.SendAsync(req, ct);
-            last = $"{(int)res.StatusCode}: {Truncate(await res.Content.ReadAsStringAsync(ct))}";
+            status = (int)res.StatusCode;
+            last = await res.Content.ReadAsStringAsync(ct);
             return res.StatusCode == HttpStatusCode.OK && InstanceRx().IsMatch(last);
-        }, timeout, "the Counter page through the router", ct, () => Task.FromResult("last answer " + last));
+        }, timeout, "the Counter page through the router", ct, () => Task.FromResult($"last answer {status}: {Truncate(last)}"));
 
         _instance = InstanceRx().Match(last).Groups[1].Value;
         _app = WebUtility.HtmlDecode(AppRx().Match(last).Groups[1].Value);
