@@ -48,6 +48,15 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
             Assert.Equal(["operator", "redis", "router", "router"], components);
             Assert.All(pods, p => Assert.True(Kube.PodReady(p!), $"{p!["metadata"]!["name"]} not Ready"));
 
+            Step("helm upgrade keeps the generated Redis password (running Redis still has the old one)");
+            const string passwordPath = "jsonpath={.data.redis-password}";
+            var password = await kube.KubectlAsync(ct, "get", "secret", "htag-redis", "-o", passwordPath);
+            var upgrade = await Tool.HelmAsync(ct, "upgrade", HelmChart.Release, Repo.Chart, "-n", kube.Namespace, "--reuse-values",
+                "--set", "sessions.maxSessions=400", "--wait", "--timeout", "3m");
+            Assert.True(upgrade.Ok, $"helm upgrade failed: {upgrade}\n{await kube.DiagnoseAsync()}");
+            Assert.Equal(password, await kube.KubectlAsync(ct, "get", "secret", "htag-redis", "-o", passwordPath));
+            Assert.Contains("--max-sessions=400", await kube.KubectlAsync(ct, "get", "deploy", "htag-router", "-o", "jsonpath={.spec.template.spec.containers[0].args}"));
+
             var ip = (await kube.KubectlAsync(ct, "get", "svc", "htag-router", "-o", "jsonpath={.spec.clusterIP}")).Trim();
             var router = new Uri($"http://{ip}:80/");
             Step($"two users through the router Service {router}");
