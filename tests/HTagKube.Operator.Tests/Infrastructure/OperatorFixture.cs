@@ -6,7 +6,7 @@ using HTagKube.Kubernetes.Models;
 namespace HTagKube.Operator.Tests.Infrastructure;
 
 /// <summary>Cluster namespace + a real redis-server + the userpod image + the operator program running against them.</summary>
-public sealed class OperatorFixture : KubeFixture
+public class OperatorFixture : KubeFixture
 {
     public RedisServer Redis { get; private set; } = null!;
     public OperatorProcess Operator { get; private set; } = null!;

@@ -1,0 +1,62 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace HTagKube.Operator.Tests.Infrastructure;
+
+/// <summary>Debian's Chromium through Playwright (never downloads a browser); one context per simulated user.</summary>
+public sealed class Browser : IAsyncDisposable
+{
+    public const string ExecutablePath = "/usr/bin/chromium";
+    IPlaywright? _playwright;
+    IBrowser? _browser;
+
+    public static async Task<Browser> StartAsync()
+    {
+        if (!File.Exists(ExecutablePath)) throw new InvalidOperationException($"{ExecutablePath} missing: apt-get install chromium");
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        var b = new Browser { _playwright = await Playwright.CreateAsync() };
+        b._browser = await b._playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ExecutablePath, Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        return b;
+    }
+
+    /// <summary>A fresh cookie jar: a new HTagKube user.</summary>
+    public async Task<IPage> NewUserAsync()
+    {
+        var context = await _browser!.NewContextAsync();
+        var page = await context.NewPageAsync();
+        // A first visit may wait for a pod to start (the router's "starting" page retries by itself).
+        page.SetDefaultTimeout(60_000);
+        return page;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        _playwright?.Dispose();
+    }
+}
+
+/// <summary>The demo Counter at /counter, as a user sees it.</summary>
+public static class Counter
+{
+    public static async Task OpenAsync(IPage page, Uri router)
+    {
+        await page.GotoAsync(new Uri(router, "counter").ToString());
+        await PlusOne(page).WaitForAsync();
+    }
+
+    static ILocator PlusOne(IPage page) => page.GetByRole(AriaRole.Button, new() { Name = "+1" });
+
+    public static async Task<string> CountAsync(IPage page) => (await page.Locator(".count").InnerTextAsync()).Trim();
+
+    /// <summary>Click, then wait for the server's re-render to show <paramref name="expected"/>: one round trip.</summary>
+    public static async Task ClickAsync(IPage page, int expected)
+    {
+        await PlusOne(page).ClickAsync();
+        await Assertions.Expect(page.Locator(".count")).ToHaveTextAsync(new Regex($"^\\s*{expected}\\s*$"), new() { Timeout = 15_000 });
+    }
+}
