@@ -40,7 +40,7 @@ public sealed class KubernetesSessionProvisioner(
 {
     readonly ConcurrentDictionary<string, Lazy<Task<RouteEntry>>> _starting = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, SessionInfo> _known = new(StringComparer.Ordinal);
-    readonly ConcurrentDictionary<string, (string Endpoint, DateTimeOffset Until)> _suspect = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, (RouteEntry Route, DateTimeOffset Until)> _suspect = new(StringComparer.Ordinal);
     readonly CancellationTokenSource _stopping = new();
 
     string Namespace => options.Namespace ?? kube.DefaultNamespace;
@@ -135,7 +135,8 @@ public sealed class KubernetesSessionProvisioner(
         if (route is null) return null;
         if (_suspect.TryGetValue(userKey, out var s))
         {
-            if (s.Endpoint == route.Endpoint && s.Until > DateTimeOffset.UtcNow) return null;
+            // A new pod may reuse the IP; its route then differs by "since".
+            if (s.Route.Endpoint == route.Endpoint && s.Route.Since == route.Since && s.Until > DateTimeOffset.UtcNow) return null;
             _suspect.TryRemove(userKey, out _);
         }
         return route;
@@ -152,7 +153,7 @@ public sealed class KubernetesSessionProvisioner(
     {
         // The operator owns routes (a route vanishing in its epoch means "idle expired" to it), so the router
         // only stops trusting this endpoint; the pod's failure reaches the operator through its watch.
-        _suspect[userKey] = (route.Endpoint, DateTimeOffset.UtcNow + options.SuspectFor);
+        _suspect[userKey] = (route, DateTimeOffset.UtcNow + options.SuspectFor);
         _known.TryRemove(userKey, out _);
         log.LogWarning("route of session {Session} refused a connection; waiting for the operator to replace it", route.Session);
         return Task.CompletedTask;
@@ -162,8 +163,17 @@ public sealed class KubernetesSessionProvisioner(
     public async Task<bool> EndSessionAsync(string userKey, CancellationToken ct)
     {
         _known.TryRemove(userKey, out _);
-        return await kube.DeleteAsync(HTagSessions.Resource, Namespace, SessionNames.ForUserKey(userKey),
-            new DeleteOptions { PropagationPolicy = "Background" }, ct);
+        try
+        {
+            return await kube.DeleteAsync(HTagSessions.Resource, Namespace, SessionNames.ForUserKey(userKey),
+                new DeleteOptions { PropagationPolicy = "Background" }, ct);
+        }
+        catch (KubeForbiddenException)
+        {
+            // The chart's RBAC lets the router only create/get sessions; the idle TTL ends them instead.
+            log.LogWarning("not allowed to delete HTagSession {Session} (RBAC: create/get only)", SessionNames.ForUserKey(userKey));
+            return false;
+        }
     }
 
     /// <summary>Forget a session whose route expired (the operator deletes the HTagSession).</summary>

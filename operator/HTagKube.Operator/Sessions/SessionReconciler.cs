@@ -149,7 +149,8 @@ public sealed class SessionReconciler(
         if (route is null || route.Endpoint != endpoint || route.Token != token)
         {
             var lost = route is null && publishedHere; // epoch differs: Redis lost the data
-            await routes.PutAsync(userKey, new RouteEntry(endpoint, s.Metadata.Name!, token, status.ReadySince ?? now), idle, ct);
+            // "since" identifies the pod's route: kept when re-published, new for a new pod (even on a reused IP).
+            await routes.PutAsync(userKey, new RouteEntry(endpoint, s.Metadata.Name!, token, lost ? status.ReadySince ?? now : now), idle, ct);
             if (lost)
             {
                 metrics.Republished.Add(1);

@@ -41,7 +41,7 @@ public sealed partial class OperatorProcess : IAsyncDisposable
         {
             "--urls", "http://127.0.0.1:0", "--namespace", ns, "--redis", redis, "--image", Images.Userpod,
             "--route-check-seconds", "1", "--recreate-backoff-seconds", "1", "--lease-duration-seconds", "3",
-            "--pod-start-timeout-seconds", "60",
+            "--pod-start-timeout-seconds", "60", "--activity-sync-seconds", "2",
         }.Concat(extra)) psi.ArgumentList.Add(a);
         psi.Environment["Logging__Console__FormatterName"] = "simple";
         psi.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";

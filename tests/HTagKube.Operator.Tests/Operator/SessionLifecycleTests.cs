@@ -99,6 +99,20 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
     }
 
     [ClusterFact]
+    public async Task Route_activity_is_synced_coarsely_into_status_lastActivity()
+    {
+        var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(idleSeconds: 600), Ct);
+        var ready = await ReadyAsync(s.Metadata.Name!);
+        var first = ready.Status!.LastActivity!.Value;
+        // Let time pass so that a touch is distinguishable from the publication (seconds resolution).
+        await Eventually.TrueAsync(() => DateTimeOffset.UtcNow > first.AddSeconds(3), Wait, "3 s elapsed");
+        var touched = DateTimeOffset.UtcNow;
+        Assert.True(await f.Routes.TouchAsync(s.Spec.UserKey, TimeSpan.FromSeconds(600), Ct)); // what the router does on activity
+        var synced = await ReadyAsync(s.Metadata.Name!, x => x.Status!.LastActivity > first);
+        Assert.InRange(synced.Status!.LastActivity!.Value, touched.AddSeconds(-2), DateTimeOffset.UtcNow.AddSeconds(1));
+    }
+
+    [ClusterFact]
     public async Task Deleted_pod_is_recreated_and_the_route_follows_the_new_pod()
     {
         var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(), Ct);
