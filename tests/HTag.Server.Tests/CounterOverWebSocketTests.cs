@@ -41,7 +41,8 @@ public class CounterOverWebSocketTests
         await ws.ReceiveAsync();
         await ws.SendAsync($"{{\"hello\":\"{page.Instance}\"}}");
         var resync = (await ws.ReceiveAsync())!.Value;
-        var html = resync.GetProperty("update").EnumerateObject().Single().Value.GetString();
+        Assert.Equal(page.Instance, resync.GetProperty("instance").GetString());
+        var html = resync.GetProperty("root").GetString();
         Assert.Contains("class=\"count\">1</span>", html);
     }
 
@@ -57,5 +58,25 @@ public class CounterOverWebSocketTests
         Assert.Contains("unknown tag", (await ws.ReceiveAsync())!.Value.GetProperty("err").GetString());
         await ws.ClickAsync(page.IdOf("class=\"inc\""));
         Assert.True((await ws.ReceiveAsync())!.Value.TryGetProperty("update", out _));
+    }
+
+    [Fact]
+    public async Task Lost_instance_is_replaced_on_the_same_socket_when_the_page_sends_its_query()
+    {
+        await using var h = await Harness.StartAsync(s => s.Map<CounterApp>("/"));
+        var page = await h.GetPageAsync("/?a");
+        // As after a process restart: the page knows an instance this process never had.
+        var uri = new Uri(h.BaseUrl.Replace("http://", "ws://") + "/_htag/ws?app=%2F&i=0000000000000000&q=%3Fa");
+        var raw = new System.Net.WebSockets.ClientWebSocket();
+        raw.Options.SetRequestHeader("X-HTag-Token", Harness.Token);
+        await raw.ConnectAsync(uri, CancellationToken.None);
+        using var ws = new WsClient(raw);
+        var first = (await ws.ReceiveAsync())!.Value;
+        Assert.Equal(page.Instance, first.GetProperty("instance").GetString()); // same query: the live instance
+        var fresh = new AppPage(first.GetProperty("root").GetString()!);
+        await ws.SendAsync("{\"hello\":\"0000000000000000\"}"); // the reconnect's resync is already answered
+        await ws.ClickAsync(fresh.IdOf("class=\"inc\""));
+        var m = (await ws.ReceiveAsync())!.Value;
+        Assert.Contains(">1</span>", m.GetProperty("update").EnumerateObject().Single().Value.GetString());
     }
 }

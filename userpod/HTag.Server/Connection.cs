@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace HTag;
 
 /// <summary>One page's WebSocket to one instance: receive loop, limits, replies and pushes.</summary>
-internal sealed class Connection(WebSocket ws, Instance instance, HTagServer server)
+internal sealed class Connection(WebSocket ws, Instance instance, HTagServer server, string? adoptedFrom = null)
 {
     readonly SemaphoreSlim _sendLock = new(1, 1);
     readonly RateLimit _rate = new(server.Options.MaxInteractionsPerSecond);
@@ -21,6 +21,7 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
             _parano.Rebind(instance.Runtime.InstanceId + ":" + conn);
         }
         instance.Attach(this);
+        if (adoptedFrom is not null) await SendRootAsync(ct).ConfigureAwait(false);
         var buffer = new byte[server.Options.MaxMessageBytes];
         try
         {
@@ -74,16 +75,29 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
         }
     }
 
+    /// <summary>The whole app under its (new) instance id: the page swaps its app element and carries on.</summary>
+    async Task SendRootAsync(CancellationToken ct)
+    {
+        var r = await instance.Runtime.RenderAsync(ct).ConfigureAwait(false);
+        var js = r.Statics.Select(s => s.InjectJs()).Concat(r.Js).ToList();
+        await TrySendAsync(new ServerMessage
+        {
+            Instance = instance.Runtime.InstanceId,
+            Root = r.Html,
+            Title = instance.Runtime.Root.PageTitle ?? instance.Host.AppType.Name,
+            Js = js.Count > 0 ? js : null,
+        }).ConfigureAwait(false);
+    }
+
     async Task ResyncAsync(string seenInstance, CancellationToken ct)
     {
+        if (seenInstance == adoptedFrom) return; // the page got the new instance's root on connect
         if (seenInstance != instance.Runtime.InstanceId || instance.Dropped)
         {
             await TrySendAsync(new ServerMessage { Reload = true }).ConfigureAwait(false);
             return;
         }
-        var r = await instance.Runtime.RenderAsync(ct).ConfigureAwait(false);
-        var js = r.Statics.Select(s => s.InjectJs()).Concat(r.Js).ToList();
-        await TrySendAsync(new ServerMessage { Update = new() { [instance.Runtime.Root.Id] = r.Html }, Js = js.Count > 0 ? js : null }).ConfigureAwait(false);
+        await SendRootAsync(ct).ConfigureAwait(false);
     }
 
     enum Problem { None, Closed, TooBig, Binary }

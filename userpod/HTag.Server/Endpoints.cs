@@ -84,6 +84,22 @@ internal sealed class Endpoints(HTagServer server)
         var instanceId = ctx.Request.Query["i"].ToString();
         using var ws = await ctx.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
         var instance = server.Apps.TryGetValue(appPath, out var host) && !host.HttpOnly ? host.Find(instanceId) : null;
+        string? adoptedFrom = null;
+        if (instance is null && host is { HttpOnly: false, Parano: false } && ctx.Request.Query.ContainsKey("q"))
+        {
+            // The page's instance is gone (process restarted, instance dropped): give the page the current
+            // instance for its query right on this socket instead of a reload round trip. Parano pages
+            // reload instead: their key came with the page.
+            try
+            {
+                instance = host.GetOrCreate(QueryKey(ctx.Request.Query["q"].ToString()));
+                adoptedFrom = instanceId;
+            }
+            catch (Exception e)
+            {
+                server.Logger.LogError(e, "building app {App} ({Type}) failed", host.Path, host.AppType.Name);
+            }
+        }
         if (instance is null)
         {
             // Unknown app or replaced instance (process restarted, query changed, timeout): the page reloads.
@@ -98,6 +114,6 @@ internal sealed class Endpoints(HTagServer server)
         }
         // Server shutdown ends the socket loop too, so stopping never waits for browsers to leave.
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, server.Stopping);
-        await new Connection(ws, instance, server).RunAsync(cts.Token).ConfigureAwait(false);
+        await new Connection(ws, instance, server, adoptedFrom).RunAsync(cts.Token).ConfigureAwait(false);
     }
 }

@@ -39,10 +39,14 @@ internal sealed class ServerMessage
     public long? Seq { get; set; }
     /// <summary>Encrypted inner message (parano mode).</summary>
     public string? P { get; set; }
+    /// <summary>The page now shows this instance (resync after the old one was lost); comes with <see cref="Root"/>.</summary>
+    public string? Instance { get; set; }
+    /// <summary>The whole app's HTML, replacing the page's app element (with <see cref="Instance"/>).</summary>
+    public string? Root { get; set; }
     /// <summary>Parano handshake: the connection id that binds the following messages.</summary>
     public string? Conn { get; set; }
 
-    internal bool IsEmpty => Update is null or { Count: 0 } && Js is null or { Count: 0 } && Title is null && Err is null && Reload is null;
+    internal bool IsEmpty => Update is null or { Count: 0 } && Js is null or { Count: 0 } && Title is null && Err is null && Reload is null && Root is null;
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

@@ -12,6 +12,9 @@
   const listening = new Set();
   const queue = [];
   let ws = null, attempts = 0, everOpen = false, replaced = false;
+  // After a reconnect, interactions wait for the resync answer: they are sent if the instance is the
+  // same, dropped if it changed (their element ids belonged to the lost instance).
+  let resyncPending = false;
 
   // ---- parano: AES-256-GCM, key per instance, sequence numbers both ways -------------------------
   const keyB64 = root.getAttribute("data-htag-key");
@@ -49,9 +52,29 @@
     if (replaced) { location.reload(); return; }
     outChain = outChain.then(async () => {
       if (httpOnly) return post(msg);
-      if (ws && ws.readyState === 1 && (!parano || parano.aad)) ws.send(JSON.stringify(parano ? await seal(msg) : msg));
+      if (usable() && !resyncPending) ws.send(JSON.stringify(parano ? await seal(msg) : msg));
       else queue.push(msg);
     }).catch(e => console.error("htag:", e));
+  }
+
+  const usable = () => !!ws && ws.readyState === 1 && (!parano || !!parano.aad);
+
+  // Sends now, bypassing the queue (the resync request itself).
+  function sendNow(msg) {
+    outChain = outChain.then(async () => {
+      if (usable()) ws.send(JSON.stringify(parano ? await seal(msg) : msg));
+    }).catch(e => console.error("htag:", e));
+  }
+
+  function flush() {
+    const pending = queue.splice(0);
+    for (const m of pending) send(m);
+  }
+
+  // The connection can carry messages (open; in parano mode, after the handshake).
+  function ready() {
+    if (resyncPending) sendNow({ hello: instance });
+    else flush();
   }
 
   async function post(msg) {
@@ -130,6 +153,20 @@
 
   function apply(msg) {
     if (msg.reload) { location.reload(); return; }
+    if (msg.instance && msg.root != null) {
+      // The resync answer: the current state of our instance, or (process restarted, instance lost) a
+      // fresh instance given on this socket.
+      const same = msg.instance === instance;
+      if (resyncPending || !same) {
+        resyncPending = false;
+        if (same) flush();
+        else if (queue.length) { console.warn("htag: the app restarted; " + queue.length + " interaction(s) dropped"); queue.length = 0; }
+      }
+      instance = msg.instance;
+      root.dataset.htagInstance = instance;
+      const target = /^<body[\s>]/i.test(msg.root) ? document.body : document.body.firstElementChild;
+      if (target) { morph(target, msg.root); listen(document.body); }
+    }
     if (msg.update) for (const id in msg.update) {
       const el = document.getElementById(id);
       if (!el) continue;
@@ -149,7 +186,7 @@
       if (msg && msg.conn !== undefined) { // parano handshake: binds this connection's messages
         parano.aad = instance + ":" + msg.conn;
         parano.sendSeq = 0;
-        while (queue.length) send(queue.shift());
+        ready();
         return;
       }
       if (msg) apply(msg);
@@ -160,18 +197,18 @@
   // ---- connection --------------------------------------------------------------------------------
   function connect() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const url = proto + "//" + location.host + "/_htag/ws?app=" + encodeURIComponent(app) + "&i=" + encodeURIComponent(instance);
+    const url = proto + "//" + location.host + "/_htag/ws?app=" + encodeURIComponent(app) + "&i=" + encodeURIComponent(instance) +
+      "&q=" + encodeURIComponent(location.search);
     const sock = new WebSocket(url);
     ws = sock;
     if (parano) { parano.aad = ""; parano.recvSeq = 0; }
     sock.onopen = () => {
       attempts = 0;
       document.body.classList.remove("htag-offline");
-      // After a reconnect, ask for a resync: the server re-renders, or tells us to reload if the instance changed.
-      const resync = everOpen;
+      // After a reconnect, ask for a resync: the server re-renders, gives us a new instance, or tells us to reload.
+      resyncPending = everOpen;
       everOpen = true;
-      if (resync) queue.unshift({ hello: instance });
-      if (!parano) while (queue.length) send(queue.shift());
+      if (!parano) ready();
     };
     sock.onmessage = (m) => receive(JSON.parse(m.data));
     sock.onclose = (ev) => {
@@ -187,7 +224,7 @@
 
   window.htag = {
     send, apply,
-    get connected() { return httpOnly || (!!ws && ws.readyState === 1 && (!parano || !!parano.aad)); },
+    get connected() { return httpOnly || (usable() && !resyncPending); },
     css(key, text) { if (!hasStatic(key)) { const s = document.createElement("style"); s.nonce = nonce; s.textContent = text; addStatic(key, s); } },
     link(key, href) { if (!hasStatic(key)) { const l = document.createElement("link"); l.rel = "stylesheet"; l.href = href; addStatic(key, l); } },
     once(key) { if (hasStatic(key)) return false; addStatic(key, document.createElement("meta")); return true; },
