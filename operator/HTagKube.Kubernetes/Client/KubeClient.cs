@@ -127,12 +127,16 @@ public sealed class KubeClient : IKubeClient, IDisposable
         q.Add("timeoutSeconds", options.TimeoutSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (options.AllowBookmarks) q.Add("allowWatchBookmarks", "true");
         using var req = new HttpRequestMessage(HttpMethod.Get, r.CollectionPath(ns) + q);
+        // Watchdog: a silently dead connection (no FIN) must not stall a watch forever; the server itself
+        // ends the stream after timeoutSeconds, so a read that outlives it by a minute ends it here too.
+        using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (options.TimeoutSeconds is int t) watchdog.CancelAfter(TimeSpan.FromSeconds(t + 60));
         await AuthorizeAsync(req, ct);
-        using var resp = await _http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct);
+        using var resp = await _http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, watchdog.Token);
         if (!resp.IsSuccessStatusCode) throw await ErrorAsync(resp, $"watch {r.Plural}", ct);
-        await using var stream = await resp.Content.ReadAsStreamAsync(ct);
+        await using var stream = await resp.Content.ReadAsStreamAsync(watchdog.Token);
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (await reader.ReadLineAsync(ct) is { } line)
+        while (await ReadLineAsync(reader, watchdog, ct) is { } line)
         {
             if (line.Length == 0) continue;
             var raw = JsonSerializer.Deserialize(line, KubeJsonContext.Default.RawWatchEvent) ?? throw new JsonException("empty watch event");
@@ -148,6 +152,13 @@ public sealed class KubeClient : IKubeClient, IDisposable
                 default: throw new JsonException($"unknown watch event type '{raw.Type}'");
             }
         }
+    }
+
+    /// <summary>Next line; null at the end of the stream or when the watchdog (not the caller) fired.</summary>
+    static async Task<string?> ReadLineAsync(StreamReader reader, CancellationTokenSource watchdog, CancellationToken ct)
+    {
+        try { return await reader.ReadLineAsync(watchdog.Token); }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { return null; }
     }
 
     static T Obj<T>(RawWatchEvent raw, KubeResource<T> r) where T : class, IKubeObject =>

@@ -32,18 +32,22 @@ public sealed class KubeConfig
         !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST")) && File.Exists(Path.Combine(SaDir, "token"));
 
     /// <summary>Service-account config. No cluster DNS is assumed: the server comes from KUBERNETES_SERVICE_HOST/PORT.</summary>
-    public static KubeConfig InCluster()
+    public static KubeConfig InCluster() => InCluster(
+        Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") ?? throw new InvalidOperationException("KUBERNETES_SERVICE_HOST unset"),
+        Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT") ?? "443",
+        SaDir);
+
+    /// <summary>In-cluster config from explicit parts (the service-account directory holds token, ca.crt, namespace).</summary>
+    public static KubeConfig InCluster(string host, string port, string serviceAccountDir)
     {
-        var host = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") ?? throw new InvalidOperationException("KUBERNETES_SERVICE_HOST unset");
-        var port = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT") ?? "443";
         if (host.Contains(':')) host = $"[{host}]";
         var ca = new X509Certificate2Collection();
-        ca.ImportFromPemFile(Path.Combine(SaDir, "ca.crt"));
-        var nsFile = Path.Combine(SaDir, "namespace");
+        ca.ImportFromPemFile(Path.Combine(serviceAccountDir, "ca.crt"));
+        var nsFile = Path.Combine(serviceAccountDir, "namespace");
         return new KubeConfig
         {
             Server = new Uri($"https://{host}:{port}"),
-            TokenFile = Path.Combine(SaDir, "token"),
+            TokenFile = Path.Combine(serviceAccountDir, "token"),
             CaCertificates = ca,
             Namespace = File.Exists(nsFile) ? File.ReadAllText(nsFile).Trim() : "default",
         };

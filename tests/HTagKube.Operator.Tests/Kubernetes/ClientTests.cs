@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using HTagKube.Api.V1Alpha1;
 using HTagKube.Kubernetes.Client;
+using HTagKube.Kubernetes.Config;
 using HTagKube.Kubernetes.Models;
 using HTagKube.Operator.Tests.Infrastructure;
 
@@ -133,6 +134,29 @@ public sealed class ClientTests(KubeFixture kube) : IClassFixture<KubeFixture>
             TimeSpan.FromSeconds(30), "garbage collector deletes the owned ConfigMap");
         await Eventually.TrueAsync(async () => await c.TryGetAsync(KubeResources.ConfigMaps, kube.Namespace, "owner", Ct) is null,
             TimeSpan.FromSeconds(30), "foreground deletion completes");
+    }
+
+    [ClusterFact]
+    public async Task In_cluster_config_authenticates_with_a_service_account_token_and_rbac_applies()
+    {
+        // The namespace's default ServiceAccount token, laid out as the kubelet mounts it in a pod.
+        var token = await Eventually.ValueAsync(async () =>
+            (await kube.Client.ListAsync(KubeResources.Secrets, kube.Namespace, new ListOptions(FieldSelector: "type=kubernetes.io/service-account-token"), Ct)).Items.FirstOrDefault(),
+            TimeSpan.FromSeconds(30), "service-account token secret");
+        var dir = Directory.CreateTempSubdirectory("htk-sa-").FullName;
+        try
+        {
+            foreach (var f in new[] { "token", "ca.crt", "namespace" }) await File.WriteAllBytesAsync(Path.Combine(dir, f), token.Data![f]);
+            var server = KubeConfig.FromEnvironment().Server;
+            var config = KubeConfig.InCluster(server.Host, server.Port.ToString(), dir);
+            Assert.Equal(kube.Namespace, config.Namespace);
+            using var sa = new KubeClient(config);
+            Assert.Equal(kube.Namespace, sa.DefaultNamespace);
+            // Authenticated (not 401) as the ServiceAccount, which RBAC grants nothing: a typed 403.
+            var e = await Assert.ThrowsAsync<KubeForbiddenException>(() => sa.ListAsync(KubeResources.Pods, kube.Namespace, null, Ct));
+            Assert.Contains($"system:serviceaccount:{kube.Namespace}:default", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
     }
 
     [ClusterFact]
