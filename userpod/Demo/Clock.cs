@@ -29,9 +29,11 @@ public sealed class Clock : Tag.Div
         {
             while (await timer.WaitForNextTickAsync(ended).ConfigureAwait(false))
             {
-                time.Text = Now();
-                card["data-tick"] = (++ticks).ToString(); // the card changes: its whole subtree is re-sent
-                await UpdateAsync().ConfigureAwait(false);
+                await UpdateAsync(() =>
+                {
+                    time.Text = Now();
+                    card["data-tick"] = (++ticks).ToString(); // the card changes: its whole subtree is re-sent
+                }).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) { /* the instance ended */ }

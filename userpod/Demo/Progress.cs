@@ -30,13 +30,17 @@ public sealed class Progress : Tag.Div
             for (var p = 10; p <= 100; p += 10)
             {
                 await Task.Delay(150, ended).ConfigureAwait(false);
-                bar["value"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                status.Text = p + "%";
-                await UpdateAsync().ConfigureAwait(false);
+                await UpdateAsync(() =>
+                {
+                    bar["value"] = p.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    status.Text = p + "%";
+                }).ConfigureAwait(false);
             }
-            status.Text = "done";
-            start.Disabled = false;
-            await UpdateAsync().ConfigureAwait(false);
+            await UpdateAsync(() =>
+            {
+                status.Text = "done";
+                start.Disabled = false;
+            }).ConfigureAwait(false);
         }
         catch (OperationCanceledException) { /* the instance ended */ }
     }

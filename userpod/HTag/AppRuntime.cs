@@ -118,20 +118,27 @@ internal sealed class AppRuntime
     }
 
     /// <summary>Server push: sends what changed since the last render. Inside a handler it streams a partial update.</summary>
-    public async Task<bool> PushAsync()
+    public async Task<bool> PushAsync(Action? change = null)
     {
-        if (s_flush.Value is { } flush && PushSink is not null)
+        if (s_flush.Value is { } flush)
         {
+            // Inside a handler: the lock is ours already; a partial update (merged into the reply in http-only).
+            change?.Invoke();
+            if (PushSink is null) return false;
             await flush().ConfigureAwait(false);
             return true;
         }
-        var sink = PushSink;
-        if (sink is null) return false;
-        await _gate.WaitAsync().ConfigureAwait(false);
         ServerMessage msg;
-        try { msg = Collect(); }
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            change?.Invoke();
+            if (PushSink is null) return false; // http-only: the changes go with the next reply
+            msg = Collect();
+        }
         finally { _gate.Release(); }
-        return msg.IsEmpty || await sink(msg).ConfigureAwait(false);
+        var sink = PushSink;
+        return sink is not null && (msg.IsEmpty || await sink(msg).ConfigureAwait(false));
     }
 
     /// <summary>Everything that changed (outermost dirty tags) plus queued scripts. Caller holds the lock.</summary>

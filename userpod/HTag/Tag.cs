@@ -242,6 +242,20 @@ public partial class Tag
     /// </summary>
     public Task<bool> UpdateAsync() => Root._runtime is { } r ? r.PushAsync() : Task.FromResult(false);
 
+    /// <summary>
+    /// Server push from background work, safely: runs <paramref name="change"/> under the app's lock (no
+    /// interaction runs at the same time), then sends what changed. Returns false when no live WebSocket can
+    /// carry it (http-only mode: the changes then go with the next interaction's reply).
+    /// </summary>
+    /// <param name="change">Mutates tags; its exceptions reach the caller.</param>
+    public Task<bool> UpdateAsync(Action change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (Root._runtime is { } r) return r.PushAsync(change);
+        change();
+        return Task.FromResult(false);
+    }
+
     /// <summary>Queues JavaScript to run in the browser after the current interaction's updates.</summary>
     /// <param name="js">The script; it runs with a nonce, so a strict Content-Security-Policy allows it.</param>
     public void Call(string js)
