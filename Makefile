@@ -64,3 +64,8 @@ images-local-deps:
 # The chart carries its own copy of the CRD (Helm installs charts/crds/ first); a chart test checks they match.
 chart-crds:
 	cp crds/*.yaml charts/crds/
+
+# Benchmarks (docs/benchmarks.md, docs/benchmarks.json): router, userpods and baselines on loopback, bounded.
+# ARGS=--quick for a short run; ARGS="--only cold,rtt" for some scenarios.
+bench:
+	$(DOTNET) run -c Release --project tests/Bench -- $(ARGS)

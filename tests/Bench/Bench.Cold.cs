@@ -1,0 +1,82 @@
+namespace HTagKube.Bench;
+
+/// <summary>Scenario 1: a new user's first page, one at a time (cold) and 20 arriving at once.</summary>
+sealed partial class Bench
+{
+    const string HtagwebCold = "319 ms", HtagwebBurst = "4.6 s (median)";
+
+    /// <summary>Spawn → listening → first complete response: the time a new user waits for a fresh process.</summary>
+    async Task<(double Total, double Listening, double CpuMs)> ColdUserpodAsync(string? dll, IReadOnlyDictionary<string, string?>? env, CancellationToken ct)
+    {
+        var p = StartUserpod(dll, env);
+        try
+        {
+            var uri = await p.WaitListeningAsync(ct);
+            await using var c = new UserClient(uri, p.Token);
+            await c.LoadPageAsync(App, ct);
+            return (System.Diagnostics.Stopwatch.GetElapsedTime(p.SpawnedTimestamp).TotalMilliseconds, p.ListeningMs, ProcFs.CpuMs(p.Pid));
+        }
+        finally { await StopAsync([p]); }
+    }
+
+    async Task<(double Total, double CpuMs)> ColdBareAsync(string mode, CancellationToken ct)
+    {
+        var p = StartBare(mode);
+        try
+        {
+            var uri = await p.WaitListeningAsync(ct);
+            await using var c = new UserClient(uri);
+            await c.GetAsync("/", ct);
+            return (System.Diagnostics.Stopwatch.GetElapsedTime(p.SpawnedTimestamp).TotalMilliseconds, ProcFs.CpuMs(p.Pid));
+        }
+        finally { await StopAsync([p]); }
+    }
+
+    async Task ColdAsync(CancellationToken ct)
+    {
+        List<double> minimal = [], slim = [], direct = [], directListening = [], router = [], directCpu = [], minimalCpu = [], slimCpu = [];
+        var r = await StartRouterAsync(ct);
+        var clients = new List<UserClient>();
+        try
+        {
+            // The router's very first user also pays for the router's own first-request JIT; reported apart.
+            var first = new UserClient(r.BaseUri!);
+            clients.Add(first);
+            var firstMs = await first.LoadPageAsync(App, ct);
+            for (var i = 0; i < o.ColdRounds; i++)
+            {
+                // Interleaved so the machine's load drifts over all subjects alike.
+                var (m, mc) = await ColdBareAsync("minimal", ct);
+                minimal.Add(m); minimalCpu.Add(mc);
+                var (sl, sc) = await ColdBareAsync("slim", ct);
+                slim.Add(sl); slimCpu.Add(sc);
+                var (total, listening, cpu) = await ColdUserpodAsync(null, null, ct);
+                direct.Add(total); directListening.Add(listening); directCpu.Add(cpu);
+                var c = new UserClient(r.BaseUri!);
+                clients.Add(c);
+                router.Add(await c.LoadPageAsync(App, ct));
+            }
+            var cmd = o.Command("cold");
+            var bare = new Sample(minimal).Median;
+            const string s = "1. new user, cold";
+            _report.Add(new Row(s, "first page (median of " + o.ColdRounds + " new users)", "router", new Sample(router).Median, "ms", "bare minimal app start→response", bare, HtagwebCold, 250, cmd,
+                "router already running; the userpod process is new"));
+            _report.Add(new Row(s, "first page (median of " + o.ColdRounds + ")", "direct userpod", new Sample(direct).Median, "ms", "bare minimal app start→response", bare, HtagwebCold, 250, cmd,
+                "spawn → htag-listening → GET /counter complete"));
+            _report.Add(new Row(s, "spawn → listening (median)", "direct userpod", new Sample(directListening).Median, "ms", null, null, null, null, cmd));
+            _report.Add(new Row(s, "start → first response (median)", "bare minimal app (baseline)", bare, "ms", null, null, null, null, cmd,
+                "WebApplication.CreateBuilder + MapGet"));
+            _report.Add(new Row(s, "start → first response (median)", "bare slim app (baseline)", new Sample(slim).Median, "ms", null, null, null, null, cmd,
+                "WebApplication.CreateSlimBuilder + one delegate (the userpod's shape)"));
+            _report.Add(new Row(s, "CPU time to first page (median)", "direct userpod", new Sample(directCpu).Median, "ms", "bare minimal app CPU to first response", new Sample(minimalCpu).Median, null, null, cmd,
+                $"all threads, /proc/PID/task/*/schedstat; load-independent; bare slim app {new Sample(slimCpu).Median:0} ms. 20 users at once on 2 cores need at least 20 × this / 2"));
+            _report.Add(new Row(s, "first page, the router's very first user", "router", firstMs, "ms", "bare minimal app start→response", bare, HtagwebCold, null, cmd,
+                "includes the router's own first-request JIT"));
+        }
+        finally
+        {
+            foreach (var c in clients) await c.DisposeAsync();
+            await StopAsync([r]);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+namespace HTagKube.Bench;
+
+/// <summary>Command-line options and the sizes of each phase (quick = for development, full = the published figures).</summary>
+sealed class BenchOptions
+{
+    public bool Quick { get; private set; }
+    public HashSet<string> Only { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public bool R2R { get; private set; } = true;
+    public string? OutDir { get; private set; }
+
+    public static readonly string[] Phases = ["cold", "burst", "rtt", "memory", "lean", "scaling"];
+
+    public int ColdRounds => Quick ? 3 : 7;
+    public int BurstUsers => 20;
+    public int RttWarmup => Quick ? 200 : 500;
+    public int RttRounds => Quick ? 4 : 10;
+    public int RttPerRound => Quick ? 200 : 500;
+    public int ConcurrentUsers => 20;
+    public TimeSpan ConcurrentDuration => TimeSpan.FromSeconds(Quick ? 2 : 5);
+    public int[] MemoryStages => Quick ? [1, 10, 25] : [1, 10, 50];
+    public int LeanRounds => Quick ? 3 : 7;
+    public int LeanProcesses => Quick ? 5 : 10;
+    public int LeanClicks => Quick ? 1000 : 3000;
+    /// <summary>Hard cap on the whole run.</summary>
+    public TimeSpan Deadline => TimeSpan.FromMinutes(Quick ? 8 : 20);
+
+    public bool Runs(string phase) => Only.Count == 0 || Only.Contains(phase);
+
+    public static BenchOptions? Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick": o.Quick = true; break;
+                case "--no-r2r": o.R2R = false; break;
+                case "--only" when i + 1 < args.Length:
+                    foreach (var p in args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        if (!Phases.Contains(p, StringComparer.OrdinalIgnoreCase)) { Console.Error.WriteLine($"unknown phase '{p}' (phases: {string.Join(',', Phases)})"); return null; }
+                        o.Only.Add(p);
+                    }
+                    break;
+                case "--out" when i + 1 < args.Length: o.OutDir = args[++i]; break;
+                default:
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', Phases)}] [--no-r2r] [--out DIR]");
+                    return null;
+            }
+        }
+        return o;
+    }
+
+    /// <summary>The command that reproduces a figure of <paramref name="phase"/>.</summary>
+    public string Command(string phase) =>
+        $"dotnet run -c Release --project tests/Bench -- --only {phase}" + (Quick ? " --quick" : "");
+}
