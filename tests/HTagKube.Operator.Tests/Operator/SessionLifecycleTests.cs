@@ -99,6 +99,24 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
     }
 
     [ClusterFact]
+    public async Task Two_operator_replicas_only_one_leads_and_the_standby_takes_over_when_it_dies()
+    {
+        await using var second = await OperatorProcess.StartAsync(f.Namespace, f.Redis.Configuration);
+        static async Task<bool> Leads(OperatorProcess p) =>
+            !p.HasExited && (await Http.GetStringAsync(new Uri(p.Url, "/metrics"))).Contains("\nhtagkube_leader 1\n");
+        await Eventually.TrueAsync(async () => await Leads(f.Operator) || await Leads(second), Wait, "a leader");
+        for (var i = 0; i < 5; i++) Assert.False(await Leads(f.Operator) && await Leads(second), "two leaders");
+        var (leader, standby) = await Leads(f.Operator) ? (f.Operator, second) : (second, f.Operator);
+        Assert.False(await Leads(standby));
+
+        await leader.KillAsync(); // crash: the lease is not released, the standby waits for it to expire
+        await Eventually.TrueAsync(() => Leads(standby), Wait, "standby takes over");
+        var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(), Ct);
+        await ReadyAsync(s.Metadata.Name!);
+        if (leader == f.Operator) await f.RestartOperatorAsync(); // the fixture's operator back, as a standby for now
+    }
+
+    [ClusterFact]
     public async Task Route_activity_is_synced_coarsely_into_status_lastActivity()
     {
         var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(idleSeconds: 600), Ct);
