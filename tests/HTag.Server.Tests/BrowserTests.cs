@@ -22,4 +22,25 @@ public class BrowserTests(Browser browser) : IClassFixture<Browser>
         await Assertions.Expect(page.Locator(".count")).ToHaveTextAsync("3");
         Assert.Empty(errors);
     }
+
+    [Fact]
+    public async Task Dropped_socket_goes_offline_reconnects_and_resyncs_the_same_instance()
+    {
+        await using var h = await Harness.StartAsync(s => s.Map<CounterApp>("/counter"), o => o.MaxInteractionsPerSecond = 5);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(h.BaseUrl + "/counter");
+        await Browser.WaitConnectedAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".count")).ToHaveTextAsync("1");
+        await page.EvaluateAsync("() => { window.sawOffline = false; new MutationObserver(() => { if (document.body.classList.contains('htag-offline')) window.sawOffline = true; }).observe(document.body, { attributes: true }); }");
+        var instance = await page.EvaluateAsync<string>("() => document.documentElement.dataset.htagInstance");
+        // A flood breaks the rate limit: the server closes the socket (1008); the instance lives on.
+        await page.EvaluateAsync("() => { for (let i = 0; i < 40; i++) window.htag.send({ id: 'nope', ev: 'click' }); }");
+        await page.WaitForFunctionAsync("() => window.sawOffline === true");
+        await Browser.WaitConnectedAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".count")).ToHaveTextAsync("2");
+        Assert.Equal(instance, await page.EvaluateAsync<string>("() => document.documentElement.dataset.htagInstance"));
+        Assert.False(await page.EvaluateAsync<bool>("() => document.body.classList.contains('htag-offline')"));
+    }
 }
