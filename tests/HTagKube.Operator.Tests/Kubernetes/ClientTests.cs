@@ -168,8 +168,9 @@ public sealed class ClientTests(KubeFixture kube) : IClassFixture<KubeFixture>
         await c.PatchAsync(KubeResources.ConfigMaps, kube.Namespace, "w1", KubePatch.Merge("""{"data":{"a":"2"}}"""), Ct);
         await c.DeleteAsync(KubeResources.ConfigMaps, kube.Namespace, "w1", null, Ct);
 
+        // Only w1: the controller-manager adds kube-root-ca.crt to new namespaces at any moment.
         var seen = new List<(WatchEventType, string?)>();
-        await foreach (var ev in c.WatchAsync(KubeResources.ConfigMaps, kube.Namespace, new WatchOptions(list.Metadata.ResourceVersion, AllowBookmarks: false), Ct))
+        await foreach (var ev in c.WatchAsync(KubeResources.ConfigMaps, kube.Namespace, new WatchOptions(list.Metadata.ResourceVersion, FieldSelector: "metadata.name=w1", AllowBookmarks: false), Ct))
         {
             seen.Add((ev.Type, ev.Object.Data?.GetValueOrDefault("a")));
             if (seen.Count == 3) break;
