@@ -16,8 +16,9 @@ public sealed class HttpForwarder(HttpMessageInvoker client, TimeSpan upstreamTi
     const int BufferSize = 64 * 1024;
 
     /// <summary>
-    /// Sends the request. On <see cref="ForwarderError.ConnectFailed"/> nothing was written and the request body
-    /// was not read when BodyStarted is false, so the caller may retry elsewhere.
+    /// Sends the request. On ConnectFailed, UpstreamFailed and UpstreamTimeout nothing was written (the caller
+    /// answers or retries; a retry is safe when BodyStarted is false). Failures after the response started
+    /// abort the client connection.
     /// </summary>
     public async ValueTask<(ForwarderError Error, bool BodyStarted)> SendAsync(HttpContext ctx, RouteEntry route)
     {
@@ -44,16 +45,18 @@ public sealed class HttpForwarder(HttpMessageInvoker client, TimeSpan upstreamTi
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
         {
             request.Dispose();
-            if (aborted.IsCancellationRequested) return (ForwarderError.ClientAborted, content?.Started ?? false);
-            if (e is OperationCanceledException)
+            if (content?.ClientError is Microsoft.AspNetCore.Http.BadHttpRequestException bad)
             {
-                await WriteErrorAsync(ctx, StatusCodes.Status504GatewayTimeout, "The session did not answer in time.");
-                return (ForwarderError.UpstreamTimeout, true);
+                // The client's body broke a limit (413) or the framing: its fault, not the userpod's.
+                await WriteErrorAsync(ctx, bad.StatusCode, bad.StatusCode == 413 ? "Request body too large." : "Bad request body.");
+                return (ForwarderError.BadRequest, true);
             }
-            if (IsConnectFailure(e)) return (ForwarderError.ConnectFailed, content?.Started ?? false);
+            var bodyStarted = content?.Started ?? false;
+            if (aborted.IsCancellationRequested || content?.ClientError is not null) return (ForwarderError.ClientAborted, bodyStarted);
+            if (e is OperationCanceledException) return (ForwarderError.UpstreamTimeout, bodyStarted);
+            if (IsConnectFailure(e)) return (ForwarderError.ConnectFailed, bodyStarted);
             log.LogWarning("upstream request failed: {Error}", e.Message);
-            await WriteErrorAsync(ctx, StatusCodes.Status502BadGateway, "The session failed to answer.");
-            return (ForwarderError.UpstreamFailed, true);
+            return (ForwarderError.UpstreamFailed, bodyStarted);
         }
 
         using (request)
@@ -116,16 +119,18 @@ public sealed class HttpForwarder(HttpMessageInvoker client, TimeSpan upstreamTi
     {
         var res = ctx.Response;
         res.StatusCode = (int)response.StatusCode;
-        Copy(res.Headers, response.Headers);
-        Copy(res.Headers, response.Content.Headers);
+        var connection = response.Headers.TryGetValues("Connection", out var listed) ? new Microsoft.Extensions.Primitives.StringValues(listed.ToArray()) : default;
+        Copy(res.Headers, response.Headers, connection);
+        Copy(res.Headers, response.Content.Headers, connection);
         // Kestrel frames the body itself (chunked or by Content-Length).
         res.Headers.Remove("Transfer-Encoding");
 
-        static void Copy(IHeaderDictionary target, System.Net.Http.Headers.HttpHeaders source)
+        static void Copy(IHeaderDictionary target, System.Net.Http.Headers.HttpHeaders source, Microsoft.Extensions.Primitives.StringValues connection)
         {
             foreach (var header in source.NonValidated)
             {
                 if (HeaderRules.SkipResponseHeader(header.Key)) continue;
+                if (connection.Count > 0 && HeaderRules.ListedInConnection(connection, header.Key)) continue;
                 var values = header.Value.Count == 1 ? new Microsoft.Extensions.Primitives.StringValues(header.Value.ToString())
                     : new Microsoft.Extensions.Primitives.StringValues(header.Value.ToArray());
                 if (header.Key.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase))
@@ -168,6 +173,26 @@ public sealed class HttpForwarder(HttpMessageInvoker client, TimeSpan upstreamTi
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// True when nothing accepts connections at the endpoint any more: tells a dead userpod (its pooled
+    /// connection was reset) from a live one that failed a request.
+    /// </summary>
+    public static async Task<bool> IsDeadAsync(string endpoint)
+    {
+        var colon = endpoint.LastIndexOf(':');
+        if (colon < 0 || !IPAddress.TryParse(endpoint.AsSpan(0, colon), out var ip) || !int.TryParse(endpoint.AsSpan(colon + 1), out var port))
+            return false;
+        using var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(ip, port), cts.Token);
+            return false;
+        }
+        catch (SocketException e) { return e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable; }
+        catch (OperationCanceledException) { return false; } // slow, not provably dead
     }
 
     /// <summary>Writes a short error page when the response has not started.</summary>

@@ -14,6 +14,9 @@ public sealed class StreamCopyContent(Stream source, long? length, CancellationT
     /// <summary>True once the upstream began reading the body.</summary>
     public bool Started { get; private set; }
 
+    /// <summary>Set when reading the client's body failed (too large, malformed, client gone).</summary>
+    public Exception? ClientError { get; private set; }
+
     /// <inheritdoc />
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken ct)
     {
@@ -23,8 +26,15 @@ public sealed class StreamCopyContent(Stream source, long? length, CancellationT
         try
         {
             int n;
-            while ((n = await source.ReadAsync(buffer.AsMemory(0, BufferSize), linked.Token)) > 0)
+            while (true)
             {
+                try { n = await source.ReadAsync(buffer.AsMemory(0, BufferSize), linked.Token); }
+                catch (Exception e) when (e is IOException or OperationCanceledException)
+                {
+                    ClientError = e;
+                    throw;
+                }
+                if (n == 0) break;
                 await stream.WriteAsync(buffer.AsMemory(0, n), linked.Token);
                 await stream.FlushAsync(linked.Token); // stream through: the upstream sees bytes as the client sends them
             }

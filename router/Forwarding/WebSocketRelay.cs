@@ -56,14 +56,15 @@ public sealed class WebSocketRelay(HttpMessageInvoker client, RouterMetrics metr
             if (aborted.IsCancellationRequested) return ForwarderError.ClientAborted;
             if (upstream.HttpStatusCode is var status && status != 0 && status != HttpStatusCode.SwitchingProtocols)
             {
-                // The userpod answered but refused the upgrade (404, 401…): pass its status on.
-                await HttpForwarder.WriteErrorAsync(ctx, (int)status, "WebSocket refused by the session.");
+                // The userpod answered but refused the upgrade: pass an error status on (404, 401…); a success
+                // status without the upgrade is the userpod's protocol error (502).
+                await HttpForwarder.WriteErrorAsync(ctx, (int)status >= 400 ? (int)status : StatusCodes.Status502BadGateway,
+                    "WebSocket refused by the session.");
                 return ForwarderError.None;
             }
             if (FindConnectFailure(e)) return ForwarderError.ConnectFailed;
             log.LogWarning("upstream WebSocket connect failed: {Error}", e.Message);
-            await HttpForwarder.WriteErrorAsync(ctx, StatusCodes.Status502BadGateway, "The session failed to answer.");
-            return ForwarderError.UpstreamFailed;
+            return ForwarderError.UpstreamFailed; // the caller answers (502, or a new session if the route is dead)
         }
 
         using var browser = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext

@@ -27,8 +27,11 @@ public static class ProvisionerSelection
     /// <summary>Work before serving: re-adopt userpods a previous router left (shared route table only).</summary>
     public static async Task StartAsync(IServiceProvider services, RouterOptions options, CancellationToken ct)
     {
-        if (services.GetRequiredService<ISessionProvisioner>() is LocalProcessProvisioner local && options.Redis is not null)
-            await local.AdoptAsync(ct);
+        if (services.GetRequiredService<ISessionProvisioner>() is LocalProcessProvisioner local)
+        {
+            if (options.Redis is not null) await local.AdoptAsync(ct);
+            _ = local.FillSparesAsync();
+        }
         _ = services.GetRequiredService<IRouteTable>();
     }
 }

@@ -19,6 +19,9 @@ public static class RouterApp
     public static async Task<WebApplication> BuildAsync(string[] args)
     {
         args = RouterConfig.Normalize(args);
+        // The router reads no appsettings file worth watching; a watcher costs an inotify instance.
+        if (!args.Any(a => a.Contains("reloadConfigOnChange", StringComparison.OrdinalIgnoreCase)))
+            args = [.. args, "--hostBuilder:reloadConfigOnChange=false"];
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(args, RouterConfig.SwitchMappings);
         var options = RouterConfig.Bind(builder.Configuration);

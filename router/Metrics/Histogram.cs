@@ -17,6 +17,17 @@ public sealed class Histogram(params double[] upperBounds)
         Interlocked.Add(ref _sumMicros, (long)(value.TotalMilliseconds * 1000));
     }
 
+    /// <summary>Observations so far.</summary>
+    public long Count
+    {
+        get
+        {
+            long n = 0;
+            for (var i = 0; i < _counts.Length; i++) n += Volatile.Read(ref _counts[i]);
+            return n;
+        }
+    }
+
     /// <summary>Writes the histogram in Prometheus text format.</summary>
     public void WriteTo(TextWriter w, string name, string help)
     {

@@ -24,6 +24,8 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     readonly ConcurrentDictionary<string, LocalSession> _sessions = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, Task<RouteEntry>> _starting = new(StringComparer.Ordinal);
     readonly CancellationTokenSource _stopping = new();
+    readonly ConcurrentQueue<LocalSession> _spares = new();
+    int _sparesStarting;
 
     /// <summary>Creates the provisioner and subscribes to route expiry.</summary>
     public LocalProcessProvisioner(IRouteTable table, RouterOptions options, UserpodLauncher launcher,
@@ -108,16 +110,19 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     async Task<RouteEntry> SpawnAsync(string userKey, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
-        LocalSession session;
-        try
+        LocalSession? session = TakeSpare(userKey);
+        if (session is null)
         {
-            session = await _launcher.StartAsync(userKey, _options.SpawnTimeout, ct);
-        }
-        catch (ProvisioningException e)
-        {
-            _metrics.SpawnFailed();
-            _log.LogError("userpod start failed for {UserKey}: {Reason}", userKey, e.Message);
-            throw;
+            try
+            {
+                session = await _launcher.StartAsync(userKey, _options.SpawnTimeout, ct);
+            }
+            catch (ProvisioningException e)
+            {
+                _metrics.SpawnFailed();
+                _log.LogError("userpod start failed for {UserKey}: {Reason}", userKey, e.Message);
+                throw;
+            }
         }
         try
         {
@@ -136,6 +141,54 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
         _log.LogInformation("userpod started for {UserKey}: pid {Pid} at {Endpoint} in {Ms} ms",
             userKey, session.Pid, session.Route.Endpoint, sw.ElapsedMilliseconds);
         return session.Route;
+    }
+
+    LocalSession? TakeSpare(string userKey)
+    {
+        while (_spares.TryDequeue(out var spare))
+        {
+            if (spare.IsAlive)
+            {
+                _ = FillSparesAsync();
+                return spare.AssignTo(userKey);
+            }
+            spare.Dispose();
+        }
+        _ = FillSparesAsync();
+        return null;
+    }
+
+    /// <summary>
+    /// Keeps <c>--spare-userpods</c> processes started and healthy but unassigned, so a new user (or a user
+    /// whose userpod died) gets one in milliseconds instead of a process start.
+    /// </summary>
+    public async Task FillSparesAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            if (Interlocked.Increment(ref _sparesStarting) + _spares.Count > _options.SpareUserpods)
+            {
+                Interlocked.Decrement(ref _sparesStarting);
+                return;
+            }
+            try
+            {
+                var sw = Stopwatch.StartNew();
+                var spare = await _launcher.StartAsync("", _options.SpawnTimeout, _stopping.Token);
+                _metrics.SpawnDuration.Observe(sw.Elapsed);
+                _spares.Enqueue(spare);
+            }
+            catch (Exception e) when (e is ProvisioningException or OperationCanceledException)
+            {
+                _metrics.SpawnFailed();
+                if (!_stopping.IsCancellationRequested) _log.LogError("spare userpod start failed: {Reason}", e.Message);
+                return; // the next take retries; no hot loop on a broken command
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _sparesStarting);
+            }
+        }
     }
 
     async Task WatchExitAsync(LocalSession session)
@@ -211,6 +264,10 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     {
         _table.RouteExpired -= OnRouteExpired;
         await _stopping.CancelAsync();
+        // Spares have no route: nobody could adopt them, so they always go.
+        var spares = new List<LocalSession>();
+        while (_spares.TryDequeue(out var spare)) spares.Add(spare);
+        await Task.WhenAll(spares.Select(async s => { await s.StopAsync(StopGrace); s.Dispose(); }));
         if (_options.KeepUserpods)
         {
             // Routes stay published; the next router adopts these processes (see AdoptAsync).

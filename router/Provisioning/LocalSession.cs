@@ -14,10 +14,10 @@ public sealed class LocalSession : IDisposable
 
     readonly Process _process;
 
-    /// <summary>The user (never the uid).</summary>
-    public string UserKey { get; }
+    /// <summary>The user (never the uid); empty for a spare not yet given to a user.</summary>
+    public string UserKey { get; private set; }
     /// <summary>The published route.</summary>
-    public RouteEntry Route { get; }
+    public RouteEntry Route { get; private set; }
     /// <summary>Process id.</summary>
     public int Pid { get; }
     /// <summary>True when a previous router started it and this one took it over.</summary>
@@ -33,6 +33,14 @@ public sealed class LocalSession : IDisposable
         Pid = process.Id;
         Adopted = adopted;
         Exited = process.WaitForExitAsync();
+    }
+
+    /// <summary>Gives a pre-started spare to a user (its route's <c>since</c> becomes now).</summary>
+    public LocalSession AssignTo(string userKey)
+    {
+        UserKey = userKey;
+        Route = Route with { Since = DateTimeOffset.UtcNow };
+        return this;
     }
 
     /// <summary>Exit code once exited, else null.</summary>

@@ -48,9 +48,11 @@ public sealed class UserpodCommand
         var psi = new ProcessStartInfo(useSetsid ? "/usr/bin/setsid" : FileName)
         {
             UseShellExecute = false,
+            // All three redirected: a userpod must not hold the router's own stdio open (a parent waiting for
+            // the router's output to end would wait for every userpod the router left running).
             RedirectStandardOutput = true,
-            RedirectStandardError = false,
-            RedirectStandardInput = false,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
         };
         if (useSetsid) psi.ArgumentList.Add(FileName);
         foreach (var a in Arguments) psi.ArgumentList.Add(a);
@@ -63,6 +65,9 @@ public sealed class UserpodCommand
         psi.Environment.Remove("ASPNETCORE_HTTPS_PORTS");
         psi.Environment.Remove("HTAGKUBE_REDIS");
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        // No appsettings file watchers: each costs an inotify instance (128 per user by default), so a few
+        // hundred userpods would otherwise crash at start-up.
+        psi.Environment["DOTNET_hostBuilder__reloadConfigOnChange"] = "false";
         return psi;
     }
 

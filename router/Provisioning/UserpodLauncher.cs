@@ -28,6 +28,8 @@ public sealed class UserpodLauncher(UserpodCommand command, HttpMessageInvoker h
             throw new ProvisioningException($"cannot start userpod command '{command.FileName}': {e.Message}", e);
         }
 
+        process.StandardInput.Close(); // nothing to say; the userpod reads EOF if it ever reads
+        _ = DrainErrorsAsync(process.StandardError, process.Id, userKey);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
         try
@@ -83,6 +85,16 @@ public sealed class UserpodLauncher(UserpodCommand command, HttpMessageInvoker h
             await Task.Delay(delay, ct); // polling a child's health endpoint; backs off to 100 ms
             delay = Math.Min(delay * 2, 100);
         }
+    }
+
+    async Task DrainErrorsAsync(StreamReader stderr, int pid, string userKey)
+    {
+        try
+        {
+            while (await stderr.ReadLineAsync() is { } line)
+                logger.LogWarning("userpod {UserKey} pid {Pid} stderr: {Line}", userKey, pid, line);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
     }
 
     async Task DrainAsync(Process process, string userKey)

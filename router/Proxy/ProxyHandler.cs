@@ -65,6 +65,9 @@ public sealed class ProxyHandler(
         if (route is null) return;
 
         var isWebSocket = ctx.WebSockets.IsWebSocketRequest;
+        var replayable = isWebSocket || HttpMethods.IsGet(ctx.Request.Method) || HttpMethods.IsHead(ctx.Request.Method)
+                         || HttpMethods.IsOptions(ctx.Request.Method);
+        var retriedSameRoute = false;
         for (var attempt = 0; ; attempt++)
         {
             activity.OnActivity(userKey);
@@ -72,7 +75,27 @@ public sealed class ProxyHandler(
             var bodyStarted = false;
             if (isWebSocket) error = await webSockets.RelayAsync(ctx, route, () => activity.OnActivity(userKey));
             else (error, bodyStarted) = await http.SendAsync(ctx, route);
-            if (error != ForwarderError.ConnectFailed) return;
+
+            if (error == ForwarderError.UpstreamFailed && !ctx.Response.HasStarted)
+            {
+                // A pooled connection reset by a userpod that just died looks like a failed request. Nothing
+                // listening → dead route; else one replay of a safe request on a fresh connection tells.
+                if (await HttpForwarder.IsDeadAsync(route.Endpoint)) error = ForwarderError.ConnectFailed;
+                else if (replayable && !bodyStarted && !retriedSameRoute) { retriedSameRoute = true; continue; }
+            }
+            switch (error)
+            {
+                case ForwarderError.UpstreamFailed:
+                    metrics.UpstreamError();
+                    await HttpForwarder.WriteErrorAsync(ctx, StatusCodes.Status502BadGateway, "The session failed to answer.");
+                    return;
+                case ForwarderError.UpstreamTimeout:
+                    metrics.UpstreamError();
+                    await HttpForwarder.WriteErrorAsync(ctx, StatusCodes.Status504GatewayTimeout, "The session did not answer in time.");
+                    return;
+                case not ForwarderError.ConnectFailed:
+                    return;
+            }
 
             // Dead route: the userpod is gone. Forget it and start another; retry once when nothing was consumed.
             metrics.DeadRoute();
@@ -80,7 +103,7 @@ public sealed class ProxyHandler(
             routes.Invalidate(userKey);
             try { await provisioner.RouteFailedAsync(userKey, route, ctx.RequestAborted); }
             catch (RouteTableUnavailableException) { metrics.RouteTableError(); }
-            if (attempt > 0 || bodyStarted)
+            if (attempt > 2 || bodyStarted)
             {
                 await Pages.WriteStartingAsync(ctx);
                 _ = provisioner.EnsureSessionAsync(userKey, CancellationToken.None); // ready for the retry

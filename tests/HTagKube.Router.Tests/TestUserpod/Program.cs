@@ -13,6 +13,7 @@ var app = builder.Build();
 var token = Environment.GetEnvironmentVariable("HTAG_TOKEN");
 var instance = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 long counter = 0;
+long total = 0; // every request that passed the token check (health excluded)
 string lastClose = "none";
 
 app.Lifetime.ApplicationStarted.Register(() =>
@@ -36,12 +37,13 @@ app.Use(async (ctx, next) =>
             return;
         }
     }
+    Interlocked.Increment(ref total);
     await next(ctx);
 });
 
 // Who answered: pid + instance + a per-process counter (state kept across requests).
 app.Map("/whoami", (HttpContext ctx) =>
-    Results.Text($"pid={Environment.ProcessId} instance={instance} count={Interlocked.Increment(ref counter)}"));
+    Results.Text($"pid={Environment.ProcessId} instance={instance} count={Interlocked.Increment(ref counter)} total={Volatile.Read(ref total)}"));
 
 // Every request header as "name: value" lines, sorted.
 app.Map("/headers", (HttpContext ctx) =>
@@ -94,6 +96,24 @@ app.MapGet("/download", async (HttpContext ctx, int mb) =>
     for (var i = 0; i < mb * 16; i++) await ctx.Response.Body.WriteAsync(chunk, ctx.RequestAborted);
 });
 
+// Gated download: 1 MiB, then waits for /release/{id}, then the rest. A router that buffered whole
+// responses would deliver nothing before the release.
+var gates = new System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource>();
+TaskCompletionSource Gate(string id) => gates.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+app.MapGet("/download-gated/{id}", async (HttpContext ctx, string id, int mb) =>
+{
+    ctx.Response.ContentLength = mb * 1024L * 1024;
+    var chunk = new byte[64 * 1024];
+    Array.Fill(chunk, (byte)'y');
+    for (var i = 0; i < mb * 16; i++)
+    {
+        if (i == 16) await Gate(id).Task.WaitAsync(ctx.RequestAborted);
+        await ctx.Response.Body.WriteAsync(chunk, ctx.RequestAborted);
+    }
+});
+app.MapPost("/release/{id}", (string id) => { Gate(id).TrySetResult(); return "released"; });
+app.MapGet("/abort", (HttpContext ctx) => { ctx.Abort(); return Results.Empty; });
+
 // Slow answer; records when the client's abort reached us.
 var aborts = 0;
 app.MapGet("/slow", async (HttpContext ctx, int ms) =>
@@ -103,7 +123,7 @@ app.MapGet("/slow", async (HttpContext ctx, int ms) =>
     return Results.Text("slow done");
 });
 app.MapGet("/aborts", () => Results.Text(Volatile.Read(ref aborts).ToString()));
-app.MapGet("/status/{code:int}", (int code) => Results.Text($"status {code}", statusCode: code));
+app.MapGet("/status/{code:int}", (int code) => code is 204 or 304 ? Results.StatusCode(code) : Results.Text($"status {code}", statusCode: code));
 app.MapGet("/last-close", () => Results.Text(lastClose));
 app.MapPost("/exit/{code:int}", (int code) => { _ = Task.Run(async () => { await Task.Delay(50); Environment.Exit(code); }); return "bye"; });
 
@@ -134,6 +154,24 @@ app.Map("/ws", async (HttpContext ctx) =>
             var parts = text.Split(':', 3);
             await ws.CloseAsync((WebSocketCloseStatus)int.Parse(parts[1]), parts[2], ctx.RequestAborted);
             return Results.Empty;
+        }
+        if (text.StartsWith("tick:"))
+        {
+            // Server push without user activity: a message every N ms until the socket ends.
+            var every = int.Parse(text[5..]);
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    for (var i = 0; ws.State == WebSocketState.Open; i++)
+                    {
+                        await ws.SendAsync(Encoding.UTF8.GetBytes("tick " + i), WebSocketMessageType.Text, true, ctx.RequestAborted);
+                        await Task.Delay(every, ctx.RequestAborted);
+                    }
+                }
+                catch (Exception) { }
+            });
+            continue;
         }
         if (text.StartsWith("push:"))
         {

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net;
+using HTagKube.Api.Identity;
+using HTagKube.Router.Tests.Infrastructure;
+
+namespace HTagKube.Router.Tests.Reliability;
+
+/// <summary>Issue 4: a userpod killed with SIGKILL is replaced on the user's next request, fast.</summary>
+public sealed class DeadRouteTests
+{
+    [Fact]
+    public async Task After_kill_9_of_a_userpod_the_next_request_gets_a_new_one()
+    {
+        await using var router = await RouterHost.StartAsync();
+        var uid = UserKey.NewUid();
+        using var user = router.ClientWithUid(uid);
+        var before = await Whoami.GetAsync(user);
+
+        Process.GetProcessById(before.Pid).Kill(); // SIGKILL
+        var after = await Whoami.GetAsync(user); // one request, no retry by the client
+
+        Assert.NotEqual(before.Pid, after.Pid);
+        Assert.Equal(1, after.Count);
+    }
+
+    [Fact]
+    public async Task After_kill_9_of_a_userpod_the_next_request_works_within_2_seconds()
+    {
+        // With a spare userpod the replacement does not wait for a process start (which a loaded machine
+        // can stretch past 2 s on its own).
+        await using var router = await RouterHost.StartAsync("--spare-userpods", "1");
+        var uid = UserKey.NewUid();
+        using var user = router.ClientWithUid(uid);
+        var before = await Whoami.GetAsync(user);
+
+        Process.GetProcessById(before.Pid).Kill(); // SIGKILL
+        var sw = Stopwatch.StartNew();
+        var after = await Whoami.GetAsync(user);
+        sw.Stop();
+
+        Assert.NotEqual(before.Pid, after.Pid);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"took {sw.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_spare_userpod_goes_to_the_next_new_user_and_is_replaced()
+    {
+        await using var router = await RouterHost.StartAsync("--spare-userpods", "1");
+        await Eventually.True(() => router.Metrics.SpawnDuration.Count == 1, TimeSpan.FromSeconds(30), "spare started");
+        using var user = router.NewClient();
+        var sw = Stopwatch.StartNew();
+        var w = await Whoami.GetAsync(user);
+        Assert.Equal(1, router.Metrics.SessionsStartedTotal);
+        Assert.Equal(1, router.Provisioner.LiveSessions); // spares are not sessions
+        await Eventually.True(() => router.Metrics.SpawnDuration.Count == 2, TimeSpan.FromSeconds(30), "spare replaced");
+        Assert.True(Processes.IsAlive(w.Pid));
+    }
+
+    [Fact]
+    public async Task A_route_refusing_connections_is_removed_and_replaced_without_a_hang()
+    {
+        // The router does not learn about this death from the process (SIGSTOP'd exit watcher is not involved):
+        // the route is pointed at a closed port, as after a crash on another machine.
+        await using var router = await RouterHost.StartAsync();
+        var uid = UserKey.NewUid();
+        var userKey = UserKey.FromUid(uid);
+        using var user = router.ClientWithUid(uid);
+        var first = await Whoami.GetAsync(user);
+        var table = router.App.Services.GetService(typeof(HTagKube.Api.Routing.IRouteTable)) as HTagKube.Api.Routing.IRouteTable;
+        var route = (await table!.GetAsync(userKey, default))!;
+        await table.PutAsync(userKey, route with { Endpoint = "127.0.0.1:1" }, TimeSpan.FromMinutes(1), default);
+
+        var sw = Stopwatch.StartNew();
+        var res = await user.GetAsync("whoami");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), sw.Elapsed.ToString());
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        Assert.Contains("htagkube_dead_routes_total 1", await user.GetStringAsync("metrics"));
+        Assert.NotEqual("127.0.0.1:1", (await table.GetAsync(userKey, default))!.Endpoint);
+        _ = first;
+    }
+}
