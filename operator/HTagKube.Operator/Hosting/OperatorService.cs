@@ -39,7 +39,7 @@ public sealed class OperatorService(
         {
             Namespace = Namespace, Workers = o.Workers,
         }, loggers.CreateLogger<EntityController<HTagSession>>());
-        controller.Owns(KubeResources.Pods, SessionManifests.ManagedBySelector);
+        reconciler.UsePodCache(controller.Owns(KubeResources.Pods, SessionManifests.ManagedBySelector));
         controller.Owns(KubeResources.Secrets, SessionManifests.ManagedBySelector);
 
         void OnExpired(string userKey)
@@ -55,6 +55,7 @@ public sealed class OperatorService(
         finally
         {
             routes.RouteExpired -= OnExpired;
+            reconciler.UsePodCache(null);
             metrics.IsLeader = false;
             metrics.Sessions = null;
         }

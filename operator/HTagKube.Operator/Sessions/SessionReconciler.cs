@@ -22,10 +22,17 @@ public sealed class SessionReconciler(
     IKubeClient kube, IRouteTable routes, IRouteActivity activity, OperatorOptions o, OperatorMetrics metrics, ILogger<SessionReconciler> log)
     : IEntityController<HTagSession>
 {
-    sealed class Failures { public int Count; public DateTimeOffset NotBefore; }
+    sealed class Failures { public int Count; public DateTimeOffset NotBefore; public string? DeletedPodUid; }
 
     readonly ConcurrentDictionary<string, Failures> _failures = new();      // by session uid
     readonly ConcurrentDictionary<string, DateTimeOffset> _activitySynced = new();
+    volatile Informer<Pod>? _pods;
+
+    /// <summary>
+    /// Read pods from the controller's informer instead of the API (null: direct GETs). A stale cache is
+    /// harmless: creates answer AlreadyExists, deletes carry the pod's uid, and every pod event re-reconciles.
+    /// </summary>
+    public void UsePodCache(Informer<Pod>? pods) => _pods = pods;
 
     public async Task<ReconcileResult> ReconcileAsync(HTagSession s, CancellationToken ct)
     {
@@ -45,8 +52,7 @@ public sealed class SessionReconciler(
         if (!Finalizers.Has(s, HTagSessions.RouteFinalizer))
             s = await Finalizers.AddAsync(kube, HTagSessions.Resource, s, HTagSessions.RouteFinalizer, ct);
 
-        var token = await EnsureTokenAsync(s, ct);
-        var pod = await kube.TryGetAsync(KubeResources.Pods, ns, SessionManifests.PodName(s), ct);
+        var pod = _pods is { } cache ? cache.Get(ns, SessionManifests.PodName(s)) : await kube.TryGetAsync(KubeResources.Pods, ns, SessionManifests.PodName(s), ct);
         var status = Clone(s.Status);
         status.User = userKey[..8];
         status.Port = o.UserpodPort;
@@ -67,14 +73,16 @@ public sealed class SessionReconciler(
             }
             else
             {
+                await EnsureTokenAsync(s, ct); // the pod's HTAG_TOKEN comes from it
                 try { await kube.CreateAsync(KubeResources.Pods, SessionManifests.Pod(s, o), ct); }
                 catch (KubeAlreadyExistsException) { } // stale cache: the pod is there, its event follows
                 status.Phase = SessionPhase.Pending;
                 status.Message = "pod created";
             }
         }
-        else if (pod.Metadata.DeletionTimestamp is not null)
+        else if (pod.Metadata.DeletionTimestamp is not null || pod.Metadata.Uid == failures.DeletedPodUid)
         {
+            // Terminating (or deleted by us and not yet gone from the cache).
             await RemoveRouteAsync(userKey, status.PodIP, ct);
             status.PodIP = null;
             if (status.Phase != SessionPhase.Failed) { status.Phase = SessionPhase.Starting; status.Message = "previous pod terminating"; }
@@ -88,6 +96,7 @@ public sealed class SessionReconciler(
             metrics.PodFailures.Add(1);
             log.LogWarning("session {Session}: {Why}; recreating the pod in {Delay}", name, why, delay);
             await kube.DeleteAsync(KubeResources.Pods, ns, pod.Metadata.Name!, new DeleteOptions { GracePeriodSeconds = 0, Preconditions = new Preconditions { Uid = pod.Metadata.Uid } }, ct);
+            failures.DeletedPodUid = pod.Metadata.Uid;
             status.Phase = SessionPhase.Failed;
             status.Message = $"{why}; recreating in {delay.TotalSeconds:F0}s";
             status.Restarts = (status.Restarts ?? 0) + 1;
@@ -96,7 +105,7 @@ public sealed class SessionReconciler(
         }
         else if (PodHealth.IsReady(pod))
         {
-            var outcome = await ReadyAsync(s, status, pod, token, now, ct);
+            var outcome = await ReadyAsync(s, status, pod, now, ct);
             if (outcome is null) return ReconcileResult.Done; // expired: session deleted
             result = outcome.Value;
             failures.Count = 0;
@@ -124,7 +133,7 @@ public sealed class SessionReconciler(
             : null;
 
     /// <summary>Pod ready: publish, keep or judge the route. Null when the session expired and was deleted.</summary>
-    async Task<ReconcileResult?> ReadyAsync(HTagSession s, HTagSessionStatus status, Pod pod, string token, DateTimeOffset now, CancellationToken ct)
+    async Task<ReconcileResult?> ReadyAsync(HTagSession s, HTagSessionStatus status, Pod pod, DateTimeOffset now, CancellationToken ct)
     {
         var userKey = s.Spec.UserKey;
         var ip = pod.Status!.PodIP!;
@@ -146,8 +155,9 @@ public sealed class SessionReconciler(
             return null;
         }
 
-        if (route is null || route.Endpoint != endpoint || route.Token != token)
+        if (route is null || route.Endpoint != endpoint || route.Session != s.Metadata.Name)
         {
+            var token = await EnsureTokenAsync(s, ct); // read only when publishing: the Secret never changes
             var lost = route is null && publishedHere; // epoch differs: Redis lost the data
             // "since" identifies the pod's route: kept when re-published, new for a new pod (even on a reused IP).
             await routes.PutAsync(userKey, new RouteEntry(endpoint, s.Metadata.Name!, token, lost ? status.ReadySince ?? now : now), idle, ct);
