@@ -116,9 +116,9 @@ public sealed class SessionReconciler(
             status.Phase = pod.Status?.Phase == "Running" ? SessionPhase.Starting : SessionPhase.Pending;
             status.PodIP = pod.Status?.PodIP;
             status.Message = PodHealth.Waiting(pod);
-            // Pod events bring us back; this wake-up enforces the start timeout.
-            var age = now - (pod.Metadata.CreationTimestamp ?? now);
-            result = ReconcileResult.After(TimeSpan.FromSeconds(o.PodStartTimeoutSeconds) - age + TimeSpan.FromSeconds(1));
+            // Pod events bring us back; this wake-up enforces the start timeout (never a hot loop).
+            var left = TimeSpan.FromSeconds(o.PodStartTimeoutSeconds) - (now - (pod.Metadata.CreationTimestamp ?? now)) + TimeSpan.FromSeconds(1);
+            result = ReconcileResult.After(left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(o.RouteCheckSeconds));
         }
 
         SetReadyCondition(status, now);
@@ -126,9 +126,11 @@ public sealed class SessionReconciler(
         return result;
     }
 
+    /// <summary>Only for a pod that never became Ready: a readiness flap of a serving pod (busy userpod) is not a start failure.</summary>
     string? StartTimedOut(Pod pod, HTagSessionStatus status, DateTimeOffset now) =>
         !PodHealth.IsReady(pod) && status.Phase != SessionPhase.Ready
-        && pod.Metadata.CreationTimestamp is { } created && now - created > TimeSpan.FromSeconds(o.PodStartTimeoutSeconds)
+        && pod.Metadata.CreationTimestamp is { } created && !(status.ReadySince >= created)
+        && now - created > TimeSpan.FromSeconds(o.PodStartTimeoutSeconds)
             ? $"not ready after {o.PodStartTimeoutSeconds}s ({PodHealth.Waiting(pod)})"
             : null;
 
