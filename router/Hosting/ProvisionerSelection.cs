@@ -13,7 +13,10 @@ public static class ProvisionerSelection
     public static void AddProvisioner(IServiceCollection services, RouterOptions options)
     {
         if (options.Kubernetes)
-            throw new NotSupportedException("--kubernetes: the Kubernetes provisioner is not part of this build yet");
+        {
+            KubernetesProvisioning.Add(services, options);
+            return;
+        }
 
         services.AddSingleton(sp => new UserpodLauncher(
             options.UserpodCommand is { } cmd ? UserpodCommand.Parse(cmd) : UserpodCommand.Default(),

@@ -44,6 +44,9 @@ public sealed class SharedRedisTests : IAsyncLifetime
             Assert.Single(first.Select(w => w.Pid).Distinct());
             for (var i = 0; i < 6; i++)
                 Assert.Equal(first[0].Pid, (await WhoamiAsync(i % 2 == 0 ? viaOne : viaTwo)).Pid);
+            // The uid is a bearer secret: neither router ever logs it (only the userKey).
+            Assert.DoesNotContain(uid, one.Output + two.Output);
+            Assert.Contains(UserKey.FromUid(uid), one.Output + two.Output);
         }
         Assert.Equal(3, _userpods.Count);
     }
