@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,14 @@ public sealed class HTagServer : IAsyncDisposable
 
     HTagServer(string[] args)
     {
-        _builder = WebApplication.CreateSlimBuilder(args);
+        // The emptiest host: one process per user, so startup time and memory are what count. No
+        // appsettings files (no file watchers), no hosting-startup scan; env + command line + Kestrel only.
+        _builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = args });
+        _builder.Configuration.AddEnvironmentVariables("ASPNETCORE_");
+        _builder.Configuration.AddEnvironmentVariables();
+        _builder.Configuration.AddCommandLine(args);
+        _builder.WebHost.UseKestrelCore();
+        _builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         _builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         ApplyConfiguration(_builder.Configuration, Options);
     }
