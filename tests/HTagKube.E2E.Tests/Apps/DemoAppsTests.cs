@@ -153,4 +153,24 @@ public sealed class DemoAppsTests(AppsFixture apps) : IClassFixture<AppsFixture>
         await Expect(page.Locator(".status")).ToHaveTextAsync("waited 2 s", new() { Timeout = 10_000 });
         Assert.Empty(errors);
     }
+
+    [Fact]
+    public async Task Two_tabs_of_one_user_with_different_queries_do_not_replace_each_other_in_a_loop()
+    {
+        var (tab1, errors) = await apps.OpenAsync("/hello?ann");
+        var tab2 = await tab1.Context.NewPageAsync();
+        await tab2.GotoAsync(new Uri(apps.Router.BaseAddress, "hello?bob").ToString());
+        await AppsFixture.WaitReadyAsync(tab2);
+        // Tab 1's instance was replaced: it goes offline and stays so (no reconnect that would replace tab 2's).
+        await tab1.WaitForFunctionAsync("() => document.body.classList.contains('htag-offline')");
+        await Task.Delay(1500);
+        Assert.True(await tab2.EvaluateAsync<bool>("() => window.htag.connected"));
+        await tab2.Locator("input.name").FillAsync("bobby");
+        await Expect(tab2.Locator(".greeting")).ToHaveTextAsync("Hello bobby");
+        // Using tab 1 again reloads it with its own query.
+        await tab1.Locator("input.name").FillAsync("x");
+        await Expect(tab1.Locator(".greeting")).ToHaveTextAsync("Hello ann");
+        await AppsFixture.WaitReadyAsync(tab1);
+        Assert.Empty(errors);
+    }
 }

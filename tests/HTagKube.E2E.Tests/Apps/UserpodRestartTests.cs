@@ -5,7 +5,12 @@ using static Microsoft.Playwright.Assertions;
 
 namespace HTagKube.E2E.Tests.Apps;
 
+/// <summary>Timing-sensitive tests run alone (after the parallel ones) so that other tests' load does not skew them.</summary>
+[CollectionDefinition(nameof(TimingSensitive), DisableParallelization = true)]
+public sealed class TimingSensitive;
+
 /// <summary>The userpod process dies mid-session: htag.js goes offline, reconnects, and the app works again fast.</summary>
+[Collection(nameof(TimingSensitive))]
 public sealed class UserpodRestartTests : IClassFixture<Chromium>, IAsyncLifetime
 {
     readonly Chromium _chromium;
