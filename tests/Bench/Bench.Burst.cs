@@ -34,6 +34,14 @@ sealed partial class Bench
             return Stopwatch.GetElapsedTime(p.SpawnedTimestamp).TotalMilliseconds;
         }));
 
+        // A warm pool (what the router could keep): 20 userpods already listening, then 20 first pages at once.
+        var pool = Enumerable.Range(0, n).Select(_ => StartUserpod()).ToList();
+        var poolUris = await Task.WhenAll(pool.Select(p => p.WaitListeningAsync(ct)));
+        var poolClients = pool.Select((p, i) => new UserClient(poolUris[i], p.Token)).ToList();
+        var poolMs = await Task.WhenAll(poolClients.Select(c => c.LoadPageAsync(App, ct)));
+        foreach (var c in poolClients) await c.DisposeAsync();
+        await StopAsync(pool);
+
         // Router: 20 new users at once (warm router: one user served first).
         var router = await StartRouterAsync(ct);
         var warm = new UserClient(router.BaseUri!);
@@ -50,6 +58,9 @@ sealed partial class Bench
                 _report.Add(new Row(s, "first page, p95", "router", rs.P(95), "ms", "20 bare apps at once, p95", bareSample.P(95), null, null, cmd));
                 _report.Add(new Row(s, "first page, median", "direct userpods", ds.Median, "ms", "20 bare apps at once, median", bareSample.Median, HtagwebBurst, 400, cmd));
                 _report.Add(new Row(s, "first page, p95", "direct userpods", ds.P(95), "ms", "20 bare apps at once, p95", bareSample.P(95), null, null, cmd));
+                var ps = new Sample(poolMs);
+                _report.Add(new Row(s, "first page, median", "direct, 20 pre-started userpods (warm pool)", ps.Median, "ms", "20 bare apps at once, median", bareSample.Median, HtagwebBurst, 400, cmd,
+                    $"p95 {ps.P(95):0} ms; processes already listening when the 20 users arrive: what a router-side pool of spare userpods would give"));
                 _report.Add(new Row(s, "start → first response, median", "20 bare minimal apps (baseline)", bareSample.Median, "ms", null, null, null, null, cmd));
                 _report.Add(new Row(s, "start → first response, p95", "20 bare minimal apps (baseline)", bareSample.P(95), "ms", null, null, null, null, cmd));
             }
@@ -60,7 +71,7 @@ sealed partial class Bench
                 foreach (var c in echoClients) await c.ConnectAsync(ct, "/ws");
                 foreach (var c in directClients) await c.ConnectAsync(ct);
                 foreach (var c in routerClients) await c.ConnectAsync(ct);
-                await RoundTripsAsync(echoClients, directClients, routerClients, ct);
+                await RoundTripsAsync(echoClients, directClients, routerClients, [echo.Pid, pods[0].Pid, router.Pid], ct);
                 foreach (var c in echoClients) await c.DisposeAsync();
             }
         }
@@ -71,8 +82,11 @@ sealed partial class Bench
         }
     }
 
-    async Task RoundTripsAsync(UserClient[] echo, UserClient[] direct, UserClient[] router, CancellationToken ct)
+    async Task RoundTripsAsync(UserClient[] echo, UserClient[] direct, UserClient[] router, int[] pids, CancellationToken ct)
     {
+        // CPU per interaction (load-independent): echo server per echo, userpod per click (direct), router per relayed click.
+        var cpuPid = new Dictionary<string, int> { ["echo"] = pids[0], ["direct"] = pids[1], ["router"] = pids[2] };
+        var cpuMs = new Dictionary<string, double> { ["echo"] = 0, ["direct"] = 0, ["router"] = 0 };
         var cmd = o.Command("rtt");
         // 1 user: interleaved blocks so drift in the machine's load hits the three paths alike.
         (string Name, UserClient C, bool Echo)[] one = [("echo", echo[0], true), ("direct", direct[0], false), ("router", router[0], false)];
@@ -86,9 +100,11 @@ sealed partial class Bench
             foreach (var (name, c, e) in one)
             {
                 var block = new List<double>(o.RttPerRound);
+                var cpu0 = ProcFs.CpuMs(cpuPid[name]);
                 var t0 = Stopwatch.GetTimestamp();
                 for (var i = 0; i < o.RttPerRound; i++) block.Add(await c.ClickAsync(e, ct));
                 perRoundTime[name] += Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                cpuMs[name] += ProcFs.CpuMs(cpuPid[name]) - cpu0;
                 all[name].AddRange(block);
                 perRoundP50[name].Add(new Sample(block).Median);
             }
@@ -106,6 +122,12 @@ sealed partial class Bench
         }
         _report.Add(new Row(s2, "p50 / p95 / p99", "raw WebSocket echo (baseline)", echo1.Median, "ms", null, null, null, null, cmd,
             $"p95 {echo1.P(95):0.###} ms, p99 {echo1.P(99):0.###} ms; bare Kestrel echo server"));
+
+        var clicks = (double)o.RttRounds * o.RttPerRound;
+        _report.Add(new Row(s2, "CPU per interaction", "userpod (direct)", Math.Round(cpuMs["direct"] / clicks * 1000, 1), "µs", "echo server CPU per echo", Math.Round(cpuMs["echo"] / clicks * 1000, 1), null, null, cmd,
+            "server process CPU only (/proc schedstat delta over the measured clicks); sets the ceiling on interactions/s per core"));
+        _report.Add(new Row("4. router overhead", "router CPU per relayed interaction", "router", Math.Round(cpuMs["router"] / clicks * 1000, 1), "µs", "echo server CPU per echo", Math.Round(cpuMs["echo"] / clicks * 1000, 1), null, null, cmd,
+            "the router process only (its userpod not included)"));
 
         // 4. router overhead: paired by round (same minute of machine load), median of the differences.
         var diffs = perRoundP50["router"].Zip(perRoundP50["direct"], (r, d) => r - d).ToList();
@@ -134,7 +156,13 @@ sealed partial class Bench
 
     async Task<(Sample, double)> ClosedLoopAsync(UserClient[] clients, bool echo, CancellationToken ct)
     {
-        // Warm-up, then a fixed measuring window; every user loops on its own socket.
+        // Warm-up first: a fresh userpod runs tier-0 code and JITs tier 1 in the background for its first hundreds of
+        // interactions; 20 processes doing that at once on 2 cores would stall some users for seconds (measured), which
+        // is start-up cost, not round trip. Then a fixed measuring window; every user loops on its own socket.
+        await Task.WhenAll(clients.Select(c => Task.Run(async () =>
+        {
+            for (var i = 0; i < o.RttWarmup; i++) await c.ClickAsync(echo, ct);
+        }, ct)));
         var warmEnd = Stopwatch.GetTimestamp() + (long)(0.5 * Stopwatch.Frequency);
         var end = warmEnd + (long)(o.ConcurrentDuration.TotalSeconds * Stopwatch.Frequency);
         var lists = await Task.WhenAll(clients.Select(c => Task.Run(async () =>
@@ -150,6 +178,9 @@ sealed partial class Bench
             return l;
         }, ct)));
         var all = lists.SelectMany(x => x).ToList();
+        var elapsed = Stopwatch.GetElapsedTime(warmEnd - (long)(0.5 * Stopwatch.Frequency)).TotalSeconds;
+        Console.WriteLine($"    closed loop: {clients.Length} users, clicks per user min {lists.Min(l => l.Count)} max {lists.Max(l => l.Count)}, " +
+                          $"longest {(all.Count > 0 ? all.Max() : 0):0} ms, whole loop {elapsed:0.0} s for a {o.ConcurrentDuration.TotalSeconds + 0.5:0.0} s window");
         return (new Sample(all), all.Count / o.ConcurrentDuration.TotalSeconds);
     }
 }

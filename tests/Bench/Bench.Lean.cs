@@ -103,7 +103,8 @@ sealed partial class Bench
         var listening = variants.ToDictionary(x => x.V.Name, _ => new List<double>());
         var cpu = variants.ToDictionary(x => x.V.Name, _ => new List<double>());
         for (var round = 0; round < o.LeanRounds; round++)
-            foreach (var (v, dll) in variants)
+            // Rotated each round so no variant always runs first (after a pause) or right after a heavy one.
+            foreach (var (v, dll) in variants.Skip(round % variants.Count).Concat(variants.Take(round % variants.Count)))
             {
                 var (total, l, c) = await ColdUserpodAsync(dll, v.Env, ct);
                 cold[v.Name].Add(total); listening[v.Name].Add(l); cpu[v.Name].Add(c);
@@ -118,7 +119,8 @@ sealed partial class Bench
             var gen0 = probeB.ValueKind == JsonValueKind.Object ? probeB.GetProperty("gcCollections")[0].GetInt32() : -1;
             _report.Lean.Add(new LeanRow(v.Name, v.How, Math.Round(new Sample(cold[v.Name]).Median, 1), Math.Round(new Sample(cpu[v.Name]).Median, 1),
                 Math.Round(new Sample(listening[v.Name]).Median, 1), Math.Round(init, 1), pss, anon, pssAfter, Math.Round(rtt, 3), L(probeA, "jitMethods"), L(probeB, "jitMethods"), D(probeB, "jitMs"),
-                (int)L(probeB, "assemblies"), Math.Round(L(probeB, "gcCommittedBytes") / 1048576.0, 2), (int)L(probeB, "threads"), gen0));
+                (int)L(probeB, "assemblies"), Math.Round(L(probeB, "gcTotalMemory") / 1048576.0, 2), Math.Round(L(probeB, "allocatedBytes") / 1048576.0, 1),
+                (int)L(probeB, "threads"), gen0));
             if (v.Name.StartsWith("before", StringComparison.Ordinal) || v.Name.StartsWith("after: as built", StringComparison.Ordinal))
             {
                 _report.Probes[v.Name + " / at listening"] = probeA;

@@ -34,6 +34,18 @@ sealed partial class Bench
                 _report.Add(new Row("2b. scaling (diagnostic)", $"{n} users closed loop: interactions/s", "router", Math.Round(rr, 1), "1/s",
                     "direct userpods, same users", Math.Round(dr, 1), null, null, cmd, $"p50 router {rs.Median:0.###} ms vs direct {ds.Median:0.###} ms"));
             }
+            // The same 20-user loop right after 20 users arrived at once, then again: does the router recover with time?
+            var burst = Enumerable.Range(0, 20).Select(_ => new UserClient(router.BaseUri!)).ToArray();
+            clients.AddRange(burst);
+            await Task.WhenAll(burst.Select(c => c.LoadPageAsync(App, ct)));
+            foreach (var c in burst) await c.ConnectAsync(ct);
+            for (var i = 0; i < 4; i++)
+            {
+                var threads = File.ReadLines($"/proc/{router.Pid}/status").First(l => l.StartsWith("Threads:", StringComparison.Ordinal))[8..].Trim();
+                var (bs, br) = await ClosedLoopAsync(burst, false, ct);
+                _report.Add(new Row("2b. scaling (diagnostic)", $"20 users who arrived at once, loop {i + 1}: interactions/s", "router", Math.Round(br, 1), "1/s",
+                    null, null, null, null, cmd, $"p50 {bs.Median:0.###} ms; router threads before the loop {threads}"));
+            }
         }
         finally
         {

@@ -62,7 +62,8 @@ sealed partial class Bench(BenchOptions o)
             }
         }
         _report.FinishedUtc = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
-        var outDir = o.OutDir ?? Path.Combine(_root, "docs");
+        // Only a run of every phase replaces the published docs; a partial run (--only) writes under artifacts/bench/.
+        var outDir = o.OutDir ?? (o.Only.Count == 0 ? Path.Combine(_root, "docs") : Path.Combine(WorkDir, "out"));
         Directory.CreateDirectory(outDir);
         _report.WriteJson(Path.Combine(outDir, "benchmarks.json"));
         _report.WriteMarkdown(Path.Combine(outDir, "benchmarks.md"), LeanSummary());
@@ -106,7 +107,7 @@ sealed partial class Bench(BenchOptions o)
             RouterDll, "--urls", $"http://127.0.0.1:{port}", "--idle-timeout", "01:00:00",
             "--sessions-per-ip-per-minute", "100000", "--max-sessions", "1000", "--start-wait", "00:02:00", "--spawn-timeout", "00:02:00",
             .. extra,
-        ], announcesListening: false));
+        ], env: o.RouterEnv, announcesListening: false));
         await p.WaitHealthyAsync(new Uri($"http://127.0.0.1:{port}"), "/healthz", TimeSpan.FromSeconds(60), ct);
         return p;
     }

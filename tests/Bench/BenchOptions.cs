@@ -7,6 +7,8 @@ sealed class BenchOptions
     public HashSet<string> Only { get; } = new(StringComparer.OrdinalIgnoreCase);
     public bool R2R { get; private set; } = true;
     public string? OutDir { get; private set; }
+    /// <summary>Extra environment for the router process (and so its userpods): to measure a router-side setting.</summary>
+    public Dictionary<string, string?> RouterEnv { get; } = [];
 
     public static readonly string[] Phases = ["cold", "burst", "rtt", "memory", "lean", "scaling"];
 
@@ -43,8 +45,12 @@ sealed class BenchOptions
                     }
                     break;
                 case "--out" when i + 1 < args.Length: o.OutDir = args[++i]; break;
+                case "--router-env" when i + 1 < args.Length && args[i + 1].Contains('='):
+                    var kv = args[++i].Split('=', 2);
+                    o.RouterEnv[kv[0]] = kv[1];
+                    break;
                 default:
-                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', Phases)}] [--no-r2r] [--out DIR]");
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', Phases)}] [--no-r2r] [--out DIR] [--router-env NAME=VALUE]");
                     return null;
             }
         }

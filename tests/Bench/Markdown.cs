@@ -48,10 +48,10 @@ static class Markdown
             sb.AppendLine("JIT/assemblies/GC/threads from the probe hook");
             sb.AppendLine("(`tests/Bench/Probe`, which itself adds ~1 assembly and a few methods). Reproduce: `dotnet run -c Release --project tests/Bench -- --only lean`.");
             sb.AppendLine();
-            sb.AppendLine("| variant | how | cold first page ms | CPU ms to first page | listening ms | runtime init ms | PSS/process MB | PSS anon MB | PSS after clicks MB | round trip p50 ms | JIT methods at listening | JIT methods after use | JIT ms | assemblies | GC committed MB | threads | gen0 GCs |");
-            sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            sb.AppendLine("| variant | how | cold first page ms | CPU ms to first page | listening ms | runtime init ms | PSS/process MB | PSS anon MB | PSS after clicks MB | round trip p50 ms | JIT methods at listening | JIT methods after use | JIT ms | assemblies | GC heap MB after clicks | allocated MB | threads | gen0 GCs |");
+            sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             foreach (var l in r.Lean)
-                sb.AppendLine($"| {l.Variant} | {l.How} | {Report.F(l.ColdFirstPageMs)} | {Report.F(l.ColdCpuMs)} | {Report.F(l.ListeningMs)} | {Report.F(l.RuntimeInitMs)} | {Report.F(l.PssPerProcessMb)} | {Report.F(l.PssAnonPerProcessMb)} | {Report.F(l.PssAfterClicksMb)} | {l.RttP50Ms:0.###} | {l.JitMethodsAtListening} | {l.JitMethodsAfterUse} | {Report.F(l.JitMsAfterUse)} | {l.Assemblies} | {Report.F(l.GcCommittedMb)} | {l.Threads} | {l.Gen0Collections} |");
+                sb.AppendLine($"| {l.Variant} | {l.How} | {Report.F(l.ColdFirstPageMs)} | {Report.F(l.ColdCpuMs)} | {Report.F(l.ListeningMs)} | {Report.F(l.RuntimeInitMs)} | {Report.F(l.PssPerProcessMb)} | {Report.F(l.PssAnonPerProcessMb)} | {Report.F(l.PssAfterClicksMb)} | {l.RttP50Ms:0.###} | {l.JitMethodsAtListening} | {l.JitMethodsAfterUse} | {Report.F(l.JitMsAfterUse)} | {l.Assemblies} | {Report.F(l.GcHeapMb)} | {Report.F(l.AllocatedMb)} | {l.Threads} | {l.Gen0Collections} |");
             sb.AppendLine();
             sb.AppendLine(leanText);
             sb.AppendLine();
@@ -94,6 +94,7 @@ static class Markdown
                 sb.AppendLine();
             }
         }
+        sb.AppendLine(Findings.Render(r));
         if (r.Notes.Count > 0) { sb.AppendLine("Notes: " + string.Join("; ", r.Notes)); sb.AppendLine(); }
         if (r.Errors.Count > 0) { sb.AppendLine("**Errors in this run:** " + string.Join("; ", r.Errors)); sb.AppendLine(); }
         return sb.ToString();

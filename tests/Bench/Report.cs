@@ -20,7 +20,7 @@ sealed record LeanRow(
     string Variant, string How, double ColdFirstPageMs, double ColdCpuMs, double ListeningMs, double RuntimeInitMs,
     double PssPerProcessMb, double PssAnonPerProcessMb, double PssAfterClicksMb, double RttP50Ms,
     long JitMethodsAtListening, long JitMethodsAfterUse, double JitMsAfterUse, int Assemblies,
-    double GcCommittedMb, int Threads, int Gen0Collections);
+    double GcHeapMb, double AllocatedMb, int Threads, int Gen0Collections);
 
 /// <summary>Everything one bench run measured; written as docs/benchmarks.json and docs/benchmarks.md.</summary>
 sealed class Report

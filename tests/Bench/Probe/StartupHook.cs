@@ -53,6 +53,7 @@ internal static class StartupHook
             ",\"gcHeapBytes\":" + gc.HeapSizeBytes.ToString(ci) +
             ",\"gcCommittedBytes\":" + gc.TotalCommittedBytes.ToString(ci) +
             ",\"gcTotalMemory\":" + GC.GetTotalMemory(false).ToString(ci) +
+            ",\"allocatedBytes\":" + GC.GetTotalAllocatedBytes(false).ToString(ci) +
             ",\"gcCollections\":[" + GC.CollectionCount(0).ToString(ci) + "," + GC.CollectionCount(1).ToString(ci) + "," + GC.CollectionCount(2).ToString(ci) + "]" +
             ",\"serverGc\":" + (GCSettings.IsServerGC ? "true" : "false") +
             ",\"latencyMode\":\"" + GCSettings.LatencyMode + "\"" +

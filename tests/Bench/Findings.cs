@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text;
+
+namespace HTagKube.Bench;
+
+/// <summary>The findings and recommended changes outside the bench's folders, with this run's figures filled in.</summary>
+static class Findings
+{
+    public static string Render(Report r)
+    {
+        LeanRow? L(string prefix) => r.Lean.FirstOrDefault(l => l.Variant.StartsWith(prefix, StringComparison.Ordinal));
+        Row? R(string scenario, string measurePrefix, string path) =>
+            r.Rows.FirstOrDefault(x => x.Scenario == scenario && x.Measure.StartsWith(measurePrefix, StringComparison.Ordinal) && x.Path == path);
+        static string N(double? v, string unit = "") => v is { } x && !double.IsNaN(x) ? Report.F(x) + unit : "(not measured in this run)";
+        var before = L("before"); var noWatch = L("no appsettings watch"); var after = L("after: as built"); var afterEnv = L("after + recommended");
+        var r2r = L("R2R, SDK"); var r2rAll = L("R2R + as built"); var wx = L("W^X off"); var g4 = L("gen0 budget 4 MB"); var pgo = L("TieredPGO off");
+        var sb = new StringBuilder();
+        sb.AppendLine("## Findings and recommended changes");
+        sb.AppendLine();
+        sb.AppendLine("Changes in other engineers' folders are recommendations only (not made by the bench); each was measured here by running the");
+        sb.AppendLine("same programs with the setting applied (env var, runtimeconfig copy or publish), figures from this run.");
+        sb.AppendLine();
+        sb.AppendLine("1. **Userpods abort at start when the machine runs out of inotify instances (router, userpod image).** Every ASP.NET Core");
+        sb.AppendLine("   process watches `appsettings.json` with its own inotify instance; Linux allows `fs.inotify.max_user_instances` = " + Read("/proc/sys/fs/inotify/max_user_instances"));
+        sb.AppendLine("   per uid here, shared by all processes of that uid (on a Kubernetes node: all containers running as that uid). While the bench was");
+        sb.AppendLine("   developed, with other test suites running, userpods exited with code 134 (`The configured user limit (128) on the number of inotify");
+        sb.AppendLine("   instances has been reached`) and the router answered 503. Fix: in `router/Provisioning/UserpodCommand.cs` `ToStartInfo`, add");
+        sb.AppendLine("   `psi.Environment[\"DOTNET_hostBuilder__reloadConfigOnChange\"] = \"false\";` and in `userpod/Dockerfile`");
+        sb.AppendLine("   `ENV DOTNET_hostBuilder__reloadConfigOnChange=false` (no file watcher, no inotify instance, one thread and one assembly fewer).");
+        sb.AppendLine($"   Measured (before → no watch): CPU to first page {N(before?.ColdCpuMs, " ms")} → {N(noWatch?.ColdCpuMs, " ms")}, threads {before?.Threads} → {noWatch?.Threads},");
+        sb.AppendLine($"   assemblies {before?.Assemblies} → {noWatch?.Assemblies}, PSS/process {N(before?.PssPerProcessMb, " MB")} → {N(noWatch?.PssPerProcessMb, " MB")}.");
+        sb.AppendLine("   **The bench sets this variable on every process it starts** (baselines included), otherwise its 50-user scenario cannot run on this");
+        sb.AppendLine("   shared machine; so the main table shows the router and userpod *with* this recommended change.");
+        sb.AppendLine();
+        var cpu = R("1. new user, cold", "CPU time to first page", "direct userpod");
+        var pool = R("1. new users, 20 at once", "first page, median", "direct, 20 pre-started userpods (warm pool)");
+        var burst = R("1. new users, 20 at once", "first page, median", "router");
+        sb.AppendLine("2. **20 new users at once is CPU-bound; a warm pool meets the target (router).** Starting one userpod costs");
+        sb.AppendLine($"   {N(cpu?.Value, " ms")} of CPU to its first page (bare minimal app: {N(cpu?.Baseline, " ms")}), so 20 starts on 2 cores need ≥ 20 × that / 2 of");
+        sb.AppendLine($"   CPU whatever the code does: measured median {N(burst?.Value, " ms")} through the router. With userpods already started and listening,");
+        sb.AppendLine($"   the same 20 first pages take a median {N(pool?.Value, " ms")}. Recommendation for the router: a pool of K spare userpods (e.g.");
+        sb.AppendLine("   `--warm-pool 4`, local mode; in Kubernetes spare pods) handed to new users and refilled in the background, with the spawn rate capped");
+        sb.AppendLine("   at the core count so a burst does not make every start slower.");
+        sb.AppendLine();
+        sb.AppendLine("3. **Publish the userpod ReadyToRun (lead: Makefile `image-userpod`; Kubernetes engineer: `userpod/Dockerfile`).** `userpod/Directory.Build.props`");
+        sb.AppendLine("   turns `PublishReadyToRun` on whenever a runtime is given, so the change is only `-r linux-x64 --self-contained false` on the publish:");
+        sb.AppendLine("   `dotnet publish userpod/Demo -c Release -r linux-x64 --self-contained false -o $(PUBLISH)/userpod`.");
+        sb.AppendLine($"   Measured: methods JIT-compiled by the first page and clicks {before?.JitMethodsAfterUse} → {r2r?.JitMethodsAfterUse} (R2R alone), {r2rAll?.JitMethodsAfterUse} (R2R + all settings);");
+        sb.AppendLine($"   CPU to first page {N(before?.ColdCpuMs, " ms")} → {N(r2r?.ColdCpuMs, " ms")} / {N(r2rAll?.ColdCpuMs, " ms")}; cold first page {N(before?.ColdFirstPageMs, " ms")} → {N(r2r?.ColdFirstPageMs, " ms")} / {N(r2rAll?.ColdFirstPageMs, " ms")}.");
+        sb.AppendLine();
+        sb.AppendLine("4. **userpod/Directory.Build.props (done, my folder):** workstation GC, no concurrent (background) GC, `TieredPGO=false`,");
+        sb.AppendLine("   `MetadataUpdaterSupport=false`, ReadyToRun on RID publishes; `InvariantGlobalization` was already set for the whole repo (no ICU).");
+        sb.AppendLine($"   Measured (before = SDK defaults → as built): CPU to first page {N(before?.ColdCpuMs, " ms")} → {N(after?.ColdCpuMs, " ms")}, JIT time {N(before?.JitMsAfterUse, " ms")} → {N(after?.JitMsAfterUse, " ms")},");
+        sb.AppendLine($"   PSS/process {N(before?.PssPerProcessMb, " MB")} → {N(after?.PssPerProcessMb, " MB")}, threads {before?.Threads} → {after?.Threads}, round trip p50 {before?.RttP50Ms:0.###} → {after?.RttP50Ms:0.###} ms");
+        sb.AppendLine($"   (TieredPGO off alone: JIT time {N(pgo?.JitMsAfterUse, " ms")}, CPU to first page {N(pgo?.ColdCpuMs, " ms")}).");
+        sb.AppendLine("   Not set, on purpose: `UseSystemResourceKeys` (exception messages would become resource keys in the userpod's logs: a debugging cost");
+        sb.AppendLine("   for no measurable start-up gain, userpods throw no exceptions on the hot path); `AutoreleasePoolSupport` (macOS only, no effect on");
+        sb.AppendLine("   Linux); `System.GC.ConserveMemory` (only changes gen2 compaction decisions: no effect at userpod heap sizes, see its row);");
+        sb.AppendLine("   `EventSourceSupport=false` (small gain, but it disables `dotnet-counters`/`dotnet-trace` for diagnosing a user's process).");
+        sb.AppendLine();
+        sb.AppendLine($"5. **Small gen0 budget (router, userpod image; optional).** Workstation GC sizes gen0 from the L3 cache (32 MB here): a userpod collects");
+        sb.AppendLine($"   for the first time only after tens of MB of garbage, so every long-lived userpod grows towards that. `DOTNET_GCgen0size=0x400000`");
+        sb.AppendLine($"   (4 MB, hex, env only) caps it: GC heap after the clicks {N(before?.GcHeapMb, " MB")} → {N(g4?.GcHeapMb, " MB")} ({before?.Gen0Collections} → {g4?.Gen0Collections} gen0 GCs), round trip p50 {before?.RttP50Ms:0.###} → {g4?.RttP50Ms:0.###} ms.");
+        sb.AppendLine("   It is an unsupported (but honoured) runtime knob: set it with the other env vars of item 1 if long sessions matter.");
+        sb.AppendLine();
+        sb.AppendLine($"6. **W^X off is measured, not recommended.** `DOTNET_EnableWriteXorExecute=0` saves start-up CPU ({N(before?.ColdCpuMs, " ms")} → {N(wx?.ColdCpuMs, " ms")})");
+        sb.AppendLine("   but removes a hardening of every user's process; PSS is unchanged (the double-mapped code moves from `memfd:doublemapper` to anonymous memory).");
+        sb.AppendLine();
+        sb.AppendLine("7. **Memory floor.** A userpod costs about what a bare ASP.NET Core minimal app costs (see the ratios in scenario 3 and the mapping table):");
+        sb.AppendLine("   about half is anonymous memory (GC heap, type data, thread stacks), a third is JIT-compiled code and stubs (`memfd:doublemapper`), the");
+        sb.AppendLine("   rest the mapped runtime and assemblies, shared between userpods. None of the runtime settings above moves it by more than a few");
+        sb.AppendLine("   percent; the ≤ 10 MB target needs NativeAOT (`PublishAot`), whose runtime pack (`Microsoft.NETCore.App.Runtime.NativeAOT.linux-x64`)");
+        sb.AppendLine("   the NuGet source here does not have, so it could not be measured.");
+        if (afterEnv is not null)
+        {
+            sb.AppendLine();
+            sb.AppendLine($"All recommended settings together (as built + env, framework-dependent): cold first page {N(afterEnv.ColdFirstPageMs, " ms")}, CPU {N(afterEnv.ColdCpuMs, " ms")}, PSS/process {N(afterEnv.PssPerProcessMb, " MB")};");
+            sb.AppendLine($"with ReadyToRun: cold first page {N(r2rAll?.ColdFirstPageMs, " ms")}, CPU {N(r2rAll?.ColdCpuMs, " ms")}, PSS/process {N(r2rAll?.PssPerProcessMb, " MB")} (before: {N(before?.ColdFirstPageMs, " ms")}, {N(before?.ColdCpuMs, " ms")}, {N(before?.PssPerProcessMb, " MB")}).");
+        }
+        return sb.ToString();
+    }
+
+    static string Read(string path)
+    {
+        try { return File.ReadAllText(path).Trim(); }
+        catch (IOException) { return "?"; }
+    }
+}
