@@ -31,7 +31,8 @@ public sealed partial class WebUser(Uri router) : IDisposable
 
     public string SessionName => "hs-" + UserKey[..20];
 
-    string _app = "/", _instance = "", _button = "";
+    const string CounterPath = "/counter";
+    string _app = CounterPath, _instance = "", _button = "";
 
     [GeneratedRegex("data-htag-instance=\"([^\"]+)\"")] private static partial Regex InstanceRx();
     [GeneratedRegex("data-htag-app=\"([^\"]+)\"")] private static partial Regex AppRx();
@@ -45,7 +46,7 @@ public sealed partial class WebUser(Uri router) : IDisposable
         var status = 0;
         await Eventually.TrueAsync(async () =>
         {
-            using var req = new HttpRequestMessage(HttpMethod.Get, "/");
+            using var req = new HttpRequestMessage(HttpMethod.Get, CounterPath);
             req.Headers.Accept.ParseAdd("text/html");
             using var res = await Http.SendAsync(req, ct);
             status = (int)res.StatusCode;
