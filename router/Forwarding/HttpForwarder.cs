@@ -42,7 +42,9 @@ public sealed class HttpForwarder(HttpMessageInvoker client, TimeSpan upstreamTi
         {
             response = await client.SendAsync(request, timeout.Token);
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        // A raw SocketException escapes SocketsHttpHandler when the peer dies while connecting (ENOTCONN): it is
+        // an upstream failure the caller probes (dead route or not), never an unhandled error.
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException or SocketException)
         {
             request.Dispose();
             if (content?.ClientError is Microsoft.AspNetCore.Http.BadHttpRequestException bad)
@@ -71,6 +73,7 @@ public sealed class HttpForwarder(HttpMessageInvoker client, TimeSpan upstreamTi
     /// <summary>True when the failure happened while connecting (the userpod is gone), not mid-exchange.</summary>
     public static bool IsConnectFailure(Exception e) =>
         e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }
+
         || e is HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } };
 
     static HttpRequestMessage CreateRequest(HttpContext ctx, RouteEntry route, out bool hasBody)
@@ -78,7 +81,7 @@ public sealed class HttpForwarder(HttpMessageInvoker client, TimeSpan upstreamTi
         var req = ctx.Request;
         var raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget;
         var target = raw is { Length: > 0 } && raw[0] == '/' ? raw : req.Path.ToUriComponent() + req.QueryString.ToUriComponent();
-        var message = new HttpRequestMessage(new HttpMethod(req.Method), new Uri("http://" + route.Endpoint + target))
+        var message = new HttpRequestMessage(HttpMethod.Parse(req.Method), new Uri("http://" + route.Endpoint + target))
         {
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,

@@ -51,7 +51,8 @@ public sealed class WebSocketRelay(HttpMessageInvoker client, RouterMetrics metr
             connectTimeout.CancelAfter(TimeSpan.FromSeconds(10));
             await upstream.ConnectAsync(new Uri("ws://" + route.Endpoint + target), client, connectTimeout.Token);
         }
-        catch (Exception e) when (e is WebSocketException or HttpRequestException or OperationCanceledException or UriFormatException)
+        catch (Exception e) when (e is WebSocketException or HttpRequestException or OperationCanceledException or UriFormatException
+                                      or System.Net.Sockets.SocketException)
         {
             if (aborted.IsCancellationRequested) return ForwarderError.ClientAborted;
             if (upstream.HttpStatusCode is var status && status != 0 && status != HttpStatusCode.SwitchingProtocols)

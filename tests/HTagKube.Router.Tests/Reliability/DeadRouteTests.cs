@@ -32,6 +32,8 @@ public sealed class DeadRouteTests
         var uid = UserKey.NewUid();
         using var user = router.ClientWithUid(uid);
         var before = await Whoami.GetAsync(user);
+        // The first request took the spare; wait until its replacement is ready.
+        await Eventually.True(() => router.Metrics.SpawnDuration.Count == 2, TimeSpan.FromSeconds(30), "spare refilled");
 
         Process.GetProcessById(before.Pid).Kill(); // SIGKILL
         var sw = Stopwatch.StartNew();
