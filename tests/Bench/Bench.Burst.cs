@@ -42,6 +42,12 @@ sealed partial class Bench
         foreach (var c in poolClients) await c.DisposeAsync();
         await StopAsync(pool);
 
+        // Router with 20 spare userpods: 20 new users at once once the spares are listening; then the same with the R2R userpod.
+        var spareMs = await SpareBurstAsync(n, [], ct);
+        var spareR2RMs = _r2rReady
+            ? await SpareBurstAsync(n, ["--userpod-command", "dotnet " + Path.Combine(R2RDir, "HTagKube.Demo.dll")], ct)
+            : null;
+
         // Router: 20 new users at once (warm router: one user served first).
         var router = await StartRouterAsync(ct);
         var warm = new UserClient(router.BaseUri!);
@@ -58,6 +64,15 @@ sealed partial class Bench
                 _report.Add(new Row(s, "first page, p95", "router", rs.P(95), "ms", "20 bare apps at once, p95", bareSample.P(95), null, null, cmd));
                 _report.Add(new Row(s, "first page, median", "direct userpods", ds.Median, "ms", "20 bare apps at once, median", bareSample.Median, HtagwebBurst, 400, cmd));
                 _report.Add(new Row(s, "first page, p95", "direct userpods", ds.P(95), "ms", "20 bare apps at once, p95", bareSample.P(95), null, null, cmd));
+                var ss = new Sample(spareMs);
+                _report.Add(new Row(s, "first page, median", "router --spare-userpods 20", ss.Median, "ms", "20 bare apps at once, median", bareSample.Median, HtagwebBurst, 400, cmd,
+                    $"p95 {ss.P(95):0} ms; the router had 20 userpods started and listening when the 20 users arrived"));
+                if (spareR2RMs is not null)
+                {
+                    var sr = new Sample(spareR2RMs);
+                    _report.Add(new Row(s, "first page, median", "router --spare-userpods 20, ReadyToRun userpod", sr.Median, "ms", "20 bare apps at once, median", bareSample.Median, HtagwebBurst, 400, cmd,
+                        $"p95 {sr.P(95):0} ms; --userpod-command \"dotnet artifacts/bench/userpod-r2r/HTagKube.Demo.dll\" (dotnet publish -r linux-x64, R2R)"));
+                }
                 var ps = new Sample(poolMs);
                 _report.Add(new Row(s, "first page, median", "direct, 20 pre-started userpods (warm pool)", ps.Median, "ms", "20 bare apps at once, median", bareSample.Median, HtagwebBurst, 400, cmd,
                     $"p95 {ps.P(95):0} ms; processes already listening when the 20 users arrive: what a router-side pool of spare userpods would give"));
@@ -80,6 +95,21 @@ sealed partial class Bench
             foreach (var c in directClients.Concat(routerClients).Append(warm)) if (c is not null) await c.DisposeAsync();
             await StopAsync([.. pods, router, echo]);
         }
+    }
+
+    async Task<double[]> SpareBurstAsync(int n, string[] extra, CancellationToken ct)
+    {
+        var spareRouter = await StartRouterAsync(ct, ["--spare-userpods", n.ToString(System.Globalization.CultureInfo.InvariantCulture), .. extra]);
+        try
+        {
+            await using (var w = new UserClient(spareRouter.BaseUri!)) await w.LoadPageAsync(App, ct);
+            await WaitChildrenAsync(spareRouter, n + 1, ct);
+            var spareClients = Enumerable.Range(0, n).Select(_ => new UserClient(spareRouter.BaseUri!)).ToList();
+            var ms = await Task.WhenAll(spareClients.Select(c => c.LoadPageAsync(App, ct)));
+            foreach (var c in spareClients) await c.DisposeAsync();
+            return ms;
+        }
+        finally { await StopAsync([spareRouter]); }
     }
 
     async Task RoundTripsAsync(UserClient[] echo, UserClient[] direct, UserClient[] router, int[] pids, CancellationToken ct)

@@ -36,6 +36,9 @@ sealed partial class Bench
     {
         List<double> minimal = [], slim = [], direct = [], directListening = [], router = [], directCpu = [], minimalCpu = [], slimCpu = [];
         var r = await StartRouterAsync(ct);
+        // The same router with spare userpods kept started (--spare-userpods 2): a new user takes one.
+        var rs = await StartRouterAsync(ct, "--spare-userpods", "2");
+        List<double> spare = [];
         var clients = new List<UserClient>();
         try
         {
@@ -55,12 +58,18 @@ sealed partial class Bench
                 var c = new UserClient(r.BaseUri!);
                 clients.Add(c);
                 router.Add(await c.LoadPageAsync(App, ct));
+                await WaitChildrenAsync(rs, i + 2, ct); // i users so far + 2 spares ready
+                var cs = new UserClient(rs.BaseUri!);
+                clients.Add(cs);
+                spare.Add(await cs.LoadPageAsync(App, ct));
             }
             var cmd = o.Command("cold");
             var bare = new Sample(minimal).Median;
             const string s = "1. new user, cold";
             _report.Add(new Row(s, "first page (median of " + o.ColdRounds + " new users)", "router", new Sample(router).Median, "ms", "bare minimal app start→response", bare, HtagwebCold, 250, cmd,
                 "router already running; the userpod process is new"));
+            _report.Add(new Row(s, "first page (median of " + o.ColdRounds + " new users)", "router --spare-userpods 2", new Sample(spare).Median, "ms", "bare minimal app start→response", bare, HtagwebCold, 250, cmd,
+                "the router keeps 2 userpods started; a new user takes one (each measured once the spares are listening again)"));
             _report.Add(new Row(s, "first page (median of " + o.ColdRounds + ")", "direct userpod", new Sample(direct).Median, "ms", "bare minimal app start→response", bare, HtagwebCold, 250, cmd,
                 "spawn → htag-listening → GET /counter complete"));
             _report.Add(new Row(s, "spawn → listening (median)", "direct userpod", new Sample(directListening).Median, "ms", null, null, null, null, cmd));
@@ -76,7 +85,7 @@ sealed partial class Bench
         finally
         {
             foreach (var c in clients) await c.DisposeAsync();
-            await StopAsync([r]);
+            await StopAsync([r, rs]);
         }
     }
 }

@@ -97,7 +97,7 @@ sealed partial class Bench
 
     async Task LeanAsync(CancellationToken ct)
     {
-        var r2r = o.R2R && await PublishR2RAsync(ct);
+        var r2r = _r2rReady;
         var variants = Variants(r2r).Select(v => (V: v, Dll: Prepare(v))).ToList();
         var cold = variants.ToDictionary(x => x.V.Name, _ => new List<double>());
         var listening = variants.ToDictionary(x => x.V.Name, _ => new List<double>());

@@ -15,10 +15,10 @@ sealed partial class Bench
 
     static ProcFs.Mem Sum(IEnumerable<int> pids)
     {
-        long rss = 0, pss = 0, anon = 0, file = 0, priv = 0;
+        long rss = 0, pss = 0, anon = 0, file = 0, shmem = 0, priv = 0;
         foreach (var pid in pids)
-            if (ProcFs.Rollup(pid) is { } m) { rss += m.RssKb; pss += m.PssKb; anon += m.PssAnonKb; file += m.PssFileKb; priv += m.PrivateKb; }
-        return new ProcFs.Mem(rss, pss, anon, file, priv);
+            if (ProcFs.Rollup(pid) is { } m) { rss += m.RssKb; pss += m.PssKb; anon += m.PssAnonKb; file += m.PssFileKb; shmem += m.PssShmemKb; priv += m.PrivateKb; }
+        return new ProcFs.Mem(rss, pss, anon, file, shmem, priv);
     }
 
     async Task MemoryAsync(CancellationToken ct)
@@ -63,7 +63,7 @@ sealed partial class Bench
                 _report.Add(new Row(s, $"{stage} users: total userpod PSS / users", "router (local mode)", Math.Round(perUser[stage], 2), "MB",
                     $"{stage} bare minimal apps: PSS / apps", Math.Round(Mb(b.PssKb) / stage, 2), stage == o.MemoryStages[^1] ? "7.5 MB" : null,
                     stage == o.MemoryStages[^1] ? 10 : null, cmd,
-                    $"PSS anon {Mb(m.PssAnonKb) / stage:0.00} MB, file {Mb(m.PssFileKb) / stage:0.00} MB, RSS {Mb(m.RssKb) / stage:0.0} MB per userpod; router itself PSS {Mb(routerMem?.PssKb ?? 0):0.0} MB"));
+                    $"PSS anon {Mb(m.PssAnonKb) / stage:0.00} MB, shmem (JIT code double-mapping) {Mb(m.PssShmemKb) / stage:0.00} MB, file {Mb(m.PssFileKb) / stage:0.00} MB, RSS {Mb(m.RssKb) / stage:0.0} MB per userpod; router itself PSS {Mb(routerMem?.PssKb ?? 0):0.0} MB"));
                 if (stage == o.MemoryStages[^1] && o.MemoryStages.Length > 1)
                 {
                     var prev = o.MemoryStages[^2];

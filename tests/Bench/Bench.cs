@@ -47,6 +47,11 @@ sealed partial class Bench(BenchOptions o)
         [
             ("cold", ColdAsync), ("burst", BurstAndRoundTripAsync), ("memory", MemoryAsync), ("lean", LeanAsync), ("scaling", ScalingAsync),
         ];
+        if (o.R2R && (o.Runs("lean") || o.Runs("burst")))
+        {
+            try { _r2rReady = await PublishR2RAsync(ct); }
+            catch (Exception e) when (e is not OperationCanceledException) { _report.Errors.Add("ReadyToRun publish: " + e.Message); }
+        }
         foreach (var (name, run) in phases)
         {
             // burst and rtt share their processes (the 20 users of the burst then click).
@@ -66,12 +71,13 @@ sealed partial class Bench(BenchOptions o)
         var outDir = o.OutDir ?? (o.Only.Count == 0 ? Path.Combine(_root, "docs") : Path.Combine(WorkDir, "out"));
         Directory.CreateDirectory(outDir);
         _report.WriteJson(Path.Combine(outDir, "benchmarks.json"));
-        _report.WriteMarkdown(Path.Combine(outDir, "benchmarks.md"), LeanSummary());
+        _report.WriteMarkdown(Path.Combine(outDir, "benchmarks.md"), LeanSummary(), _root);
         Console.WriteLine($"wrote {outDir}/benchmarks.md and benchmarks.json in {sw.Elapsed.TotalSeconds:0} s; errors: {_report.Errors.Count}");
         return _report.Errors.Count == 0 ? 0 : 1;
     }
 
     readonly List<ServerProcess> _live = [];
+    bool _r2rReady;
 
     /// <summary>Stops every process the bench started and has not stopped yet.</summary>
     async Task KillStrayAsync()
@@ -110,6 +116,17 @@ sealed partial class Bench(BenchOptions o)
         ], env: o.RouterEnv, announcesListening: false));
         await p.WaitHealthyAsync(new Uri($"http://127.0.0.1:{port}"), "/healthz", TimeSpan.FromSeconds(60), ct);
         return p;
+    }
+
+    /// <summary>Waits until the router has <paramref name="count"/> userpod processes (spares being started in the background).</summary>
+    static async Task WaitChildrenAsync(ServerProcess router, int count, CancellationToken ct)
+    {
+        var deadline = Stopwatch.GetTimestamp() + 120 * Stopwatch.Frequency;
+        while (ProcFs.Children(router.Pid).Count(pid => ProcFs.IsListening(pid)) < count)
+        {
+            if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"router did not reach {count} userpods");
+            await Task.Delay(50, ct); // polling another process's state; it offers no event
+        }
     }
 
     static int FreePort()

@@ -6,7 +6,7 @@ namespace HTagKube.Bench;
 /// <summary>The findings and recommended changes outside the bench's folders, with this run's figures filled in.</summary>
 static class Findings
 {
-    public static string Render(Report r)
+    public static string Render(Report r, string root)
     {
         LeanRow? L(string prefix) => r.Lean.FirstOrDefault(l => l.Variant.StartsWith(prefix, StringComparison.Ordinal));
         Row? R(string scenario, string measurePrefix, string path) =>
@@ -20,27 +20,32 @@ static class Findings
         sb.AppendLine("Changes in other engineers' folders are recommendations only (not made by the bench); each was measured here by running the");
         sb.AppendLine("same programs with the setting applied (env var, runtimeconfig copy or publish), figures from this run.");
         sb.AppendLine();
-        sb.AppendLine("1. **Userpods abort at start when the machine runs out of inotify instances (router, userpod image).** Every ASP.NET Core");
-        sb.AppendLine("   process watches `appsettings.json` with its own inotify instance; Linux allows `fs.inotify.max_user_instances` = " + Read("/proc/sys/fs/inotify/max_user_instances"));
-        sb.AppendLine("   per uid here, shared by all processes of that uid (on a Kubernetes node: all containers running as that uid). While the bench was");
-        sb.AppendLine("   developed, with other test suites running, userpods exited with code 134 (`The configured user limit (128) on the number of inotify");
-        sb.AppendLine("   instances has been reached`) and the router answered 503. Fix: in `router/Provisioning/UserpodCommand.cs` `ToStartInfo`, add");
-        sb.AppendLine("   `psi.Environment[\"DOTNET_hostBuilder__reloadConfigOnChange\"] = \"false\";` and in `userpod/Dockerfile`");
-        sb.AppendLine("   `ENV DOTNET_hostBuilder__reloadConfigOnChange=false` (no file watcher, no inotify instance, one thread and one assembly fewer).");
-        sb.AppendLine($"   Measured (before → no watch): CPU to first page {N(before?.ColdCpuMs, " ms")} → {N(noWatch?.ColdCpuMs, " ms")}, threads {before?.Threads} → {noWatch?.Threads},");
-        sb.AppendLine($"   assemblies {before?.Assemblies} → {noWatch?.Assemblies}, PSS/process {N(before?.PssPerProcessMb, " MB")} → {N(noWatch?.PssPerProcessMb, " MB")}.");
-        sb.AppendLine("   **The bench sets this variable on every process it starts** (baselines included), otherwise its 50-user scenario cannot run on this");
-        sb.AppendLine("   shared machine; so the main table shows the router and userpod *with* this recommended change.");
+        var routerSetsIt = Has(root, "router/Provisioning/UserpodCommand.cs", "reloadConfigOnChange");
+        var emptyBuilder = Has(root, "userpod/HTag.Server/HTagServer.cs", "CreateEmptyBuilder");
+        sb.AppendLine("1. **inotify instances.** Every ASP.NET Core process built with the default builders watches `appsettings.json` with its own inotify");
+        sb.AppendLine("   instance; Linux allows `fs.inotify.max_user_instances` = " + Read("/proc/sys/fs/inotify/max_user_instances") + " per uid here, shared by all processes of that uid (on a");
+        sb.AppendLine("   Kubernetes node: all containers running as that uid). While the bench was developed (other test suites running), userpods exited");
+        sb.AppendLine("   with code 134 (`The configured user limit (128) on the number of inotify instances has been reached`) and the router answered 503.");
+        sb.AppendLine($"   Status at this commit: the router sets `DOTNET_hostBuilder__reloadConfigOnChange=false` on userpods: **{(routerSetsIt ? "yes" : "no")}**; the userpod");
+        sb.AppendLine($"   host reads no appsettings file (`CreateEmptyBuilder`): **{(emptyBuilder ? "yes" : "no")}**. Still to do: the same `ENV` in `userpod/Dockerfile` for app");
+        sb.AppendLine("   programs built on other hosts. The bench sets the variable on every process it starts, baselines included.");
+        sb.AppendLine($"   Measured (before = watching → no watch): CPU to first page {N(before?.ColdCpuMs, " ms")} → {N(noWatch?.ColdCpuMs, " ms")}, threads {before?.Threads} → {noWatch?.Threads},");
+        sb.AppendLine($"   assemblies {before?.Assemblies} → {noWatch?.Assemblies} (equal when the userpod no longer reads appsettings at all).");
         sb.AppendLine();
         var cpu = R("1. new user, cold", "CPU time to first page", "direct userpod");
         var pool = R("1. new users, 20 at once", "first page, median", "direct, 20 pre-started userpods (warm pool)");
+        var spares = R("1. new users, 20 at once", "first page, median", "router --spare-userpods 20");
+        var spares1 = R("1. new user, cold", "first page (median", "router --spare-userpods 2");
         var burst = R("1. new users, 20 at once", "first page, median", "router");
-        sb.AppendLine("2. **20 new users at once is CPU-bound; a warm pool meets the target (router).** Starting one userpod costs");
+        var sparesR2R = R("1. new users, 20 at once", "first page, median", "router --spare-userpods 20, ReadyToRun userpod");
+        sb.AppendLine("2. **20 new users at once is CPU-bound: start userpods ahead (router `--spare-userpods`).** Starting one userpod costs");
         sb.AppendLine($"   {N(cpu?.Value, " ms")} of CPU to its first page (bare minimal app: {N(cpu?.Baseline, " ms")}), so 20 starts on 2 cores need ≥ 20 × that / 2 of");
-        sb.AppendLine($"   CPU whatever the code does: measured median {N(burst?.Value, " ms")} through the router. With userpods already started and listening,");
-        sb.AppendLine($"   the same 20 first pages take a median {N(pool?.Value, " ms")}. Recommendation for the router: a pool of K spare userpods (e.g.");
-        sb.AppendLine("   `--warm-pool 4`, local mode; in Kubernetes spare pods) handed to new users and refilled in the background, with the spawn rate capped");
-        sb.AppendLine("   at the core count so a burst does not make every start slower.");
+        sb.AppendLine($"   CPU whatever the code does: median {N(burst?.Value, " ms")} through the router without spares. With spares: one new user");
+        sb.AppendLine($"   {N(spares1?.Value, " ms")} (`--spare-userpods 2`), 20 at once {N(spares?.Value, " ms")} (`--spare-userpods 20`); 20 pre-started userpods direct:");
+        sb.AppendLine($"   {N(pool?.Value, " ms")}. The rest is each fresh process JIT-compiling its first page: with the ReadyToRun userpod (item 3) and 20 spares,");
+        sb.AppendLine($"   {N(sparesR2R?.Value, " ms")}. Recommendations: router, default `--spare-userpods` to a small number (2–4) in local mode and refill at most");
+        sb.AppendLine("   one start per core at a time; userpod (not measured here), optionally render each mapped app once into a discarded instance when");
+        sb.AppendLine("   started as a spare, so the first real page is served by compiled code.");
         sb.AppendLine();
         sb.AppendLine("3. **Publish the userpod ReadyToRun (lead: Makefile `image-userpod`; Kubernetes engineer: `userpod/Dockerfile`).** `userpod/Directory.Build.props`");
         sb.AppendLine("   turns `PublishReadyToRun` on whenever a runtime is given, so the change is only `-r linux-x64 --self-contained false` on the publish:");
@@ -78,6 +83,12 @@ static class Findings
             sb.AppendLine($"with ReadyToRun: cold first page {N(r2rAll?.ColdFirstPageMs, " ms")}, CPU {N(r2rAll?.ColdCpuMs, " ms")}, PSS/process {N(r2rAll?.PssPerProcessMb, " MB")} (before: {N(before?.ColdFirstPageMs, " ms")}, {N(before?.ColdCpuMs, " ms")}, {N(before?.PssPerProcessMb, " MB")}).");
         }
         return sb.ToString();
+    }
+
+    static bool Has(string root, string file, string text)
+    {
+        try { return File.ReadAllText(Path.Combine(root, file)).Contains(text, StringComparison.Ordinal); }
+        catch (IOException) { return false; }
     }
 
     static string Read(string path)

@@ -7,7 +7,7 @@ namespace HTagKube.Bench;
 /// <summary>docs/benchmarks.md: the figures table, the lean comparison, the startup/memory profile.</summary>
 static class Markdown
 {
-    public static string Render(Report r, string leanText)
+    public static string Render(Report r, string leanText, string root)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Benchmarks");
@@ -23,6 +23,10 @@ static class Markdown
         sb.AppendLine("(`{\"id\":…,\"ev\":\"click\"}`) and ends when the reply carrying `update` is received (the browser's DOM morph is not included).");
         sb.AppendLine("**htagweb** figures are not measured by this run: htagweb cannot be installed here (PyPI is unreachable); they are quoted from");
         sb.AppendLine("`shared/HTAGWEB.md` (htagweb 0.60.3 measured earlier on this same 2-core machine). Targets are issue 7's.");
+        sb.AppendLine("Every process the bench starts gets `DOTNET_hostBuilder__reloadConfigOnChange=false` (finding 1: without it userpods abort when the");
+        sb.AppendLine("machine's inotify instances run out) and `HTAG_MAX_INTERACTIONS_PER_SECOND=1000000` (the per-socket abuse limit, 50/s, is not what is measured).");
+        sb.AppendLine("Tail latencies (p95, p99) and the 20-at-once figures depend on what else the 2 shared cores run: compare them with the baseline's own");
+        sb.AppendLine("tail in the same row. CPU figures (per start, per interaction) are the load-independent ones.");
         sb.AppendLine();
         sb.AppendLine("| scenario | measure | path | value | same-run baseline | ratio | htagweb (quoted) | target | met | reproduce |");
         sb.AppendLine("| --- | --- | --- | ---: | --- | ---: | --- | --- | --- | --- |");
@@ -94,7 +98,7 @@ static class Markdown
                 sb.AppendLine();
             }
         }
-        sb.AppendLine(Findings.Render(r));
+        sb.AppendLine(Findings.Render(r, root));
         if (r.Notes.Count > 0) { sb.AppendLine("Notes: " + string.Join("; ", r.Notes)); sb.AppendLine(); }
         if (r.Errors.Count > 0) { sb.AppendLine("**Errors in this run:** " + string.Join("; ", r.Errors)); sb.AppendLine(); }
         return sb.ToString();

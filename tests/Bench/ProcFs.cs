@@ -6,23 +6,24 @@ namespace HTagKube.Bench;
 static class ProcFs
 {
     /// <summary>Memory of one process in kB, from /proc/pid/smaps_rollup.</summary>
-    public sealed record Mem(long RssKb, long PssKb, long PssAnonKb, long PssFileKb, long PrivateKb);
+    public sealed record Mem(long RssKb, long PssKb, long PssAnonKb, long PssFileKb, long PssShmemKb, long PrivateKb);
 
     public static Mem? Rollup(int pid)
     {
         try
         {
-            long rss = 0, pss = 0, anon = 0, file = 0, priv = 0;
+            long rss = 0, pss = 0, anon = 0, file = 0, shmem = 0, priv = 0;
             foreach (var line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
             {
                 if (Field(line, "Rss:") is { } a) rss = a;
                 else if (Field(line, "Pss:") is { } b) pss = b;
                 else if (Field(line, "Pss_Anon:") is { } c) anon = c;
                 else if (Field(line, "Pss_File:") is { } d) file = d;
+                else if (Field(line, "Pss_Shmem:") is { } g) shmem = g;
                 else if (Field(line, "Private_Clean:") is { } e) priv += e;
                 else if (Field(line, "Private_Dirty:") is { } f) priv += f;
             }
-            return new Mem(rss, pss, anon, file, priv);
+            return new Mem(rss, pss, anon, file, shmem, priv);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
@@ -87,6 +88,28 @@ static class ProcFs
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         return ns / 1e6;
+    }
+
+    /// <summary>True once the process has a listening TCP socket (its inode appears in /proc/net/tcp with state 0A).</summary>
+    public static bool IsListening(int pid)
+    {
+        try
+        {
+            var inodes = new HashSet<string>();
+            foreach (var fd in Directory.EnumerateFiles($"/proc/{pid}/fd"))
+            {
+                var target = new FileInfo(fd).LinkTarget;
+                if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal)) inodes.Add(target[8..^1]);
+            }
+            foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+                foreach (var line in File.ReadLines(table).Skip(1))
+                {
+                    var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (f.Length > 9 && f[3] == "0A" && inodes.Contains(f[9])) return true;
+                }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return false;
     }
 
     public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");

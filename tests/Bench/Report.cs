@@ -58,7 +58,7 @@ sealed class Report
 
     public void WriteJson(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json) + "\n");
 
-    public void WriteMarkdown(string path, string leanText) => File.WriteAllText(path, Markdown.Render(this, leanText));
+    public void WriteMarkdown(string path, string leanText, string root) => File.WriteAllText(path, Markdown.Render(this, leanText, root));
 
     internal static string F(double v) => double.IsNaN(v) ? "—" : v >= 100 ? v.ToString("0", CultureInfo.InvariantCulture) : v >= 10 ? v.ToString("0.0", CultureInfo.InvariantCulture) : v.ToString("0.00", CultureInfo.InvariantCulture);
     internal static string F(double? v) => v is { } x ? F(x) : "—";
