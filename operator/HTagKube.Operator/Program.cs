@@ -4,6 +4,7 @@ using HTagKube.Operator.Hosting;
 using HTagKube.Operator.Metrics;
 using HTagKube.Operator.Routes;
 using HTagKube.Operator.Sessions;
+using HTagKube.Operator.Warm;
 using StackExchange.Redis;
 
 // The HTagKube operator: HTagSession → Secret + hardened Pod + route in Redis; idle TTL teardown.
@@ -30,6 +31,7 @@ builder.Services.AddSingleton<IRouteTable>(routeTable);
 builder.Services.AddSingleton<IRouteActivity>(new RedisRouteActivity(redis));
 builder.Services.AddSingleton<OperatorMetrics>();
 builder.Services.AddSingleton<PrometheusExporter>();
+builder.Services.AddSingleton<WarmPool>();
 builder.Services.AddSingleton<SessionReconciler>();
 builder.Services.AddHostedService<OperatorService>();
 

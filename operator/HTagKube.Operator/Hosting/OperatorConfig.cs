@@ -18,6 +18,7 @@ public static class OperatorConfig
         ["--lease-namespace"] = "Operator:LeaseNamespace",
         ["--lease-duration-seconds"] = "Operator:LeaseDurationSeconds",
         ["--workers"] = "Operator:Workers",
+        ["--warm-pool"] = "Operator:WarmPool",
     };
 
     public static OperatorOptions Bind(IConfiguration config)
@@ -28,6 +29,7 @@ public static class OperatorConfig
         if (o.IdleTimeoutSeconds < 10) throw new ArgumentException("--idle-timeout-seconds must be >= 10");
         if (o.RouteCheckSeconds < 1 || o.ActivitySyncSeconds < 1 || o.PodStartTimeoutSeconds < 1 || o.Workers < 1)
             throw new ArgumentException("intervals, timeouts and workers must be positive");
+        if (o.WarmPool is < 0 or > 500) throw new ArgumentException("--warm-pool must be between 0 and 500");
         return o;
     }
 }

@@ -41,4 +41,7 @@ public sealed class OperatorOptions
     public string? LeaseNamespace { get; set; }
     public int LeaseDurationSeconds { get; set; } = 15;
     public int Workers { get; set; } = 4;
+
+    /// <summary>Warm (pre-started, unassigned) pods the leader keeps for new sessions; 0 = none, every session starts cold.</summary>
+    public int WarmPool { get; set; }
 }

@@ -4,6 +4,7 @@ using HTagKube.Kubernetes.Client;
 using HTagKube.Kubernetes.Runtime;
 using HTagKube.Operator.Metrics;
 using HTagKube.Operator.Sessions;
+using HTagKube.Operator.Warm;
 
 namespace HTagKube.Operator.Hosting;
 
@@ -12,7 +13,7 @@ namespace HTagKube.Operator.Hosting;
 /// route-expiry notifications into reconciles. A standby only campaigns, so two replicas never both act.
 /// </summary>
 public sealed class OperatorService(
-    IKubeClient kube, IRouteTable routes, SessionReconciler reconciler, OperatorOptions o, OperatorMetrics metrics,
+    IKubeClient kube, IRouteTable routes, SessionReconciler reconciler, WarmPool pool, OperatorOptions o, OperatorMetrics metrics,
     ILoggerFactory loggers) : BackgroundService
 {
     readonly ILogger _log = loggers.CreateLogger<OperatorService>();
@@ -39,7 +40,9 @@ public sealed class OperatorService(
         {
             Namespace = Namespace, Workers = o.Workers,
         }, loggers.CreateLogger<EntityController<HTagSession>>());
-        reconciler.UsePodCache(controller.Owns(KubeResources.Pods, SessionManifests.ManagedBySelector));
+        var pods = controller.Owns(KubeResources.Pods, SessionManifests.ManagedBySelector);
+        reconciler.UsePodCache(pods);
+        pool.Attach(pods, Namespace); // warm pods carry the managed-by label too (and no owner: no reconciles)
         controller.Owns(KubeResources.Secrets, SessionManifests.ManagedBySelector);
 
         void OnExpired(string userKey)
@@ -50,10 +53,14 @@ public sealed class OperatorService(
 
         metrics.IsLeader = true;
         metrics.Sessions = controller.Informer.List;
+        metrics.WarmTarget = pool.Size;
+        metrics.WarmPods = pool.Count;
         routes.RouteExpired += OnExpired;
-        try { await controller.RunAsync(ct); }
+        try { await Task.WhenAll(controller.RunAsync(ct), pool.RunAsync(ct)); }
         finally
         {
+            pool.Attach(null, Namespace);
+            metrics.WarmPods = null;
             routes.RouteExpired -= OnExpired;
             reconciler.UsePodCache(null);
             metrics.IsLeader = false;

@@ -18,6 +18,26 @@ public sealed class OperatorMetrics : IDisposable
         Republished = _meter.CreateCounter<long>("htagkube_routes_republished_total", description: "Routes re-published after the route table lost its data");
         _meter.CreateObservableGauge("htagkube_sessions", ObserveSessions, description: "HTagSessions by phase");
         _meter.CreateObservableGauge("htagkube_leader", () => IsLeader ? 1 : 0);
+        WarmClaims = _meter.CreateCounter<long>("htagkube_warm_pool_claims_total", description: "Sessions that got a warm pod");
+        WarmMisses = _meter.CreateCounter<long>("htagkube_warm_pool_misses_total", description: "Sessions that fell back to a cold pod while the pool is enabled");
+        WarmRefillSeconds = _meter.CreateHistogram<double>("htagkube_warm_pool_refill_seconds", "s", "Warm pod creation to Ready");
+        _meter.CreateObservableGauge("htagkube_warm_pool_pods", ObserveWarm, description: "Warm pods in the pool by state");
+        _meter.CreateObservableGauge("htagkube_warm_pool_target", () => WarmTarget, description: "Configured warm pool size");
+    }
+
+    public Counter<long> WarmClaims { get; }
+    public Counter<long> WarmMisses { get; }
+    public Histogram<double> WarmRefillSeconds { get; }
+    public volatile int WarmTarget;
+
+    /// <summary>Source of the warm pool gauge (null on a standby: it keeps no pool).</summary>
+    public Func<(int Ready, int Starting)>? WarmPods { get; set; }
+
+    IEnumerable<Measurement<int>> ObserveWarm()
+    {
+        var (ready, starting) = WarmPods?.Invoke() ?? (0, 0);
+        yield return new(ready, new KeyValuePair<string, object?>("state", "ready"));
+        yield return new(starting, new KeyValuePair<string, object?>("state", "starting"));
     }
 
     public Histogram<double> PodStartSeconds { get; }

@@ -45,9 +45,23 @@ public static class SessionManifests
         Data = new() { [TokenKey] = System.Text.Encoding.UTF8.GetBytes(token) },
     };
 
-    public static Pod Pod(HTagSession s, OperatorOptions o)
+    public static Pod Pod(HTagSession s, OperatorOptions o) =>
+        HardenedPod(PodName(s), s.Metadata.Namespace, Labels(s), Owner(s), string.IsNullOrEmpty(s.Spec.Image) ? o.Image : s.Spec.Image,
+            s.Spec.Resources, SecretName(s), o);
+
+    /// <summary>The controller ownerReference a session puts on its pod and Secret (also when it claims warm ones).</summary>
+    public static OwnerReference OwnerOf(HTagSession s) => Owner(s)[0];
+
+    /// <summary>The labels of a session's objects (a claimed warm pod gets them too).</summary>
+    public static Dictionary<string, string> LabelsOf(HTagSession s) => Labels(s);
+
+    /// <summary>
+    /// The one pod builder: session pods and warm-pool pods are hardened identically (docs/design.md §6);
+    /// only name, labels, owner and the token Secret differ.
+    /// </summary>
+    public static Pod HardenedPod(string name, string? ns, Dictionary<string, string> labels, List<OwnerReference>? owners, string image,
+        SessionResources? res, string secretName, OperatorOptions o)
     {
-        var res = s.Spec.Resources;
         var restricted = new SecurityContext
         {
             AllowPrivilegeEscalation = false, ReadOnlyRootFilesystem = true, RunAsNonRoot = true, Privileged = false,
@@ -56,7 +70,7 @@ public static class SessionManifests
         };
         return new Pod
         {
-            Metadata = new ObjectMeta { Name = PodName(s), Namespace = s.Metadata.Namespace, Labels = Labels(s), OwnerReferences = Owner(s) },
+            Metadata = new ObjectMeta { Name = name, Namespace = ns, Labels = labels, OwnerReferences = owners },
             Spec = new PodSpec
             {
                 // The operator, not the kubelet, restarts userpods: a dead userpod loses its state anyway,
@@ -71,11 +85,11 @@ public static class SessionManifests
                     new Container
                     {
                         Name = Container,
-                        Image = string.IsNullOrEmpty(s.Spec.Image) ? o.Image : s.Spec.Image,
+                        Image = image,
                         ImagePullPolicy = o.ImagePullPolicy,
                         Env =
                         [
-                            new EnvVar { Name = "HTAG_TOKEN", ValueFrom = new EnvVarSource { SecretKeyRef = new KeySelector { Name = SecretName(s), Key = TokenKey } } },
+                            new EnvVar { Name = "HTAG_TOKEN", ValueFrom = new EnvVarSource { SecretKeyRef = new KeySelector { Name = secretName, Key = TokenKey } } },
                             new EnvVar { Name = "ASPNETCORE_HTTP_PORTS", Value = o.UserpodPort.ToString(System.Globalization.CultureInfo.InvariantCulture) },
                             // Diagnostics IPC needs a writable root filesystem.
                             new EnvVar { Name = "DOTNET_EnableDiagnostics", Value = "0" },

@@ -9,6 +9,7 @@ using HTagKube.Kubernetes.Runtime;
 using HTagKube.Operator.Hosting;
 using HTagKube.Operator.Metrics;
 using HTagKube.Operator.Routes;
+using HTagKube.Operator.Warm;
 using Microsoft.Extensions.Logging;
 
 namespace HTagKube.Operator.Sessions;
@@ -19,13 +20,15 @@ namespace HTagKube.Operator.Sessions;
 /// one missing because the epoch changed (Redis lost its data) is re-published, never a reason to delete.
 /// </summary>
 public sealed class SessionReconciler(
-    IKubeClient kube, IRouteTable routes, IRouteActivity activity, OperatorOptions o, OperatorMetrics metrics, ILogger<SessionReconciler> log)
+    IKubeClient kube, IRouteTable routes, IRouteActivity activity, OperatorOptions o, OperatorMetrics metrics, WarmPool pool,
+    ILogger<SessionReconciler> log)
     : IEntityController<HTagSession>
 {
     sealed class Failures { public int Count; public DateTimeOffset NotBefore; public string? DeletedPodUid; }
 
     readonly ConcurrentDictionary<string, Failures> _failures = new();      // by session uid
     readonly ConcurrentDictionary<string, DateTimeOffset> _activitySynced = new();
+    readonly ConcurrentDictionary<string, string> _claimed = new();         // session uid → warm pod it claimed
     volatile Informer<Pod>? _pods;
 
     /// <summary>
@@ -52,15 +55,21 @@ public sealed class SessionReconciler(
         if (!Finalizers.Has(s, HTagSessions.RouteFinalizer))
             s = await Finalizers.AddAsync(kube, HTagSessions.Resource, s, HTagSessions.RouteFinalizer, ct);
 
-        var pod = _pods is { } cache ? cache.Get(ns, SessionManifests.PodName(s)) : await kube.TryGetAsync(KubeResources.Pods, ns, SessionManifests.PodName(s), ct);
+        var pod = await FindPodAsync(s, ct);
         var status = Clone(s.Status);
         status.User = userKey[..8];
         status.Port = o.UserpodPort;
-        status.PodName = SessionManifests.PodName(s);
         status.ObservedGeneration = s.Metadata.Generation;
         var now = DateTimeOffset.UtcNow;
         var result = ReconcileResult.Done;
         var failures = _failures.GetOrAdd(s.Metadata.Uid!, _ => new Failures());
+        if (pod is null && failures.NotBefore <= now && await pool.ClaimAsync(s, ct) is { } warm)
+        {
+            // Already Ready: the route is published below, in this same reconcile.
+            _claimed[s.Metadata.Uid!] = warm.Metadata.Name!;
+            pod = warm;
+        }
+        status.PodName = pod?.Metadata.Name ?? SessionManifests.PodName(s);
 
         if (pod is null)
         {
@@ -159,7 +168,7 @@ public sealed class SessionReconciler(
 
         if (route is null || route.Endpoint != endpoint || route.Session != s.Metadata.Name)
         {
-            var token = await EnsureTokenAsync(s, ct); // read only when publishing: the Secret never changes
+            var token = await TokenAsync(s, pod, ct); // read only when publishing: the Secret never changes
             var lost = route is null && publishedHere; // epoch differs: Redis lost the data
             // "since" identifies the pod's route: kept when re-published, new for a new pod (even on a reused IP).
             await routes.PutAsync(userKey, new RouteEntry(endpoint, s.Metadata.Name!, token, lost ? status.ReadySince ?? now : now), idle, ct);
@@ -171,7 +180,9 @@ public sealed class SessionReconciler(
             else
             {
                 metrics.RoutesPublished.Add(1);
-                if (pod.Metadata.CreationTimestamp is { } created) metrics.PodStartSeconds.Record((now - created).TotalSeconds);
+                // A claimed warm pod was started long before the session: its age is not a start time.
+                if (pod.Metadata.CreationTimestamp is { } created && pod.Metadata.Name == SessionManifests.PodName(s))
+                    metrics.PodStartSeconds.Record((now - created).TotalSeconds);
                 status.ReadySince = now;
                 status.LastActivity = now;
                 _activitySynced[s.Metadata.Uid!] = now;
@@ -225,7 +236,44 @@ public sealed class SessionReconciler(
     {
         _failures.TryRemove(s.Metadata.Uid ?? "", out _);
         _activitySynced.TryRemove(s.Metadata.Uid ?? "", out _);
+        _claimed.TryRemove(s.Metadata.Uid ?? "", out _);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The session's pod: its own (named after it) or a warm pod it claimed (named in status.podName, owned by it).
+    /// The cache may not show a claim made moments ago, so a claimed pod missing there is read from the API.
+    /// </summary>
+    async Task<Pod?> FindPodAsync(HTagSession s, CancellationToken ct)
+    {
+        var ns = s.Metadata.Namespace;
+        var own = SessionManifests.PodName(s);
+        var cache = _pods;
+        var pod = cache is not null ? cache.Get(ns, own) : await kube.TryGetAsync(KubeResources.Pods, ns, own, ct);
+        if (pod is not null) return pod;
+        var claimed = _claimed.GetValueOrDefault(s.Metadata.Uid!) ?? s.Status?.PodName;
+        if (claimed is null || claimed == own) return null;
+        pod = cache?.Get(ns, claimed);
+        if (pod is not null && OwnedBy(pod, s)) return pod;
+        if (cache is not null && _claimed.GetValueOrDefault(s.Metadata.Uid!) != claimed && pod is null) return null; // gone (not ours to re-read)
+        pod = await kube.TryGetAsync(KubeResources.Pods, ns, claimed, ct);
+        if (pod is not null && OwnedBy(pod, s)) return pod;
+        _claimed.TryRemove(s.Metadata.Uid!, out _);
+        return null;
+    }
+
+    static bool OwnedBy(Pod p, HTagSession s) =>
+        p.Metadata.OwnerReferences?.Any(r => r.Controller == true && r.Uid == s.Metadata.Uid) == true;
+
+    /// <summary>The token of the Secret the pod's HTAG_TOKEN comes from (the session's own, or the claimed warm pod's).</summary>
+    async Task<string> TokenAsync(HTagSession s, Pod pod, CancellationToken ct)
+    {
+        var name = WarmPods.TokenSecretName(pod);
+        if (name is null || name == SessionManifests.SecretName(s)) return await EnsureTokenAsync(s, ct);
+        var secret = await kube.GetAsync(KubeResources.Secrets, s.Metadata.Namespace, name, ct);
+        if (secret.Data?.GetValueOrDefault(SessionManifests.TokenKey) is not { Length: > 0 } bytes)
+            throw new InvalidOperationException($"secret {name} has no token");
+        return System.Text.Encoding.UTF8.GetString(bytes);
     }
 
     async Task<string> EnsureTokenAsync(HTagSession s, CancellationToken ct)

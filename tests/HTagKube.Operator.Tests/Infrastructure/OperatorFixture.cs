@@ -19,13 +19,16 @@ public class OperatorFixture : KubeFixture
         Redis = await RedisServer.StartAsync();
         Routes = await RedisRouteTable.ConnectAsync(Redis.Configuration);
         await Images.EnsureUserpodAsync();
-        Operator = await OperatorProcess.StartAsync(Namespace, Redis.Configuration);
+        Operator = await OperatorProcess.StartAsync(Namespace, Redis.Configuration, OperatorArgs);
     }
+
+    /// <summary>Extra operator flags of a derived fixture (e.g. <c>--warm-pool</c>).</summary>
+    protected virtual string[] OperatorArgs => [];
 
     public async Task RestartOperatorAsync()
     {
         await Operator.DisposeAsync();
-        Operator = await OperatorProcess.StartAsync(Namespace, Redis.Configuration);
+        Operator = await OperatorProcess.StartAsync(Namespace, Redis.Configuration, OperatorArgs);
     }
 
     public HTagSession NewSession(int? idleSeconds = null, string? image = null)

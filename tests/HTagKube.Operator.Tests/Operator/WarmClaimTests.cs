@@ -1,0 +1,86 @@
+using HTagKube.Api.V1Alpha1;
+using HTagKube.Kubernetes.Client;
+using HTagKube.Kubernetes.Models;
+using HTagKube.Operator.Hosting;
+using HTagKube.Operator.Warm;
+using HTagKube.Operator.Tests.Infrastructure;
+
+namespace HTagKube.Operator.Tests.Operator;
+
+/// <summary>
+/// The claim step itself against the real API server, in a namespace no operator serves: many claimers racing for
+/// one warm pod, exactly one wins (the others get the API server's 409 on the stale resourceVersion).
+/// </summary>
+public sealed class WarmClaimTests(KubeFixture f) : IClassFixture<KubeFixture>
+{
+    static CancellationToken Ct => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+
+    async Task<HTagSession> SessionAsync()
+    {
+        var userKey = HTagKube.Api.Identity.UserKey.FromUid(HTagKube.Api.Identity.UserKey.NewUid());
+        return await f.Client.CreateAsync(HTagSessions.Resource, new HTagSession
+        {
+            Metadata = new ObjectMeta { Name = HTagKube.Api.Identity.SessionNames.ForUserKey(userKey), Namespace = f.Namespace },
+            Spec = new HTagSessionSpec { UserKey = userKey },
+        }, Ct);
+    }
+
+    /// <summary>A Ready warm pod, as the operator would claim it (status settled: no kubelet write races the claimers).</summary>
+    async Task<Pod> WarmPodAsync()
+    {
+        await Images.EnsureUserpodAsync();
+        var name = WarmPods.NewName();
+        await f.Client.CreateAsync(KubeResources.Secrets, WarmPods.Secret(name, f.Namespace), Ct);
+        await f.Client.CreateAsync(KubeResources.Pods, WarmPods.Pod(name, f.Namespace, new OperatorOptions { Image = Images.Userpod }), Ct);
+        return await Eventually.ValueAsync(async () =>
+        {
+            var p = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, name, Ct);
+            return Sessions.PodHealth.IsReady(p) ? p : null;
+        }, TimeSpan.FromSeconds(60), $"warm pod {name} ready");
+    }
+
+    [ClusterFact]
+    public async Task Two_claimers_with_the_same_view_of_one_warm_pod_exactly_one_wins()
+    {
+        var pods = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => WarmPodAsync()));
+        foreach (var ready in pods)
+        {
+            var pod = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, ready.Metadata.Name!, Ct);
+            var a = await SessionAsync();
+            var b = await SessionAsync();
+            var results = await Task.WhenAll(WarmPods.TryClaimAsync(f.Client, pod, a, Ct), WarmPods.TryClaimAsync(f.Client, pod, b, Ct));
+            var winners = results.Where(r => r is not null).ToList();
+            var won = Assert.Single(winners)!;
+            var session = results[0] is not null ? a : b;
+
+            var now = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, pod.Metadata.Name!, Ct);
+            var owner = Assert.Single(now.Metadata.OwnerReferences!);
+            Assert.Equal((session.Metadata.Uid, true), (owner.Uid, owner.Controller == true));
+            Assert.Equal(session.Spec.UserKey, now.Metadata.Labels!["htagkube.io/user"]);
+            Assert.Equal(session.Metadata.Name, now.Metadata.Labels["htagkube.io/session"]);
+            Assert.Equal(WarmPods.Claimed, now.Metadata.Labels[WarmPods.WarmLabel]);
+            Assert.False(WarmPods.IsWarm(now));
+            // Claiming again (even with the fresh resourceVersion) is refused: it is no longer warm.
+            Assert.Null(await WarmPods.TryClaimAsync(f.Client, now, a, Ct));
+        }
+    }
+
+    [ClusterFact]
+    public async Task Eight_claimers_each_reading_the_pod_themselves_exactly_one_wins()
+    {
+        var pod = await WarmPodAsync();
+        var sessions = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => SessionAsync()));
+        using var start = new SemaphoreSlim(0);
+        var claims = sessions.Select(async s =>
+        {
+            var view = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, pod.Metadata.Name!, Ct);
+            await start.WaitAsync(Ct);
+            return (s, claimed: await WarmPods.TryClaimAsync(f.Client, view, s, Ct));
+        }).ToList();
+        start.Release(sessions.Length);
+        var results = await Task.WhenAll(claims);
+        var winner = Assert.Single(results, r => r.claimed is not null);
+        var now = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, pod.Metadata.Name!, Ct);
+        Assert.Equal(winner.s.Metadata.Uid, Assert.Single(now.Metadata.OwnerReferences!).Uid);
+    }
+}

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Net;
+using HTagKube.Api.V1Alpha1;
+using HTagKube.Kubernetes.Client;
+using HTagKube.Kubernetes.Models;
+using HTagKube.Operator.Warm;
+using HTagKube.Operator.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace HTagKube.Operator.Tests.Operator;
+
+/// <summary>The operator program with <c>--warm-pool 4</c>.</summary>
+public sealed class WarmPoolFixture : OperatorFixture
+{
+    public const int Size = 4;
+    protected override string[] OperatorArgs => ["--warm-pool", Size.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+}
+
+/// <summary>Warm pool against the real cluster: fill, claims under concurrency, refill, replacement, speed.</summary>
+[TestCaseOrderer("HTagKube.Operator.Tests.Infrastructure.DeclarationOrderer", "HTagKube.Operator.Tests")]
+public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) : IClassFixture<WarmPoolFixture>, IDisposable
+{
+    static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
+    static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    static CancellationToken Ct => new CancellationTokenSource(TimeSpan.FromSeconds(150)).Token;
+
+    public void Dispose()
+    {
+        if (f.Operator is null) return;
+        foreach (var line in f.Operator.Log.TakeLast(40)) output.WriteLine(line);
+    }
+
+    async Task<List<Pod>> WarmAsync()
+    {
+        var pods = await f.Client.ListAsync(KubeResources.Pods, f.Namespace, new ListOptions($"{WarmPods.WarmLabel}={WarmPods.Warm}"), Ct);
+        return pods.Items.Where(WarmPods.IsWarm).ToList();
+    }
+
+    /// <summary>Exactly <see cref="WarmPoolFixture.Size"/> warm pods, all Ready.</summary>
+    async Task<List<Pod>> FullPoolAsync() => await Eventually.ValueAsync(async () =>
+    {
+        var warm = await WarmAsync();
+        return warm.Count == WarmPoolFixture.Size && warm.All(Sessions.PodHealth.IsReady) ? warm : null;
+    }, Wait, $"{WarmPoolFixture.Size} ready warm pods");
+
+    async Task<HTagSession> ReadyAsync(string name) => await Eventually.ValueAsync(async () =>
+    {
+        var s = await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct);
+        return s?.Status?.Phase == SessionPhase.Ready ? s : null;
+    }, Wait, $"session {name} Ready");
+
+    async Task<string> MetricsAsync() => await Http.GetStringAsync(new Uri(f.Operator.Url, "/metrics"));
+
+    static double Metric(string text, string name) =>
+        text.Split('\n').Where(l => l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)).SingleOrDefault();
+
+    [ClusterFact]
+    public async Task Pool_fills_with_hardened_unassigned_pods_that_are_not_sessions()
+    {
+        var warm = await FullPoolAsync();
+        Assert.Empty((await f.Client.ListAsync(HTagSessions.Resource, f.Namespace, null, Ct)).Items);
+        foreach (var p in warm)
+        {
+            Assert.StartsWith(WarmPods.NamePrefix, p.Metadata.Name);
+            Assert.False(p.Metadata.Labels!.ContainsKey("htagkube.io/user"));
+            Assert.False(p.Metadata.Labels.ContainsKey("htagkube.io/session"));
+            Assert.True(p.Metadata.OwnerReferences is null or { Count: 0 });
+            Assert.False(p.Spec.AutomountServiceAccountToken);
+            Assert.Equal("RuntimeDefault", p.Spec.SecurityContext!.SeccompProfile!.Type);
+            var c = Assert.Single(p.Spec.Containers);
+            Assert.True(c.SecurityContext!.ReadOnlyRootFilesystem);
+            Assert.Equal(["ALL"], c.SecurityContext.Capabilities!.Drop!);
+            Assert.Equal(Images.Userpod, c.Image);
+            // Its own token, in a Secret the pod owns (collected with it).
+            var secret = await f.Client.GetAsync(KubeResources.Secrets, f.Namespace, WarmPods.TokenSecretName(p)!, Ct);
+            Assert.Equal(p.Metadata.Uid, Assert.Single(secret.Metadata.OwnerReferences!).Uid);
+        }
+        Assert.Equal(warm.Count, warm.Select(p => WarmPods.TokenSecretName(p)).Distinct().Count());
+        var m = await MetricsAsync();
+        Assert.Equal(WarmPoolFixture.Size, Metric(m, "htagkube_warm_pool_pods{state=\"ready\"}"));
+        Assert.Equal(WarmPoolFixture.Size, Metric(m, "htagkube_warm_pool_target"));
+        Assert.Contains("htagkube_warm_pool_refill_seconds_count", m);
+    }
+
+    [ClusterFact]
+    public async Task A_session_claiming_a_warm_pod_is_routed_much_faster_than_a_cold_one()
+    {
+        await FullPoolAsync();
+        async Task<(HTagSession Session, TimeSpan Routed)> TimeAsync(HTagSession s)
+        {
+            var sw = Stopwatch.StartNew();
+            await f.Client.CreateAsync(HTagSessions.Resource, s, Ct);
+            while (await f.Routes.GetAsync(s.Spec.UserKey, Ct) is null)
+            {
+                if (sw.Elapsed > Wait) throw new TimeoutException("no route");
+                await Task.Delay(5);
+            }
+            return (s, sw.Elapsed);
+        }
+        var (warmSession, warm) = await TimeAsync(f.NewSession());
+        // Same image, but explicit resources: a warm pod cannot serve it, so it starts cold.
+        var cold = f.NewSession();
+        cold.Spec.Resources = new SessionResources { Requests = new() { ["cpu"] = "11m", ["memory"] = "48Mi" }, Limits = new() { ["cpu"] = "500m", ["memory"] = "256Mi" } };
+        var (_, coldTime) = await TimeAsync(cold);
+        output.WriteLine($"create → route published: warm pod {warm.TotalMilliseconds:F0} ms, cold pod {coldTime.TotalMilliseconds:F0} ms");
+        File.AppendAllText(Path.Combine(AppContext.BaseDirectory, "warm-pool-timing.txt"),
+            $"{DateTimeOffset.UtcNow:O} warm {warm.TotalMilliseconds:F0} ms, cold {coldTime.TotalMilliseconds:F0} ms\n");
+
+        var s = await ReadyAsync(warmSession.Metadata.Name!);
+        Assert.StartsWith(WarmPods.NamePrefix, s.Status!.PodName);
+        Assert.Equal((await ReadyAsync(cold.Metadata.Name!)).Metadata.Name, (await ReadyAsync(cold.Metadata.Name!)).Status!.PodName);
+        Assert.True(warm < coldTime / 2, $"warm {warm} vs cold {coldTime}");
+        Assert.True(warm < TimeSpan.FromSeconds(2), $"warm {warm}");
+    }
+
+    [ClusterFact]
+    public async Task Many_simultaneous_sessions_each_claim_a_distinct_pod_and_the_pool_refills()
+    {
+        var before = await FullPoolAsync();
+        var beforeNames = before.Select(p => p.Metadata.Name!).ToHashSet();
+        var m0 = await MetricsAsync();
+        var sessions = Enumerable.Range(0, 7).Select(_ => f.NewSession()).ToList();
+        await Task.WhenAll(sessions.Select(s => f.Client.CreateAsync(HTagSessions.Resource, s, Ct)));
+        var ready = await Task.WhenAll(sessions.Select(s => ReadyAsync(s.Metadata.Name!)));
+
+        var podNames = ready.Select(s => s.Status!.PodName!).ToList();
+        Assert.Equal(podNames.Count, podNames.Distinct().Count()); // no pod serves two sessions
+        var claimed = ready.Where(s => s.Status!.PodName!.StartsWith(WarmPods.NamePrefix, StringComparison.Ordinal)).ToList();
+        Assert.True(claimed.Count >= WarmPoolFixture.Size, $"only {claimed.Count} of {WarmPoolFixture.Size} warm pods claimed");
+        Assert.True(claimed.Count(s => beforeNames.Contains(s.Status!.PodName!)) == WarmPoolFixture.Size, "every pod of the full pool claimed exactly once");
+        foreach (var s in ready)
+        {
+            var pod = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, s.Status!.PodName!, Ct);
+            var owner = Assert.Single(pod.Metadata.OwnerReferences!);
+            Assert.Equal(s.Metadata.Uid, owner.Uid);
+            Assert.Equal(s.Spec.UserKey, pod.Metadata.Labels!["htagkube.io/user"]);
+            var secret = await f.Client.GetAsync(KubeResources.Secrets, f.Namespace, WarmPods.TokenSecretName(pod)!, Ct);
+            Assert.Equal(s.Metadata.Uid, Assert.Single(secret.Metadata.OwnerReferences!).Uid); // the token moved with the pod
+            var route = await f.Routes.GetAsync(s.Spec.UserKey, Ct);
+            Assert.Equal($"{pod.Status!.PodIP}:8080", route!.Endpoint);
+            Assert.Equal(System.Text.Encoding.UTF8.GetString(secret.Data!["token"]), route.Token);
+            using var req = new HttpRequestMessage(HttpMethod.Get, $"http://{route.Endpoint}/");
+            req.Headers.Add("X-HTag-Token", route.Token);
+            Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(req)).StatusCode);
+        }
+
+        // Refilled with new pods; the claimed ones never come back to the pool.
+        var after = await FullPoolAsync();
+        Assert.DoesNotContain(after, p => beforeNames.Contains(p.Metadata.Name!));
+        var m1 = await MetricsAsync();
+        Assert.Equal(claimed.Count, Metric(m1, "htagkube_warm_pool_claims_total") - Metric(m0, "htagkube_warm_pool_claims_total"));
+        Assert.Equal(ready.Length - claimed.Count, Metric(m1, "htagkube_warm_pool_misses_total") - Metric(m0, "htagkube_warm_pool_misses_total"));
+        Assert.Equal(ready.Length, (await f.Client.ListAsync(HTagSessions.Resource, f.Namespace, new ListOptions("htagkube.io/user"), Ct)).Items
+            .Count(x => sessions.Any(s => s.Metadata.Name == x.Metadata.Name))); // warm pods are not sessions
+
+        foreach (var s in sessions) await f.Client.DeleteAsync(HTagSessions.Resource, f.Namespace, s.Metadata.Name!, null, Ct);
+    }
+
+    [ClusterFact]
+    public async Task A_killed_warm_pod_is_replaced()
+    {
+        var before = await FullPoolAsync();
+        var victim = before[0];
+        await f.Client.DeleteAsync(KubeResources.Pods, f.Namespace, victim.Metadata.Name!, new DeleteOptions { GracePeriodSeconds = 0 }, Ct);
+        var after = await Eventually.ValueAsync(async () =>
+        {
+            var warm = await WarmAsync();
+            return warm.Count == WarmPoolFixture.Size && warm.All(Sessions.PodHealth.IsReady) && warm.All(p => p.Metadata.Name != victim.Metadata.Name) ? warm : null;
+        }, Wait, "pool refilled after a killed warm pod");
+        Assert.Equal(WarmPoolFixture.Size - 1, after.Count(p => before.Any(b => b.Metadata.Uid == p.Metadata.Uid)));
+        // The victim's Secret went with it (owned by the pod).
+        await Eventually.TrueAsync(async () =>
+            await f.Client.TryGetAsync(KubeResources.Secrets, f.Namespace, WarmPods.SecretName(victim.Metadata.Name!), Ct) is null, Wait, "victim's secret collected");
+    }
+}
