@@ -14,8 +14,8 @@ public sealed class RbacTests
         ["htagkube.io/htagsessions"] = ["delete", "list", "patch", "watch"],
         ["htagkube.io/htagsessions/status"] = ["update"],
         ["htagkube.io/htagsessions/finalizers"] = ["update"],
-        ["/pods"] = ["create", "delete", "get", "list", "watch"],
-        ["/secrets"] = ["create", "get", "list", "watch"],
+        ["/pods"] = ["create", "delete", "get", "list", "patch", "watch"],
+        ["/secrets"] = ["create", "delete", "get", "list", "patch", "watch"],
         ["coordination.k8s.io/leases"] = ["create", "get", "update"],
     };
 
@@ -93,7 +93,7 @@ public sealed class RbacTests
     }
 
     [Fact]
-    public async Task Uninstall_hooks_may_only_delete_sessions_watch_pods_and_delete_the_operator_lease()
+    public async Task Uninstall_hooks_may_only_delete_sessions_and_warm_pods_watch_pods_and_delete_the_operator_lease()
     {
         var r = await HelmChart.TemplateAsync();
         var role = r.Get("Role", "htag-cleanup");
@@ -103,7 +103,7 @@ public sealed class RbacTests
         Assert.Equal(["htagsessions"], rules[0]["resources"].Strings);
         Assert.Equal(["delete", "get", "list", "patch", "watch"], rules[0]["verbs"].Strings.Order());
         Assert.Equal(["pods"], rules[1]["resources"].Strings);
-        Assert.Equal(["get", "list", "watch"], rules[1]["verbs"].Strings.Order());
+        Assert.Equal(["delete", "get", "list", "watch"], rules[1]["verbs"].Strings.Order());
         Assert.Equal(["leases"], rules[2]["resources"].Strings);
         Assert.Equal(["htag-operator"], rules[2]["resourceNames"].Strings);
         Assert.Equal(["delete"], rules[2]["verbs"].Strings);
@@ -111,6 +111,7 @@ public sealed class RbacTests
         var jobs = r.OfKind("Job").ToDictionary(j => j.At("metadata.annotations").StringMap["helm.sh/hook"], j => j);
         Assert.Contains("delete htagsessions --all", HelmChart.Container(jobs["pre-delete"], "cleanup")["args"][0].S);
         Assert.Contains("delete lease htag-operator", HelmChart.Container(jobs["post-delete"], "cleanup")["args"][0].S);
+        Assert.Contains("delete pods -l htagkube.io/warm=true", HelmChart.Container(jobs["post-delete"], "cleanup")["args"][0].S);
         Assert.DoesNotContain(r.OfKind("Job"), j => !j.At("metadata.annotations").StringMap.ContainsKey("helm.sh/hook"));
     }
 }

@@ -120,7 +120,7 @@ public sealed class RenderTests
         var c = HelmChart.Container(r.Get("Deployment", "htag-operator"), "operator");
         Assert.Equal([
             "--namespace=$(POD_NAMESPACE)", "--redis=$(HTAGKUBE_REDIS)", "--image=registry.example.com/me/apps:2.0.0",
-            "--image-pull-policy=Always", "--idle-timeout-seconds=600", "--lease-name=htag-operator",
+            "--image-pull-policy=Always", "--idle-timeout-seconds=600", "--lease-name=htag-operator", "--warm-pool=2",
         ], c["args"].Strings);
         var names = c["env"].List.Select(e => e["name"].S).ToList();
         Assert.True(names.IndexOf("POD_NAMESPACE") < names.IndexOf("HTAGKUBE_REDIS"), "$(VAR) in args needs the variables defined");
@@ -128,5 +128,14 @@ public sealed class RenderTests
         Assert.Equal("10m", HelmChart.Env(c, "Operator__DefaultRequests__cpu"));
         Assert.Equal(c["ports"][0]["containerPort"].S, HelmChart.Env(c, "ASPNETCORE_HTTP_PORTS"));
         Assert.Equal("/healthz", c.At("livenessProbe.httpGet.path").S);
+    }
+
+    [Theory]
+    [InlineData("0", "--warm-pool=0")]
+    [InlineData("7", "--warm-pool=7")]
+    public async Task Warm_pool_size_reaches_the_operator(string size, string flag)
+    {
+        var r = await HelmChart.TemplateAsync("warmPool.size=" + size);
+        Assert.Contains(flag, HelmChart.Container(r.Get("Deployment", "htag-operator"), "operator")["args"].Strings);
     }
 }

@@ -22,7 +22,8 @@ public sealed class SchemaTests
         { ["operator.replicas=9"], "operator.replicas: Must be less than or equal to 5" },
         { ["operator.leaderElection.enabled=false"], "Additional property leaderElection is not allowed" },
         // Combinations the schema cannot word well are checked by templates/checks.yaml.
-        { ["warmPool.size=3"], "warmPool.size: the warm pool is not implemented yet" },
+        { ["warmPool.size=-1"], "warmPool.size: Must be greater than or equal to 0" },
+        { ["warmPool.size=501"], "warmPool.size: Must be less than or equal to 500" },
         { ["redis.enabled=false"], "set externalRedis.host" },
         { ["router.ingress.enabled=true", "router.ingress.tls.enabled=true", "router.ingress.tls.secretName=x"], "router.ingress.tls.enabled needs router.ingress.host" },
         { ["router.ingress.enabled=true", "router.ingress.host=apps.example.com", "router.ingress.tls.enabled=true"], "needs router.ingress.tls.secretName" },
