@@ -12,7 +12,8 @@ static class Markdown
         var sb = new StringBuilder();
         sb.AppendLine("# Benchmarks");
         sb.AppendLine();
-        sb.AppendLine("Written by `make bench` (`dotnet run -c Release --project tests/Bench -- [--quick] [--only PHASES]`); do not edit by hand.");
+        sb.AppendLine("Written by `make bench` (`dotnet run -c Release --project tests/Bench -- [--quick]`); do not edit by hand. A partial run");
+        sb.AppendLine("(`--only cold|burst|rtt|memory|lean`, the commands in the last column) writes to `artifacts/bench/out/` instead of `docs/`.");
         sb.AppendLine($"Run: {r.StartedUtc} → {r.FinishedUtc}, mode **{r.Mode}**, commit {r.Commit}, {r.Runtime}.");
         sb.AppendLine($"Machine: {r.Machine}; load average at start `{r.LoadAverageAtStart}` (shared with other builds: read the **ratio to the same-run baseline**, not the absolute figure).");
         sb.AppendLine();
@@ -63,6 +64,10 @@ static class Markdown
         if (r.MemoryBreakdownKb.Count > 0)
         {
             sb.AppendLine("## Where one process's memory goes (PSS by mapping, MB; from /proc/PID/smaps)");
+            sb.AppendLine();
+            sb.AppendLine("PSS shares each file-backed page among the processes mapping it, so the assembly and runtime rows depend on how many other .NET");
+            sb.AppendLine("processes run at that moment (\"alone\" columns: few); the anonymous rows and `memfd:doublemapper` (JIT-compiled code and stubs,");
+            sb.AppendLine("W^X double mapping) are private to the process.");
             sb.AppendLine();
             var cats = r.MemoryBreakdownKb.Values.SelectMany(d => d.Keys).Distinct()
                 .OrderByDescending(c => r.MemoryBreakdownKb.Values.Sum(d => d.GetValueOrDefault(c))).ToList();
