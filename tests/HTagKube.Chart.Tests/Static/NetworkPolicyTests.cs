@@ -8,11 +8,21 @@ namespace HTagKube.Chart.Tests.Static;
 /// </summary>
 public sealed class NetworkPolicyTests
 {
-    /// <summary>Labels the operator puts on every userpod (operator/HTagKube.Api/Identity/SessionNames).</summary>
+    /// <summary>Labels the operator puts on a session's userpod (operator/HTagKube.Operator/Sessions/SessionManifests.cs).</summary>
     static readonly Dictionary<string, string> UserpodLabels = new()
     {
         ["htagkube.io/user"] = "3f9a1c0d2b7e4a519c2d5e6f7a8b9c0d",
         ["htagkube.io/session"] = "hs-3f9a1c0d2b7e4a519c2d",
+        ["app.kubernetes.io/name"] = "htagkube-userpod",
+        ["app.kubernetes.io/managed-by"] = "htagkube-operator",
+    };
+
+    /// <summary>Labels of a warm-pool pod before any session claims it (operator/HTagKube.Operator/Warm/WarmPods.cs).</summary>
+    static readonly Dictionary<string, string> WarmPodLabels = new()
+    {
+        ["htagkube.io/warm"] = "true",
+        ["app.kubernetes.io/name"] = "htagkube-userpod",
+        ["app.kubernetes.io/managed-by"] = "htagkube-operator",
     };
 
     static (YNode policy, IReadOnlyList<YNode> peers) Single(Rendered r, string name)
@@ -30,6 +40,7 @@ public sealed class NetworkPolicyTests
         var (policy, peers) = Single(r, "htag-userpods");
 
         Assert.True(HelmChart.Selects(policy.At("spec.podSelector"), UserpodLabels), "the policy must select userpods");
+        Assert.True(HelmChart.Selects(policy.At("spec.podSelector"), WarmPodLabels), "the policy must select warm (unclaimed) userpods too");
         foreach (var part in new[] { "router", "operator" })
             Assert.False(HelmChart.Selects(policy.At("spec.podSelector"), HelmChart.PodLabels(r.Get("Deployment", $"htag-{part}"))), $"{part} pods are not userpods");
 
