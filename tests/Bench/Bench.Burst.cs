@@ -114,7 +114,7 @@ sealed partial class Bench
 
     async Task RoundTripsAsync(UserClient[] echo, UserClient[] direct, UserClient[] router, int[] pids, CancellationToken ct)
     {
-        // CPU per interaction (load-independent): echo server per echo, userpod per click (direct), router per relayed click.
+        // CPU per interaction (no waiting included, though contention still inflates it): echo server per echo, userpod per click (direct), router per relayed click.
         var cpuPid = new Dictionary<string, int> { ["echo"] = pids[0], ["direct"] = pids[1], ["router"] = pids[2] };
         var cpuMs = new Dictionary<string, double> { ["echo"] = 0, ["direct"] = 0, ["router"] = 0 };
         var cmd = o.Command("rtt");

@@ -78,7 +78,7 @@ sealed partial class Bench
             _report.Add(new Row(s, "start → first response (median)", "bare slim app (baseline)", new Sample(slim).Median, "ms", null, null, null, null, cmd,
                 "WebApplication.CreateSlimBuilder + one delegate (the userpod's shape)"));
             _report.Add(new Row(s, "CPU time to first page (median)", "direct userpod", new Sample(directCpu).Median, "ms", "bare minimal app CPU to first response", new Sample(minimalCpu).Median, null, null, cmd,
-                $"all threads, /proc/PID/task/*/schedstat; load-independent; bare slim app {new Sample(slimCpu).Median:0} ms. 20 users at once on 2 cores need at least 20 × this / 2"));
+                $"all threads, /proc/PID/task/*/schedstat; excludes waiting for a core; bare slim app {new Sample(slimCpu).Median:0} ms. 20 users at once on 2 cores need at least 20 × this / 2"));
             _report.Add(new Row(s, "first page, the router's very first user", "router", firstMs, "ms", "bare minimal app start→response", bare, HtagwebCold, null, cmd,
                 "includes the router's own first-request JIT"));
         }

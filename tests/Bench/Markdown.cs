@@ -27,7 +27,7 @@ static class Markdown
         sb.AppendLine("Every process the bench starts gets `DOTNET_hostBuilder__reloadConfigOnChange=false` (finding 1: without it userpods abort when the");
         sb.AppendLine("machine's inotify instances run out) and `HTAG_MAX_INTERACTIONS_PER_SECOND=1000000` (the per-socket abuse limit, 50/s, is not what is measured).");
         sb.AppendLine("Tail latencies (p95, p99) and the 20-at-once figures depend on what else the 2 shared cores run: compare them with the baseline's own");
-        sb.AppendLine("tail in the same row. CPU figures (per start, per interaction) are the load-independent ones.");
+        sb.AppendLine("tail in the same row. CPU figures (per start, per interaction) exclude waiting for a core, but cache and core contention still inflate them: compare within a run.");
         sb.AppendLine();
         sb.AppendLine("| scenario | measure | path | value | same-run baseline | ratio | htagweb (quoted) | target | met | reproduce |");
         sb.AppendLine("| --- | --- | --- | ---: | --- | ---: | --- | --- | --- | --- |");
@@ -48,7 +48,7 @@ static class Markdown
             sb.AppendLine("Each variant is the same Demo userpod started directly; files and runtimeconfig are copied to `artifacts/bench/variants/`.");
             sb.AppendLine("Cold = spawn → first complete page (median of the rounds, interleaved across variants); listening = spawn → `htag-listening`;");
             sb.AppendLine("runtime init = spawn → the first managed code (a startup hook); PSS with N userpods of the variant alive, each with an active user;");
-            sb.AppendLine("CPU = all threads' CPU time to the first page (load-independent, /proc/PID/task/*/schedstat);");
+            sb.AppendLine("CPU = all threads' CPU time to the first page (excludes waiting for a core; /proc/PID/task/*/schedstat);");
             sb.AppendLine("\"PSS after clicks\" = one userpod alone after its first page and all the clicks; round trip = p50 of the second half of the clicks on one userpod;");
             sb.AppendLine("JIT/assemblies/GC/threads from the probe hook");
             sb.AppendLine("(`tests/Bench/Probe`, which itself adds ~1 assembly and a few methods). Reproduce: `dotnet run -c Release --project tests/Bench -- --only lean`.");
