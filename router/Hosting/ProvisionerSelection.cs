@@ -33,7 +33,7 @@ public static class ProvisionerSelection
         if (services.GetRequiredService<ISessionProvisioner>() is LocalProcessProvisioner local)
         {
             if (options.Redis is not null) await local.AdoptAsync(ct);
-            _ = local.FillSparesAsync();
+            _ = local.RefillWarmPoolAsync();
         }
         _ = services.GetRequiredService<IRouteTable>();
     }

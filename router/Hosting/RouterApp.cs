@@ -91,6 +91,11 @@ public static class RouterApp
         var routes = sp.GetRequiredService<RouteCache>();
         var proxy = sp.GetRequiredService<ProxyHandler>();
         metrics.LiveSessions = () => provisioner.LiveSessions;
+        if (provisioner is LocalProcessProvisioner local)
+        {
+            metrics.WarmPoolSize = () => local.WarmPoolSize;
+            metrics.WarmPoolTarget = options.WarmPool;
+        }
         table.RouteExpired += key => { activity.Forget(key); routes.Invalidate(key); };
         if (table is RedisRouteTable redis)
         {

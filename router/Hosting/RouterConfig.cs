@@ -14,7 +14,8 @@ public static class RouterConfig
         ["--sweep-interval"] = "Router:SweepInterval",
         ["--upstream-timeout"] = "Router:UpstreamTimeout",
         ["--max-sessions"] = "Router:MaxSessions",
-        ["--spare-userpods"] = "Router:SpareUserpods",
+        ["--warm-pool"] = "Router:WarmPool",
+        ["--spare-userpods"] = "Router:WarmPool", // the flag's earlier name, kept as an alias
         ["--sessions-per-ip-per-minute"] = "Router:SessionsPerIpPerMinute",
         ["--max-request-body"] = "Router:MaxRequestBodyBytes",
         ["--max-request-headers"] = "Router:MaxRequestHeadersBytes",
@@ -48,7 +49,8 @@ public static class RouterConfig
         if (string.IsNullOrWhiteSpace(o.Redis)) o.Redis = Environment.GetEnvironmentVariable("HTAGKUBE_REDIS");
         if (string.IsNullOrWhiteSpace(o.Redis)) o.Redis = null;
         if (o.IdleTimeout <= TimeSpan.Zero) throw new ArgumentException("idle timeout must be positive");
-        if (o.MaxSessions < 0 || o.SessionsPerIpPerMinute < 1 || o.SpareUserpods < 0) throw new ArgumentException("session limits must be positive");
+        if (o.MaxSessions < 0 || o.SessionsPerIpPerMinute < 1) throw new ArgumentException("session limits must be positive");
+        if (o.WarmPool is < 0 or > 500) throw new ArgumentException("--warm-pool must be between 0 and 500");
         return o;
     }
 }

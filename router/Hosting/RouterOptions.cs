@@ -24,8 +24,11 @@ public sealed class RouterOptions
     /// <summary>Time allowed for an upstream to send response headers before 504.</summary>
     public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
-    /// <summary>Userpods kept started but unassigned (local mode): a new or replaced session then takes milliseconds.</summary>
-    public int SpareUserpods { get; set; }
+    /// <summary>
+    /// Warm pool (local mode): userpods kept started, healthy and unassigned, so a new or replaced session takes
+    /// one in milliseconds instead of waiting for a process start. 0 disables it (every session starts cold).
+    /// </summary>
+    public int WarmPool { get; set; } = 2;
 
     /// <summary>Live sessions this router accepts; new users beyond it get a 503 page.</summary>
     public int MaxSessions { get; set; } = 500;

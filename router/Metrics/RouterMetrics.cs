@@ -8,10 +8,19 @@ public sealed class RouterMetrics
 {
     readonly long[] _byStatus = new long[600];
     long _sessionsStarted, _spawnFailures, _rejectedCap, _rejectedRate, _wsOpen, _wsTotal, _interactions,
-        _routeTableErrors, _deadRoutes, _upstreamErrors;
+        _routeTableErrors, _deadRoutes, _upstreamErrors, _warmClaims, _warmMisses, _warmDeaths;
 
     /// <summary>Userpod start duration: spawn until /healthz answered.</summary>
     public Histogram SpawnDuration { get; } = new(0.1, 0.25, 0.5, 1, 2, 5, 10, 30);
+
+    /// <summary>Warm pool refill: start of an unassigned userpod until /healthz answered.</summary>
+    public Histogram WarmRefillDuration { get; } = new(0.1, 0.25, 0.5, 1, 2, 5, 10, 30);
+
+    /// <summary>Reads the number of ready warm userpods; null when this router has no warm pool (Kubernetes mode).</summary>
+    public Func<int>? WarmPoolSize { get; set; }
+
+    /// <summary>Configured warm pool size (<c>--warm-pool</c>).</summary>
+    public int WarmPoolTarget { get; set; }
 
     /// <summary>Reads the live session count (set by the host to the provisioner's count).</summary>
     public Func<int> LiveSessions { get; set; } = () => 0;
@@ -26,6 +35,16 @@ public sealed class RouterMetrics
     public void SessionStarted(TimeSpan took) { Interlocked.Increment(ref _sessionsStarted); SpawnDuration.Observe(took); }
     /// <summary>A userpod failed to start.</summary>
     public void SpawnFailed() => Interlocked.Increment(ref _spawnFailures);
+    /// <summary>A session took a warm userpod.</summary>
+    public void WarmClaimed() => Interlocked.Increment(ref _warmClaims);
+    /// <summary>A session found the (enabled) warm pool empty and started cold.</summary>
+    public void WarmMissed() => Interlocked.Increment(ref _warmMisses);
+    /// <summary>A warm userpod died while unassigned (it is replaced).</summary>
+    public void WarmDied() => Interlocked.Increment(ref _warmDeaths);
+    /// <summary>Sessions that took a warm userpod.</summary>
+    public long WarmClaimsTotal => Volatile.Read(ref _warmClaims);
+    /// <summary>Sessions that started cold because the warm pool was empty.</summary>
+    public long WarmMissesTotal => Volatile.Read(ref _warmMisses);
     /// <summary>A new user was refused by the session cap.</summary>
     public void RejectedByCap() => Interlocked.Increment(ref _rejectedCap);
     /// <summary>A new session was refused by the per-IP rate limit.</summary>
@@ -68,6 +87,15 @@ public sealed class RouterMetrics
         Counter(w, "htagkube_route_table_errors_total", "Failed route table calls.", _routeTableErrors);
         Counter(w, "htagkube_dead_routes_total", "Routes found pointing at a dead userpod.", _deadRoutes);
         Counter(w, "htagkube_upstream_errors_total", "Upstream failures after connecting.", _upstreamErrors);
+        if (WarmPoolSize is { } warm)
+        {
+            Gauge(w, "htagkube_warm_pool_size", "Warm userpods started, healthy and unassigned now.", warm());
+            Gauge(w, "htagkube_warm_pool_target", "Configured warm pool size (--warm-pool).", WarmPoolTarget);
+            Counter(w, "htagkube_warm_pool_claims_total", "New sessions that took a warm userpod.", _warmClaims);
+            Counter(w, "htagkube_warm_pool_misses_total", "New sessions that found the warm pool empty and started cold.", _warmMisses);
+            Counter(w, "htagkube_warm_pool_deaths_total", "Warm userpods that died unassigned (replaced).", _warmDeaths);
+            WarmRefillDuration.WriteTo(w, "htagkube_warm_pool_refill_seconds", "Time to start one warm userpod (spawn to healthy).");
+        }
     }
 
     static void Gauge(TextWriter w, string name, string help, long value) =>

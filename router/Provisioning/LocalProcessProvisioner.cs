@@ -14,6 +14,7 @@ namespace HTagKube.Router.Provisioning;
 public sealed class LocalProcessProvisioner : ISessionProvisioner
 {
     static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+    static readonly TimeSpan WarmReplaceDelay = TimeSpan.FromMilliseconds(200);
 
     readonly IRouteTable _table;
     readonly RouterOptions _options;
@@ -24,8 +25,8 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     readonly ConcurrentDictionary<string, LocalSession> _sessions = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, Task<RouteEntry>> _starting = new(StringComparer.Ordinal);
     readonly CancellationTokenSource _stopping = new();
-    readonly ConcurrentQueue<LocalSession> _spares = new();
-    int _sparesStarting;
+    readonly ConcurrentDictionary<int, LocalSession> _warm = new();
+    int _warmStarting;
 
     /// <summary>Creates the provisioner and subscribes to route expiry.</summary>
     public LocalProcessProvisioner(IRouteTable table, RouterOptions options, UserpodLauncher launcher,
@@ -110,7 +111,8 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     async Task<RouteEntry> SpawnAsync(string userKey, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
-        LocalSession? session = TakeSpare(userKey);
+        LocalSession? session = ClaimWarm(userKey);
+        var warm = session is not null;
         if (session is null)
         {
             try
@@ -138,57 +140,91 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
         _sessions[userKey] = session;
         _ = WatchExitAsync(session);
         _metrics.SessionStarted(sw.Elapsed);
-        _log.LogInformation("userpod started for {UserKey}: pid {Pid} at {Endpoint} in {Ms} ms",
-            userKey, session.Pid, session.Route.Endpoint, sw.ElapsedMilliseconds);
+        _log.LogInformation("userpod {How} for {UserKey}: pid {Pid} at {Endpoint} in {Ms} ms",
+            warm ? "taken from the warm pool" : "started", userKey, session.Pid, session.Route.Endpoint, sw.ElapsedMilliseconds);
         return session.Route;
     }
 
-    LocalSession? TakeSpare(string userKey)
+    /// <summary>
+    /// Takes one warm userpod for <paramref name="userKey"/>, or null (pool empty or disabled: start cold).
+    /// Atomic: a warm process belongs to whoever removes it from <c>_warm</c>; only this router's own processes
+    /// are ever in it, and the caller holds the user's provisioning lock, so across routers sharing a route table
+    /// no process can go to two users and no user gets two processes.
+    /// </summary>
+    LocalSession? ClaimWarm(string userKey)
     {
-        while (_spares.TryDequeue(out var spare))
+        if (_options.WarmPool == 0) return null;
+        foreach (var pid in _warm.Keys)
         {
-            if (spare.IsAlive)
-            {
-                _ = FillSparesAsync();
-                return spare.AssignTo(userKey);
-            }
-            spare.Dispose();
+            if (!_warm.TryRemove(pid, out var warm)) continue; // another claim (or its exit watcher) won it
+            if (!warm.IsAlive) { warm.Dispose(); continue; }
+            _metrics.WarmClaimed();
+            _ = RefillWarmPoolAsync();
+            return warm.AssignTo(userKey);
         }
-        _ = FillSparesAsync();
+        _metrics.WarmMissed();
+        _ = RefillWarmPoolAsync();
         return null;
     }
 
+    /// <summary>Warm userpods ready now (not counted as sessions).</summary>
+    public int WarmPoolSize => _warm.Count;
+
+    /// <summary>Pids of the warm userpods ready now (tests and diagnostics).</summary>
+    public IReadOnlyList<int> WarmPids => [.. _warm.Keys];
+
     /// <summary>
-    /// Keeps <c>--spare-userpods</c> processes started and healthy but unassigned, so a new user (or a user
-    /// whose userpod died) gets one in milliseconds instead of a process start.
+    /// Keeps <c>--warm-pool</c> userpods started, healthy and unassigned, so a new user (or a user whose userpod
+    /// died) gets one in milliseconds instead of a process start. Each carries its own fresh token and has served
+    /// nothing but <c>/healthz</c>. Safe to call any number of times: starts only what is missing.
     /// </summary>
-    public async Task FillSparesAsync()
+    public async Task RefillWarmPoolAsync()
     {
         while (!_stopping.IsCancellationRequested)
         {
-            if (Interlocked.Increment(ref _sparesStarting) + _spares.Count > _options.SpareUserpods)
+            if (Interlocked.Increment(ref _warmStarting) + _warm.Count > _options.WarmPool)
             {
-                Interlocked.Decrement(ref _sparesStarting);
+                Interlocked.Decrement(ref _warmStarting);
                 return;
             }
             try
             {
                 var sw = Stopwatch.StartNew();
-                var spare = await _launcher.StartAsync("", _options.SpawnTimeout, _stopping.Token);
-                _metrics.SpawnDuration.Observe(sw.Elapsed);
-                _spares.Enqueue(spare);
+                var warm = await _launcher.StartAsync("", _options.SpawnTimeout, _stopping.Token);
+                _metrics.WarmRefillDuration.Observe(sw.Elapsed);
+                _warm[warm.Pid] = warm;
+                _ = WatchWarmExitAsync(warm);
+                // Disposal cancels, then drains the pool: a process added after the drain is stopped here.
+                if (_stopping.IsCancellationRequested && _warm.TryRemove(new KeyValuePair<int, LocalSession>(warm.Pid, warm)))
+                {
+                    await warm.StopAsync(StopGrace);
+                    warm.Dispose();
+                }
             }
             catch (Exception e) when (e is ProvisioningException or OperationCanceledException)
             {
+                if (_stopping.IsCancellationRequested) return;
                 _metrics.SpawnFailed();
-                if (!_stopping.IsCancellationRequested) _log.LogError("spare userpod start failed: {Reason}", e.Message);
-                return; // the next take retries; no hot loop on a broken command
+                _log.LogError("warm userpod start failed: {Reason}", e.Message);
+                return; // the next claim retries; no hot loop on a broken command
             }
             finally
             {
-                Interlocked.Decrement(ref _sparesStarting);
+                Interlocked.Decrement(ref _warmStarting);
             }
         }
+    }
+
+    async Task WatchWarmExitAsync(LocalSession warm)
+    {
+        await warm.Exited;
+        if (!_warm.TryRemove(new KeyValuePair<int, LocalSession>(warm.Pid, warm))) return; // claimed, or stopped on purpose
+        _metrics.WarmDied();
+        _log.LogWarning("warm userpod pid {Pid} exited with code {Code}; replacing it", warm.Pid, warm.ExitCode);
+        warm.Dispose();
+        try { await Task.Delay(WarmReplaceDelay, _stopping.Token); } // a userpod that dies at once must not spin
+        catch (OperationCanceledException) { return; }
+        await RefillWarmPoolAsync();
     }
 
     async Task WatchExitAsync(LocalSession session)
@@ -264,10 +300,11 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     {
         _table.RouteExpired -= OnRouteExpired;
         await _stopping.CancelAsync();
-        // Spares have no route: nobody could adopt them, so they always go.
-        var spares = new List<LocalSession>();
-        while (_spares.TryDequeue(out var spare)) spares.Add(spare);
-        await Task.WhenAll(spares.Select(async s => { await s.StopAsync(StopGrace); s.Dispose(); }));
+        // Warm userpods have no route: nobody could adopt them, so they always go.
+        var warm = new List<LocalSession>();
+        foreach (var pid in _warm.Keys)
+            if (_warm.TryRemove(pid, out var w)) warm.Add(w);
+        await Task.WhenAll(warm.Select(async s => { await s.StopAsync(StopGrace); s.Dispose(); }));
         if (_options.KeepUserpods)
         {
             // Routes stay published; the next router adopts these processes (see AdoptAsync).

@@ -14,7 +14,7 @@ public sealed class LocalSession : IDisposable
 
     readonly Process _process;
 
-    /// <summary>The user (never the uid); empty for a spare not yet given to a user.</summary>
+    /// <summary>The user (never the uid); empty for a warm-pool userpod not yet given to a user.</summary>
     public string UserKey { get; private set; }
     /// <summary>The published route.</summary>
     public RouteEntry Route { get; private set; }
@@ -35,7 +35,7 @@ public sealed class LocalSession : IDisposable
         Exited = process.WaitForExitAsync();
     }
 
-    /// <summary>Gives a pre-started spare to a user (its route's <c>since</c> becomes now).</summary>
+    /// <summary>Gives a warm-pool userpod to a user (its route's <c>since</c> becomes now).</summary>
     public LocalSession AssignTo(string userKey)
     {
         UserKey = userKey;
