@@ -90,6 +90,8 @@ public sealed class KubernetesSessionProvisioner(
     {
         var name = SessionNames.ForUserKey(userKey);
         var created = false;
+        // A warm-pool claim publishes the route within ~100 ms: poll fast first, then back off to PollInterval.
+        var delay = TimeSpan.FromMilliseconds(Math.Min(5, options.PollInterval.TotalMilliseconds));
         while (true)
         {
             if (await UsableRouteAsync(userKey, ct) is { } route) return route;
@@ -102,7 +104,8 @@ public sealed class KubernetesSessionProvisioner(
                 else if (existing.Metadata.DeletionTimestamp is null) created = true; // exists: wait for its route
                 // else: the previous session is being torn down (idle expiry); create anew once it is gone.
             }
-            await Task.Delay(options.PollInterval, ct);
+            await Task.Delay(delay, ct);
+            delay = TimeSpan.FromMilliseconds(Math.Min(options.PollInterval.TotalMilliseconds, delay.TotalMilliseconds * 1.5));
         }
     }
 

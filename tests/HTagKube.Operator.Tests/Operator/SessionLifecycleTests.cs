@@ -99,6 +99,21 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
     }
 
     [ClusterFact]
+    public async Task Warm_pool_size_zero_keeps_no_warm_pods_and_every_session_starts_its_own_pod()
+    {
+        var sessions = Enumerable.Range(0, 3).Select(_ => f.NewSession()).ToList();
+        await Task.WhenAll(sessions.Select(s => f.Client.CreateAsync(HTagSessions.Resource, s, Ct)));
+        foreach (var s in sessions) Assert.Equal(s.Metadata.Name, (await ReadyAsync(s.Metadata.Name!)).Status!.PodName);
+        var pods = await f.Client.ListAsync(KubeResources.Pods, f.Namespace, new ListOptions("app.kubernetes.io/managed-by=htagkube-operator"), Ct);
+        Assert.DoesNotContain(pods.Items, p => p.Metadata.Labels!.ContainsKey("htagkube.io/warm"));
+        var metrics = await Http.GetStringAsync(new Uri(f.Operator.Url, "/metrics"));
+        Assert.Contains("htagkube_warm_pool_target 0\n", metrics);
+        Assert.DoesNotContain("htagkube_warm_pool_claims_total", metrics); // never claimed, never missed: the pool is off
+        Assert.DoesNotContain("htagkube_warm_pool_misses_total", metrics);
+        foreach (var s in sessions) await f.Client.DeleteAsync(HTagSessions.Resource, f.Namespace, s.Metadata.Name!, null, Ct);
+    }
+
+    [ClusterFact]
     public async Task Two_operator_replicas_only_one_leads_and_the_standby_takes_over_when_it_dies()
     {
         await using var second = await OperatorProcess.StartAsync(f.Namespace, f.Redis.Configuration);
