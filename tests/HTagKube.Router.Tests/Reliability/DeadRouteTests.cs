@@ -26,14 +26,15 @@ public sealed class DeadRouteTests
     [Fact]
     public async Task After_kill_9_of_a_userpod_the_next_request_works_within_2_seconds()
     {
-        // With a spare userpod the replacement does not wait for a process start (which a loaded machine
+        // With a warm userpod the replacement does not wait for a process start (which a loaded machine
         // can stretch past 2 s on its own).
-        await using var router = await RouterHost.StartAsync("--spare-userpods", "1");
+        await using var router = await RouterHost.StartAsync("--warm-pool", "1");
         var uid = UserKey.NewUid();
         using var user = router.ClientWithUid(uid);
+        await Eventually.True(() => router.Provisioner.WarmPoolSize == 1, TimeSpan.FromSeconds(30), "warm pool filled");
         var before = await Whoami.GetAsync(user);
-        // The first request took the spare; wait until its replacement is ready.
-        await Eventually.True(() => router.Metrics.SpawnDuration.Count == 2, TimeSpan.FromSeconds(30), "spare refilled");
+        // The first request took the warm userpod; wait until its replacement is ready.
+        await Eventually.True(() => router.Provisioner.WarmPoolSize == 1, TimeSpan.FromSeconds(30), "warm pool refilled");
 
         Process.GetProcessById(before.Pid).Kill(); // SIGKILL
         var sw = Stopwatch.StartNew();
@@ -45,16 +46,17 @@ public sealed class DeadRouteTests
     }
 
     [Fact]
-    public async Task A_spare_userpod_goes_to_the_next_new_user_and_is_replaced()
+    public async Task A_warm_userpod_goes_to_the_next_new_user_and_is_replaced_via_the_old_flag_name()
     {
-        await using var router = await RouterHost.StartAsync("--spare-userpods", "1");
-        await Eventually.True(() => router.Metrics.SpawnDuration.Count == 1, TimeSpan.FromSeconds(30), "spare started");
+        await using var router = await RouterHost.StartAsync("--spare-userpods", "1"); // alias of --warm-pool
+        await Eventually.True(() => router.Provisioner.WarmPoolSize == 1, TimeSpan.FromSeconds(30), "warm userpod started");
+        var warmPid = Assert.Single(router.Provisioner.WarmPids);
         using var user = router.NewClient();
-        var sw = Stopwatch.StartNew();
         var w = await Whoami.GetAsync(user);
+        Assert.Equal(warmPid, w.Pid);
         Assert.Equal(1, router.Metrics.SessionsStartedTotal);
-        Assert.Equal(1, router.Provisioner.LiveSessions); // spares are not sessions
-        await Eventually.True(() => router.Metrics.SpawnDuration.Count == 2, TimeSpan.FromSeconds(30), "spare replaced");
+        Assert.Equal(1, router.Provisioner.LiveSessions); // warm userpods are not sessions
+        await Eventually.True(() => router.Provisioner.WarmPids is [var p] && p != warmPid, TimeSpan.FromSeconds(30), "warm userpod replaced");
         Assert.True(Processes.IsAlive(w.Pid));
     }
 

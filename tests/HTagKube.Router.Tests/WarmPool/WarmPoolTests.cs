@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Text.Json;
+using HTagKube.Router.Tests.Infrastructure;
+
+namespace HTagKube.Router.Tests.WarmPool;
+
+/// <summary>Issue 8, local mode: pre-started unassigned userpods in the router (<c>--warm-pool N</c>).</summary>
+public sealed class WarmPoolTests
+{
+    static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    static Task Full(RouterHost router, int n) =>
+        Eventually.True(() => router.Provisioner.WarmPoolSize == n, Deadline, $"warm pool of {n} ready");
+
+    [Fact]
+    public async Task Simultaneous_new_users_each_claim_a_different_warm_userpod_and_the_pool_refills()
+    {
+        const int n = 8;
+        await using var router = await RouterHost.StartAsync("--warm-pool", n.ToString());
+        await Full(router, n);
+        var warm = router.Provisioner.WarmPids.ToHashSet();
+
+        var users = Enumerable.Range(0, n).Select(_ => router.NewClient()).ToList();
+        var first = await Task.WhenAll(users.Select(u => Whoami.GetAsync(u)));
+
+        // Each process went to exactly one user, and each user to a process of the pool.
+        Assert.Equal(n, first.Select(w => w.Pid).Distinct().Count());
+        Assert.All(first, w => Assert.Contains(w.Pid, warm));
+        Assert.All(first, w => Assert.Equal(1, w.Count)); // nobody else's requests reached it
+        Assert.Equal(n, router.Metrics.WarmClaimsTotal);
+        Assert.Equal(0, router.Metrics.WarmMissesTotal);
+        Assert.Equal(n, router.Provisioner.LiveSessions);
+
+        // Refilled in the background with new processes; the claimed ones stay with their users.
+        await Eventually.True(() => router.Provisioner.WarmPids.Count == n && !router.Provisioner.WarmPids.Intersect(warm).Any(),
+            Deadline, "warm pool refilled with new processes");
+        for (var i = 0; i < n; i++) Assert.Equal(first[i].Pid, (await Whoami.GetAsync(users[i])).Pid);
+        foreach (var u in users) u.Dispose();
+    }
+
+    [Fact]
+    public async Task More_simultaneous_new_users_than_warm_userpods_fall_back_to_cold_starts_counted_as_misses()
+    {
+        await using var router = await RouterHost.StartAsync("--warm-pool", "2");
+        await Full(router, 2);
+        var warm = router.Provisioner.WarmPids.ToHashSet();
+
+        var users = Enumerable.Range(0, 5).Select(_ => router.NewClient()).ToList();
+        var first = await Task.WhenAll(users.Select(u => Whoami.GetAsync(u)));
+
+        Assert.Equal(5, first.Select(w => w.Pid).Distinct().Count());
+        Assert.Equal(5, router.Metrics.WarmClaimsTotal + router.Metrics.WarmMissesTotal);
+        Assert.InRange(router.Metrics.WarmClaimsTotal, 2, 4); // both warm ones, plus any refill ready in time
+        Assert.All(warm, pid => Assert.Contains(pid, first.Select(w => w.Pid)));
+        foreach (var u in users) u.Dispose();
+    }
+
+    [Fact]
+    public async Task A_warm_userpod_killed_with_sigkill_is_replaced()
+    {
+        await using var router = await RouterHost.StartAsync("--warm-pool", "2");
+        await Full(router, 2);
+        var victim = router.Provisioner.WarmPids[0];
+
+        Process.GetProcessById(victim).Kill(); // SIGKILL
+
+        await Eventually.True(() => router.Provisioner.WarmPids.Count == 2 && !router.Provisioner.WarmPids.Contains(victim),
+            Deadline, "dead warm userpod replaced");
+        Assert.False(Processes.IsAlive(victim));
+        Assert.Equal(1, await MetricsText.ReadAsync(router.BaseAddress, "htagkube_warm_pool_deaths_total"));
+
+        // The pool still serves new users, never with the dead process.
+        using var user = router.NewClient();
+        var w = await Whoami.GetAsync(user);
+        Assert.NotEqual(victim, w.Pid);
+        Assert.Equal(1, router.Metrics.WarmClaimsTotal);
+    }
+
+    [Fact]
+    public async Task Warm_userpods_are_not_sessions_for_the_cap_the_listing_or_the_live_sessions_metric()
+    {
+        await using var router = await RouterHost.StartAsync("--warm-pool", "2", "--max-sessions", "1");
+        await Full(router, 2);
+        using var admin = new HttpClient { BaseAddress = router.BaseAddress };
+
+        Assert.Equal(0, router.Provisioner.LiveSessions);
+        Assert.Equal(0, JsonDocument.Parse(await admin.GetStringAsync("_htagkube/sessions")).RootElement.GetArrayLength());
+        var metrics = await admin.GetStringAsync("metrics");
+        Assert.Equal(0, MetricsText.Value(metrics, "htagkube_live_sessions"));
+        Assert.Equal(2, MetricsText.Value(metrics, "htagkube_warm_pool_size"));
+        Assert.Equal(2, MetricsText.Value(metrics, "htagkube_warm_pool_target"));
+
+        // A cap of 1 still admits one user although 2 warm processes run, and only one.
+        using var alice = router.NewClient();
+        var a = await Whoami.GetAsync(alice);
+        using var bob = router.NewClient();
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await bob.GetAsync("whoami")).StatusCode);
+
+        var listing = JsonDocument.Parse(await admin.GetStringAsync("_htagkube/sessions")).RootElement;
+        Assert.Equal(a.Pid, Assert.Single(listing.EnumerateArray()).GetProperty("pid").GetInt32());
+        Assert.Equal(1, MetricsText.Value(await admin.GetStringAsync("metrics"), "htagkube_live_sessions"));
+        Assert.DoesNotContain(a.Pid, router.Provisioner.WarmPids);
+    }
+
+    [Fact]
+    public async Task A_warm_pool_of_0_starts_every_session_cold_as_before()
+    {
+        await using var router = await RouterHost.StartAsync("--warm-pool", "0");
+        using var user = router.NewClient();
+        var w = await Whoami.GetAsync(user);
+        using var other = router.NewClient();
+        Assert.NotEqual(w.Pid, (await Whoami.GetAsync(other)).Pid);
+
+        Assert.Equal(0, router.Provisioner.WarmPoolSize);
+        Assert.Equal(0, router.Metrics.WarmRefillDuration.Count); // no warm process was ever started
+        Assert.Equal(0, router.Metrics.WarmClaimsTotal);
+        Assert.Equal(0, router.Metrics.WarmMissesTotal); // a disabled pool does not miss
+        Assert.Equal(2, router.Metrics.SessionsStartedTotal);
+        Assert.Equal(2, router.Provisioner.LiveSessions);
+    }
+
+    [Fact]
+    public async Task A_new_users_first_page_from_the_warm_pool_is_faster_than_a_cold_start_in_the_same_run()
+    {
+        const int rounds = 3;
+        await using var cold = await RouterHost.StartAsync("--warm-pool", "0");
+        await using var warm = await RouterHost.StartAsync("--warm-pool", "1");
+        var coldMs = new List<double>();
+        var warmMs = new List<double>();
+        for (var i = 0; i < rounds; i++)
+        {
+            coldMs.Add(await FirstPageMsAsync(cold));
+            await Full(warm, 1); // the user arrives once the pool is ready, as a user arriving later would
+            warmMs.Add(await FirstPageMsAsync(warm));
+        }
+        Assert.Equal(rounds, warm.Metrics.WarmClaimsTotal);
+
+        var c = Median(coldMs);
+        var h = Median(warmMs);
+        // Loose on purpose (shared, loaded machine): the cold start spawns a process, the warm one does not.
+        Assert.True(h * 2 < c, $"warm median {h:0} ms vs cold median {c:0} ms (warm: {string.Join(", ", warmMs.Select(x => x.ToString("0")))}; cold: {string.Join(", ", coldMs.Select(x => x.ToString("0")))})");
+    }
+
+    static async Task<double> FirstPageMsAsync(RouterHost router)
+    {
+        using var user = router.NewClient();
+        var sw = Stopwatch.StartNew();
+        var res = await user.GetAsync("whoami");
+        sw.Stop();
+        res.EnsureSuccessStatusCode();
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToList();
+        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+    }
+}
