@@ -65,12 +65,12 @@ sealed partial class Bench
                 _report.Add(new Row(s, "first page, median", "direct userpods", ds.Median, "ms", "20 bare apps at once, median", bareSample.Median, HtagwebBurst, 400, cmd));
                 _report.Add(new Row(s, "first page, p95", "direct userpods", ds.P(95), "ms", "20 bare apps at once, p95", bareSample.P(95), null, null, cmd));
                 var ss = new Sample(spareMs);
-                _report.Add(new Row(s, "first page, median", "router --spare-userpods 20", ss.Median, "ms", "20 bare apps at once, median", bareSample.Median, HtagwebBurst, 400, cmd,
+                _report.Add(new Row(s, "first page, median", "router --warm-pool 20", ss.Median, "ms", "20 bare apps at once, median", bareSample.Median, HtagwebBurst, 400, cmd,
                     $"p95 {ss.P(95):0} ms; the router had 20 userpods started and listening when the 20 users arrived"));
                 if (spareR2RMs is not null)
                 {
                     var sr = new Sample(spareR2RMs);
-                    _report.Add(new Row(s, "first page, median", "router --spare-userpods 20, ReadyToRun userpod", sr.Median, "ms", "20 bare apps at once, median", bareSample.Median, HtagwebBurst, 400, cmd,
+                    _report.Add(new Row(s, "first page, median", "router --warm-pool 20, ReadyToRun userpod", sr.Median, "ms", "20 bare apps at once, median", bareSample.Median, HtagwebBurst, 400, cmd,
                         $"p95 {sr.P(95):0} ms; --userpod-command \"dotnet artifacts/bench/userpod-r2r/HTagKube.Demo.dll\" (dotnet publish -r linux-x64, R2R)"));
                 }
                 var ps = new Sample(poolMs);
@@ -99,7 +99,7 @@ sealed partial class Bench
 
     async Task<double[]> SpareBurstAsync(int n, string[] extra, CancellationToken ct)
     {
-        var spareRouter = await StartRouterAsync(ct, ["--spare-userpods", n.ToString(System.Globalization.CultureInfo.InvariantCulture), .. extra]);
+        var spareRouter = await StartRouterAsync(ct, ["--warm-pool", n.ToString(System.Globalization.CultureInfo.InvariantCulture), .. extra]);
         try
         {
             await using (var w = new UserClient(spareRouter.BaseUri!)) await w.LoadPageAsync(App, ct);

@@ -36,8 +36,8 @@ sealed partial class Bench
     {
         List<double> minimal = [], slim = [], direct = [], directListening = [], router = [], directCpu = [], minimalCpu = [], slimCpu = [];
         var r = await StartRouterAsync(ct);
-        // The same router with spare userpods kept started (--spare-userpods 2): a new user takes one.
-        var rs = await StartRouterAsync(ct, "--spare-userpods", "2");
+        // The same router with spare userpods kept started (--warm-pool 2): a new user takes one.
+        var rs = await StartRouterAsync(ct, "--warm-pool", "2");
         List<double> spare = [];
         var clients = new List<UserClient>();
         try
@@ -68,7 +68,7 @@ sealed partial class Bench
             const string s = "1. new user, cold";
             _report.Add(new Row(s, "first page (median of " + o.ColdRounds + " new users)", "router", new Sample(router).Median, "ms", "bare minimal app start→response", bare, HtagwebCold, 250, cmd,
                 "router already running; the userpod process is new"));
-            _report.Add(new Row(s, "first page (median of " + o.ColdRounds + " new users)", "router --spare-userpods 2", new Sample(spare).Median, "ms", "bare minimal app start→response", bare, HtagwebCold, 250, cmd,
+            _report.Add(new Row(s, "first page (median of " + o.ColdRounds + " new users)", "router --warm-pool 2", new Sample(spare).Median, "ms", "bare minimal app start→response", bare, HtagwebCold, 250, cmd,
                 "the router keeps 2 userpods started; a new user takes one (each measured once the spares are listening again)"));
             _report.Add(new Row(s, "first page (median of " + o.ColdRounds + ")", "direct userpod", new Sample(direct).Median, "ms", "bare minimal app start→response", bare, HtagwebCold, 250, cmd,
                 "spawn → htag-listening → GET /counter complete"));

@@ -112,6 +112,8 @@ sealed partial class Bench(BenchOptions o)
         [
             RouterDll, "--urls", $"http://127.0.0.1:{port}", "--idle-timeout", "01:00:00",
             "--sessions-per-ip-per-minute", "100000", "--max-sessions", "1000", "--start-wait", "00:02:00", "--spawn-timeout", "00:02:00",
+            // Cold unless the scenario asks for a warm pool (the router's default is 2; a later --warm-pool wins).
+            "--warm-pool", "0",
             .. extra,
         ], env: o.RouterEnv, announcesListening: false));
         await p.WaitHealthyAsync(new Uri($"http://127.0.0.1:{port}"), "/healthz", TimeSpan.FromSeconds(60), ct);
