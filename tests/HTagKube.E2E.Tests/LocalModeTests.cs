@@ -32,7 +32,11 @@ public sealed class LocalModeTests : IClassFixture<Chromium>, IAsyncLifetime
 
         Assert.Equal("2", await CounterPage.CountAsync(alice));
         Assert.Equal("1", await CounterPage.CountAsync(bob));
-        Assert.Equal(2, _router.Userpods.Count);
+        var pods = _router.Userpods;
+        Assert.Equal(2, pods.Count);
+        // The default warm pool (2) is refilled beside them, with processes no user has.
+        await Eventually.True(() => _router.WarmPool.Count == 2, TimeSpan.FromSeconds(60), "warm pool refilled");
+        Assert.Empty(_router.WarmPool.Intersect(pods));
     }
 
     [Fact]

@@ -27,8 +27,36 @@ public sealed class RouterProcess : IAsyncDisposable
     /// <summary>Everything the router printed (stdout and stderr), for assertions and failure messages.</summary>
     public string Output => string.Join('\n', _output);
 
-    /// <summary>Userpod processes this router spawned and that are still alive.</summary>
-    public IReadOnlyList<int> Userpods => ProcessTree.ChildrenRunning(Pid, "HTagKube.Demo.dll");
+    /// <summary>
+    /// Userpod processes assigned to users and still alive: the pids of the router's loopback
+    /// <c>/_htagkube/sessions</c> listing. Warm-pool processes (<c>--warm-pool</c>) are not users' sessions: see
+    /// <see cref="WarmPool"/>. Synchronous (HttpClient.Send) so that it reads like the process listing it replaced.
+    /// </summary>
+    public IReadOnlyList<int> Userpods
+    {
+        get
+        {
+            using var admin = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+            using var res = admin.Send(new HttpRequestMessage(HttpMethod.Get, "_htagkube/sessions"));
+            res.EnsureSuccessStatusCode();
+            using var listing = System.Text.Json.JsonDocument.Parse(res.Content.ReadAsStream());
+            return listing.RootElement.EnumerateArray()
+                .Select(s => s.GetProperty("pid").GetInt32())
+                .Where(ProcessTree.IsAlive)
+                .ToList();
+        }
+    }
+
+    /// <summary>Userpod processes this router spawned that no user has: its warm pool.</summary>
+    public IReadOnlyList<int> WarmPool
+    {
+        get
+        {
+            var children = ProcessTree.ChildrenRunning(Pid, "HTagKube.Demo.dll");
+            var assigned = Userpods.ToHashSet();
+            return children.Where(p => !assigned.Contains(p)).ToList();
+        }
+    }
 
     public static async Task<RouterProcess> StartAsync(IEnumerable<string>? extraArgs = null, CancellationToken ct = default)
     {
