@@ -29,6 +29,7 @@ public sealed class SessionReconciler(
     readonly ConcurrentDictionary<string, Failures> _failures = new();      // by session uid
     readonly ConcurrentDictionary<string, DateTimeOffset> _activitySynced = new();
     readonly ConcurrentDictionary<string, string> _claimed = new();         // session uid → warm pod it claimed
+    readonly ConcurrentDictionary<string, DateTimeOffset> _coldCreated = new(); // session uid → when we created its own pod
     volatile Informer<Pod>? _pods;
 
     /// <summary>
@@ -83,6 +84,7 @@ public sealed class SessionReconciler(
             else
             {
                 await EnsureTokenAsync(s, ct); // the pod's HTAG_TOKEN comes from it
+                _coldCreated[s.Metadata.Uid!] = now;
                 try { await kube.CreateAsync(KubeResources.Pods, SessionManifests.Pod(s, o), ct); }
                 catch (KubeAlreadyExistsException) { } // stale cache: the pod is there, its event follows
                 status.Phase = SessionPhase.Pending;
@@ -237,6 +239,7 @@ public sealed class SessionReconciler(
         _failures.TryRemove(s.Metadata.Uid ?? "", out _);
         _activitySynced.TryRemove(s.Metadata.Uid ?? "", out _);
         _claimed.TryRemove(s.Metadata.Uid ?? "", out _);
+        _coldCreated.TryRemove(s.Metadata.Uid ?? "", out _);
         return Task.CompletedTask;
     }
 
@@ -251,8 +254,14 @@ public sealed class SessionReconciler(
         var cache = _pods;
         var pod = cache is not null ? cache.Get(ns, own) : await kube.TryGetAsync(KubeResources.Pods, ns, own, ct);
         if (pod is not null) return pod;
+        // Created moments ago and not in the cache yet: read it rather than claim a warm pod beside it.
+        if (cache is not null && _coldCreated.TryGetValue(s.Metadata.Uid!, out var at) && DateTimeOffset.UtcNow - at < TimeSpan.FromSeconds(30)
+            && await kube.TryGetAsync(KubeResources.Pods, ns, own, ct) is { } fresh)
+            return fresh;
         var claimed = _claimed.GetValueOrDefault(s.Metadata.Uid!) ?? s.Status?.PodName;
-        if (claimed is null || claimed == own) return null;
+        if (claimed is null || claimed == own)
+            // A claim whose status write was lost (operator restart): the pod still names its owner.
+            return cache?.List().FirstOrDefault(p => p.Metadata.Namespace == ns && p.Metadata.DeletionTimestamp is null && OwnedBy(p, s));
         pod = cache?.Get(ns, claimed);
         if (pod is not null && OwnedBy(pod, s)) return pod;
         if (cache is not null && _claimed.GetValueOrDefault(s.Metadata.Uid!) != claimed && pod is null) return null; // gone (not ours to re-read)

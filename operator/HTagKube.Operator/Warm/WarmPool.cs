@@ -57,7 +57,11 @@ public sealed class WarmPool(IKubeClient kube, OperatorOptions o, OperatorMetric
     public async Task<Pod?> ClaimAsync(HTagSession s, CancellationToken ct)
     {
         if (Size == 0 || _pods is null) return null;
-        if (!WarmPods.Fits(s, _ns, o)) return null;
+        if (!WarmPods.Fits(s, _ns, o))
+        {
+            metrics.WarmMisses.Add(1); // own image or resources: always a cold start
+            return null;
+        }
         var candidates = Pool().Where(p => PodHealth.IsReady(p) && PodHealth.Failure(p) is null).ToList();
         // Concurrent workers start at different pods: fewer 409s than all racing for the first one.
         Random.Shared.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates));
@@ -136,6 +140,8 @@ public sealed class WarmPool(IKubeClient kube, OperatorOptions o, OperatorMetric
             alive.Add(p);
         }
 
+        foreach (var uid in _readySeen.Keys)
+            if (!cached.Values.Any(p => p.Metadata.Uid == uid)) _readySeen.TryRemove(uid, out _);
         var have = alive.Count + _creating.Count;
         // Shrunk pool (e.g. a new leader with a smaller size): drop the youngest, not-ready first.
         foreach (var extra in alive.OrderBy(PodHealth.IsReady).ThenByDescending(p => p.Metadata.CreationTimestamp).Take(Math.Max(0, have - Size)))
