@@ -83,9 +83,14 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
             var policy = JsonNode.Parse(await kube.KubectlAsync(ct, "get", "networkpolicy", "htag-userpods", "-o", "json"))!;
             var sessionPods = await kube.ListAsync("pods", ct, "htagkube.io/session");
             Assert.Equal(2, sessionPods.Count);
-            var expr = policy["spec"]!["podSelector"]!["matchExpressions"]![0]!;
-            Assert.Equal("htagkube.io/session", (string?)expr["key"]);
-            Assert.Equal("Exists", (string?)expr["operator"]);
+            // Session pods and the warm pool's unclaimed pods alike (warmPool.size defaults to 2).
+            var warmPods = await kube.ListAsync("pods", ct, "htagkube.io/warm=true");
+            Assert.NotEmpty(warmPods);
+            var selector = policy["spec"]!["podSelector"]!["matchLabels"]!.AsObject();
+            Assert.NotEmpty(selector);
+            foreach (var p in sessionPods.Concat(warmPods))
+                foreach (var (k, v) in selector)
+                    Assert.Equal((string?)v, (string?)p!["metadata"]!["labels"]![k]);
             var routerLabels = pods.First(p => (string?)p!["metadata"]!["labels"]!["app.kubernetes.io/component"] == "router")!["metadata"]!["labels"]!;
             foreach (var (k, v) in policy["spec"]!["ingress"]![0]!["from"]![0]!["podSelector"]!["matchLabels"]!.AsObject())
                 Assert.Equal((string?)v, (string?)routerLabels[k]);
