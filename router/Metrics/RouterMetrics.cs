@@ -8,7 +8,7 @@ public sealed class RouterMetrics
 {
     readonly long[] _byStatus = new long[600];
     long _sessionsStarted, _spawnFailures, _rejectedCap, _rejectedRate, _wsOpen, _wsTotal, _interactions,
-        _routeTableErrors, _deadRoutes, _upstreamErrors, _warmClaims, _warmMisses, _warmDeaths;
+        _routeTableErrors, _deadRoutes, _upstreamErrors, _warmClaims, _warmMisses, _warmDeaths, _warmFailures;
 
     /// <summary>Userpod start duration: spawn until /healthz answered.</summary>
     public Histogram SpawnDuration { get; } = new(0.1, 0.25, 0.5, 1, 2, 5, 10, 30);
@@ -41,6 +41,8 @@ public sealed class RouterMetrics
     public void WarmMissed() => Interlocked.Increment(ref _warmMisses);
     /// <summary>A warm userpod died while unassigned (it is replaced).</summary>
     public void WarmDied() => Interlocked.Increment(ref _warmDeaths);
+    /// <summary>A warm userpod failed to start (not a user-visible spawn failure).</summary>
+    public void WarmStartFailed() => Interlocked.Increment(ref _warmFailures);
     /// <summary>Sessions that took a warm userpod.</summary>
     public long WarmClaimsTotal => Volatile.Read(ref _warmClaims);
     /// <summary>Sessions that started cold because the warm pool was empty.</summary>
@@ -94,6 +96,7 @@ public sealed class RouterMetrics
             Counter(w, "htagkube_warm_pool_claims_total", "New sessions that took a warm userpod.", _warmClaims);
             Counter(w, "htagkube_warm_pool_misses_total", "New sessions that found the warm pool empty and started cold.", _warmMisses);
             Counter(w, "htagkube_warm_pool_deaths_total", "Warm userpods that died unassigned (replaced).", _warmDeaths);
+            Counter(w, "htagkube_warm_pool_start_failures_total", "Warm userpods that failed to start.", _warmFailures);
             WarmRefillDuration.WriteTo(w, "htagkube_warm_pool_refill_seconds", "Time to start one warm userpod (spawn to healthy).");
         }
     }

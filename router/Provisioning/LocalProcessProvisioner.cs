@@ -204,7 +204,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
             catch (Exception e) when (e is ProvisioningException or OperationCanceledException)
             {
                 if (_stopping.IsCancellationRequested) return;
-                _metrics.SpawnFailed();
+                _metrics.WarmStartFailed();
                 _log.LogError("warm userpod start failed: {Reason}", e.Message);
                 return; // the next claim retries; no hot loop on a broken command
             }
