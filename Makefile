@@ -16,6 +16,7 @@ run:
 test: build
 	rm -rf $(RESULTS)
 	$(DOTNET) test HTagKube.sln -c $(CONFIG) --no-build -nologo \
+	  --blame-hang-timeout 8m --blame-hang-dump-type none \
 	  --logger "trx" --logger "console;verbosity=normal" --results-directory $(RESULTS)
 
 clean:
