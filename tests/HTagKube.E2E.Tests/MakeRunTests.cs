@@ -17,7 +17,7 @@ public sealed class MakeRunTests
                 .ContinueWith(t => t.IsCompletedSuccessfully);
             Assert.False(taken, "something already listens on localhost:8000; stop it before this test");
         }
-        var psi = new ProcessStartInfo("setsid", $"make run CONFIG={Repo.Configuration}")
+        var psi = new ProcessStartInfo("make", $"run CONFIG={Repo.Configuration}")
         {
             WorkingDirectory = Repo.Root,
             RedirectStandardOutput = true,
@@ -53,11 +53,15 @@ public sealed class MakeRunTests
         }
         finally
         {
-            // setsid made make the leader of its own process group: SIGTERM the whole group (router + userpods).
-            await Process.Start("kill", $"-TERM -{make.Id}")!.WaitForExitAsync();
+            // As a user's Ctrl-C would: SIGTERM the router (make and `dotnet run` end with it), which stops
+            // its userpods; whatever is left after the grace period is killed.
+            foreach (var pid in ProcessTree.Descendants(make.Id))
+            {
+                if (ProcessTree.CommandLine(pid).Contains("HTagKube.Router", StringComparison.Ordinal)) ProcessTree.Terminate(pid);
+            }
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             try { await make.WaitForExitAsync(cts.Token); }
-            catch (OperationCanceledException) { await Process.Start("kill", $"-KILL -{make.Id}")!.WaitForExitAsync(); }
+            catch (OperationCanceledException) { make.Kill(entireProcessTree: true); }
         }
     }
 }

@@ -25,6 +25,18 @@ public static class ProcessTree
         return result;
     }
 
+    /// <summary>Children, grandchildren and so on.</summary>
+    public static IReadOnlyList<int> Descendants(int pid)
+    {
+        var result = new List<int>();
+        var frontier = new Queue<int>([pid]);
+        while (frontier.TryDequeue(out var p))
+        {
+            foreach (var c in Children(p)) { result.Add(c); frontier.Enqueue(c); }
+        }
+        return result;
+    }
+
     /// <summary>Direct children whose command line contains <paramref name="marker"/>.</summary>
     public static IReadOnlyList<int> ChildrenRunning(int parentPid, string marker) =>
         Children(parentPid).Where(p => CommandLine(p).Contains(marker, StringComparison.Ordinal)).ToList();
