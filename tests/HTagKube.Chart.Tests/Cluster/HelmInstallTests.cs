@@ -18,7 +18,7 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
     [ClusterFact]
     public async Task Install_two_users_idle_ttl_and_uninstall()
     {
-        ClusterFactAttribute.Require();
+        HTagKube.Testing.Cluster.Require();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         var ct = cts.Token;
         var kube = new Kube(Kube.NewNamespace("htag-chart"));

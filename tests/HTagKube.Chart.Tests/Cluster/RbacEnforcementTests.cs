@@ -13,7 +13,7 @@ public sealed class RbacEnforcementTests(ITestOutputHelper output)
     [ClusterFact]
     public async Task Service_accounts_get_exactly_their_verbs_in_their_namespace_only()
     {
-        ClusterFactAttribute.Require();
+        HTagKube.Testing.Cluster.Require();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var ct = cts.Token;
         var kube = new Kube(Kube.NewNamespace("htag-rbac"));

@@ -6,21 +6,13 @@ namespace HTagKube.Operator.Tests.Infrastructure;
 /// <summary>Debian's Chromium through Playwright (never downloads a browser); one context per simulated user.</summary>
 public sealed class Browser : IAsyncDisposable
 {
-    public const string ExecutablePath = "/usr/bin/chromium";
     IPlaywright? _playwright;
     IBrowser? _browser;
 
     public static async Task<Browser> StartAsync()
     {
-        if (!File.Exists(ExecutablePath)) throw new InvalidOperationException($"{ExecutablePath} missing: apt-get install chromium");
-        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-        var b = new Browser { _playwright = await Playwright.CreateAsync() };
-        b._browser = await b._playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = ExecutablePath, Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        return b;
+        var (playwright, browser) = await DebianChromium.LaunchAsync();
+        return new Browser { _playwright = playwright, _browser = browser };
     }
 
     /// <summary>A fresh cookie jar: a new HTagKube user.</summary>

@@ -1,4 +1,6 @@
-namespace HTagKube.Operator.Tests.Infrastructure;
+using Xunit;
+
+namespace HTagKube.Testing;
 
 /// <summary>
 /// A test that needs the real cluster (KUBECONFIG). Without one it is skipped with the reason, except in
