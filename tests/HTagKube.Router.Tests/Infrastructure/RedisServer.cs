@@ -89,5 +89,28 @@ public sealed class RedisServer : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await StopUserpodsOfRoutesAsync();
+        await StopAsync();
+    }
+
+    /// <summary>
+    /// Routers in Redis mode leave assigned userpods running for the next router to re-adopt, so the test that
+    /// owns this server stops them: every local route in it names one (token-checked, so a reused pid is safe).
+    /// </summary>
+    async Task StopUserpodsOfRoutesAsync()
+    {
+        if (_process is null || _process.HasExited) return;
+        try
+        {
+            await using var table = await HTagKube.Api.Routing.RedisRouteTable.ConnectAsync(Configuration);
+            await foreach (var (userKey, route) in table.ListAsync(CancellationToken.None))
+            {
+                using var userpod = HTagKube.Router.Provisioning.LocalSession.TryAdopt(userKey, route);
+                if (userpod is not null) await userpod.StopAsync(TimeSpan.FromSeconds(5));
+            }
+        }
+        catch (HTagKube.Api.Routing.RouteTableUnavailableException) { } // the test already stopped this server
+    }
 }
