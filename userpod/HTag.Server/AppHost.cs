@@ -48,6 +48,18 @@ internal sealed class AppHost(string path, Type appType, Func<Tag> factory, AppO
         instance.Drop(reload: true);
     }
 
+    /// <summary>Drops the current instance (warm-up's): the next page builds a fresh one.</summary>
+    public void Reset()
+    {
+        Instance? old;
+        lock (_lock)
+        {
+            old = _current;
+            _current = null;
+        }
+        old?.Drop(reload: false);
+    }
+
     Instance Create(string queryKey)
     {
         var root = factory();

@@ -28,7 +28,13 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
             while (ws.State == WebSocketState.Open && !ct.IsCancellationRequested)
             {
                 var (length, problem) = await ReceiveAsync(buffer, ct).ConfigureAwait(false);
-                if (problem == Problem.Closed) break;
+                if (problem == Problem.Closed)
+                {
+                    // Answer the peer's close frame: a clean close (1000) instead of a dropped connection (1006).
+                    if (ws.State == WebSocketState.CloseReceived)
+                        await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct).ConfigureAwait(false);
+                    break;
+                }
                 if (problem != Problem.None)
                 {
                     await ClosePolicyAsync(problem == Problem.TooBig ? "message too big" : "text messages only", ct).ConfigureAwait(false);

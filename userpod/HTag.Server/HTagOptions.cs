@@ -3,7 +3,7 @@ namespace HTag;
 /// <summary>
 /// Settings of an <see cref="HTagServer"/>; per-app overrides through <see cref="AppOptions"/>. The environment
 /// (or command line) sets them too: HTAG_DEBUG, HTAG_HTTP_ONLY, HTAG_PARANO, HTAG_INTERACTION_TIMEOUT and
-/// HTAG_TIMEOUT_GRACE (seconds), HTAG_MAX_MESSAGE_BYTES, HTAG_MAX_INTERACTIONS_PER_SECOND, HTAG_TOKEN.
+/// HTAG_TIMEOUT_GRACE (seconds), HTAG_MAX_MESSAGE_BYTES, HTAG_MAX_INTERACTIONS_PER_SECOND, HTAG_TOKEN, HTAG_WARMUP.
 /// </summary>
 public sealed class HTagOptions
 {
@@ -27,6 +27,15 @@ public sealed class HTagOptions
 
     /// <summary>Interactions allowed per second and connection (sustained; bursts up to twice as many). Default 50.</summary>
     public int MaxInteractionsPerSecond { get; set; } = 50;
+
+    /// <summary>
+    /// Before announcing itself (the <c>htag-listening:</c> line, <c>/readyz</c>), the server renders every app once
+    /// over a loopback connection and then discards those instances and the session, so the first real page is
+    /// served by compiled code. The router and the operator set it (<c>HTAG_WARMUP=1</c>) on warm-pool userpods
+    /// only; a userpod started for a waiting user skips it. App constructors and first renders therefore run once
+    /// with no user: keep side effects (e-mails, writes) in event handlers. Default false.
+    /// </summary>
+    public bool WarmUp { get; set; }
 
     /// <summary>The token every request must carry in <c>X-HTag-Token</c>; from env <c>HTAG_TOKEN</c> when null.</summary>
     public string? Token { get; set; }

@@ -42,6 +42,7 @@ public sealed class HTagServer : IAsyncDisposable
         o.Debug = Bool(c["HTAG_DEBUG"]) ?? o.Debug;
         o.HttpOnly = Bool(c["HTAG_HTTP_ONLY"]) ?? o.HttpOnly;
         o.Parano = Bool(c["HTAG_PARANO"]) ?? o.Parano;
+        o.WarmUp = Bool(c["HTAG_WARMUP"]) ?? o.WarmUp;
         if (Num(c["HTAG_INTERACTION_TIMEOUT"]) is > 0 and var t) o.InteractionTimeout = TimeSpan.FromSeconds(t);
         if (Num(c["HTAG_TIMEOUT_GRACE"]) is >= 0 and var g) o.TimeoutGrace = TimeSpan.FromSeconds(g);
         if (Num(c["HTAG_MAX_MESSAGE_BYTES"]) is >= 1024 and var m) o.MaxMessageBytes = (int)m;
@@ -131,8 +132,11 @@ public sealed class HTagServer : IAsyncDisposable
             var path = ctx.Request.Path.Value ?? "/";
             if (path is "/healthz" or "/readyz" && HttpMethods.IsGet(ctx.Request.Method))
             {
+                // Not ready while warming up: Kubernetes claims a warm pod only once it is Ready.
+                var ready = path == "/healthz" || Volatile.Read(ref _announced);
+                ctx.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
                 ctx.Response.ContentType = "text/plain";
-                await ctx.Response.WriteAsync("ok", ctx.RequestAborted).ConfigureAwait(false);
+                await ctx.Response.WriteAsync(ready ? "ok" : "warming up", ctx.RequestAborted).ConfigureAwait(false);
                 return;
             }
             if (tokenBytes is not null && !TokenMatches(ctx.Request.Headers["X-HTag-Token"].ToString(), tokenBytes))
@@ -147,14 +151,17 @@ public sealed class HTagServer : IAsyncDisposable
         _app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
         _app.Run(endpoints.DispatchAsync);
 
-        _app.Lifetime.ApplicationStarted.Register(() =>
-        {
-            // The router reads this line to learn the bound port (it starts us with port 0).
-            Console.Out.WriteLine("htag-listening: " + (_app.Urls.FirstOrDefault() ?? "?"));
-            Console.Out.Flush();
-        });
         await _app.StartAsync(ct).ConfigureAwait(false);
+        var url = _app.Urls.FirstOrDefault() ?? "?";
+        if (Options.WarmUp) await WarmUp.RunAsync(this, url, token, ct).ConfigureAwait(false);
+        Volatile.Write(ref _announced, true);
+        // The router reads this line to learn the bound port (it starts us with port 0).
+        Console.Out.WriteLine("htag-listening: " + url);
+        Console.Out.Flush();
     }
+
+    /// <summary>Set once listening (and warmed up when asked): /readyz answers 200 from then on.</summary>
+    bool _announced;
 
     static bool TokenMatches(string given, byte[] expected)
     {

@@ -16,6 +16,13 @@ internal sealed class SessionStore
 
     readonly ConcurrentDictionary<Type, ConcurrentDictionary<string, object?>> _slices = new();
 
+    /// <summary>Forgets everything (after a warm-up render, before the real user arrives).</summary>
+    public void Clear()
+    {
+        Shared.Clear();
+        _slices.Clear();
+    }
+
     public ConcurrentDictionary<string, object?> Slice(Type appType) =>
         _slices.GetOrAdd(appType, _ => new ConcurrentDictionary<string, object?>(StringComparer.Ordinal));
 }
