@@ -15,6 +15,7 @@ public static class RouterConfig
         ["--upstream-timeout"] = "Router:UpstreamTimeout",
         ["--max-sessions"] = "Router:MaxSessions",
         ["--warm-pool"] = "Router:WarmPool",
+        ["--max-starting"] = "Router:MaxStarting",
         ["--spare-userpods"] = "Router:WarmPool", // the flag's earlier name, kept as an alias
         ["--sessions-per-ip-per-minute"] = "Router:SessionsPerIpPerMinute",
         ["--max-request-body"] = "Router:MaxRequestBodyBytes",
@@ -51,6 +52,8 @@ public static class RouterConfig
         if (o.IdleTimeout <= TimeSpan.Zero) throw new ArgumentException("idle timeout must be positive");
         if (o.MaxSessions < 0 || o.SessionsPerIpPerMinute < 1) throw new ArgumentException("session limits must be positive");
         if (o.WarmPool is < 0 or > 500) throw new ArgumentException("--warm-pool must be between 0 and 500");
+        if (o.MaxStarting is < 0 or > 500) throw new ArgumentException("--max-starting must be between 0 (one per core) and 500");
+        if (o.MaxStarting == 0) o.MaxStarting = Environment.ProcessorCount;
         return o;
     }
 }

@@ -30,6 +30,12 @@ public sealed class RouterOptions
     /// </summary>
     public int WarmPool { get; set; } = 2;
 
+    /// <summary>
+    /// Userpod processes starting at once (local mode), users before warm-pool refills. Starts are CPU-bound:
+    /// bounding them lets the first users in a burst in after one start instead of all after all. 0 = one per core.
+    /// </summary>
+    public int MaxStarting { get; set; }
+
     /// <summary>Live sessions this router accepts; new users beyond it get a 503 page.</summary>
     public int MaxSessions { get; set; } = 500;
 

@@ -15,6 +15,9 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
 {
     static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
     static readonly TimeSpan WarmReplaceDelay = TimeSpan.FromMilliseconds(200);
+    /// <summary>Refills wait until claims pause this long (at most <see cref="RefillMaxDelay"/>): a process start
+    /// competing for the cores with the pages of a burst of new users would slow every one of them.</summary>
+    static readonly TimeSpan RefillSettle = TimeSpan.FromMilliseconds(200), RefillMaxDelay = TimeSpan.FromSeconds(1);
 
     readonly IRouteTable _table;
     readonly RouterOptions _options;
@@ -27,6 +30,9 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     readonly CancellationTokenSource _stopping = new();
     readonly ConcurrentDictionary<int, LocalSession> _warm = new();
     int _warmStarting;
+    readonly StartGate _gate;
+    long _lastClaim;
+    int _refillScheduled;
 
     /// <summary>Creates the provisioner and subscribes to route expiry.</summary>
     public LocalProcessProvisioner(IRouteTable table, RouterOptions options, UserpodLauncher launcher,
@@ -37,6 +43,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
         _launcher = launcher;
         _metrics = metrics;
         _log = log;
+        _gate = new StartGate(Math.Max(1, options.MaxStarting == 0 ? Environment.ProcessorCount : options.MaxStarting));
         _table.RouteExpired += OnRouteExpired;
     }
 
@@ -111,13 +118,17 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     async Task<RouteEntry> SpawnAsync(string userKey, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
-        LocalSession? session = ClaimWarm(userKey);
+        LocalSession? session = ClaimWarm(userKey, countMiss: true);
         var warm = session is not null;
         if (session is null)
         {
             try
             {
-                session = await _launcher.StartAsync(userKey, _options.SpawnTimeout, ct);
+                using var slot = await _gate.EnterAsync(forUser: true, ct);
+                // A refill may have finished while this user waited for a slot.
+                session = ClaimWarm(userKey, countMiss: false);
+                warm = session is not null;
+                session ??= await _launcher.StartAsync(userKey, _options.SpawnTimeout, ct);
             }
             catch (ProvisioningException e)
             {
@@ -151,19 +162,23 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     /// are ever in it, and the caller holds the user's provisioning lock, so across routers sharing a route table
     /// no process can go to two users and no user gets two processes.
     /// </summary>
-    LocalSession? ClaimWarm(string userKey)
+    LocalSession? ClaimWarm(string userKey, bool countMiss)
     {
         if (_options.WarmPool == 0) return null;
+        Volatile.Write(ref _lastClaim, Stopwatch.GetTimestamp());
         foreach (var pid in _warm.Keys)
         {
             if (!_warm.TryRemove(pid, out var warm)) continue; // another claim (or its exit watcher) won it
             if (!warm.IsAlive) { warm.Dispose(); continue; }
             _metrics.WarmClaimed();
-            _ = RefillWarmPoolAsync();
+            _ = RefillWhenClaimsSettleAsync();
             return warm.AssignTo(userKey);
         }
-        _metrics.WarmMissed();
-        _ = RefillWarmPoolAsync();
+        if (countMiss)
+        {
+            _metrics.WarmMissed();
+            _ = RefillWhenClaimsSettleAsync();
+        }
         return null;
     }
 
@@ -189,9 +204,13 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
             }
             try
             {
-                var sw = Stopwatch.StartNew();
-                var warm = await _launcher.StartAsync("", _options.SpawnTimeout, _stopping.Token);
-                _metrics.WarmRefillDuration.Observe(sw.Elapsed);
+                LocalSession warm;
+                using (await _gate.EnterAsync(forUser: false, _stopping.Token))
+                {
+                    var sw = Stopwatch.StartNew();
+                    warm = await _launcher.StartAsync("", _options.SpawnTimeout, _stopping.Token);
+                    _metrics.WarmRefillDuration.Observe(sw.Elapsed);
+                }
                 _warm[warm.Pid] = warm;
                 _ = WatchWarmExitAsync(warm);
                 // Disposal cancels, then drains the pool: a process added after the drain is stopped here.
@@ -213,6 +232,28 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
                 Interlocked.Decrement(ref _warmStarting);
             }
         }
+    }
+
+    /// <summary>Refills once claims pause for <see cref="RefillSettle"/> (at most <see cref="RefillMaxDelay"/> after the first).</summary>
+    async Task RefillWhenClaimsSettleAsync()
+    {
+        if (Interlocked.Exchange(ref _refillScheduled, 1) == 1) return; // one waiter covers every claim until it runs
+        try
+        {
+            var first = Stopwatch.GetTimestamp();
+            while (true)
+            {
+                var quiet = Stopwatch.GetElapsedTime(Volatile.Read(ref _lastClaim));
+                var waited = Stopwatch.GetElapsedTime(first);
+                if (quiet >= RefillSettle || waited >= RefillMaxDelay) break;
+                var wait = RefillSettle - quiet;
+                if (RefillMaxDelay - waited < wait) wait = RefillMaxDelay - waited;
+                await Task.Delay(wait, _stopping.Token);
+            }
+        }
+        catch (OperationCanceledException) { return; }
+        finally { Volatile.Write(ref _refillScheduled, 0); }
+        await RefillWarmPoolAsync();
     }
 
     async Task WatchWarmExitAsync(LocalSession warm)

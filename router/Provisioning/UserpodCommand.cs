@@ -40,7 +40,10 @@ public sealed class UserpodCommand
     }
 
     /// <summary>Start info with the router's arguments appended and the environment prepared.</summary>
-    public ProcessStartInfo ToStartInfo(string token, bool newSession)
+    /// <param name="token">The userpod's own HTAG_TOKEN.</param>
+    /// <param name="newSession">Detach from the router's process group (userpods meant to outlive it).</param>
+    /// <param name="warmUp">A warm-pool userpod: it renders its apps once before announcing itself (HTAG_WARMUP).</param>
+    public ProcessStartInfo ToStartInfo(string token, bool newSession, bool warmUp = false)
     {
         // setsid(1) execs in place (same pid) and detaches the userpod from the router's process group, so a
         // Ctrl+C aimed at the router does not also kill userpods that are meant to outlive it.
@@ -65,6 +68,9 @@ public sealed class UserpodCommand
         psi.Environment.Remove("ASPNETCORE_HTTPS_PORTS");
         psi.Environment.Remove("HTAGKUBE_REDIS");
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        // A user waiting for a cold start must not wait for a warm-up too; the router's own setting never leaks in.
+        if (warmUp) psi.Environment["HTAG_WARMUP"] = "1";
+        else psi.Environment.Remove("HTAG_WARMUP");
         // No appsettings file watchers: each costs an inotify instance (128 per user by default), so a few
         // hundred userpods would otherwise crash at start-up.
         psi.Environment["DOTNET_hostBuilder__reloadConfigOnChange"] = "false";

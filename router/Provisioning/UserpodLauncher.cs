@@ -14,13 +14,16 @@ public sealed class UserpodLauncher(UserpodCommand command, HttpMessageInvoker h
     public const string ListeningPrefix = "htag-listening:";
 
     /// <summary>Starts a userpod and returns it once healthy; kills it on any failure.</summary>
+    /// <param name="userKey">The user it is for; empty for a warm-pool userpod (which then warms up before announcing itself).</param>
+    /// <param name="timeout">Start to healthy.</param>
+    /// <param name="ct">Cancels the start (the process is killed).</param>
     public async Task<LocalSession> StartAsync(string userKey, TimeSpan timeout, CancellationToken ct)
     {
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         Process process;
         try
         {
-            process = Process.Start(command.ToStartInfo(token, detach))
+            process = Process.Start(command.ToStartInfo(token, detach, warmUp: userKey.Length == 0))
                       ?? throw new ProvisioningException("userpod did not start");
         }
         catch (System.ComponentModel.Win32Exception e)

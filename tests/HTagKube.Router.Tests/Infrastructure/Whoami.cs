@@ -1,7 +1,7 @@
 namespace HTagKube.Router.Tests.Infrastructure;
 
-/// <summary>The test userpod's /whoami answer: which process, and its request counter.</summary>
-public sealed record Whoami(int Pid, string Instance, int Count, long Total)
+/// <summary>The test userpod's /whoami answer: which process, its request counter, and whether it was started to warm up (HTAG_WARMUP).</summary>
+public sealed record Whoami(int Pid, string Instance, int Count, long Total, bool WarmUp)
 {
     public static async Task<Whoami> GetAsync(HttpClient client, CancellationToken ct = default)
     {
@@ -9,6 +9,7 @@ public sealed record Whoami(int Pid, string Instance, int Count, long Total)
         var text = await res.Content.ReadAsStringAsync(ct);
         if (!res.IsSuccessStatusCode) throw new HttpRequestException($"/whoami: {(int)res.StatusCode} {text}");
         var parts = text.Split(' ').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-        return new Whoami(int.Parse(parts["pid"]), parts["instance"], int.Parse(parts["count"]), long.Parse(parts["total"]));
+        return new Whoami(int.Parse(parts["pid"]), parts["instance"], int.Parse(parts["count"]), long.Parse(parts["total"]),
+            parts.GetValueOrDefault("warmup") == "1");
     }
 }

@@ -43,7 +43,8 @@ app.Use(async (ctx, next) =>
 
 // Who answered: pid + instance + a per-process counter (state kept across requests).
 app.Map("/whoami", (HttpContext ctx) =>
-    Results.Text($"pid={Environment.ProcessId} instance={instance} count={Interlocked.Increment(ref counter)} total={Volatile.Read(ref total)}"));
+    Results.Text($"pid={Environment.ProcessId} instance={instance} count={Interlocked.Increment(ref counter)} total={Volatile.Read(ref total)} " +
+                 $"warmup={Environment.GetEnvironmentVariable("HTAG_WARMUP") ?? "0"}"));
 
 // Every request header as "name: value" lines, sorted.
 app.Map("/headers", (HttpContext ctx) =>

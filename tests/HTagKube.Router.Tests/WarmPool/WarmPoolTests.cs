@@ -27,6 +27,7 @@ public sealed class WarmPoolTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(n, first.Select(w => w.Pid).Distinct().Count());
         Assert.All(first, w => Assert.Contains(w.Pid, warm));
         Assert.All(first, w => Assert.Equal(1, w.Count)); // nobody else's requests reached it
+        Assert.All(first, w => Assert.True(w.WarmUp, "a warm-pool userpod is started with HTAG_WARMUP=1"));
         Assert.Equal(n, router.Metrics.WarmClaimsTotal);
         Assert.Equal(0, router.Metrics.WarmMissesTotal);
         Assert.Equal(n, router.Provisioner.LiveSessions);
@@ -71,6 +72,7 @@ public sealed class WarmPoolTests(Xunit.Abstractions.ITestOutputHelper output)
         var b = await Whoami.GetAsync(bob);
 
         Assert.NotEqual(warmPid, b.Pid);
+        Assert.False(b.WarmUp, "a userpod started for a waiting user skips the warm-up");
         Assert.Equal(1, router.Metrics.WarmClaimsTotal);
         Assert.Equal(1, router.Metrics.WarmMissesTotal);
         Assert.Equal(1, await MetricsText.ReadAsync(router.BaseAddress, "htagkube_warm_pool_misses_total"));
