@@ -39,9 +39,20 @@ public static class WarmPods
         Data = new() { [SessionManifests.TokenKey] = System.Text.Encoding.UTF8.GetBytes(SessionManifests.NewToken()) },
     };
 
-    /// <summary>Default image and resources: a session asking for others cannot use a warm pod.</summary>
-    public static Pod Pod(string name, string? ns, OperatorOptions o) =>
-        SessionManifests.HardenedPod(name, ns, Labels(), null, o.Image, null, SecretName(name), o);
+    /// <summary>
+    /// Default image and resources: a session asking for others cannot use a warm pod. <c>HTAG_WARMUP=1</c>: the
+    /// userpod renders its apps once (then forgets them) before /readyz answers, and only Ready pods are claimed,
+    /// so a user's first page meets compiled code.
+    /// </summary>
+    public static Pod Pod(string name, string? ns, OperatorOptions o)
+    {
+        var pod = SessionManifests.HardenedPod(name, ns, Labels(), null, o.Image, null, SecretName(name), o);
+        pod.Spec.Containers[0].Env!.Add(new EnvVar { Name = WarmUpEnv, Value = "1" });
+        return pod;
+    }
+
+    /// <summary>The userpod setting that renders every app once before readiness (HTagOptions.WarmUp).</summary>
+    public const string WarmUpEnv = "HTAG_WARMUP";
 
     /// <summary>In the pool: labelled warm, owned by nobody, not terminating.</summary>
     public static bool IsWarm(Pod p) =>

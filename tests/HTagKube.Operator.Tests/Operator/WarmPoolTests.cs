@@ -72,6 +72,8 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
             Assert.True(c.SecurityContext!.ReadOnlyRootFilesystem);
             Assert.Equal(["ALL"], c.SecurityContext.Capabilities!.Drop!);
             Assert.Equal(Images.Userpod, c.Image);
+            // Renders its apps once before /readyz answers (HTagOptions.WarmUp), and being Ready it has done so.
+            Assert.Contains(c.Env!, e => e.Name == WarmPods.WarmUpEnv && e.Value == "1");
             // Its own token, in a Secret the pod owns (collected with it).
             var secret = await f.Client.GetAsync(KubeResources.Secrets, f.Namespace, WarmPods.TokenSecretName(p)!, Ct);
             Assert.Equal(p.Metadata.Uid, Assert.Single(secret.Metadata.OwnerReferences!).Uid);
