@@ -95,6 +95,7 @@ public static class RouterApp
         {
             metrics.WarmPoolSize = () => local.WarmPoolSize;
             metrics.WarmPoolTarget = options.WarmPool;
+            metrics.StartsWaiting = () => local.StartsWaiting;
         }
         table.RouteExpired += key => { activity.Forget(key); routes.Invalidate(key); };
         if (table is RedisRouteTable redis)

@@ -22,6 +22,9 @@ public sealed class RouterMetrics
     /// <summary>Configured warm pool size (<c>--warm-pool</c>).</summary>
     public int WarmPoolTarget { get; set; }
 
+    /// <summary>Reads how many new users wait for a userpod start slot (<c>--max-starting</c>); null outside local mode.</summary>
+    public Func<int>? StartsWaiting { get; set; }
+
     /// <summary>Reads the live session count (set by the host to the provisioner's count).</summary>
     public Func<int> LiveSessions { get; set; } = () => 0;
 
@@ -89,6 +92,8 @@ public sealed class RouterMetrics
         Counter(w, "htagkube_route_table_errors_total", "Failed route table calls.", _routeTableErrors);
         Counter(w, "htagkube_dead_routes_total", "Routes found pointing at a dead userpod.", _deadRoutes);
         Counter(w, "htagkube_upstream_errors_total", "Upstream failures after connecting.", _upstreamErrors);
+        if (StartsWaiting is { } waiting)
+            Gauge(w, "htagkube_starts_waiting", "New users waiting for a userpod start slot (--max-starting).", waiting());
         if (WarmPoolSize is { } warm)
         {
             Gauge(w, "htagkube_warm_pool_size", "Warm userpods started, healthy and unassigned now.", warm());

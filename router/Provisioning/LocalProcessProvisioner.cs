@@ -185,13 +185,16 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     /// <summary>Warm userpods ready now (not counted as sessions).</summary>
     public int WarmPoolSize => _warm.Count;
 
+    /// <summary>New users waiting for a start slot now (<c>--max-starting</c>).</summary>
+    public int StartsWaiting => _gate.UsersWaiting;
+
     /// <summary>Pids of the warm userpods ready now (tests and diagnostics).</summary>
     public IReadOnlyList<int> WarmPids => [.. _warm.Keys];
 
     /// <summary>
     /// Keeps <c>--warm-pool</c> userpods started, healthy and unassigned, so a new user (or a user whose userpod
     /// died) gets one in milliseconds instead of a process start. Each carries its own fresh token and has served
-    /// nothing but <c>/healthz</c>. Safe to call any number of times: starts only what is missing.
+    /// nothing but its own warm-up renders (HTAG_WARMUP) and <c>/healthz</c>. Safe to call any number of times: starts only what is missing.
     /// </summary>
     public async Task RefillWarmPoolAsync()
     {

@@ -58,7 +58,8 @@ sealed partial class Bench
                 var c = new UserClient(r.BaseUri!);
                 clients.Add(c);
                 router.Add(await c.LoadPageAsync(App, ct));
-                await WaitChildrenAsync(rs, i + 2, ct); // i users so far + 2 spares ready
+                await WaitChildrenAsync(rs, i + 2, ct); // i users so far + 2 spares
+                await WaitWarmPoolAsync(rs, 2, ct);     // and both warmed up
                 var cs = new UserClient(rs.BaseUri!);
                 clients.Add(cs);
                 spare.Add(await cs.LoadPageAsync(App, ct));

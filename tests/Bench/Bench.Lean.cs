@@ -63,6 +63,9 @@ sealed partial class Bench
             new("gen0 budget 4 MB", "env DOTNET_GCgen0size=0x400000", built, Defaults(), new() { ["DOTNET_GCgen0size"] = "0x400000" }),
             new("gen0 budget 1 MB", "env DOTNET_GCgen0size=0x100000", built, Defaults(), new() { ["DOTNET_GCgen0size"] = "0x100000" }),
             new("W^X off", "env DOTNET_EnableWriteXorExecute=0 (no double-mapped JIT code)", built, Defaults(), new() { ["DOTNET_EnableWriteXorExecute"] = "0" }),
+            new("tiered compilation off", "runtimeconfig System.Runtime.TieredCompilation=false (one optimised JIT per method)", built, With("System.Runtime.TieredCompilation", false), []),
+            new("segments GC", "env DOTNET_GCName=libclrgc.so (the pre-regions GC shipped beside the default)", built, Defaults(), new() { ["DOTNET_GCName"] = "libclrgc.so" }),
+            new("glibc arenas 2", "env MALLOC_ARENA_MAX=2 (fewer native heap arenas)", built, Defaults(), new() { ["MALLOC_ARENA_MAX"] = "2" }),
             new("after: as built", "userpod/Directory.Build.props as committed", built, [], []),
             new("after + recommended env", "as built + env " + string.Join(' ', RecommendedEnv.Select(kv => kv.Key + "=" + kv.Value)), built, [], RecommendedEnv),
         };

@@ -131,6 +131,19 @@ sealed partial class Bench(BenchOptions o)
         }
     }
 
+    /// <summary>Waits until the router reports <paramref name="size"/> warm userpods ready (listening and warmed up), from /metrics.</summary>
+    static async Task WaitWarmPoolAsync(ServerProcess router, int size, CancellationToken ct)
+    {
+        using var http = new HttpClient();
+        var deadline = Stopwatch.GetTimestamp() + 120 * Stopwatch.Frequency;
+        var want = "htagkube_warm_pool_size " + size.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        while (!(await http.GetStringAsync(new Uri(router.BaseUri!, "/metrics"), ct)).Split('\n').Any(l => l.Trim() == want))
+        {
+            if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"router did not reach a warm pool of {size}");
+            await Task.Delay(50, ct); // polling another process's state; it offers no event
+        }
+    }
+
     static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
