@@ -31,6 +31,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     readonly ConcurrentDictionary<int, LocalSession> _warm = new();
     int _warmStarting;
     readonly StartGate _gate;
+    readonly InFlight _inFlight = new();
     long _lastClaim;
     int _refillScheduled;
 
@@ -117,6 +118,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
 
     async Task<RouteEntry> SpawnAsync(string userKey, CancellationToken ct)
     {
+        using var busy = _inFlight.Enter();
         var sw = Stopwatch.StartNew();
         LocalSession? session = ClaimWarm(userKey, countMiss: true);
         var warm = session is not null;
@@ -205,6 +207,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
                 Interlocked.Decrement(ref _warmStarting);
                 return;
             }
+            using var busy = _inFlight.Enter();
             try
             {
                 LocalSession warm;
@@ -344,6 +347,10 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     {
         _table.RouteExpired -= OnRouteExpired;
         await _stopping.CancelAsync();
+        // Starts cancelled just now kill their half-started processes (and a start that finished in the same
+        // instant stops its process): wait for that, or those processes would outlive the router.
+        try { await _inFlight.WhenIdle().WaitAsync(StopGrace + TimeSpan.FromSeconds(1)); }
+        catch (TimeoutException) { _log.LogWarning("{Count} userpod starts still in flight at shutdown", _inFlight.Count); }
         // Warm userpods have no route: nobody could adopt them, so they always go.
         var warm = new List<LocalSession>();
         foreach (var pid in _warm.Keys)
