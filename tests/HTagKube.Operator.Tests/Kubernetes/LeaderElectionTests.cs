@@ -13,7 +13,7 @@ public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper outp
     sealed class Candidate
     {
         public required LeaderElector Elector;
-        public required Task Run;
+        public Task Run = Task.CompletedTask;
         public required CancellationTokenSource Cts;
         public volatile bool Leading;
         public int Terms;
@@ -27,15 +27,15 @@ public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper outp
             LeaseDuration = TimeSpan.FromSeconds(3), RenewDeadline = TimeSpan.FromSeconds(2), RetryPeriod = TimeSpan.FromMilliseconds(300),
         }, new TestLogger(output, id));
         var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        Candidate? c = null;
-        var run = elector.RunAsync(async ct =>
+        // Built before the elector runs: it may win the lease and call the work before RunAsync returns.
+        var c = new Candidate { Elector = elector, Cts = cts };
+        c.Run = elector.RunAsync(async ct =>
         {
-            c!.Leading = true;
+            c.Leading = true;
             Interlocked.Increment(ref c.Terms);
             try { await Task.Delay(Timeout.Infinite, ct); }
             finally { c.Leading = false; }
         }, cts.Token);
-        c = new Candidate { Elector = elector, Run = run, Cts = cts };
         return c;
     }
 
