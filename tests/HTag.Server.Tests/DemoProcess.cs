@@ -29,12 +29,17 @@ public sealed class DemoProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<DemoProcess> StartAsync(string token, IDictionary<string, string>? env = null)
+    /// <param name="urls">The <c>--urls</c> argument; null to pass none (the environment decides).</param>
+    public static async Task<DemoProcess> StartAsync(string token, IDictionary<string, string>? env = null, string? urls = "http://127.0.0.1:0")
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(DemoDll);
-        psi.ArgumentList.Add("--urls");
-        psi.ArgumentList.Add("http://127.0.0.1:0");
+        if (urls is not null)
+        {
+            psi.ArgumentList.Add("--urls");
+            psi.ArgumentList.Add(urls);
+        }
+        psi.Environment.Remove("ASPNETCORE_URLS");
         psi.Environment["HTAG_TOKEN"] = token;
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         var demo = new DemoProcess(Process.Start(psi)!);

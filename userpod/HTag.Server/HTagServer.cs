@@ -1,11 +1,13 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
+using HTag.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.AspNetCore.WebSockets;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace HTag;
@@ -16,22 +18,28 @@ namespace HTag;
 /// </summary>
 public sealed class HTagServer : IAsyncDisposable
 {
-    readonly WebApplicationBuilder _builder;
+    // One process per user, so start time and memory per process are what count: Kestrel runs without the
+    // generic host (no dependency injection container, hosted services, options or logging pipeline), which
+    // saves about a third of a userpod's private memory and start-up CPU (docs/benchmarks.md).
+    static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
+
+    readonly IConfiguration _config;
     readonly Dictionary<string, AppHost> _apps = new(StringComparer.Ordinal);
-    WebApplication? _app;
+    readonly CancellationTokenSource _stopping = new();
+    readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    KestrelServer? _kestrel;
+    ILoggerFactory? _loggerFactory;
+    IReadOnlyList<string> _urls = [];
 
     HTagServer(string[] args)
     {
-        // The emptiest host: one process per user, so startup time and memory are what count. No
-        // appsettings files (no file watchers), no hosting-startup scan; env + command line + Kestrel only.
-        _builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = args });
-        _builder.Configuration.AddEnvironmentVariables("ASPNETCORE_");
-        _builder.Configuration.AddEnvironmentVariables();
-        _builder.Configuration.AddCommandLine(args);
-        _builder.WebHost.UseKestrelCore();
-        _builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        _builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        ApplyConfiguration(_builder.Configuration, Options);
+        // Env + command line only: no appsettings files, so no file watchers.
+        _config = new ConfigurationBuilder()
+            .AddEnvironmentVariables("ASPNETCORE_")
+            .AddEnvironmentVariables()
+            .AddCommandLine(args)
+            .Build();
+        ApplyConfiguration(_config, Options);
     }
 
     /// <summary>Settings from the environment or command line (HTAG_DEBUG, HTAG_INTERACTION_TIMEOUT…); code may override them.</summary>
@@ -73,15 +81,15 @@ public sealed class HTagServer : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!path.StartsWith('/')) throw new ArgumentException("An app path starts with '/'.", nameof(path));
         if (path.StartsWith("/_htag", StringComparison.Ordinal)) throw new ArgumentException("/_htag is reserved.", nameof(path));
-        if (_app is not null) throw new InvalidOperationException("Map before the server starts.");
+        if (_kestrel is not null) throw new InvalidOperationException("Map before the server starts.");
         var o = new AppOptions();
         configure?.Invoke(o);
         _apps[path] = new AppHost(path, typeof(TApp), () => new TApp(), o, this);
         return this;
     }
 
-    /// <summary>The addresses Kestrel listens on (after start).</summary>
-    public IReadOnlyList<string> Urls => _app?.Urls.ToList() ?? [];
+    /// <summary>The addresses Kestrel listens on (after start; a port 0 resolved to the bound port).</summary>
+    public IReadOnlyList<string> Urls => _urls;
 
     internal IReadOnlyDictionary<string, AppHost> Apps => _apps;
 
@@ -93,41 +101,55 @@ public sealed class HTagServer : IAsyncDisposable
     /// <summary>This user's session, shared by all apps of this server, outliving their instances.</summary>
     internal SessionStore Session { get; } = new();
 
-    internal CancellationToken Stopping => _app?.Lifetime.ApplicationStopping ?? CancellationToken.None;
+    /// <summary>Cancelled when the server stops: open WebSockets end instead of holding the shutdown.</summary>
+    internal CancellationToken Stopping => _stopping.Token;
 
     internal void OnWatchdogExit(int code) => ExitProcess(code);
 
     /// <summary>Runs until the process is stopped (Ctrl+C, SIGTERM).</summary>
     public void Run() => RunAsync().GetAwaiter().GetResult();
 
-    /// <summary>Runs until <paramref name="ct"/> is cancelled or the process is stopped.</summary>
+    /// <summary>Runs until <paramref name="ct"/> is cancelled or the process is stopped (SIGTERM, SIGINT, SIGQUIT).</summary>
     /// <param name="ct">Stops the server.</param>
     public async Task RunAsync(CancellationToken ct = default)
     {
-        await StartAsync(ct).ConfigureAwait(false);
-        await _app!.WaitForShutdownAsync(ct).ConfigureAwait(false);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        void OnSignal(PosixSignalContext c)
+        {
+            c.Cancel = true; // a graceful stop instead of the runtime's immediate exit
+            stop.Cancel();
+        }
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
+        await StartAsync(stop.Token).ConfigureAwait(false);
+        try { await _stopped.Task.WaitAsync(stop.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) { }
+        await StopAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Starts listening and returns; prints <c>htag-listening: URL</c> on stdout once bound.</summary>
+    /// <summary>Starts listening and returns; prints <c>htag-listening: URL</c> on stdout once bound (and warmed up, with <see cref="HTagOptions.WarmUp"/>).</summary>
     /// <param name="ct">Cancels the start.</param>
     public async Task StartAsync(CancellationToken ct = default)
     {
         if (_apps.Count == 0) throw new InvalidOperationException("Map at least one app.");
-        var token = Options.Token ?? _builder.Configuration["HTAG_TOKEN"];
-        if (string.IsNullOrEmpty(token))
-        {
-            token = null;
-            // Standalone (an author running their program): no token check, so listen on loopback only.
-            if (string.IsNullOrEmpty(_builder.Configuration["urls"]) && string.IsNullOrEmpty(_builder.Configuration["http_ports"]))
-                _builder.WebHost.UseUrls("http://127.0.0.1:5000");
-        }
-        _app = _builder.Build();
-        Logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HTag");
+        if (_kestrel is not null) throw new InvalidOperationException("The server is already started.");
+        var token = Options.Token ?? _config["HTAG_TOKEN"];
+        if (string.IsNullOrEmpty(token)) token = null;
+        // Without a token (an author running their program) only the standalone loopback default is safe.
+        var urls = token is null && !ListenAddresses.Configured(_config) ? [ListenAddresses.StandaloneDefault] : ListenAddresses.From(_config);
+        var kestrelOptions = new KestrelServerOptions { AddServerHeader = false };
+        ListenAddresses.Apply(kestrelOptions, urls);
+
+        _loggerFactory = ConsoleLog.CreateFactory(LogLevel.Information, LogLevel.Warning);
+        Logger = _loggerFactory.CreateLogger("HTag");
         if (token is null) Logger.LogWarning("HTAG_TOKEN is not set: running standalone, without the token check.");
         var tokenBytes = token is null ? null : Encoding.UTF8.GetBytes(token);
         var endpoints = new Endpoints(this);
+        var webSockets = new WebSocketMiddleware(endpoints.DispatchAsync,
+            Microsoft.Extensions.Options.Options.Create(new Microsoft.AspNetCore.Builder.WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) }), _loggerFactory);
 
-        _app.Use(async (ctx, next) =>
+        async Task Pipeline(HttpContext ctx)
         {
             var path = ctx.Request.Path.Value ?? "/";
             if (path is "/healthz" or "/readyz" && HttpMethods.IsGet(ctx.Request.Method))
@@ -146,13 +168,14 @@ public sealed class HTagServer : IAsyncDisposable
                 await ctx.Response.WriteAsync("missing or wrong X-HTag-Token", ctx.RequestAborted).ConfigureAwait(false);
                 return;
             }
-            await next(ctx).ConfigureAwait(false);
-        });
-        _app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
-        _app.Run(endpoints.DispatchAsync);
+            await webSockets.Invoke(ctx).ConfigureAwait(false);
+        }
 
-        await _app.StartAsync(ct).ConfigureAwait(false);
-        var url = _app.Urls.FirstOrDefault() ?? "?";
+        var transport = new SocketTransportFactory(Microsoft.Extensions.Options.Options.Create(new SocketTransportOptions()), _loggerFactory);
+        _kestrel = new KestrelServer(Microsoft.Extensions.Options.Options.Create(kestrelOptions), transport, _loggerFactory);
+        await _kestrel.StartAsync(new HttpApplication(Pipeline), ct).ConfigureAwait(false);
+        _urls = [.. _kestrel.Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
+        var url = _urls.FirstOrDefault() ?? "?";
         if (Options.WarmUp) await WarmUp.RunAsync(this, url, token, ct).ConfigureAwait(false);
         Volatile.Write(ref _announced, true);
         // The router reads this line to learn the bound port (it starts us with port 0).
@@ -169,18 +192,27 @@ public sealed class HTagServer : IAsyncDisposable
         return CryptographicOperations.FixedTimeEquals(g, expected);
     }
 
-    /// <summary>Stops the server.</summary>
+    /// <summary>Stops the server: open WebSockets end, requests in flight get a few seconds to finish.</summary>
     public async Task StopAsync()
     {
-        if (_app is not null) await _app.StopAsync().ConfigureAwait(false);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_kestrel is { } k)
+        {
+            using var timeout = new CancellationTokenSource(ShutdownTimeout);
+            try { await k.StopAsync(timeout.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+        }
+        _stopped.TrySetResult();
     }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
-        if (_app is null) return;
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
-        _app = null;
+        if (_kestrel is null) return;
+        await StopAsync().ConfigureAwait(false);
+        _kestrel.Dispose();
+        _kestrel = null;
+        _loggerFactory?.Dispose();
+        _stopping.Dispose();
     }
 }

@@ -1,0 +1,59 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+
+namespace HTag.Hosting;
+
+/// <summary>
+/// Where to listen, from ASP.NET Core's standard settings: <c>--urls</c> / <c>ASPNETCORE_URLS</c> (";"-separated),
+/// else <c>ASPNETCORE_HTTP_PORTS</c> (all interfaces), else the standalone default http://127.0.0.1:5000.
+/// Plain http only: a userpod is reached through the router, which terminates TLS.
+/// </summary>
+internal static class ListenAddresses
+{
+    public const string StandaloneDefault = "http://127.0.0.1:5000";
+
+    /// <summary>The configured URLs (not yet bound: port 0 stays 0).</summary>
+    public static IReadOnlyList<string> From(IConfiguration c)
+    {
+        var urls = c["urls"];
+        if (!string.IsNullOrWhiteSpace(urls)) return Split(urls);
+        var ports = c["http_ports"];
+        if (!string.IsNullOrWhiteSpace(ports)) return Split(ports).Select(p => "http://*:" + p).ToList();
+        return [StandaloneDefault];
+    }
+
+    /// <summary>True when the configuration names any address (else standalone: loopback only).</summary>
+    public static bool Configured(IConfiguration c) => !string.IsNullOrWhiteSpace(c["urls"]) || !string.IsNullOrWhiteSpace(c["http_ports"]);
+
+    static List<string> Split(string value) =>
+        value.Split(';', ',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+
+    /// <summary>Adds one Kestrel endpoint per URL; throws <see cref="ArgumentException"/> with the URL for what it cannot serve.</summary>
+    public static void Apply(KestrelServerOptions kestrel, IEnumerable<string> urls)
+    {
+        foreach (var url in urls)
+        {
+            const string scheme = "http://";
+            if (!url.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"cannot listen on '{url}': only http:// URLs (the router terminates TLS)");
+            var hostPort = url[scheme.Length..].TrimEnd('/');
+            var colon = hostPort.LastIndexOf(':');
+            if (colon <= 0 || hostPort.EndsWith(']')
+                || !int.TryParse(hostPort[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+                || port > 65535)
+                throw new ArgumentException($"cannot listen on '{url}': expected http://host:port");
+            var host = hostPort[..colon];
+            switch (host)
+            {
+                case "+" or "*" or "[::]" or "0.0.0.0": kestrel.ListenAnyIP(port); break;
+                case "localhost": kestrel.ListenLocalhost(port); break;
+                default:
+                    if (!IPAddress.TryParse(host.Trim('[', ']'), out var ip))
+                        throw new ArgumentException($"cannot listen on '{url}': the host must be an IP address, localhost or a wildcard");
+                    kestrel.Listen(ip, port);
+                    break;
+            }
+        }
+    }
+}
