@@ -34,7 +34,7 @@ sealed partial class Bench
 
     async Task ColdAsync(CancellationToken ct)
     {
-        List<double> minimal = [], slim = [], direct = [], directListening = [], router = [], directCpu = [], minimalCpu = [], slimCpu = [];
+        List<double> minimal = [], kestrel = [], direct = [], directListening = [], router = [], directCpu = [], minimalCpu = [], kestrelCpu = [];
         var r = await StartRouterAsync(ct);
         // The same router with spare userpods kept started (--warm-pool 2): a new user takes one.
         var rs = await StartRouterAsync(ct, "--warm-pool", "2");
@@ -51,8 +51,8 @@ sealed partial class Bench
                 // Interleaved so the machine's load drifts over all subjects alike.
                 var (m, mc) = await ColdBareAsync("minimal", ct);
                 minimal.Add(m); minimalCpu.Add(mc);
-                var (sl, sc) = await ColdBareAsync("slim", ct);
-                slim.Add(sl); slimCpu.Add(sc);
+                var (sl, sc) = await ColdBareAsync("kestrel", ct);
+                kestrel.Add(sl); kestrelCpu.Add(sc);
                 var (total, listening, cpu) = await ColdUserpodAsync(null, null, ct);
                 direct.Add(total); directListening.Add(listening); directCpu.Add(cpu);
                 var c = new UserClient(r.BaseUri!);
@@ -76,10 +76,10 @@ sealed partial class Bench
             _report.Add(new Row(s, "spawn → listening (median)", "direct userpod", new Sample(directListening).Median, "ms", null, null, null, null, cmd));
             _report.Add(new Row(s, "start → first response (median)", "bare minimal app (baseline)", bare, "ms", null, null, null, null, cmd,
                 "WebApplication.CreateBuilder + MapGet"));
-            _report.Add(new Row(s, "start → first response (median)", "bare slim app (baseline)", new Sample(slim).Median, "ms", null, null, null, null, cmd,
-                "WebApplication.CreateSlimBuilder + one delegate (the userpod's shape)"));
+            _report.Add(new Row(s, "start → first response (median)", "bare Kestrel app (baseline)", new Sample(kestrel).Median, "ms", null, null, null, null, cmd,
+                "KestrelServer without a host + one delegate (the userpod's shape)"));
             _report.Add(new Row(s, "CPU time to first page (median)", "direct userpod", new Sample(directCpu).Median, "ms", "bare minimal app CPU to first response", new Sample(minimalCpu).Median, null, null, cmd,
-                $"all threads, /proc/PID/task/*/schedstat; excludes waiting for a core; bare slim app {new Sample(slimCpu).Median:0} ms. 20 users at once on 2 cores need at least 20 × this / 2"));
+                $"all threads, /proc/PID/task/*/schedstat; excludes waiting for a core; bare Kestrel app {new Sample(kestrelCpu).Median:0} ms. 20 users at once on 2 cores need at least 20 × this / 2"));
             _report.Add(new Row(s, "first page, the router's very first user", "router", firstMs, "ms", "bare minimal app start→response", bare, HtagwebCold, null, cmd,
                 "includes the router's own first-request JIT"));
         }

@@ -161,10 +161,10 @@ sealed partial class Bench
         }
     }
 
-    /// <summary>The same probe on a bare slim app, for the profile's baseline column.</summary>
+    /// <summary>The same probe on a bare Kestrel app (the userpod's shape) and a bare minimal app, for the profile's baseline columns.</summary>
     async Task ProbeBareAsync(CancellationToken ct)
     {
-        foreach (var mode in new[] { "slim", "minimal" })
+        foreach (var mode in new[] { "kestrel", "minimal" })
         {
             var outFile = Path.Combine(WorkDir, "probe-" + Guid.NewGuid().ToString("n") + ".jsonl");
             var p = StartBare(mode, new Dictionary<string, string?> { ["DOTNET_STARTUP_HOOKS"] = ProbeDll, ["HTAG_PROBE_OUT"] = outFile });

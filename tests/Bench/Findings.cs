@@ -21,14 +21,14 @@ static class Findings
         sb.AppendLine("same programs with the setting applied (env var, runtimeconfig copy or publish), figures from this run.");
         sb.AppendLine();
         var routerSetsIt = Has(root, "router/Provisioning/UserpodCommand.cs", "reloadConfigOnChange");
-        var emptyBuilder = Has(root, "userpod/HTag.Server/HTagServer.cs", "CreateEmptyBuilder");
+        var noHost = Has(root, "userpod/HTag.Server/HTagServer.cs", "new KestrelServer(");
         sb.AppendLine("1. **inotify instances.** Every ASP.NET Core process built with the default builders watches `appsettings.json` with its own inotify");
         sb.AppendLine("   instance; Linux allows `fs.inotify.max_user_instances` = " + Read("/proc/sys/fs/inotify/max_user_instances") + " per uid here, shared by all processes of that uid (on a");
         sb.AppendLine("   Kubernetes node: all containers running as that uid). While the bench was developed (other test suites running), userpods exited");
         sb.AppendLine("   with code 134 (`The configured user limit (128) on the number of inotify instances has been reached`) and the router answered 503.");
         sb.AppendLine($"   Status at this commit: the router sets `DOTNET_hostBuilder__reloadConfigOnChange=false` on userpods: **{(routerSetsIt ? "yes" : "no")}**; the userpod");
         var imageSetsIt = Has(root, "userpod/Dockerfile", "reloadConfigOnChange=false");
-        sb.AppendLine($"   host reads no appsettings file (`CreateEmptyBuilder`): **{(emptyBuilder ? "yes" : "no")}**; the same `ENV` in `userpod/Dockerfile` for app");
+        sb.AppendLine($"   runs Kestrel without the generic host and reads no appsettings file: **{(noHost ? "yes" : "no")}**; the same `ENV` in `userpod/Dockerfile` for app");
         sb.AppendLine($"   programs built on other hosts: **{(imageSetsIt ? "yes" : "no")}**. The bench sets the variable on every process it starts, baselines included.");
         sb.AppendLine($"   Measured (before = watching → no watch): CPU to first page {N(before?.ColdCpuMs, " ms")} → {N(noWatch?.ColdCpuMs, " ms")}, threads {before?.Threads} → {noWatch?.Threads},");
         sb.AppendLine($"   assemblies {before?.Assemblies} → {noWatch?.Assemblies} (equal when the userpod no longer reads appsettings at all).");
@@ -78,13 +78,21 @@ static class Findings
         sb.AppendLine($"6. **W^X off is measured, not recommended.** `DOTNET_EnableWriteXorExecute=0` saves start-up CPU ({N(before?.ColdCpuMs, " ms")} → {N(wx?.ColdCpuMs, " ms")})");
         sb.AppendLine("   but removes a hardening of every user's process; PSS is unchanged (the double-mapped code moves from `memfd:doublemapper` to anonymous memory).");
         sb.AppendLine();
-        sb.AppendLine("7. **Memory floor.** A userpod costs about what a bare ASP.NET Core minimal app costs (see the ratios in scenario 3 and the mapping table):");
+        var marginal = R("3. memory per user (PSS)", "marginal", "router (local mode)");
+        var coldDirect = R("1. new user, cold", "first page (median of", "direct userpod");
+        sb.AppendLine("7. **No generic host in the userpod (done).** `HTagServer` runs `KestrelServer` directly with one request delegate: no dependency");
+        sb.AppendLine("   injection container, hosted services, options or logging pipeline (a one-line console logger instead), 46 assemblies loaded instead");
+        sb.AppendLine("   of 72. Before (full run at commit 8689e0e, `WebApplication.CreateEmptyBuilder`): marginal PSS 15.9 MB per user (×0.99 of a bare");
+        sb.AppendLine("   minimal app), CPU to first page 219 ms, direct cold first page 216 ms, spawn → listening 149 ms. This run: marginal PSS");
+        sb.AppendLine($"   {N(marginal?.Value, " MB")} (×{(marginal is { Baseline: > 0 } m ? (m.Value / m.Baseline!.Value).ToString("0.00", CultureInfo.InvariantCulture) : "?")} of a bare minimal app), CPU to first page {N(cpu?.Value, " ms")}, direct cold first page {N(coldDirect?.Value, " ms")}.");
+        sb.AppendLine();
+        sb.AppendLine("8. **Memory floor.** What remains is about what a bare Kestrel app costs plus the apps' own code (see the mapping table):");
         sb.AppendLine("   about half is anonymous memory (GC heap, type data, thread stacks), a third is JIT-compiled code and stubs (`memfd:doublemapper`), the");
         sb.AppendLine("   rest the mapped runtime and assemblies, shared between userpods. None of the runtime settings above moves it by more than a few");
         var tc = L("tiered compilation off"); var seg = L("segments GC"); var arenas = L("glibc arenas 2");
         sb.AppendLine($"   percent (PSS/process as built {N(after?.PssPerProcessMb, " MB")}; tiered compilation off {N(tc?.PssPerProcessMb, " MB")}, segments GC {N(seg?.PssPerProcessMb, " MB")},");
-        sb.AppendLine($"   two glibc arenas {N(arenas?.PssPerProcessMb, " MB")}, W^X off {N(wx?.PssPerProcessMb, " MB")}); dropping the console logger saved 0.6 MB in a separate");
-        sb.AppendLine("   measurement, not worth losing standard logs. The ≤ 10 MB target needs NativeAOT (`PublishAot`), whose runtime pack (`Microsoft.NETCore.App.Runtime.NativeAOT.linux-x64`)");
+        sb.AppendLine($"   two glibc arenas {N(arenas?.PssPerProcessMb, " MB")}, W^X off {N(wx?.PssPerProcessMb, " MB")}).");
+        sb.AppendLine("   The ≤ 10 MB target needs NativeAOT (`PublishAot`), whose runtime pack (`Microsoft.NETCore.App.Runtime.NativeAOT.linux-x64`)");
         sb.AppendLine("   the NuGet source here does not have, so it could not be measured.");
         if (afterEnv is not null)
         {

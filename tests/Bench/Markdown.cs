@@ -19,8 +19,8 @@ static class Markdown
         sb.AppendLine();
         sb.AppendLine("Everything runs on 127.0.0.1 as real processes: the router in local mode (`router/bin/Release/net10.0/HTagKube.Router.dll`), which spawns one");
         sb.AppendLine("`HTagKube.Demo.dll` userpod per new user (cookie jar); the same userpod started directly (with the `X-HTag-Token` the router would add);");
-        sb.AppendLine("and the baselines from `tests/Bench/BareApp`: a bare ASP.NET Core 10 minimal app (`CreateBuilder` + `MapGet`), a slim one (`CreateSlimBuilder`,");
-        sb.AppendLine("the userpod's shape) and a raw Kestrel WebSocket echo. The app is the Demo's Counter at `/counter`; an interaction is one click message");
+        sb.AppendLine("and the baselines from `tests/Bench/BareApp`: a bare ASP.NET Core 10 minimal app (`CreateBuilder` + `MapGet`), a bare Kestrel one");
+        sb.AppendLine("(`KestrelServer` without a host, one delegate: the userpod's shape) and a raw Kestrel WebSocket echo. The app is the Demo's Counter at `/counter`; an interaction is one click message");
         sb.AppendLine("(`{\"id\":…,\"ev\":\"click\"}`) and ends when the reply carrying `update` is received (the browser's DOM morph is not included).");
         sb.AppendLine("**htagweb** figures are not measured by this run: htagweb cannot be installed here (PyPI is unreachable); they are quoted from");
         sb.AppendLine("`shared/HTAGWEB.md` (htagweb 0.60.3 measured earlier on this same 2-core machine). Targets are issue 7's.");
@@ -94,12 +94,12 @@ static class Markdown
             }
             sb.AppendLine();
             var names = r.Probes.Where(p => p.Key.Contains("after first page", StringComparison.Ordinal) && p.Value.ValueKind == JsonValueKind.Object).Select(p => p.Value).FirstOrDefault();
-            var bare = r.Probes.Where(p => p.Key.StartsWith("bare slim", StringComparison.Ordinal) && p.Value.ValueKind == JsonValueKind.Object).Select(p => p.Value).FirstOrDefault();
+            var bare = r.Probes.Where(p => p.Key.StartsWith("bare kestrel", StringComparison.Ordinal) && p.Value.ValueKind == JsonValueKind.Object).Select(p => p.Value).FirstOrDefault();
             if (names.ValueKind == JsonValueKind.Object && bare.ValueKind == JsonValueKind.Object)
             {
                 var bareSet = bare.GetProperty("assemblyNames").EnumerateArray().Select(x => x.GetString()!).ToHashSet();
                 var extra = names.GetProperty("assemblyNames").EnumerateArray().Select(x => x.GetString()!).Where(n => !bareSet.Contains(n)).Order().ToList();
-                sb.AppendLine($"Assemblies a userpod loads beyond the bare slim app ({extra.Count}): {string.Join(", ", extra.Select(n => "`" + n + "`"))}.");
+                sb.AppendLine($"Assemblies a userpod loads beyond the bare Kestrel app ({extra.Count}): {string.Join(", ", extra.Select(n => "`" + n + "`"))}.");
                 sb.AppendLine();
             }
         }
