@@ -15,7 +15,7 @@ public sealed class DemoProcess : IAsyncDisposable
     public Process Process => _process;
     public string Output { get { lock (_output) return string.Join('\n', _output); } }
 
-    static string DemoDll
+    internal static string DemoDll
     {
         get
         {

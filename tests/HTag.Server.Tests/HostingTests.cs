@@ -78,6 +78,32 @@ public class HostingTests
         Assert.Equal(0, demo.Process.ExitCode);
     }
 
+    [Fact]
+    public async Task Warnings_go_to_stderr_and_the_listening_line_to_stdout()
+    {
+        // No token: the userpod warns that it runs standalone. The router logs a userpod's stderr as warnings.
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(DemoProcess.DemoDll);
+        psi.ArgumentList.Add("--urls");
+        psi.ArgumentList.Add("http://127.0.0.1:0");
+        psi.Environment.Remove("HTAG_TOKEN");
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var stderr = await p.StandardError.ReadLineAsync(cts.Token);
+            Assert.StartsWith("warn: HTag[0] HTAG_TOKEN is not set", stderr);
+            string? line;
+            while ((line = await p.StandardOutput.ReadLineAsync(cts.Token)) is not null && !line.StartsWith("htag-listening: ", StringComparison.Ordinal)) { }
+            Assert.NotNull(line);
+        }
+        finally
+        {
+            p.Kill();
+            await p.WaitForExitAsync();
+        }
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     static extern int Kill(int pid, int sig);
 }

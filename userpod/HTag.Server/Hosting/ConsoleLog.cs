@@ -3,9 +3,10 @@ using Microsoft.Extensions.Logging;
 namespace HTag.Hosting;
 
 /// <summary>
-/// One line per entry on stdout (<c>info: HTag[0] message</c>, the shape of ASP.NET Core's single-line console
-/// logger), exceptions indented below. A userpod's stdout goes to the router's log or the pod's; the full logging
-/// stack (dependency injection, options, a queue thread) would cost every user's process memory for nothing.
+/// One line per entry (<c>info: HTag[0] message</c>, the shape of ASP.NET Core's single-line console logger),
+/// exceptions indented below: information on stdout, warnings and errors on stderr, which the router logs as
+/// warnings of that user's userpod (stdout only at debug level). The full logging stack (dependency injection,
+/// options, a queue thread) would cost every user's process memory for nothing.
 /// </summary>
 internal sealed class ConsoleLog(LogLevel minimum, LogLevel frameworkMinimum) : ILoggerProvider
 {
@@ -31,10 +32,11 @@ internal sealed class ConsoleLog(LogLevel minimum, LogLevel frameworkMinimum) : 
             if (!IsEnabled(logLevel)) return;
             var line = $"{Level(logLevel)}: {category}[{eventId.Id}] {formatter(state, exception)}";
             if (exception is not null) line += Environment.NewLine + "      " + exception.ToString().Replace("\n", "\n      ", StringComparison.Ordinal);
+            var to = logLevel >= LogLevel.Warning ? Console.Error : Console.Out;
             lock (Write)
             {
-                Console.Out.WriteLine(line);
-                Console.Out.Flush();
+                to.WriteLine(line);
+                to.Flush();
             }
         }
 
