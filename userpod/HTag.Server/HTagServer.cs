@@ -122,9 +122,12 @@ public sealed class HTagServer : IAsyncDisposable
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
-        await StartAsync(stop.Token).ConfigureAwait(false);
-        try { await _stopped.Task.WaitAsync(stop.Token).ConfigureAwait(false); }
-        catch (OperationCanceledException) { }
+        try
+        {
+            await StartAsync(stop.Token).ConfigureAwait(false);
+            await _stopped.Task.WaitAsync(stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested) { } // stopped, also while starting or warming up
         await StopAsync().ConfigureAwait(false);
     }
 
