@@ -132,14 +132,8 @@ internal static class WarmUp
     /// </summary>
     internal static IPEndPoint? LoopbackEndpoint(string url)
     {
-        const string scheme = "http://";
-        if (!url.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return null;
-        var hostPort = url[scheme.Length..].TrimEnd('/');
-        var colon = hostPort.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(hostPort[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
-            || port is <= 0 or > 65535) return null;
-        var host = hostPort[..colon];
-        if (host is "+" or "*" or "[::]" or "0.0.0.0" or "localhost") return new IPEndPoint(IPAddress.Loopback, port);
+        if (!Hosting.ListenAddresses.TryParse(url, out var host, out var port) || port == 0) return null;
+        if (Hosting.ListenAddresses.IsWildcard(host) || host == "localhost") return new IPEndPoint(IPAddress.Loopback, port);
         if (!IPAddress.TryParse(host.Trim('[', ']'), out var ip) || !IPAddress.IsLoopback(ip)) return null;
         return new IPEndPoint(ip, port);
     }

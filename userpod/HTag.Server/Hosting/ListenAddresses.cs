@@ -29,31 +29,39 @@ internal static class ListenAddresses
     static List<string> Split(string value) =>
         value.Split(';', ',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 
+    /// <summary>Host and port of an <c>http://host:port[/]</c> URL (port 0–65535; the host as written, IPv6 in brackets).</summary>
+    public static bool TryParse(string url, out string host, out int port)
+    {
+        host = "";
+        port = 0;
+        const string scheme = "http://";
+        if (!url.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return false;
+        var hostPort = url[scheme.Length..].TrimEnd('/');
+        var colon = hostPort.LastIndexOf(':');
+        if (colon <= 0 || hostPort.EndsWith(']')
+            || !int.TryParse(hostPort[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port)
+            || port > 65535)
+            return false;
+        host = hostPort[..colon];
+        return true;
+    }
+
+    /// <summary>True for the hosts that mean "every interface".</summary>
+    public static bool IsWildcard(string host) => host is "+" or "*" or "[::]" or "0.0.0.0";
+
     /// <summary>Adds one Kestrel endpoint per URL; throws <see cref="ArgumentException"/> with the URL for what it cannot serve.</summary>
     public static void Apply(KestrelServerOptions kestrel, IEnumerable<string> urls)
     {
         foreach (var url in urls)
         {
-            const string scheme = "http://";
-            if (!url.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+            if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
                 throw new ArgumentException($"cannot listen on '{url}': only http:// URLs (the router terminates TLS)");
-            var hostPort = url[scheme.Length..].TrimEnd('/');
-            var colon = hostPort.LastIndexOf(':');
-            if (colon <= 0 || hostPort.EndsWith(']')
-                || !int.TryParse(hostPort[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
-                || port > 65535)
+            if (!TryParse(url, out var host, out var port))
                 throw new ArgumentException($"cannot listen on '{url}': expected http://host:port");
-            var host = hostPort[..colon];
-            switch (host)
-            {
-                case "+" or "*" or "[::]" or "0.0.0.0": kestrel.ListenAnyIP(port); break;
-                case "localhost": kestrel.ListenLocalhost(port); break;
-                default:
-                    if (!IPAddress.TryParse(host.Trim('[', ']'), out var ip))
-                        throw new ArgumentException($"cannot listen on '{url}': the host must be an IP address, localhost or a wildcard");
-                    kestrel.Listen(ip, port);
-                    break;
-            }
+            if (IsWildcard(host)) kestrel.ListenAnyIP(port);
+            else if (host == "localhost") kestrel.ListenLocalhost(port);
+            else if (IPAddress.TryParse(host.Trim('[', ']'), out var ip)) kestrel.Listen(ip, port);
+            else throw new ArgumentException($"cannot listen on '{url}': the host must be an IP address, localhost or a wildcard");
         }
     }
 }
