@@ -96,7 +96,7 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
                 Assert.Equal((string?)v, (string?)routerLabels[k]);
 
             Step($"idle TTL ({IdleSeconds}s) removes both sessions and their pods");
-            await Eventually.TrueAsync(async () =>
+            await Eventually.True(async () =>
                     (await kube.ListAsync("htagsessions", ct)).Count == 0 && (await kube.ListAsync("pods", ct, "htagkube.io/session")).Count == 0,
                 TimeSpan.FromSeconds(IdleSeconds + 90), "sessions and userpods gone after the idle timeout", ct, kube.DiagnoseAsync);
 
@@ -108,7 +108,7 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
             Assert.True(uninstall.Ok, $"helm uninstall failed: {uninstall}\n{await kube.DiagnoseAsync()}");
 
             Step("nothing left: no pod, no session, no Secret but the namespace's default token");
-            await Eventually.TrueAsync(async () =>
+            await Eventually.True(async () =>
             {
                 var left = await LeftoversAsync(kube, ct);
                 return left.Count == 0;

@@ -44,7 +44,7 @@ public sealed partial class WebUser(Uri router) : IDisposable
     {
         var last = "";
         var status = 0;
-        await Eventually.TrueAsync(async () =>
+        await Eventually.True(async () =>
         {
             using var req = new HttpRequestMessage(HttpMethod.Get, CounterPath);
             req.Headers.Accept.ParseAdd("text/html");

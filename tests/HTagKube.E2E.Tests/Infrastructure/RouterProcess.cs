@@ -103,7 +103,8 @@ public sealed class RouterProcess : IAsyncDisposable
             if (_process.HasExited) throw new InvalidOperationException("router exited:\n" + Output);
             try { return (await http.GetAsync("healthz", ct)).StatusCode == HttpStatusCode.OK; }
             catch (HttpRequestException) { return false; }
-        }, timeout, "router /healthz");
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested) { return false; } // one slow answer: ask again
+        }, timeout, "router /healthz", ct);
     }
 
     /// <summary>A client with its own cookie jar: one browser, as the router sees it.</summary>

@@ -86,7 +86,7 @@ public sealed class KubernetesModeTests(KubernetesModeFixture f, ITestOutputHelp
 
         // Deleting a user's pod → recreated; the user works again (fresh pod: a fresh counter).
         await f.Client.DeleteAsync(KubeResources.Pods, f.Namespace, alicePod.Metadata.Name!, new DeleteOptions { GracePeriodSeconds = 0 }, Ct);
-        await Eventually.TrueAsync(async () =>
+        await Eventually.True(async () =>
         {
             var s = await f.Client.GetAsync(HTagSessions.Resource, f.Namespace, alicePod.Metadata.Name!, Ct);
             var p = await f.Client.TryGetAsync(KubeResources.Pods, f.Namespace, alicePod.Metadata.Name!, Ct);
@@ -112,7 +112,7 @@ public sealed class KubernetesModeTests(KubernetesModeFixture f, ITestOutputHelp
         Assert.Equal(12, (await f.Client.GetAsync(HTagSessions.Resource, f.Namespace, name, Ct)).Spec.IdleTimeoutSeconds);
         await carol.Context.CloseAsync(); // the user leaves: no more activity
 
-        await Eventually.TrueAsync(async () =>
+        await Eventually.True(async () =>
             await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct) is null
             && await f.Client.TryGetAsync(KubeResources.Pods, f.Namespace, name, Ct) is null
             && await f.Client.TryGetAsync(KubeResources.Secrets, f.Namespace, name + "-token", Ct) is null,

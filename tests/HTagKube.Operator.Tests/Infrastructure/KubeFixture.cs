@@ -42,13 +42,13 @@ public class KubeFixture : IAsyncLifetime
             try { await client.ReplaceAsync(KubeResources.CustomResourceDefinitions, crd, ct); }
             catch (KubeConflictException) { } // another test class updated it concurrently
         }
-        await Eventually.TrueAsync(async () =>
+        await Eventually.True(async () =>
         {
             var c = await client.GetAsync(KubeResources.CustomResourceDefinitions, null, crd.Metadata.Name!, ct);
             return c.Status?.Conditions?.Any(x => x.Type == "Established" && x.Status == "True") == true;
         }, TimeSpan.FromSeconds(30), "CRD established");
         // The new resource is served shortly after Established; wait until a list succeeds.
-        await Eventually.TrueAsync(async () =>
+        await Eventually.True(async () =>
         {
             try { await client.ListAsync(HTagSessions.Resource, "default", new ListOptions(Limit: 1), ct); return true; }
             catch (KubeNotFoundException) { return false; }

@@ -41,7 +41,7 @@ public sealed class RedisServer : IAsyncDisposable
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         var server = new RedisServer(p, port);
-        await Eventually.TrueAsync(async () =>
+        await Eventually.True(async () =>
         {
             try
             {

@@ -41,7 +41,7 @@ public sealed class RouterProcess : IAsyncDisposable
             try
             {
                 using var http = new HttpClient { BaseAddress = router.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-                await Eventually.TrueAsync(async () =>
+                await Eventually.True(async () =>
                 {
                     if (p.HasExited) throw new InvalidOperationException("router exited:\n" + string.Join("\n", router._log));
                     try { return (await http.GetAsync("healthz")).StatusCode == HttpStatusCode.OK; }

@@ -130,9 +130,9 @@ public sealed class ClientTests(KubeFixture kube) : IClassFixture<KubeFixture>
         await c.CreateAsync(KubeResources.ConfigMaps, owned, Ct);
 
         Assert.True(await c.DeleteAsync(KubeResources.ConfigMaps, kube.Namespace, "owner", new DeleteOptions { PropagationPolicy = "Foreground" }, Ct));
-        await Eventually.TrueAsync(async () => await c.TryGetAsync(KubeResources.ConfigMaps, kube.Namespace, "owned", Ct) is null,
+        await Eventually.True(async () => await c.TryGetAsync(KubeResources.ConfigMaps, kube.Namespace, "owned", Ct) is null,
             TimeSpan.FromSeconds(30), "garbage collector deletes the owned ConfigMap");
-        await Eventually.TrueAsync(async () => await c.TryGetAsync(KubeResources.ConfigMaps, kube.Namespace, "owner", Ct) is null,
+        await Eventually.True(async () => await c.TryGetAsync(KubeResources.ConfigMaps, kube.Namespace, "owner", Ct) is null,
             TimeSpan.FromSeconds(30), "foreground deletion completes");
     }
 
@@ -140,7 +140,7 @@ public sealed class ClientTests(KubeFixture kube) : IClassFixture<KubeFixture>
     public async Task In_cluster_config_authenticates_with_a_service_account_token_and_rbac_applies()
     {
         // The namespace's default ServiceAccount token, laid out as the kubelet mounts it in a pod.
-        var token = await Eventually.ValueAsync(async () =>
+        var token = await Eventually.Value(async () =>
             (await kube.Client.ListAsync(KubeResources.Secrets, kube.Namespace, new ListOptions(FieldSelector: "type=kubernetes.io/service-account-token"), Ct)).Items.FirstOrDefault(),
             TimeSpan.FromSeconds(30), "service-account token secret");
         var dir = Directory.CreateTempSubdirectory("htk-sa-").FullName;

@@ -82,14 +82,14 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
         var r = new Recorder(c, 0, TimeSpan.FromMilliseconds(50));
         var (_, run, cts) = Start(r, "flow");
         await c.CreateAsync(KubeResources.ConfigMaps, Cm("a", "flow"), cts.Token);
-        await Eventually.TrueAsync(() => r.Reconciles.GetValueOrDefault("a") >= 1, Wait, "a reconciled");
+        await Eventually.True(() => r.Reconciles.GetValueOrDefault("a") >= 1, Wait, "a reconciled");
 
         // A burst of updates while reconciles are slow: deduplicated, never concurrent for one key.
         for (var i = 1; i <= 10; i++)
             await c.PatchAsync(KubeResources.ConfigMaps, kube.Namespace, "a", KubePatch.Merge("{\"data\":{\"v\":\"" + i + "\"}}"), cts.Token);
-        await Eventually.TrueAsync(() => r.Attempts["a"].Count >= 2, Wait, "updates reconciled");
+        await Eventually.True(() => r.Attempts["a"].Count >= 2, Wait, "updates reconciled");
         await c.DeleteAsync(KubeResources.ConfigMaps, kube.Namespace, "a", null, cts.Token);
-        await Eventually.TrueAsync(() => r.Deleted.Contains("a"), Wait, "DeletedAsync called");
+        await Eventually.True(() => r.Deleted.Contains("a"), Wait, "DeletedAsync called");
 
         Assert.False(r.Overlap, "two reconciles of one key ran at the same time");
         Assert.True(r.Attempts["a"].Count < 11, $"updates were not de-duplicated ({r.Attempts["a"].Count} reconciles for 11 events)");
@@ -104,7 +104,7 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
         var r = new Recorder(c, failFirst: 4, TimeSpan.Zero);
         var (ctl, run, cts) = Start(r, "backoff");
         await c.CreateAsync(KubeResources.ConfigMaps, Cm("fail-1", "backoff"), cts.Token);
-        await Eventually.TrueAsync(() => r.Reconciles.GetValueOrDefault("fail-1") == 1, Wait, "success after retries");
+        await Eventually.True(() => r.Reconciles.GetValueOrDefault("fail-1") == 1, Wait, "success after retries");
 
         var t = r.Attempts["fail-1"];
         Assert.Equal(5, t.Count);
@@ -126,7 +126,7 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
         var r = new Recorder(c, 0, TimeSpan.Zero);
         var (_, run, cts) = Start(r, "owner", ownsConfigMaps: true);
         var owner = await c.CreateAsync(KubeResources.ConfigMaps, Cm("parent", "owner"), cts.Token);
-        await Eventually.TrueAsync(() => r.Reconciles.GetValueOrDefault("parent") == 1, Wait, "parent reconciled");
+        await Eventually.True(() => r.Reconciles.GetValueOrDefault("parent") == 1, Wait, "parent reconciled");
 
         var child = new ConfigMap
         {
@@ -137,9 +137,9 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
             },
         };
         await c.CreateAsync(KubeResources.ConfigMaps, child, cts.Token);
-        await Eventually.TrueAsync(() => r.Reconciles.GetValueOrDefault("parent") == 2, Wait, "child creation re-reconciles the parent");
+        await Eventually.True(() => r.Reconciles.GetValueOrDefault("parent") == 2, Wait, "child creation re-reconciles the parent");
         await c.DeleteAsync(KubeResources.ConfigMaps, kube.Namespace, "child", null, cts.Token);
-        await Eventually.TrueAsync(() => r.Reconciles.GetValueOrDefault("parent") == 3, Wait, "child deletion re-reconciles the parent");
+        await Eventually.True(() => r.Reconciles.GetValueOrDefault("parent") == 3, Wait, "child deletion re-reconciles the parent");
         Assert.False(r.Reconciles.ContainsKey("child")); // not selected by the controller itself
         cts.Cancel();
         await run;
@@ -152,13 +152,13 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
         var r = new Recorder(c, 0, TimeSpan.Zero);
         var (_, run, cts) = Start(r, "fin");
         await c.CreateAsync(KubeResources.ConfigMaps, Cm("fin-1", "fin"), cts.Token);
-        await Eventually.TrueAsync(async () => (await c.GetAsync(KubeResources.ConfigMaps, kube.Namespace, "fin-1", cts.Token)).Metadata.Finalizers?.Contains(Finalizer) == true,
+        await Eventually.True(async () => (await c.GetAsync(KubeResources.ConfigMaps, kube.Namespace, "fin-1", cts.Token)).Metadata.Finalizers?.Contains(Finalizer) == true,
             Wait, "finalizer added");
 
         await c.DeleteAsync(KubeResources.ConfigMaps, kube.Namespace, "fin-1", null, cts.Token);
-        await Eventually.TrueAsync(async () => await c.TryGetAsync(KubeResources.ConfigMaps, kube.Namespace, "fin-1", cts.Token) is null, Wait, "object gone");
+        await Eventually.True(async () => await c.TryGetAsync(KubeResources.ConfigMaps, kube.Namespace, "fin-1", cts.Token) is null, Wait, "object gone");
         Assert.Equal(["fin-1"], r.Cleaned);
-        await Eventually.TrueAsync(() => r.Deleted.Contains("fin-1"), Wait, "DeletedAsync after the finalizer");
+        await Eventually.True(() => r.Deleted.Contains("fin-1"), Wait, "DeletedAsync after the finalizer");
         cts.Cancel();
         await run;
     }

@@ -33,12 +33,12 @@ public sealed class InformerTests(KubeFixture kube, ITestOutputHelper output) : 
         {
             // Each change lands after at least one more server-side close of the watch.
             var reconnects = informer.Reconnects;
-            await Eventually.TrueAsync(() => informer.Reconnects > reconnects, Wait, "the server closed the watch and the informer reconnected");
+            await Eventually.True(() => informer.Reconnects > reconnects, Wait, "the server closed the watch and the informer reconnected");
             await c.CreateAsync(KubeResources.ConfigMaps, new ConfigMap { Metadata = new ObjectMeta { Name = $"r{i}", Namespace = kube.Namespace } }, cts.Token);
-            await Eventually.TrueAsync(() => informer.Get(kube.Namespace, $"r{i}") is not null, Wait, $"r{i} in cache");
+            await Eventually.True(() => informer.Get(kube.Namespace, $"r{i}") is not null, Wait, $"r{i} in cache");
         }
         await c.DeleteAsync(KubeResources.ConfigMaps, kube.Namespace, "r0", null, cts.Token);
-        await Eventually.TrueAsync(() => informer.Get(kube.Namespace, "r0") is null, Wait, "r0 removed from cache");
+        await Eventually.True(() => informer.Get(kube.Namespace, "r0") is null, Wait, "r0 removed from cache");
 
         Assert.Equal(1, informer.Relists); // resumed every time, never relisted
         lock (events)
@@ -60,10 +60,10 @@ public sealed class InformerTests(KubeFixture kube, ITestOutputHelper output) : 
         var informer = new Informer<HTagSession>(c, HTagSessions.Resource,
             new InformerOptions { Namespace = kube.Namespace, StartFromResourceVersion = "1" }, new TestLogger(output));
         var run = informer.RunAsync(cts.Token);
-        await Eventually.TrueAsync(() => informer.Relists == 1 && informer.Get(kube.Namespace, "hs-relist-a") is not null, Wait, "relist after 410");
+        await Eventually.True(() => informer.Relists == 1 && informer.Get(kube.Namespace, "hs-relist-a") is not null, Wait, "relist after 410");
 
         await c.CreateAsync(HTagSessions.Resource, Session("hs-relist-b"), cts.Token);
-        await Eventually.TrueAsync(() => informer.Get(kube.Namespace, "hs-relist-b") is not null, Wait, "watch continues after the relist");
+        await Eventually.True(() => informer.Get(kube.Namespace, "hs-relist-b") is not null, Wait, "watch continues after the relist");
         Assert.Equal(1, informer.Relists);
         cts.Cancel();
         await run;

@@ -54,7 +54,7 @@ public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper outp
     public async Task Graceful_shutdown_hands_the_lease_over_and_only_one_leads()
     {
         var a = Start(kube.Client, "graceful", "a");
-        await Eventually.TrueAsync(() => a.Leading, Wait, "a leads");
+        await Eventually.True(() => a.Leading, Wait, "a leads");
         var b = Start(kube.Client, "graceful", "b");
         using var watch = new CancellationTokenSource();
         var exclusive = NeverBothAsync(a, b, watch.Token);
@@ -66,7 +66,7 @@ public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper outp
         var before = DateTime.UtcNow;
         a.Cts.Cancel();
         await a.Run;
-        await Eventually.TrueAsync(() => b.Leading, Wait, "b takes over");
+        await Eventually.True(() => b.Leading, Wait, "b takes over");
         // Released lease: b does not have to wait out the 3 s lease duration.
         Assert.True(DateTime.UtcNow - before < TimeSpan.FromSeconds(2.5), $"hand-over took {DateTime.UtcNow - before}");
         lease = await kube.Client.GetAsync(KubeResources.Leases, kube.Namespace, "graceful", CancellationToken.None);
@@ -84,17 +84,17 @@ public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper outp
     {
         using var flaky = new PartitionableClient(kube.Client);
         var a = Start(flaky, "crash", "a");
-        await Eventually.TrueAsync(() => a.Leading, Wait, "a leads");
+        await Eventually.True(() => a.Leading, Wait, "a leads");
         var b = Start(kube.Client, "crash", "b");
         using var watch = new CancellationTokenSource();
         var exclusive = NeverBothAsync(a, b, watch.Token);
 
         flaky.Partitioned = true; // a can no longer renew (network partition)
-        await Eventually.TrueAsync(() => !a.Leading, Wait, "a steps down after its renew deadline");
-        await Eventually.TrueAsync(() => b.Leading, Wait, "b takes over once the lease expired");
+        await Eventually.True(() => !a.Leading, Wait, "a steps down after its renew deadline");
+        await Eventually.True(() => b.Leading, Wait, "b takes over once the lease expired");
         flaky.Partitioned = false;
         // a is back but the lease is b's: a must stay a follower.
-        await Eventually.TrueAsync(async () => (await kube.Client.GetAsync(KubeResources.Leases, kube.Namespace, "crash", CancellationToken.None)).Spec.RenewTime is { } t
+        await Eventually.True(async () => (await kube.Client.GetAsync(KubeResources.Leases, kube.Namespace, "crash", CancellationToken.None)).Spec.RenewTime is { } t
             && KubeTime.Parse(t) > DateTimeOffset.UtcNow.AddSeconds(-1), Wait, "b renews");
         Assert.False(a.Leading);
         Assert.Equal(1, a.Terms);

@@ -21,7 +21,7 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
     }
 
     async Task<HTagSession> ReadyAsync(string name, Func<HTagSession, bool>? also = null) =>
-        await Eventually.ValueAsync(async () =>
+        await Eventually.Value(async () =>
         {
             var s = await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct);
             return s?.Status?.Phase == SessionPhase.Ready && (also?.Invoke(s) ?? true) ? s : null;
@@ -93,9 +93,9 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
 
         // Deleting the session: the finalizer clears the route, GC takes pod and secret.
         await f.Client.DeleteAsync(HTagSessions.Resource, f.Namespace, name, null, Ct);
-        await Eventually.TrueAsync(async () => await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct) is null, Wait, "session gone");
+        await Eventually.True(async () => await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct) is null, Wait, "session gone");
         Assert.Null(await f.Routes.GetAsync(s.Spec.UserKey, Ct));
-        await Eventually.TrueAsync(async () => await f.Client.TryGetAsync(KubeResources.Secrets, f.Namespace, tokenRef.Name, Ct) is null, Wait, "secret collected");
+        await Eventually.True(async () => await f.Client.TryGetAsync(KubeResources.Secrets, f.Namespace, tokenRef.Name, Ct) is null, Wait, "secret collected");
     }
 
     [ClusterFact]
@@ -119,13 +119,13 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
         await using var second = await OperatorProcess.StartAsync(f.Namespace, f.Redis.Configuration);
         static async Task<bool> Leads(OperatorProcess p) =>
             !p.HasExited && (await Http.GetStringAsync(new Uri(p.Url, "/metrics"))).Contains("\nhtagkube_leader 1\n");
-        await Eventually.TrueAsync(async () => await Leads(f.Operator) || await Leads(second), Wait, "a leader");
+        await Eventually.True(async () => await Leads(f.Operator) || await Leads(second), Wait, "a leader");
         for (var i = 0; i < 5; i++) Assert.False(await Leads(f.Operator) && await Leads(second), "two leaders");
         var (leader, standby) = await Leads(f.Operator) ? (f.Operator, second) : (second, f.Operator);
         Assert.False(await Leads(standby));
 
         await leader.KillAsync(); // crash: the lease is not released, the standby waits for it to expire
-        await Eventually.TrueAsync(() => Leads(standby), Wait, "standby takes over");
+        await Eventually.True(() => Leads(standby), Wait, "standby takes over");
         var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(), Ct);
         await ReadyAsync(s.Metadata.Name!);
         if (leader == f.Operator) await f.RestartOperatorAsync(); // the fixture's operator back, as a standby for now
@@ -138,7 +138,7 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
         var ready = await ReadyAsync(s.Metadata.Name!);
         var first = ready.Status!.LastActivity!.Value;
         // Let time pass so that a touch is distinguishable from the publication (seconds resolution).
-        await Eventually.TrueAsync(() => DateTimeOffset.UtcNow > first.AddSeconds(3), Wait, "3 s elapsed");
+        await Eventually.True(() => DateTimeOffset.UtcNow > first.AddSeconds(3), Wait, "3 s elapsed");
         var touched = DateTimeOffset.UtcNow;
         Assert.True(await f.Routes.TouchAsync(s.Spec.UserKey, TimeSpan.FromSeconds(600), Ct)); // what the router does on activity
         var synced = await ReadyAsync(s.Metadata.Name!, x => x.Status!.LastActivity > first);
@@ -153,13 +153,13 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
         var oldPod = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, s.Metadata.Name!, Ct);
 
         await f.Client.DeleteAsync(KubeResources.Pods, f.Namespace, oldPod.Metadata.Name!, new DeleteOptions { GracePeriodSeconds = 0 }, Ct);
-        var again = await Eventually.ValueAsync(async () =>
+        var again = await Eventually.Value(async () =>
         {
             var p = await f.Client.TryGetAsync(KubeResources.Pods, f.Namespace, s.Metadata.Name!, Ct);
             return p is not null && p.Metadata.Uid != oldPod.Metadata.Uid && p.Metadata.DeletionTimestamp is null ? p : null;
         }, Wait, "a new pod");
         var after = await ReadyAsync(s.Metadata.Name!, x => x.Status!.ReadySince > ready.Status!.ReadySince || x.Status.PodIP != ready.Status.PodIP);
-        await Eventually.TrueAsync(async () => (await f.Routes.GetAsync(s.Spec.UserKey, Ct))?.Endpoint == $"{after.Status!.PodIP}:8080", Wait, "route points at the new pod");
+        await Eventually.True(async () => (await f.Routes.GetAsync(s.Spec.UserKey, Ct))?.Endpoint == $"{after.Status!.PodIP}:8080", Wait, "route points at the new pod");
         var pods = await f.Client.ListAsync(KubeResources.Pods, f.Namespace, new ListOptions($"htagkube.io/session={s.Metadata.Name}"), Ct);
         Assert.Equal([again.Metadata.Uid], pods.Items.Where(p => p.Metadata.DeletionTimestamp is null).Select(p => p.Metadata.Uid));
     }
@@ -170,7 +170,7 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
         var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(image: "htagkube/does-not-exist:0.0.1"), Ct);
         var name = s.Metadata.Name!;
         // imagePullPolicy IfNotPresent + no registry: ErrImagePull/ErrImageNeverPull/ImagePullBackOff.
-        var failed = await Eventually.ValueAsync(async () =>
+        var failed = await Eventually.Value(async () =>
         {
             var x = await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct);
             return x?.Status is { Phase: SessionPhase.Failed, Restarts: >= 2 } ? x : null;
@@ -193,8 +193,8 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
         var name = s.Metadata.Name!;
         await ReadyAsync(name);
         Assert.NotNull(await f.Routes.GetAsync(s.Spec.UserKey, Ct));
-        await Eventually.TrueAsync(async () => await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct) is null, Wait, "session deleted after the idle TTL");
-        await Eventually.TrueAsync(async () =>
+        await Eventually.True(async () => await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct) is null, Wait, "session deleted after the idle TTL");
+        await Eventually.True(async () =>
             await f.Client.TryGetAsync(KubeResources.Pods, f.Namespace, name, Ct) is null
             && await f.Client.TryGetAsync(KubeResources.Secrets, f.Namespace, name + "-token", Ct) is null, Wait, "pod and secret collected");
         Assert.Null(await f.Routes.GetAsync(s.Spec.UserKey, Ct));
@@ -211,7 +211,7 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
         Assert.NotNull(epoch);
 
         await f.Redis.Client.GetServer(f.Redis.Client.GetEndPoints()[0]).FlushAllDatabasesAsync();
-        await Eventually.TrueAsync(async () =>
+        await Eventually.True(async () =>
             (await f.Redis.Client.GetDatabase().HashGetAsync("htagkube:route:" + a.Spec.UserKey, "endpoint")) == $"{ra.Status!.PodIP}:8080"
             && (await f.Redis.Client.GetDatabase().HashGetAsync("htagkube:route:" + b.Spec.UserKey, "endpoint")) == $"{rb.Status!.PodIP}:8080",
             Wait, "both routes re-published");

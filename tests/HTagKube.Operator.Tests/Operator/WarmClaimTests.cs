@@ -32,7 +32,7 @@ public sealed class WarmClaimTests(KubeFixture f) : IClassFixture<KubeFixture>
         var name = WarmPods.NewName();
         await f.Client.CreateAsync(KubeResources.Secrets, WarmPods.Secret(name, f.Namespace), Ct);
         await f.Client.CreateAsync(KubeResources.Pods, WarmPods.Pod(name, f.Namespace, new OperatorOptions { Image = Images.Userpod }), Ct);
-        return await Eventually.ValueAsync(async () =>
+        return await Eventually.Value(async () =>
         {
             var p = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, name, Ct);
             return Sessions.PodHealth.IsReady(p) ? p : null;

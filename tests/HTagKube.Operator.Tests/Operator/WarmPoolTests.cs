@@ -37,13 +37,13 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
     }
 
     /// <summary>Exactly <see cref="WarmPoolFixture.Size"/> warm pods, all Ready.</summary>
-    async Task<List<Pod>> FullPoolAsync() => await Eventually.ValueAsync(async () =>
+    async Task<List<Pod>> FullPoolAsync() => await Eventually.Value(async () =>
     {
         var warm = await WarmAsync();
         return warm.Count == WarmPoolFixture.Size && warm.All(Sessions.PodHealth.IsReady) ? warm : null;
     }, Wait, $"{WarmPoolFixture.Size} ready warm pods");
 
-    async Task<HTagSession> ReadyAsync(string name) => await Eventually.ValueAsync(async () =>
+    async Task<HTagSession> ReadyAsync(string name) => await Eventually.Value(async () =>
     {
         var s = await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct);
         return s?.Status?.Phase == SessionPhase.Ready ? s : null;
@@ -164,14 +164,14 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
         var before = await FullPoolAsync();
         var victim = before[0];
         await f.Client.DeleteAsync(KubeResources.Pods, f.Namespace, victim.Metadata.Name!, new DeleteOptions { GracePeriodSeconds = 0 }, Ct);
-        var after = await Eventually.ValueAsync(async () =>
+        var after = await Eventually.Value(async () =>
         {
             var warm = await WarmAsync();
             return warm.Count == WarmPoolFixture.Size && warm.All(Sessions.PodHealth.IsReady) && warm.All(p => p.Metadata.Name != victim.Metadata.Name) ? warm : null;
         }, Wait, "pool refilled after a killed warm pod");
         Assert.Equal(WarmPoolFixture.Size - 1, after.Count(p => before.Any(b => b.Metadata.Uid == p.Metadata.Uid)));
         // The victim's Secret went with it (owned by the pod).
-        await Eventually.TrueAsync(async () =>
+        await Eventually.True(async () =>
             await f.Client.TryGetAsync(KubeResources.Secrets, f.Namespace, WarmPods.SecretName(victim.Metadata.Name!), Ct) is null, Wait, "victim's secret collected");
     }
 }

@@ -68,7 +68,7 @@ public sealed class KubernetesProvisionerTests(OperatorFixture f, ITestOutputHel
         Assert.Single(all.Items);
         // Ending the session deletes the resource (the operator then clears the route).
         Assert.True(await p.EndSessionAsync(s.Spec.UserKey, Ct));
-        await Eventually.TrueAsync(async () => await f.Routes.GetAsync(s.Spec.UserKey, Ct) is null, TimeSpan.FromSeconds(30), "route cleared by the finalizer");
+        await Eventually.True(async () => await f.Routes.GetAsync(s.Spec.UserKey, Ct) is null, TimeSpan.FromSeconds(30), "route cleared by the finalizer");
     }
 
     [ClusterFact]
