@@ -33,11 +33,17 @@ public sealed class UserpodRestartTests : IClassFixture<Chromium>, IAsyncLifetim
         await page.EvaluateAsync("() => { window.sawOffline = false; new MutationObserver(() => { if (document.body.classList.contains('htag-offline')) window.sawOffline = true; }).observe(document.body, { attributes: true }); }");
 
         var pid = Assert.Single(_router.Userpods);
+        // The browser is kept off the network around the click, so the click surely happens while disconnected:
+        // with a warm pool the page can be back on a new userpod before a click lands, and a click after the
+        // reconnect rightly counts on the new instance (the test could not tell which happened).
+        await page.Context.SetOfflineAsync(true);
         Process.GetProcessById(pid).Kill();
         await Eventually.True(() => !ProcessTree.IsAlive(pid), TimeSpan.FromSeconds(5), "userpod killed");
         await page.WaitForFunctionAsync("() => window.sawOffline === true"); // htag-offline while disconnected
         var clock = Stopwatch.StartNew();
         await plus.ClickAsync(new() { Timeout = 2_000 });
+        Assert.False(await page.EvaluateAsync<bool>("() => window.htag.connected"), "the click happened while disconnected");
+        await page.Context.SetOfflineAsync(false);
         // A new userpod, a new instance: the page resyncs (reloads) into a fresh, working counter.
         await page.WaitForFunctionAsync("() => window.htag && window.htag.connected === true && document.querySelector('.count') && document.querySelector('.count').textContent === '0'",
             null, new() { Timeout = 2_000 - clock.ElapsedMilliseconds });
