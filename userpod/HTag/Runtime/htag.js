@@ -11,7 +11,7 @@
   let instance = root.dataset.htagInstance || "";
   const listening = new Set();
   const queue = [];
-  let ws = null, attempts = 0, everOpen = false, replaced = false;
+  let ws = null, attempts = 0, everOpen = false, replaced = false, retry = 0;
   // After a reconnect, interactions wait for the resync answer: they are sent if the instance is the
   // same, dropped if it changed (their element ids belonged to the lost instance).
   let resyncPending = false;
@@ -53,7 +53,7 @@
     outChain = outChain.then(async () => {
       if (httpOnly) return post(msg);
       if (usable() && !resyncPending) ws.send(JSON.stringify(parano ? await seal(msg) : msg));
-      else queue.push(msg);
+      else { queue.push(msg); reconnectNow(); }
     }).catch(e => console.error("htag:", e));
   }
 
@@ -196,6 +196,7 @@
 
   // ---- connection --------------------------------------------------------------------------------
   function connect() {
+    retry = 0;
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const url = proto + "//" + location.host + "/_htag/ws?app=" + encodeURIComponent(app) + "&i=" + encodeURIComponent(instance) +
       "&q=" + encodeURIComponent(location.search);
@@ -218,9 +219,20 @@
       if (ev.code === 4001) { replaced = true; return; }
       // Capped, jittered exponential backoff: 100 ms, 200 ms … at most 5 s.
       const cap = Math.min(5000, 100 * Math.pow(2, attempts++));
-      setTimeout(connect, cap / 2 + Math.random() * cap / 2);
+      retry = setTimeout(connect, cap / 2 + Math.random() * cap / 2);
     };
   }
+
+  // The backoff can have grown to seconds while the network or server was away: when there is reason to
+  // think it is back (network online, tab visible again, the user acts), try at once instead of waiting.
+  function reconnectNow() {
+    if (httpOnly || ws || replaced || !retry) return;
+    clearTimeout(retry);
+    retry = 0;
+    connect();
+  }
+  window.addEventListener("online", reconnectNow);
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") reconnectNow(); });
 
   window.htag = {
     send, apply,
