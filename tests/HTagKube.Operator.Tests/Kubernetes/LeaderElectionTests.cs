@@ -19,12 +19,12 @@ public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper outp
         public int Terms;
     }
 
-    Candidate Start(IKubeClient client, string lease, string id)
+    Candidate Start(IKubeClient client, string lease, string id, int leaseSeconds = 3)
     {
         var elector = new LeaderElector(client, new LeaderElectionOptions
         {
             Namespace = kube.Namespace, LeaseName = lease, Identity = id,
-            LeaseDuration = TimeSpan.FromSeconds(3), RenewDeadline = TimeSpan.FromSeconds(2), RetryPeriod = TimeSpan.FromMilliseconds(300),
+            LeaseDuration = TimeSpan.FromSeconds(leaseSeconds), RenewDeadline = TimeSpan.FromSeconds(leaseSeconds * 2 / 3.0), RetryPeriod = TimeSpan.FromMilliseconds(300),
         }, new TestLogger(output, id));
         var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         // Built before the elector runs: it may win the lease and call the work before RunAsync returns.
@@ -53,9 +53,10 @@ public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper outp
     [ClusterFact]
     public async Task Graceful_shutdown_hands_the_lease_over_and_only_one_leads()
     {
-        var a = Start(kube.Client, "graceful", "a");
+        // A long lease (15 s), so a hand-over that waited for expiry cannot pass for a released lease on a slow machine.
+        var a = Start(kube.Client, "graceful", "a", leaseSeconds: 15);
         await Eventually.True(() => a.Leading, Wait, "a leads");
-        var b = Start(kube.Client, "graceful", "b");
+        var b = Start(kube.Client, "graceful", "b", leaseSeconds: 15);
         using var watch = new CancellationTokenSource();
         var exclusive = NeverBothAsync(a, b, watch.Token);
 
@@ -67,8 +68,8 @@ public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper outp
         a.Cts.Cancel();
         await a.Run;
         await Eventually.True(() => b.Leading, Wait, "b takes over");
-        // Released lease: b does not have to wait out the 3 s lease duration.
-        Assert.True(DateTime.UtcNow - before < TimeSpan.FromSeconds(2.5), $"hand-over took {DateTime.UtcNow - before}");
+        // Released lease: b does not have to wait out the 15 s lease duration (it retries every 300 ms).
+        Assert.True(DateTime.UtcNow - before < TimeSpan.FromSeconds(7.5), $"hand-over took {DateTime.UtcNow - before}");
         lease = await kube.Client.GetAsync(KubeResources.Leases, kube.Namespace, "graceful", CancellationToken.None);
         Assert.Equal("b", lease.Spec.HolderIdentity);
         Assert.Equal(1, lease.Spec.LeaseTransitions);
