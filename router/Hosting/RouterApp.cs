@@ -110,6 +110,7 @@ public static class RouterApp
 
         app.Lifetime.ApplicationStarted.Register(() => _ = StartupAsync(app, options));
 
+        if (TrustedProxies.Options(TrustedProxies.Parse(options.TrustedProxies)) is { } forwarded) app.UseForwardedHeaders(forwarded);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.Use(async (ctx, next) =>
         {

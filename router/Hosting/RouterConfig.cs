@@ -18,6 +18,7 @@ public static class RouterConfig
         ["--max-starting"] = "Router:MaxStarting",
         ["--spare-userpods"] = "Router:WarmPool", // the flag's earlier name, kept as an alias
         ["--sessions-per-ip-per-minute"] = "Router:SessionsPerIpPerMinute",
+        ["--trusted-proxies"] = "Router:TrustedProxies",
         ["--max-request-body"] = "Router:MaxRequestBodyBytes",
         ["--max-request-headers"] = "Router:MaxRequestHeadersBytes",
         ["--max-ws-message"] = "Router:MaxWebSocketMessageBytes",
@@ -53,6 +54,7 @@ public static class RouterConfig
         if (o.MaxSessions < 0 || o.SessionsPerIpPerMinute < 1) throw new ArgumentException("session limits must be positive");
         if (o.WarmPool is < 0 or > 500) throw new ArgumentException("--warm-pool must be between 0 and 500");
         if (o.MaxStarting is < 0 or > 500) throw new ArgumentException("--max-starting must be between 0 (one per core) and 500");
+        TrustedProxies.Parse(o.TrustedProxies); // a bad entry stops the start with a clear message
         if (o.MaxStarting == 0) o.MaxStarting = Environment.ProcessorCount;
         return o;
     }

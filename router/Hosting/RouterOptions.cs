@@ -42,6 +42,12 @@ public sealed class RouterOptions
     /// <summary>New sessions one client IP may create per minute.</summary>
     public int SessionsPerIpPerMinute { get; set; } = 30;
 
+    /// <summary>
+    /// Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or CIDR ranges, comma-separated), so the
+    /// per-IP limit and the userpod see the real client. Empty = none: the connection's address is the client.
+    /// </summary>
+    public string? TrustedProxies { get; set; }
+
     /// <summary>Largest request body, in bytes (Kestrel limit).</summary>
     public long MaxRequestBodyBytes { get; set; } = 100L * 1024 * 1024;
 

@@ -54,6 +54,10 @@ public sealed class RenderTests
         Assert.Equal(TimeSpan.FromSeconds(90061), TimeSpan.Parse(idle, System.Globalization.CultureInfo.InvariantCulture));
         Assert.NotNull(c.At("resources.limits.memory").S);
 
+        Assert.DoesNotContain(args, a => a.StartsWith("--trusted-proxies", StringComparison.Ordinal)); // none by default
+        var behindIngress = HelmChart.Container((await HelmChart.TemplateAsync("router.trustedProxies={10.244.0.0/16,fd00::/8}")).Get("Deployment", "htag-router"), "router");
+        Assert.Contains("--trusted-proxies=10.244.0.0/16,fd00::/8", behindIngress["args"].Strings);
+
         // Kubernetes mode creates the sessions in the router's own namespace, where the operator watches.
         var ns = c["env"].List.Single(e => e["name"].S == "HTAGKUBE_NAMESPACE");
         Assert.Equal("metadata.namespace", ns.At("valueFrom.fieldRef.fieldPath").S);

@@ -17,6 +17,7 @@ public sealed class SchemaTests
         { ["userpod.resources.limits.memory=lots"], "userpod.resources.limits.memory: Does not match pattern" },
         { ["userpod.image.repository="], "userpod.image.repository: String length must be greater than or equal to 1" },
         { ["router.ingress.host=Not A Host"], "router.ingress.host: Does not match pattern" },
+        { ["router.trustedProxies={10.0.0.0/8,ingress-nginx}"], "router.trustedProxies.1: Does not match pattern" },
         { ["routr.replicas=3"], "Additional property routr is not allowed" },
         { ["redis.persistance.enabled=true"], "Additional property persistance is not allowed" },
         { ["operator.replicas=9"], "operator.replicas: Must be less than or equal to 5" },
