@@ -11,7 +11,7 @@
   let instance = root.dataset.htagInstance || "";
   const listening = new Set();
   const queue = [];
-  let ws = null, attempts = 0, everOpen = false, replaced = false, retry = 0;
+  let ws = null, attempts = 0, everOpen = false, replaced = false, retry = 0, retrySoon = false;
   // After a reconnect, interactions wait for the resync answer: they are sent if the instance is the
   // same, dropped if it changed (their element ids belonged to the lost instance).
   let resyncPending = false;
@@ -205,6 +205,7 @@
     if (parano) { parano.aad = ""; parano.recvSeq = 0; }
     sock.onopen = () => {
       attempts = 0;
+      retrySoon = false;
       document.body.classList.remove("htag-offline");
       // After a reconnect, ask for a resync: the server re-renders, gives us a new instance, or tells us to reload.
       resyncPending = everOpen;
@@ -219,14 +220,17 @@
       if (ev.code === 4001) { replaced = true; return; }
       // Capped, jittered exponential backoff: 100 ms, 200 ms … at most 5 s.
       const cap = Math.min(5000, 100 * Math.pow(2, attempts++));
-      retry = setTimeout(connect, cap / 2 + Math.random() * cap / 2);
+      retry = setTimeout(connect, retrySoon ? 0 : cap / 2 + Math.random() * cap / 2);
+      retrySoon = false;
     };
   }
 
   // The backoff can have grown to seconds while the network or server was away: when there is reason to
   // think it is back (network online, tab visible again, the user acts), try at once instead of waiting.
   function reconnectNow() {
-    if (httpOnly || ws || replaced || !retry) return;
+    if (httpOnly || replaced) return;
+    if (ws) { if (ws.readyState === 0) retrySoon = true; return; } // an attempt begun before (say, offline): retry after it
+    if (!retry) return;
     clearTimeout(retry);
     retry = 0;
     connect();
