@@ -110,10 +110,12 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
         Assert.Equal(5, t.Count);
         var gaps = t.Zip(t.Skip(1), (a, b) => (b - a).TotalMilliseconds).ToArray();
         output.WriteLine("gaps ms: " + string.Join(", ", gaps.Select(g => g.ToString("F0"))));
-        // base 200 ms, doubling, jitter in [d/2, d]: 100-200, 200-400, 400-800, 800-1600 (+ scheduling slack).
-        Assert.InRange(gaps[0], 90, 600);
-        Assert.InRange(gaps[3], 790, 2500);
-        Assert.True(gaps[3] > gaps[0]);
+        // base 200 ms, doubling, jitter in [d/2, d]: 100-200, 200-400, 400-800, 800-1600 ms. A retry never comes
+        // before its delay (the lower bounds show the requeue is rate-limited and growing); a loaded machine can
+        // make it later (a first retry came after 962 ms once in CI), so the upper bounds only catch a runaway.
+        // The exact delays are WorkQueueTests' (Backoff_doubles_with_jitter_and_is_capped).
+        double[] least = [100, 200, 400, 800], most = [200, 400, 800, 1600];
+        for (var i = 0; i < 4; i++) Assert.InRange(gaps[i], least[i] - 10, most[i] + 3000);
         Assert.Equal(0, ctl.Queue.Failures($"{kube.Namespace}/fail-1")); // forgotten after success
         cts.Cancel();
         await run;
