@@ -61,4 +61,15 @@ public sealed class ReconnectTests : IClassFixture<AppsFixture>
         await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync();
         await FreshCounterWorksAsync(page);
     }
+
+    [Fact]
+    public async Task The_tab_shown_again_reconnects_at_once()
+    {
+        var (page, pid) = await FrozenClockCounterAsync();
+        Process.GetProcessById(pid).Kill();
+        await page.WaitForFunctionAsync("() => document.body.classList.contains('htag-offline')");
+        // What the browser fires when the user comes back to a hidden tab (a headless page is always visible).
+        await page.EvaluateAsync("() => document.dispatchEvent(new Event('visibilitychange'))");
+        await FreshCounterWorksAsync(page);
+    }
 }
