@@ -150,6 +150,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
             session.Dispose();
             throw;
         }
+        if (_options.KeepUserpods) await session.KeepAfterRouterExitAsync(ct); // published: the next router can adopt it
         _sessions[userKey] = session;
         _ = WatchExitAsync(session);
         _metrics.SessionStarted(sw.Elapsed);

@@ -43,6 +43,22 @@ public sealed class LocalSession : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// Lets the userpod outlive this router. It was started with <c>HTAG_LIFELINE=stdin</c>: it stops when its stdin,
+    /// a pipe this router holds, ends (the router killed or crashed), unless told <c>keep</c> first. Sessions to be
+    /// re-adopted by the next router (<c>--keep-userpods</c>) are told; warm userpods and everything else never are.
+    /// </summary>
+    public async Task KeepAfterRouterExitAsync(CancellationToken ct)
+    {
+        if (Adopted) return; // the router that started it released it already: that is how it outlived that router
+        try
+        {
+            await _process.StandardInput.WriteLineAsync("keep".AsMemory(), ct);
+            await _process.StandardInput.FlushAsync(ct);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException) { } // exited: nothing to keep
+    }
+
     /// <summary>Exit code once exited, else null.</summary>
     public int? ExitCode
     {

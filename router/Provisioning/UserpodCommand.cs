@@ -62,6 +62,8 @@ public sealed class UserpodCommand
         psi.ArgumentList.Add("--urls");
         psi.ArgumentList.Add("http://127.0.0.1:0");
         psi.Environment["HTAG_TOKEN"] = token;
+        // The userpod stops when its stdin (a pipe this router holds) ends, unless released (LocalSession.KeepAfterRouterExitAsync).
+        psi.Environment["HTAG_LIFELINE"] = "stdin";
         // The userpod must listen where --urls says, not where the router's own environment points.
         psi.Environment.Remove("ASPNETCORE_URLS");
         psi.Environment.Remove("ASPNETCORE_HTTP_PORTS");

@@ -31,7 +31,7 @@ public sealed class UserpodLauncher(UserpodCommand command, HttpMessageInvoker h
             throw new ProvisioningException($"cannot start userpod command '{command.FileName}': {e.Message}", e);
         }
 
-        process.StandardInput.Close(); // nothing to say; the userpod reads EOF if it ever reads
+        // stdin stays open: it is the userpod's lifeline (HTAG_LIFELINE), ending when this router's process does.
         _ = DrainErrorsAsync(process.StandardError, process.Id, userKey);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);

@@ -122,6 +122,14 @@ public sealed class HTagServer : IAsyncDisposable
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
+        if (_config[Lifeline.Variable] == Lifeline.Stdin)
+            Lifeline.Watch(
+                gone: () =>
+                {
+                    Logger.LogInformation("stdin ended: the router is gone; stopping");
+                    try { stop.Cancel(); } catch (ObjectDisposedException) { } // already stopped
+                },
+                kept: () => Logger.LogInformation("released by the router: this userpod outlives it"));
         try
         {
             await StartAsync(stop.Token).ConfigureAwait(false);

@@ -62,6 +62,9 @@ public sealed class RouterProcess : IAsyncDisposable
     /// <summary>Graceful stop (SIGTERM), as a user's Ctrl-C; falls back to SIGKILL after a grace period.</summary>
     public Task StopAsync(TimeSpan grace) => _program.StopAsync(grace);
 
+    /// <summary>SIGKILL to the router alone: no shutdown code runs; its userpods see only their pipes end.</summary>
+    public void Kill() => _program.Process.Kill(entireProcessTree: false);
+
     public async ValueTask DisposeAsync()
     {
         var children = _program.HasExited ? [] : ProcessTree.Children(_program.Pid);

@@ -4,16 +4,7 @@ namespace HTagKube.Router.Tests.Infrastructure;
 public static class Processes
 {
     /// <summary>True while the pid runs (zombies count as gone).</summary>
-    public static bool IsAlive(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var state = stat[(stat.LastIndexOf(')') + 2)..][0];
-            return state is not ('Z' or 'X');
-        }
-        catch (IOException) { return false; }
-    }
+    public static bool IsAlive(int pid) => ProcessTree.IsAlive(pid);
 
     /// <summary>Live processes whose command line contains <paramref name="needle"/>.</summary>
     public static IReadOnlyList<int> WithCommandLine(string needle)

@@ -26,5 +26,8 @@ public sealed class RouterProcess : IAsyncDisposable
     /// <summary>Graceful stop: SIGTERM, as a service manager or Ctrl-C does.</summary>
     public Task StopAsync() => _program.StopAsync(TimeSpan.FromSeconds(20));
 
+    /// <summary>SIGKILL to the router alone: no shutdown code runs; its userpods see only their pipes end.</summary>
+    public void Kill() => _program.Process.Kill(entireProcessTree: false);
+
     public ValueTask DisposeAsync() => _program.DisposeAsync();
 }

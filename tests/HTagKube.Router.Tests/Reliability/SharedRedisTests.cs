@@ -96,6 +96,27 @@ public sealed class SharedRedisTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_killed_router_leaves_its_sessions_for_adoption_and_takes_its_warm_userpods_with_it()
+    {
+        var uid = UserKey.NewUid();
+        await using var first = await RouterProcess.StartAsync("--redis", _redis.Configuration, "--warm-pool", "1");
+        using var c = first.ClientWithUid(uid);
+        var session = await WhoamiAsync(c); // a claimed warm userpod, or a cold one
+        var warm = 0;
+        await Eventually.True(() => (warm = ProcessTree.Children(first.Pid).FirstOrDefault(p => p != session.Pid)) != 0,
+            TimeSpan.FromSeconds(30), "the refilled warm userpod");
+        lock (_userpods) _userpods.Add(warm);
+
+        first.Kill();
+        await Eventually.True(() => !Processes.IsAlive(warm), TimeSpan.FromSeconds(15), "the warm userpod stops with its router");
+        Assert.True(Processes.IsAlive(session.Pid), "a session userpod outlives its router in --keep-userpods mode");
+
+        await using var second = await RouterProcess.StartAsync("--redis", _redis.Configuration, "--warm-pool", "0");
+        using var again = second.ClientWithUid(uid);
+        Assert.Equal(session.Pid, (await WhoamiAsync(again)).Pid); // adopted, state and all
+    }
+
+    [Fact]
     public async Task Redis_restarted_under_traffic_moves_nobody_and_outage_errors_are_503s()
     {
         await using var router = await RouterProcess.StartAsync("--redis", _redis.Configuration, "--touch-interval", "00:00:00.2");

@@ -185,4 +185,14 @@ app.Map("/ws", async (HttpContext ctx) =>
 });
 
 app.MapFallback((HttpContext ctx) => Results.Text($"app path {ctx.Request.Path} pid={Environment.ProcessId}"));
+
+// The lifeline of the router↔userpod contract (HTAG_LIFELINE=stdin, as in userpod/HTag.Server/Hosting/Lifeline.cs):
+// stop when stdin, the router's pipe, ends, unless the router said "keep" first.
+if (Environment.GetEnvironmentVariable("HTAG_LIFELINE") == "stdin")
+    new Thread(() =>
+    {
+        using var input = new StreamReader(Console.OpenStandardInput());
+        while (input.ReadLine() is { } line) if (line.Trim() == "keep") return;
+        app.Lifetime.StopApplication();
+    }) { IsBackground = true }.Start();
 app.Run();

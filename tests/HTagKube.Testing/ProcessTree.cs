@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace HTagKube.E2E.Tests.Infrastructure;
+namespace HTagKube.Testing;
 
-/// <summary>Reads /proc to see which processes a router spawned and what they listen on (Linux only).</summary>
+/// <summary>Reads /proc to see which processes a program (a router) spawned and what they listen on (Linux only).</summary>
 public static class ProcessTree
 {
     public static IReadOnlyList<int> Children(int parentPid)
@@ -47,12 +47,13 @@ public static class ProcessTree
         catch (IOException) { return ""; }
     }
 
+    /// <summary>True while the pid runs (zombies count as gone).</summary>
     public static bool IsAlive(int pid)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+            return stat[(stat.LastIndexOf(')') + 2)] is not ('Z' or 'X');
         }
         catch (IOException) { return false; }
     }
