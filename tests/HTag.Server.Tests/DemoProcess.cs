@@ -32,7 +32,8 @@ public sealed class DemoProcess : IAsyncDisposable
     /// <param name="urls">The <c>--urls</c> argument; null to pass none (the environment decides).</param>
     public static async Task<DemoProcess> StartAsync(string token, IDictionary<string, string>? env = null, string? urls = "http://127.0.0.1:0")
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // stdin too, as the router does: the test holds the pipe (HTAG_LIFELINE).
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         psi.ArgumentList.Add(DemoDll);
         if (urls is not null)
         {

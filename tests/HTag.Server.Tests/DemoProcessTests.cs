@@ -43,3 +43,34 @@ public class DemoWatchdogTests
         Assert.Equal(75, demo.Process.ExitCode);
     }
 }
+
+/// <summary>HTAG_LIFELINE=stdin: the userpod stops when its stdin (the router's pipe) ends, unless released with "keep".</summary>
+public class DemoLifelineTests
+{
+    static readonly Dictionary<string, string> Lifeline = new() { ["HTAG_LIFELINE"] = "stdin" };
+
+    [Fact]
+    public async Task The_end_of_stdin_stops_the_userpod_cleanly()
+    {
+        await using var demo = await DemoProcess.StartAsync("t", Lifeline);
+        demo.Process.StandardInput.Close(); // what the kernel does when the router dies
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await demo.Process.WaitForExitAsync(cts.Token);
+        Assert.Equal(0, demo.Process.ExitCode);
+        Assert.Contains("stdin ended", demo.Output);
+    }
+
+    [Fact]
+    public async Task Released_with_keep_the_userpod_outlives_the_end_of_stdin()
+    {
+        await using var demo = await DemoProcess.StartAsync("t", Lifeline);
+        await demo.Process.StandardInput.WriteLineAsync("keep");
+        await demo.Process.StandardInput.FlushAsync();
+        await Eventually.True(() => demo.Output.Contains("released by the router"), TimeSpan.FromSeconds(10), "the release");
+        // Released, the userpod no longer reads its stdin: its end cannot stop it.
+        demo.Process.StandardInput.Close();
+        using var http = new HttpClient();
+        Assert.Equal("ok", await http.GetStringAsync(demo.BaseUrl + "/healthz"));
+        Assert.False(demo.Process.HasExited);
+    }
+}
