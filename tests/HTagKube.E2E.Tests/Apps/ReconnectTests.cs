@@ -29,6 +29,13 @@ public sealed class ReconnectTests : IClassFixture<AppsFixture>
         return (page, Assert.Single(_f.Router.Userpods.Except(before)));
     }
 
+    /// <summary>Kills the page's userpod and waits until the page knows it is disconnected.</summary>
+    static async Task KillUserpodAsync(IPage page, int pid)
+    {
+        Process.GetProcessById(pid).Kill();
+        await page.WaitForFunctionAsync("() => document.body.classList.contains('htag-offline') && !window.htag.connected");
+    }
+
     /// <summary>A new userpod, a new instance: the page resyncs (reloads) into a fresh counter that works.</summary>
     static async Task FreshCounterWorksAsync(IPage page)
     {
@@ -44,8 +51,7 @@ public sealed class ReconnectTests : IClassFixture<AppsFixture>
         // Offline emulation does not cut an open WebSocket: the userpod's death does (and the router's
         // replacement userpod makes a working page again, once the browser reconnects).
         await page.Context.SetOfflineAsync(true);
-        Process.GetProcessById(pid).Kill();
-        await page.WaitForFunctionAsync("() => document.body.classList.contains('htag-offline') && !window.htag.connected");
+        await KillUserpodAsync(page, pid);
         await page.Context.SetOfflineAsync(false);
         await FreshCounterWorksAsync(page);
     }
@@ -54,8 +60,7 @@ public sealed class ReconnectTests : IClassFixture<AppsFixture>
     public async Task A_click_while_disconnected_reconnects_at_once_and_the_app_works_again()
     {
         var (page, pid) = await FrozenClockCounterAsync();
-        Process.GetProcessById(pid).Kill();
-        await page.WaitForFunctionAsync("() => document.body.classList.contains('htag-offline')");
+        await KillUserpodAsync(page, pid);
         // The click is queued and starts a connection attempt: the router starts a new userpod, and the page
         // resyncs into it.
         await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync();
@@ -66,8 +71,7 @@ public sealed class ReconnectTests : IClassFixture<AppsFixture>
     public async Task The_tab_shown_again_reconnects_at_once()
     {
         var (page, pid) = await FrozenClockCounterAsync();
-        Process.GetProcessById(pid).Kill();
-        await page.WaitForFunctionAsync("() => document.body.classList.contains('htag-offline')");
+        await KillUserpodAsync(page, pid);
         // What the browser fires when the user comes back to a hidden tab (a headless page is always visible).
         await page.EvaluateAsync("() => document.dispatchEvent(new Event('visibilitychange'))");
         await FreshCounterWorksAsync(page);
