@@ -91,6 +91,16 @@ public sealed class ServerProgram : IAsyncDisposable
         catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(); }
     }
 
+    /// <summary>SIGKILL to this process alone: no shutdown code runs; its children see only their pipes end.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: false);
+
+    /// <summary>Waits until <c>/metrics</c> has the line <paramref name="sample"/> (<c>name value</c>).</summary>
+    public async Task WaitForMetricAsync(string sample, TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        await Eventually.True(async () => (await http.GetStringAsync("metrics")).Split('\n').Contains(sample), timeout, $"metrics line '{sample}'");
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(20));

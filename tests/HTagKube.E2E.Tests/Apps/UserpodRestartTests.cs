@@ -33,6 +33,9 @@ public sealed class UserpodRestartTests : IClassFixture<Chromium>, IAsyncLifetim
         await page.EvaluateAsync("() => { window.sawOffline = false; new MutationObserver(() => { if (document.body.classList.contains('htag-offline')) window.sawOffline = true; }).observe(document.body, { attributes: true }); }");
 
         var pid = Assert.Single(_router.Userpods);
+        // The new userpod is a warm one, as on a router up for more than a few seconds (a cold start alone can
+        // take 2 s on a loaded machine).
+        await _router.WaitWarmPoolReadyAsync(2);
         // The browser is kept off the network around the click, so the click surely happens while disconnected:
         // with a warm pool the page can be back on a new userpod before a click lands, and a click after the
         // reconnect rightly counts on the new instance (the test could not tell which happened).

@@ -63,7 +63,10 @@ public sealed class RouterProcess : IAsyncDisposable
     public Task StopAsync(TimeSpan grace) => _program.StopAsync(grace);
 
     /// <summary>SIGKILL to the router alone: no shutdown code runs; its userpods see only their pipes end.</summary>
-    public void Kill() => _program.Process.Kill(entireProcessTree: false);
+    public void Kill() => _program.Kill();
+
+    /// <summary>Waits until <paramref name="n"/> warm userpods are started, warmed up and unassigned (the router's gauge).</summary>
+    public Task WaitWarmPoolReadyAsync(int n) => _program.WaitForMetricAsync($"htagkube_warm_pool_size {n}", TimeSpan.FromSeconds(60));
 
     public async ValueTask DisposeAsync()
     {

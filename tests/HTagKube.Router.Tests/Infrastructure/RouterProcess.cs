@@ -27,7 +27,10 @@ public sealed class RouterProcess : IAsyncDisposable
     public Task StopAsync() => _program.StopAsync(TimeSpan.FromSeconds(20));
 
     /// <summary>SIGKILL to the router alone: no shutdown code runs; its userpods see only their pipes end.</summary>
-    public void Kill() => _program.Process.Kill(entireProcessTree: false);
+    public void Kill() => _program.Kill();
+
+    /// <summary>Waits until <paramref name="n"/> warm userpods are started, warmed up and unassigned (the router's gauge).</summary>
+    public Task WaitWarmPoolReadyAsync(int n) => _program.WaitForMetricAsync($"htagkube_warm_pool_size {n}", TimeSpan.FromSeconds(60));
 
     public ValueTask DisposeAsync() => _program.DisposeAsync();
 }

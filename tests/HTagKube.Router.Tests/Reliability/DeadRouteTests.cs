@@ -73,6 +73,8 @@ public sealed class DeadRouteTests
         var table = router.App.Services.GetService(typeof(HTagKube.Api.Routing.IRouteTable)) as HTagKube.Api.Routing.IRouteTable;
         var route = (await table!.GetAsync(userKey, default))!;
         await table.PutAsync(userKey, route with { Endpoint = "127.0.0.1:1" }, TimeSpan.FromMinutes(1), default);
+        // The replacement is a warm userpod, as on a router up for more than a few seconds.
+        await Eventually.True(() => router.Provisioner.WarmPoolSize == 2, TimeSpan.FromSeconds(60), "warm pool ready");
 
         var sw = Stopwatch.StartNew();
         var res = await user.GetAsync("whoami");

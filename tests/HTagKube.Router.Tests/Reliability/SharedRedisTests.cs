@@ -61,6 +61,10 @@ public sealed class SharedRedisTests : IAsyncLifetime
         using var viaTwo = two.ClientWithUid(uid);
         var before = await WhoamiAsync(viaOne);
         Assert.Equal(before.Pid, (await WhoamiAsync(viaTwo)).Pid);
+        // The replacement is a warm userpod of router two (default pool of 2): wait until they are ready, as
+        // a router that has been up for more than a few seconds has them. A cold start alone can take 2 s on a
+        // loaded machine.
+        await two.WaitWarmPoolReadyAsync(2);
 
         Process.GetProcessById(before.Pid).Kill();
         var sw = Stopwatch.StartNew();
