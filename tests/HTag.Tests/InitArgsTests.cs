@@ -17,10 +17,10 @@ public class InitArgsTests
         void Init(string a, string b) => Got = a + "|" + b;
     }
 
-    static string? Run<T>(string? query) where T : Tag, new()
+    static string? Run<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(InitArgs.AppMembers)] T>(string? query) where T : Tag, new()
     {
         var app = new T();
-        InitArgs.Run(app, query);
+        InitArgs.Run(app, typeof(T), query);
         return (string?)typeof(T).GetField("Got")!.GetValue(app);
     }
 

@@ -1,14 +1,16 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 
 namespace HTag;
 
 /// <summary>One mapped app: owns the user's current instance of it (one per app per user).</summary>
-internal sealed class AppHost(string path, Type appType, Func<Tag> factory, AppOptions options, HTagServer server)
+internal sealed class AppHost(string path, [DynamicallyAccessedMembers(InitArgs.AppMembers)] Type appType, Func<Tag> factory, AppOptions options, HTagServer server)
 {
     readonly Lock _lock = new();
     Instance? _current;
 
     public string Path { get; } = path;
+    [DynamicallyAccessedMembers(InitArgs.AppMembers)]
     public Type AppType { get; } = appType;
     public bool HttpOnly => options.HttpOnly ?? server.Options.HttpOnly;
     public bool Parano => options.Parano ?? server.Options.Parano;
@@ -68,7 +70,7 @@ internal sealed class AppHost(string path, Type appType, Func<Tag> factory, AppO
         runtime.OnHandlerError = (tag, ev, ex) =>
             server.Logger.LogError(ex, "handler error in app {App} ({Type}) tag {Tag}#{Id} event {Event}",
                 Path, AppType.Name, tag.GetType().Name, tag.Id, ev);
-        runtime.Init(queryKey);
+        runtime.Init(AppType, queryKey);
         return instance;
     }
 }

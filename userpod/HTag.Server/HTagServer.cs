@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -73,10 +74,11 @@ public sealed class HTagServer : IAsyncDisposable
     }
 
     /// <summary>Serves app <typeparamref name="TApp"/> at <paramref name="path"/>; one instance per user and app.</summary>
-    /// <typeparam name="TApp">The app: a tag with a public parameterless constructor.</typeparam>
+    /// <typeparam name="TApp">The app: a tag with a public parameterless constructor. Its members are kept by trimming and
+    /// NativeAOT (its Init overloads are found by reflection), so an AOT-published app needs nothing more.</typeparam>
     /// <param name="path">The URL path, e.g. <c>"/"</c> or <c>"/counter"</c>.</param>
     /// <param name="configure">Optional per-app overrides.</param>
-    public HTagServer Map<TApp>(string path, Action<AppOptions>? configure = null) where TApp : Tag, new()
+    public HTagServer Map<[DynamicallyAccessedMembers(InitArgs.AppMembers)] TApp>(string path, Action<AppOptions>? configure = null) where TApp : Tag, new()
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!path.StartsWith('/')) throw new ArgumentException("An app path starts with '/'.", nameof(path));

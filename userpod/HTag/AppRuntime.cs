@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -169,9 +170,9 @@ internal sealed class AppRuntime
     }
 
     /// <summary>Sets up the root: calls its Init with arguments from the query (htagweb's url2ak rules).</summary>
-    public void Init(string? query)
+    public void Init([DynamicallyAccessedMembers(InitArgs.AppMembers)] Type appType, string? query)
     {
-        InitArgs.Run(Root, query);
+        InitArgs.Run(Root, appType, query);
     }
 
     static string Truncate(string s) => s.Length > 40 ? s[..40] : s;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
@@ -9,9 +10,15 @@ namespace HTag;
 /// all strings (converted to int/long/double/decimal/bool parameters when they parse). An app declares
 /// <c>void Init(string name, int count = 1)</c>; when no Init overload accepts the query, the app is built
 /// with the plain <c>Init()</c>. Reflection runs once per instance creation, never per interaction.
+/// Trimming/NativeAOT: the app type comes annotated with <see cref="AppMembers"/> (from <c>Map&lt;TApp&gt;</c>), so its
+/// Init overloads and those of its base classes, with their parameter metadata, are kept.
 /// </summary>
 internal static class InitArgs
 {
+    /// <summary>What an app type keeps under trimming: all members, because Init overloads may be non-public and
+    /// declared on a base class (only <c>All</c> flows to <see cref="Type.BaseType"/>). Only the few mapped app types carry it.</summary>
+    internal const DynamicallyAccessedMemberTypes AppMembers = DynamicallyAccessedMemberTypes.All;
+
     public static (List<string> Positional, Dictionary<string, string> Named) Parse(string? query)
     {
         var positional = new List<string>();
@@ -28,11 +35,13 @@ internal static class InitArgs
 
     static string Unescape(string s) => Uri.UnescapeDataString(s.Replace('+', ' '));
 
-    /// <summary>Initialises <paramref name="root"/> with the best Init overload for <paramref name="query"/>.</summary>
-    public static void Run(Tag root, string? query)
+    /// <summary>Initialises <paramref name="root"/> (an instance of exactly <paramref name="appType"/>) with the best
+    /// Init overload for <paramref name="query"/>.</summary>
+    public static void Run(Tag root, [DynamicallyAccessedMembers(AppMembers)] Type appType, string? query)
     {
+        if (root.GetType() != appType) throw new ArgumentException($"The app root is a {root.GetType().Name}, not a {appType.Name}.", nameof(root));
         var (positional, named) = Parse(query);
-        for (var t = root.GetType(); t is not null && t != typeof(Tag); t = t.BaseType)
+        for (Type? t = appType; t is not null && t != typeof(Tag); t = t.BaseType)
         {
             foreach (var m in t.GetMethods(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
             {
