@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
 using HTagKube.Router.Proxy;
 using HTagKube.Router.Provisioning;
 

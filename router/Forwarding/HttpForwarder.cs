@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using HTagKube.Api.Routing;
+using HTagKube.Routing;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace HTagKube.Router.Forwarding;

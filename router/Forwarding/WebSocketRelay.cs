@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.WebSockets;
-using HTagKube.Api.Routing;
+using HTagKube.Routing;
 using HTagKube.Router.Metrics;
 
 namespace HTagKube.Router.Forwarding;

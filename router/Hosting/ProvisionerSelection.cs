@@ -1,4 +1,4 @@
-using HTagKube.Api.Routing;
+using HTagKube.Routing;
 using HTagKube.Router.Provisioning;
 
 namespace HTagKube.Router.Hosting;

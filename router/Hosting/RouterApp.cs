@@ -1,6 +1,6 @@
 using System.Net;
 using System.Threading.RateLimiting;
-using HTagKube.Api.Routing;
+using HTagKube.Routing;
 using HTagKube.Router.Admin;
 using HTagKube.Router.Forwarding;
 using HTagKube.Router.Metrics;
@@ -67,6 +67,8 @@ public static class RouterApp
         }, disposeHandler: true));
         // Through a factory so the container disposes it, after the provisioner that uses it.
         services.AddSingleton<IRouteTable>(_ => table);
+        // The process's one Redis connection (the route table's), for every other Redis user of the router.
+        if (table is RedisRouteTable redisTable) services.AddSingleton(redisTable.Connection);
         services.AddSingleton(sp => new RouteCache(sp.GetRequiredService<IRouteTable>(),
             options.Redis is null ? TimeSpan.Zero : TimeSpan.FromSeconds(1)));
         services.AddSingleton(sp => new ActivityTracker(sp.GetRequiredService<IRouteTable>(), options.IdleTimeout,

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using HTagKube.Api.Identity;
-using HTagKube.Api.Routing;
+using HTagKube.Routing.Identity;
+using HTagKube.Routing;
 using HTagKube.Api.V1Alpha1;
 using HTagKube.Kubernetes.Client;
 using HTagKube.Kubernetes.Models;

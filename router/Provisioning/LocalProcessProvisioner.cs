@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using HTagKube.Api.Routing;
+using HTagKube.Routing;
 using HTagKube.Router.Hosting;
 using HTagKube.Router.Metrics;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using HTagKube.Api.Routing;
+using HTagKube.Routing;
 
 namespace HTagKube.Router.Provisioning;
 

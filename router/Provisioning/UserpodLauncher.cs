@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using HTagKube.Api.Routing;
+using HTagKube.Routing;
 
 namespace HTagKube.Router.Provisioning;
 

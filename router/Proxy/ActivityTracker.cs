@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using HTagKube.Api.Routing;
+using HTagKube.Routing;
 using HTagKube.Router.Metrics;
 
 namespace HTagKube.Router.Proxy;

@@ -1,6 +1,6 @@
 using System.Threading.RateLimiting;
-using HTagKube.Api.Identity;
-using HTagKube.Api.Routing;
+using HTagKube.Routing.Identity;
+using HTagKube.Routing;
 using HTagKube.Router.Forwarding;
 using HTagKube.Router.Hosting;
 using HTagKube.Router.Metrics;

@@ -1,4 +1,4 @@
-using HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
 using HTagKube.Router.Forwarding;
 
 namespace HTagKube.Router.Proxy;

@@ -1,4 +1,5 @@
-using HTagKube.Api.Identity;
+using HTagKube.Api.V1Alpha1;
+using HTagKube.Routing.Identity;
 
 namespace HTagKube.Api.Tests;
 

@@ -1,4 +1,4 @@
-using HTagKube.Api.Routing;
+using HTagKube.Routing;
 using HTagKube.Api.V1Alpha1;
 using HTagKube.Kubernetes.Client;
 using HTagKube.Kubernetes.Runtime;

@@ -1,14 +1,13 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using HTagKube.Api.Identity;
-using HTagKube.Api.Routing;
+using HTagKube.Routing.Identity;
+using HTagKube.Routing;
 using HTagKube.Api.V1Alpha1;
 using HTagKube.Kubernetes.Client;
 using HTagKube.Kubernetes.Models;
 using HTagKube.Kubernetes.Runtime;
 using HTagKube.Operator.Hosting;
 using HTagKube.Operator.Metrics;
-using HTagKube.Operator.Routes;
 using HTagKube.Operator.Warm;
 using Microsoft.Extensions.Logging;
 
@@ -20,7 +19,7 @@ namespace HTagKube.Operator.Sessions;
 /// one missing because the epoch changed (Redis lost its data) is re-published, never a reason to delete.
 /// </summary>
 public sealed class SessionReconciler(
-    IKubeClient kube, IRouteTable routes, IRouteActivity activity, OperatorOptions o, OperatorMetrics metrics, WarmPool pool,
+    IKubeClient kube, IRouteTable routes, OperatorOptions o, OperatorMetrics metrics, WarmPool pool,
     ILogger<SessionReconciler> log)
     : IEntityController<HTagSession>
 {
@@ -201,7 +200,7 @@ public sealed class SessionReconciler(
         if (route is not null && now - _activitySynced.GetValueOrDefault(s.Metadata.Uid!) >= TimeSpan.FromSeconds(o.ActivitySyncSeconds))
         {
             // Coarse: the router pushes the TTL on activity, so last activity = now - (idle - remaining).
-            if (await activity.RemainingAsync(userKey, ct) is { } remaining)
+            if (await routes.TimeToLiveAsync(userKey, ct) is { } remaining)
             {
                 var last = now - (idle - remaining);
                 status.LastActivity = KubeTime.Parse(KubeTime.Seconds(last));

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
 using HTagKube.Api.V1Alpha1;
 using HTagKube.Kubernetes.Client;
 using HTagKube.Kubernetes.Models;

@@ -1,5 +1,5 @@
-using HTagKube.Api.Identity;
-using HTagKube.Api.Routing;
+using HTagKube.Routing.Identity;
+using HTagKube.Routing;
 using HTagKube.Api.V1Alpha1;
 using HTagKube.Kubernetes.Models;
 

@@ -17,10 +17,10 @@ public sealed class WarmClaimTests(KubeFixture f) : IClassFixture<KubeFixture>
 
     async Task<HTagSession> SessionAsync()
     {
-        var userKey = HTagKube.Api.Identity.UserKey.FromUid(HTagKube.Api.Identity.UserKey.NewUid());
+        var userKey = HTagKube.Routing.Identity.UserKey.FromUid(HTagKube.Routing.Identity.UserKey.NewUid());
         return await f.Client.CreateAsync(HTagSessions.Resource, new HTagSession
         {
-            Metadata = new ObjectMeta { Name = HTagKube.Api.Identity.SessionNames.ForUserKey(userKey), Namespace = f.Namespace },
+            Metadata = new ObjectMeta { Name = HTagKube.Api.V1Alpha1.SessionNames.ForUserKey(userKey), Namespace = f.Namespace },
             Spec = new HTagSessionSpec { UserKey = userKey },
         }, Ct);
     }

@@ -1,5 +1,5 @@
 using System.Net;
-using HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
 using HTagKube.Api.V1Alpha1;
 using HTagKube.Kubernetes.Models;
 using HTagKube.Operator.Tests.Infrastructure;

@@ -1,5 +1,5 @@
 using System.Text;
-using HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
 
 namespace HTagKube.Router.Tests.BadInput;
 

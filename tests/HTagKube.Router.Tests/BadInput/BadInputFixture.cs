@@ -1,5 +1,5 @@
 using System.Net;
-using HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
 using HTagKube.Router.Tests.Infrastructure;
 
 namespace HTagKube.Router.Tests.BadInput;

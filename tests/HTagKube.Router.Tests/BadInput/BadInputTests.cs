@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
-using HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
 using HTagKube.Router.Tests.Infrastructure;
 
 namespace HTagKube.Router.Tests.BadInput;

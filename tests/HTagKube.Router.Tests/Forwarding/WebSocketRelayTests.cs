@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
-using HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
 using HTagKube.Router.Tests.Infrastructure;
 
 namespace HTagKube.Router.Tests.Forwarding;

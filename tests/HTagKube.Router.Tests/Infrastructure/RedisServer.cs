@@ -104,13 +104,13 @@ public sealed class RedisServer : IAsyncDisposable
         if (_process is null || _process.HasExited) return;
         try
         {
-            await using var table = await HTagKube.Api.Routing.RedisRouteTable.ConnectAsync(Configuration);
+            await using var table = await HTagKube.Routing.RedisRouteTable.ConnectAsync(Configuration);
             await foreach (var (userKey, route) in table.ListAsync(CancellationToken.None))
             {
                 using var userpod = HTagKube.Router.Provisioning.LocalSession.TryAdopt(userKey, route);
                 if (userpod is not null) await userpod.StopAsync(TimeSpan.FromSeconds(5));
             }
         }
-        catch (HTagKube.Api.Routing.RouteTableUnavailableException) { } // the test already stopped this server
+        catch (HTagKube.Routing.RouteTableUnavailableException) { } // the test already stopped this server
     }
 }

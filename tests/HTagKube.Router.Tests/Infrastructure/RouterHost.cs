@@ -1,5 +1,5 @@
 using System.Net;
-using HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
 using HTagKube.Router.Hosting;
 using HTagKube.Router.Metrics;
 using HTagKube.Router.Provisioning;

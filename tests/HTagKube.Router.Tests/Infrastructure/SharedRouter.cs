@@ -1,4 +1,4 @@
-using HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
 
 namespace HTagKube.Router.Tests.Infrastructure;
 

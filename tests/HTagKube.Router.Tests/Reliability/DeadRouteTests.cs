@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
 using HTagKube.Router.Tests.Infrastructure;
 
 namespace HTagKube.Router.Tests.Reliability;
@@ -70,7 +70,7 @@ public sealed class DeadRouteTests
         var userKey = UserKey.FromUid(uid);
         using var user = router.ClientWithUid(uid);
         var first = await Whoami.GetAsync(user);
-        var table = router.App.Services.GetService(typeof(HTagKube.Api.Routing.IRouteTable)) as HTagKube.Api.Routing.IRouteTable;
+        var table = router.App.Services.GetService(typeof(HTagKube.Routing.IRouteTable)) as HTagKube.Routing.IRouteTable;
         var route = (await table!.GetAsync(userKey, default))!;
         await table.PutAsync(userKey, route with { Endpoint = "127.0.0.1:1" }, TimeSpan.FromMinutes(1), default);
         // The replacement is a warm userpod, as on a router up for more than a few seconds.

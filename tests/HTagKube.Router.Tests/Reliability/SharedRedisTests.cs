@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
 using HTagKube.Router.Tests.Infrastructure;
 
 namespace HTagKube.Router.Tests.Reliability;

@@ -1,4 +1,4 @@
-using HTagKube.Api.Routing;
+using HTagKube.Routing;
 
 namespace HTagKube.Router.Tests.RouteTables;
 

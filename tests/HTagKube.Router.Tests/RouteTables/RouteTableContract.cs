@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using HTagKube.Api.Identity;
-using HTagKube.Api.Routing;
+using HTagKube.Routing.Identity;
+using HTagKube.Routing;
 using HTagKube.Router.Tests.Infrastructure;
 
 namespace HTagKube.Router.Tests.RouteTables;
@@ -39,6 +39,20 @@ public abstract class RouteTableContract : IAsyncLifetime
         var replacement = NewRoute(5000);
         await Table.PutAsync(user, replacement, TimeSpan.FromMinutes(1), default);
         Assert.Equal(replacement, await Table.GetAsync(user, default));
+    }
+
+    [Fact]
+    public async Task The_remaining_ttl_reads_back_and_a_touch_pushes_it()
+    {
+        var user = NewUserKey();
+        Assert.Null(await Table.TimeToLiveAsync(user, default));
+        await Table.PutAsync(user, NewRoute(), TimeSpan.FromMinutes(1), default);
+        var left = await Table.TimeToLiveAsync(user, default);
+        Assert.InRange(left!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        Assert.True(await Table.TouchAsync(user, TimeSpan.FromMinutes(10), default));
+        Assert.InRange((await Table.TimeToLiveAsync(user, default))!.Value, TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+        await Table.RemoveAsync(user, null, default);
+        Assert.Null(await Table.TimeToLiveAsync(user, default));
     }
 
     [Fact]

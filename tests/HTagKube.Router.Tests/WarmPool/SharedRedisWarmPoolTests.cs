@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
 using HTagKube.Router.Tests.Infrastructure;
 
 namespace HTagKube.Router.Tests.WarmPool;

@@ -2,13 +2,13 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace HTagKube.Api.Routing;
+namespace HTagKube.Routing;
 
 /// <summary>
 /// The shared route table (docs/design.md §5): <c>htagkube:route:{userKey}</c> hashes with a TTL, the
 /// <c>htagkube:epoch</c> key, keyspace <c>Ex</c> notifications plus a periodic sweep (pub/sub is lossy).
 /// Routes this instance published are re-published when the epoch changes (Redis lost its data).
-/// Uses only the StackExchange.Redis API that the 1.x and 2.x lines share.
+/// Works on the process's one multiplexer (<see cref="Connection"/>), which others may share.
 /// </summary>
 public sealed class RedisRouteTable : IRouteTable
 {
@@ -21,7 +21,7 @@ public sealed class RedisRouteTable : IRouteTable
     const string UnlockScript =
         "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
-    readonly ConnectionMultiplexer _mux;
+    readonly IConnectionMultiplexer _mux;
     readonly IDatabase _db;
     readonly int _dbIndex;
     readonly ConcurrentDictionary<string, (RouteEntry Route, TimeSpan Ttl)> _mine = new(StringComparer.Ordinal);
@@ -36,7 +36,7 @@ public sealed class RedisRouteTable : IRouteTable
     /// <summary>Background failures (sweep, notifications, re-publishing), for logs and metrics.</summary>
     public event Action<string, Exception?>? Diagnostic;
 
-    RedisRouteTable(ConnectionMultiplexer mux, int dbIndex, TimeSpan sweepInterval)
+    RedisRouteTable(IConnectionMultiplexer mux, int dbIndex, TimeSpan sweepInterval)
     {
         _mux = mux;
         _dbIndex = dbIndex;
@@ -49,6 +49,12 @@ public sealed class RedisRouteTable : IRouteTable
     public bool IsConnected => _mux.IsConnected;
 
     /// <summary>
+    /// The multiplexer this table runs on: the process's one Redis connection, for other Redis users to share.
+    /// The table owns it: disposing the table closes it.
+    /// </summary>
+    public IConnectionMultiplexer Connection => _mux;
+
+    /// <summary>
     /// Connects (keeps retrying in the background if Redis is down: calls then fail fast with
     /// <see cref="RouteTableUnavailableException"/>), subscribes to expiry events and records the epoch.
     /// </summary>
@@ -59,14 +65,20 @@ public sealed class RedisRouteTable : IRouteTable
         options.AllowAdmin = true; // CONFIG SET notify-keyspace-events; refused on managed Redis, then the sweep alone works
         if (options.ConnectTimeout > 2000) options.ConnectTimeout = 2000;
         if (options.SyncTimeout > 2000) options.SyncTimeout = 2000;
+        if (options.AsyncTimeout > 2000) options.AsyncTimeout = 2000;
         var mux = await ConnectionMultiplexer.ConnectAsync(options);
         var table = new RedisRouteTable(mux, options.DefaultDatabase ?? 0, sweepInterval ?? TimeSpan.FromSeconds(1));
-        var channel = $"__keyevent@{table._dbIndex}__:expired";
-        await mux.GetSubscriber().SubscribeAsync(channel, (_, key) => table.OnExpiredKey(key));
-        await table.EnableNotificationsAsync();
-        try { table._epoch = await table.GetEpochAsync(CancellationToken.None); }
-        catch (RouteTableUnavailableException) { /* Redis down at start: the sweep records the epoch later */ }
+        await table.StartAsync();
         return table;
+    }
+
+    async Task StartAsync()
+    {
+        var channel = RedisChannel.Literal($"__keyevent@{_dbIndex}__:expired");
+        await _mux.GetSubscriber().SubscribeAsync(channel, (_, key) => OnExpiredKey(key));
+        await EnableNotificationsAsync();
+        try { _epoch = await GetEpochAsync(CancellationToken.None); }
+        catch (RouteTableUnavailableException) { /* Redis down at start: the sweep records the epoch later */ }
     }
 
     async Task EnableNotificationsAsync()
@@ -149,6 +161,10 @@ public sealed class RedisRouteTable : IRouteTable
         ]));
 
     /// <inheritdoc />
+    public Task<TimeSpan?> TimeToLiveAsync(string userKey, CancellationToken ct) =>
+        Call(() => _db.KeyTimeToLiveAsync(Key(userKey)).WaitAsync(ct));
+
+    /// <inheritdoc />
     public Task<bool> TouchAsync(string userKey, TimeSpan ttl, CancellationToken ct) =>
         Call(() => _db.KeyExpireAsync(Key(userKey), ttl));
 
@@ -188,16 +204,13 @@ public sealed class RedisRouteTable : IRouteTable
         var keys = new List<RedisKey>();
         try
         {
-            // SCAN is synchronous in the shared 1.x/2.x API: run it off the caller's thread.
-            await Task.Run(() =>
+            foreach (var endpoint in _mux.GetEndPoints())
             {
-                foreach (var endpoint in _mux.GetEndPoints())
-                {
-                    var server = _mux.GetServer(endpoint);
-                    if (server.IsSlave || !server.IsConnected) continue;
-                    keys.AddRange(server.Keys(_dbIndex, RouteKeys.RoutePrefix + "*", 250));
-                }
-            }, ct);
+                var server = _mux.GetServer(endpoint);
+                if (server.IsReplica || !server.IsConnected) continue;
+                await foreach (var key in server.KeysAsync(_dbIndex, RouteKeys.RoutePrefix + "*", 250).WithCancellation(ct))
+                    keys.Add(key);
+            }
         }
         catch (RedisException e) { throw new RouteTableUnavailableException("redis: " + e.Message, e); }
         foreach (var key in keys)

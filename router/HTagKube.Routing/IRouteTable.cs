@@ -1,4 +1,4 @@
-namespace HTagKube.Api.Routing;
+namespace HTagKube.Routing;
 
 /// <summary>
 /// userKey → route, with an idle TTL (docs/design.md §5). Implementations: <see cref="InMemoryRouteTable"/>
@@ -12,6 +12,9 @@ public interface IRouteTable : IAsyncDisposable
 
     /// <summary>Publishes (or replaces) a route that expires after <paramref name="ttl"/> without a touch.</summary>
     Task PutAsync(string userKey, RouteEntry route, TimeSpan ttl, CancellationToken ct);
+
+    /// <summary>How long the route has left before it expires without a touch; null when there is no route.</summary>
+    Task<TimeSpan?> TimeToLiveAsync(string userKey, CancellationToken ct);
 
     /// <summary>Pushes the expiry of an existing route to now + <paramref name="ttl"/>. False when there is no route.</summary>
     Task<bool> TouchAsync(string userKey, TimeSpan ttl, CancellationToken ct);

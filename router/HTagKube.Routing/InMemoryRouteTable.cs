@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace HTagKube.Api.Routing;
+namespace HTagKube.Routing;
 
 /// <summary>
 /// The embedded route table of local mode: same semantics as the Redis one, in one process.
@@ -45,6 +45,13 @@ public sealed class InMemoryRouteTable : IRouteTable
         RouteKeys.Route(userKey); // validates the key shape, as Redis does
         _routes[userKey] = new Slot(route, Now + (long)ttl.TotalMilliseconds);
         return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<TimeSpan?> TimeToLiveAsync(string userKey, CancellationToken ct)
+    {
+        var left = _routes.TryGetValue(userKey, out var slot) ? Volatile.Read(ref slot.ExpiresAt) - Now : 0;
+        return Task.FromResult(left > 0 ? TimeSpan.FromMilliseconds(left) : (TimeSpan?)null);
     }
 
     /// <inheritdoc />

@@ -1,6 +1,6 @@
-using HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
 
-namespace HTagKube.Api.Routing;
+namespace HTagKube.Routing;
 
 /// <summary>The Redis key schema shared by router and operator (docs/design.md §5).</summary>
 public static class RouteKeys

@@ -1,4 +1,6 @@
-namespace HTagKube.Api.Identity;
+using HTagKube.Routing.Identity;
+
+namespace HTagKube.Api.V1Alpha1;
 
 /// <summary>Names and labels derived from a userKey (never from the uid).</summary>
 public static class SessionNames

@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 
-namespace HTagKube.Api.Identity;
+namespace HTagKube.Routing.Identity;
 
 /// <summary>
 /// The uid cookie is a bearer secret; everything that is stored, logged or named uses the userKey,

@@ -1,4 +1,4 @@
-namespace HTagKube.Api.Routing;
+namespace HTagKube.Routing;
 
 /// <summary>
 /// Where one user's userpod answers (docs/design.md §5). Stored under <c>htagkube:route:{userKey}</c>.
