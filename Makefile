@@ -24,31 +24,49 @@ clean:
 	rm -rf artifacts
 
 # ---- Images and chart (docs/deploy.md) ----
-# Base image: mcr.microsoft.com/dotnet/aspnet:10.0, or htagkube/dotnet-aspnet:10.0 when the docker daemon
-# has it (the registry-less local cluster: ../shared/kube/base-image). Override: make images BASE=...
-LOCAL_BASE := htagkube/dotnet-aspnet:10.0
-BASE ?= $(shell $(DOCKER) image inspect $(LOCAL_BASE) >/dev/null 2>&1 && echo $(LOCAL_BASE) || echo mcr.microsoft.com/dotnet/aspnet:10.0)
-TAG ?= 0.1.0
+# Base images: the router and operator run on ASP.NET Core's runtime image; the userpod is a NativeAOT program (no .NET
+# runtime) on runtime-deps. Each is the local htagkube/* build when the docker daemon has it (the registry-less local
+# cluster: ../shared/kube/base-image), else mcr's. Override: make images BASE=... USERPOD_BASE=...
 DOCKER ?= docker
+local_or = $(shell $(DOCKER) image inspect $(1) >/dev/null 2>&1 && echo $(1) || echo $(2))
+BASE ?= $(call local_or,htagkube/dotnet-aspnet:10.0,mcr.microsoft.com/dotnet/aspnet:10.0)
+USERPOD_BASE ?= $(call local_or,htagkube/dotnet-runtime-deps:10.0,mcr.microsoft.com/dotnet/runtime-deps:10.0)
+TAG ?= 0.1.0
 PUBLISH ?= artifacts/publish
+RID ?= linux-x64
 
-.PHONY: images image-userpod image-router image-operator images-local-deps chart-crds
+.PHONY: images image-userpod image-router image-operator images-local-deps chart-crds userpod-aot run-aot
 
 images: image-userpod image-router image-operator
 
-image-userpod:
-	rm -rf $(PUBLISH)/userpod
-	$(DOTNET) publish userpod/Demo -c $(CONFIG) -o $(PUBLISH)/userpod -nologo -v:q
-	$(DOCKER) build -f userpod/Dockerfile --build-arg BASE=$(BASE) -t htagkube/userpod:$(TAG) $(PUBLISH)/userpod
+# The demo userpod published with NativeAOT (needs clang and zlib1g-dev): one native executable, for the userpod image,
+# `make run-aot` and the benchmark. Republished only when a userpod source changed (a publish takes a minute or two).
+USERPOD_AOT := $(PUBLISH)/userpod-aot
+USERPOD_SOURCES := $(shell find userpod -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.js' -o -name 'package*.json' \) \
+  -not -path '*/bin/*' -not -path '*/obj/*' -not -path '*/node_modules/*') Directory.Build.props Directory.Packages.props
+$(USERPOD_AOT)/HTagKube.Demo: $(USERPOD_SOURCES)
+	rm -rf $(USERPOD_AOT)
+	$(DOTNET) publish userpod/Demo -c $(CONFIG) -r $(RID) -p:PublishAot=true -o $(USERPOD_AOT) -nologo -v:q
+	touch $@
+userpod-aot: $(USERPOD_AOT)/HTagKube.Demo
 
+# Local mode with the NativeAOT demo userpod instead of the JIT one `make run` starts (no publish wait there).
+run-aot: userpod-aot
+	$(DOTNET) run --project router -c $(CONFIG) -- --userpod-command "$(abspath $(USERPOD_AOT))/HTagKube.Demo" $(ARGS)
+
+image-userpod: userpod-aot
+	$(DOCKER) build -f userpod/Dockerfile --build-arg BASE=$(USERPOD_BASE) -t htagkube/userpod:$(TAG) $(USERPOD_AOT)
+
+# Router and operator: ReadyToRun (precompiled, framework-dependent): a fresh process's first requests skip most JIT.
+R2R := -r $(RID) --self-contained false -p:PublishReadyToRun=true
 image-router:
 	rm -rf $(PUBLISH)/router
-	$(DOTNET) publish router -c $(CONFIG) -o $(PUBLISH)/router -nologo -v:q
+	$(DOTNET) publish router -c $(CONFIG) $(R2R) -o $(PUBLISH)/router -nologo -v:q
 	$(DOCKER) build -f router/Dockerfile --build-arg BASE=$(BASE) -t htagkube/router:$(TAG) $(PUBLISH)/router
 
 image-operator:
 	rm -rf $(PUBLISH)/operator
-	$(DOTNET) publish operator/HTagKube.Operator -c $(CONFIG) -o $(PUBLISH)/operator -nologo -v:q
+	$(DOTNET) publish operator/HTagKube.Operator -c $(CONFIG) $(R2R) -o $(PUBLISH)/operator -nologo -v:q
 	$(DOCKER) build -f operator/Dockerfile --build-arg BASE=$(BASE) -t htagkube/operator:$(TAG) $(PUBLISH)/operator
 
 # For a cluster that cannot pull redis:7-alpine / bitnami/kubectl (no registry): htagkube/redis:7 from this
@@ -73,5 +91,6 @@ chart-crds:
 
 # Benchmarks (docs/benchmarks.md, docs/benchmarks.json): router, userpods and baselines on loopback, bounded.
 # ARGS=--quick for a short run; ARGS="--only cold,rtt" for some scenarios.
-bench:
-	$(DOTNET) run -c Release --project tests/Bench -- $(ARGS)
+# The NativeAOT userpod rows use $(USERPOD_AOT) (published first when out of date).
+bench: userpod-aot
+	$(DOTNET) run -c Release --project tests/Bench -- --aot-userpod "$(abspath $(USERPOD_AOT))/HTagKube.Demo" $(ARGS)

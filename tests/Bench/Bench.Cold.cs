@@ -6,9 +6,12 @@ sealed partial class Bench
     const string HtagwebCold = "319 ms", HtagwebBurst = "4.6 s (median)";
 
     /// <summary>Spawn → listening → first complete response: the time a new user waits for a fresh process.</summary>
-    async Task<(double Total, double Listening, double CpuMs)> ColdUserpodAsync(string? dll, IReadOnlyDictionary<string, string?>? env, CancellationToken ct)
+    Task<(double Total, double Listening, double CpuMs)> ColdUserpodAsync(string? dll, IReadOnlyDictionary<string, string?>? env, CancellationToken ct) =>
+        ColdUserpodAsync(Userpod.Jit(dll ?? UserpodDll), env, ct);
+
+    async Task<(double Total, double Listening, double CpuMs)> ColdUserpodAsync(Userpod program, IReadOnlyDictionary<string, string?>? env, CancellationToken ct)
     {
-        var p = StartUserpod(dll, env);
+        var p = StartUserpod(program, env);
         try
         {
             var uri = await p.WaitListeningAsync(ct);
@@ -53,7 +56,7 @@ sealed partial class Bench
                 minimal.Add(m); minimalCpu.Add(mc);
                 var (sl, sc) = await ColdBareAsync("kestrel", ct);
                 kestrel.Add(sl); kestrelCpu.Add(sc);
-                var (total, listening, cpu) = await ColdUserpodAsync(null, null, ct);
+                var (total, listening, cpu) = await ColdUserpodAsync((string?)null, null, ct);
                 direct.Add(total); directListening.Add(listening); directCpu.Add(cpu);
                 var c = new UserClient(r.BaseUri!);
                 clients.Add(c);

@@ -45,7 +45,7 @@ sealed partial class Bench(BenchOptions o)
         var sw = Stopwatch.StartNew();
         (string Name, Func<CancellationToken, Task> Run)[] phases =
         [
-            ("cold", ColdAsync), ("burst", BurstAndRoundTripAsync), ("memory", MemoryAsync), ("lean", LeanAsync), ("scaling", ScalingAsync),
+            ("cold", ColdAsync), ("burst", BurstAndRoundTripAsync), ("memory", MemoryAsync), ("lean", LeanAsync), ("aot", AotAsync), ("scaling", ScalingAsync),
         ];
         if (o.R2R && (o.Runs("lean") || o.Runs("burst")))
         {
@@ -98,7 +98,11 @@ sealed partial class Bench(BenchOptions o)
 
     /// <summary>A userpod started directly, as the router would (token, port 0), from <paramref name="dll"/>.</summary>
     ServerProcess StartUserpod(string? dll = null, IReadOnlyDictionary<string, string?>? env = null) =>
-        Track(ServerProcess.Start("userpod", "dotnet", [dll ?? UserpodDll, "--urls", "http://127.0.0.1:0"], env,
+        StartUserpod(Userpod.Jit(dll ?? UserpodDll), env);
+
+    /// <summary>A userpod program started directly, as the router would (token, port 0).</summary>
+    ServerProcess StartUserpod(Userpod program, IReadOnlyDictionary<string, string?>? env) =>
+        Track(ServerProcess.Start("userpod", program.File, [.. program.Args, "--urls", "http://127.0.0.1:0"], env,
             token: Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))));
 
     ServerProcess StartBare(string mode, IReadOnlyDictionary<string, string?>? env = null) =>

@@ -7,10 +7,12 @@ sealed class BenchOptions
     public HashSet<string> Only { get; } = new(StringComparer.OrdinalIgnoreCase);
     public bool R2R { get; private set; } = true;
     public string? OutDir { get; private set; }
+    /// <summary>The NativeAOT-published Demo (make userpod-aot); the "aot" phase runs only with it.</summary>
+    public string? AotUserpod { get; private set; }
     /// <summary>Extra environment for the router process (and so its userpods): to measure a router-side setting.</summary>
     public Dictionary<string, string?> RouterEnv { get; } = [];
 
-    public static readonly string[] Phases = ["cold", "burst", "rtt", "memory", "lean", "scaling"];
+    public static readonly string[] Phases = ["cold", "burst", "rtt", "memory", "lean", "aot", "scaling"];
 
     public int ColdRounds => Quick ? 3 : 7;
     public int BurstUsers => 20;
@@ -23,6 +25,8 @@ sealed class BenchOptions
     public int LeanRounds => Quick ? 3 : 7;
     public int LeanProcesses => Quick ? 5 : 10;
     public int LeanClicks => Quick ? 1000 : 3000;
+    public int AotRounds => Quick ? 3 : 7;
+    public int[] AotMemoryStages => [2, 10];
     /// <summary>Hard cap on the whole run.</summary>
     public TimeSpan Deadline => TimeSpan.FromMinutes(Quick ? 8 : 20);
 
@@ -45,12 +49,13 @@ sealed class BenchOptions
                     }
                     break;
                 case "--out" when i + 1 < args.Length: o.OutDir = args[++i]; break;
+                case "--aot-userpod" when i + 1 < args.Length: o.AotUserpod = args[++i]; break;
                 case "--router-env" when i + 1 < args.Length && args[i + 1].Contains('='):
                     var kv = args[++i].Split('=', 2);
                     o.RouterEnv[kv[0]] = kv[1];
                     break;
                 default:
-                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', Phases)}] [--no-r2r] [--out DIR] [--router-env NAME=VALUE]");
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', Phases)}] [--no-r2r] [--out DIR] [--router-env NAME=VALUE] [--aot-userpod PATH]");
                     return null;
             }
         }

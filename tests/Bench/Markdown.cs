@@ -13,7 +13,7 @@ static class Markdown
         sb.AppendLine("# Benchmarks");
         sb.AppendLine();
         sb.AppendLine("Written by `make bench` (`dotnet run -c Release --project tests/Bench -- [--quick]`); do not edit by hand. A partial run");
-        sb.AppendLine("(`--only cold|burst|rtt|memory|lean`, the commands in the last column) writes to `artifacts/bench/out/` instead of `docs/`.");
+        sb.AppendLine("(`--only cold|burst|rtt|memory|lean|aot`, the commands in the last column) writes to `artifacts/bench/out/` instead of `docs/`.");
         sb.AppendLine($"Run: {r.StartedUtc} → {r.FinishedUtc}, mode **{r.Mode}**, commit {r.Commit}, {r.Runtime}.");
         sb.AppendLine($"Machine: {r.Machine}; load average at start `{r.LoadAverageAtStart}` (shared with other builds: read the **ratio to the same-run baseline**, not the absolute figure).");
         sb.AppendLine();
@@ -41,6 +41,41 @@ static class Markdown
             sb.AppendLine($"| {x.Scenario} | {measure} | {x.Path} | **{Report.F(x.Value)}** {x.Unit} | {baseline} | {ratio} | {x.Htagweb ?? "—"} | {target} | {met} | `{x.Command}` |");
         }
         sb.AppendLine();
+        if (r.SideBySide.Count > 0)
+        {
+            sb.AppendLine("## NativeAOT userpod beside the JIT one");
+            sb.AppendLine();
+            sb.AppendLine("The Demo published with NativeAOT (`make userpod-aot`: one native executable, the userpod image's program) and the JIT Demo");
+            sb.AppendLine("(`dotnet HTagKube.Demo.dll`, what `make run` starts), each behind the same router (`--userpod-command`). \"outside\" = a client in its own");
+            sb.AppendLine("process, as a browser is: one `curl` process per new user, without cookies (the router gives each a fresh uid). Targets are issue 15's;");
+            sb.AppendLine("\"met\" needs the AOT figure within the target both ways it was measured.");
+            sb.AppendLine();
+            sb.AppendLine("| measure | JIT | JIT, outside client | NativeAOT | NativeAOT, outside client | target | met | how |");
+            sb.AppendLine("| --- | ---: | ---: | ---: | ---: | --- | --- | --- |");
+            foreach (var x in r.SideBySide)
+            {
+                string V(double? v) => v is { } d && !double.IsNaN(d) ? Report.F(d) + " " + x.Unit : "—";
+                var target = x.Target is { } t ? "≤ " + Report.F(t) + " " + x.Unit : "—";
+                var met = x.MeetsTarget switch { true => "yes", false => "**no**", _ => "" };
+                sb.AppendLine($"| {x.Measure} | {V(x.Jit)} | {V(x.JitOutside)} | **{V(x.Aot)}** | {V(x.AotOutside)} | {target} | {met} | {x.Note} |");
+            }
+            sb.AppendLine();
+            sb.AppendLine($"Reproduce: `{r.SideBySide[0].Command}`.");
+            sb.AppendLine();
+        }
+        if (r.AotKnobs.Count > 0)
+        {
+            sb.AppendLine("### Runtime knobs and warm-up under NativeAOT");
+            sb.AppendLine();
+            sb.AppendLine("The AOT userpod started directly (rounds interleaved across variants); \"page after listening\" = cold first page − listening;");
+            sb.AppendLine("PSS/RSS of one userpod alone after its first page and the clicks; round trip = p50 of the second half of the clicks.");
+            sb.AppendLine();
+            sb.AppendLine("| variant | how | cold first page ms | listening ms | page after listening ms | CPU ms to first page | PSS after clicks MB | RSS after clicks MB | round trip p50 ms |");
+            sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var k in r.AotKnobs)
+                sb.AppendLine($"| {k.Variant} | {k.How} | {Report.F(k.ColdFirstPageMs)} | {Report.F(k.ListeningMs)} | {Report.F(k.PageAfterListeningMs)} | {Report.F(k.CpuMs)} | {Report.F(k.PssAfterClicksMb)} | {Report.F(k.RssAfterClicksMb)} | {k.RttP50Ms:0.###} |");
+            sb.AppendLine();
+        }
         if (r.Lean.Count > 0)
         {
             sb.AppendLine("## Making the userpod lean: variants (before/after)");

@@ -22,6 +22,17 @@ sealed record LeanRow(
     long JitMethodsAtListening, long JitMethodsAfterUse, double JitMsAfterUse, int Assemblies,
     double GcHeapMb, double AllocatedMb, int Threads, int Gen0Collections);
 
+/// <summary>One figure for the JIT and the NativeAOT userpod, from the bench's client and from an outside one (curl).</summary>
+sealed record PairRow(string Measure, string Unit, double? Target, double Jit, double? JitOutside, double Aot, double? AotOutside, string Note, string Command)
+{
+    /// <summary>Met when the AOT figure is within the target both ways it was measured.</summary>
+    public bool? MeetsTarget => Target is not { } t || double.IsNaN(Aot) ? null : Aot <= t && (AotOutside is not { } x || x <= t);
+}
+
+/// <summary>A runtime knob on the NativeAOT userpod: cold start, memory after a session, round trip.</summary>
+sealed record KnobRow(string Variant, string How, double ColdFirstPageMs, double ListeningMs, double PageAfterListeningMs, double CpuMs,
+    double PssAfterClicksMb, double RssAfterClicksMb, double RttP50Ms, string Command);
+
 /// <summary>Everything one bench run measured; written as docs/benchmarks.json and docs/benchmarks.md.</summary>
 sealed class Report
 {
@@ -34,6 +45,8 @@ sealed class Report
     public string Runtime { get; set; } = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
     public List<Row> Rows { get; } = [];
     public List<LeanRow> Lean { get; } = [];
+    public List<PairRow> SideBySide { get; } = [];
+    public List<KnobRow> AotKnobs { get; } = [];
     /// <summary>Where one userpod's memory goes (PSS kB by mapping kind), userpod vs bare app.</summary>
     public Dictionary<string, Dictionary<string, long>> MemoryBreakdownKb { get; } = [];
     /// <summary>Probe snapshots (JIT, assemblies, GC) by subject.</summary>
