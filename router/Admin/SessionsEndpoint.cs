@@ -40,10 +40,10 @@ public static class SessionsEndpoint
         ctx.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
     }
 
-    /// <summary>A direct loopback client (not a request relayed by a local reverse proxy).</summary>
+    /// <summary>A direct loopback client (not a request relayed by a local reverse proxy, whichever header family it uses).</summary>
     static bool IsLocal(HttpContext ctx) =>
         ctx.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip)
-        && !ctx.Request.Headers.ContainsKey("X-Forwarded-For");
+        && !ctx.Request.Headers.ContainsKey("X-Forwarded-For") && !ctx.Request.Headers.ContainsKey("Forwarded");
 
     static async Task ListAsync(HttpContext ctx, ISessionProvisioner provisioner, ActivityTracker activity)
     {

@@ -20,29 +20,16 @@ public sealed class WebSocketRelay(HttpMessageInvoker client, RouterMetrics metr
     /// Connects upstream first (so a dead userpod can still be answered with an HTTP status), then accepts the
     /// client. <paramref name="onClientMessage"/> runs for every complete client→server message (user activity).
     /// </summary>
-    public async ValueTask<ForwarderError> RelayAsync(HttpContext ctx, RouteEntry route, Action onClientMessage)
+    public async ValueTask<ForwardResult> RelayAsync(HttpContext ctx, RouteEntry route, Action onClientMessage)
     {
         var aborted = ctx.RequestAborted;
         using var upstream = new ClientWebSocket();
         var options = upstream.Options;
         options.CollectHttpResponseDetails = true;
         options.KeepAliveInterval = TimeSpan.Zero; // the browser side keeps the connection alive
-        options.SetRequestHeader(HeaderRules.TokenHeader, route.Token);
         foreach (var p in ctx.WebSockets.WebSocketRequestedProtocols) options.AddSubProtocol(p);
-        foreach (var (name, values) in ctx.Request.Headers)
-        {
-            if (HeaderRules.SkipRequestHeader(name)) continue;
-            if (name.Equals("Cookie", StringComparison.OrdinalIgnoreCase))
-            {
-                if (HeaderRules.WithoutUid(values.ToString()) is { } cookie) options.SetRequestHeader("Cookie", cookie);
-                continue;
-            }
-            if (name is "Origin" or "User-Agent" or "Accept-Language" or "Authorization")
-                options.SetRequestHeader(name, values.ToString());
-        }
-        if (ctx.Connection.RemoteIpAddress is { } ip) options.SetRequestHeader("X-Forwarded-For", ip.ToString());
-        options.SetRequestHeader("X-Forwarded-Proto", ctx.Request.Scheme);
-        if (ctx.Request.Host.HasValue) options.SetRequestHeader("X-Forwarded-Host", ctx.Request.Host.Value);
+        UserpodTransformer.SetRoute(ctx, route);
+        foreach (var (name, value) in UserpodTransformer.WebSocketHeaders(ctx)) options.SetRequestHeader(name, value);
 
         var target = ctx.Request.Path.ToUriComponent() + ctx.Request.QueryString.ToUriComponent();
         try
@@ -54,18 +41,18 @@ public sealed class WebSocketRelay(HttpMessageInvoker client, RouterMetrics metr
         catch (Exception e) when (e is WebSocketException or HttpRequestException or OperationCanceledException or UriFormatException
                                       or System.Net.Sockets.SocketException)
         {
-            if (aborted.IsCancellationRequested) return ForwarderError.ClientAborted;
+            if (aborted.IsCancellationRequested) return ForwardResult.Done; // the client went away
             if (upstream.HttpStatusCode is var status && status != 0 && status != HttpStatusCode.SwitchingProtocols)
             {
                 // The userpod answered but refused the upgrade: pass an error status on (404, 401…); a success
                 // status without the upgrade is the userpod's protocol error (502).
-                await HttpForwarder.WriteErrorAsync(ctx, (int)status >= 400 ? (int)status : StatusCodes.Status502BadGateway,
-                    "WebSocket refused by the session.");
-                return ForwarderError.None;
+                if ((int)status >= 400) await Proxy.Pages.WriteClientErrorAsync(ctx, (int)status, "WebSocket refused by the session.");
+                else await Proxy.Pages.WriteBadGatewayAsync(ctx, "WebSocket refused by the session.");
+                return ForwardResult.Done;
             }
-            if (FindConnectFailure(e)) return ForwarderError.ConnectFailed;
+            if (UserpodForwarder.IsConnectFailure(e)) return ForwardResult.ConnectFailed;
             log.LogWarning("upstream WebSocket connect failed: {Error}", e.Message);
-            return ForwarderError.UpstreamFailed; // the caller answers (502, or a new session if the route is dead)
+            return ForwardResult.UpstreamFailed; // the caller answers (502, or a new session if the route is dead)
         }
 
         using var browser = await ctx.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
@@ -82,14 +69,7 @@ public sealed class WebSocketRelay(HttpMessageInvoker client, RouterMetrics metr
         {
             metrics.WebSocketClosed();
         }
-        return ForwarderError.None;
-    }
-
-    static bool FindConnectFailure(Exception e)
-    {
-        for (var x = e; x is not null; x = x.InnerException)
-            if (HttpForwarder.IsConnectFailure(x)) return true;
-        return false;
+        return ForwardResult.Done;
     }
 
     async Task RunAsync(WebSocket browser, WebSocket upstream, Action onClientMessage, CancellationToken aborted)

@@ -6,6 +6,7 @@ using HTagKube.Router.Forwarding;
 using HTagKube.Router.Metrics;
 using HTagKube.Router.Provisioning;
 using HTagKube.Router.Proxy;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace HTagKube.Router.Hosting;
 
@@ -34,6 +35,8 @@ public static class RouterApp
         builder.Logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        // YARP logs every failed forward; the router logs the ones it cannot recover from.
+        builder.Logging.AddFilter("Yarp", LogLevel.Error);
 
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -73,8 +76,10 @@ public static class RouterApp
             options.Redis is null ? TimeSpan.Zero : TimeSpan.FromSeconds(1)));
         services.AddSingleton(sp => new ActivityTracker(sp.GetRequiredService<IRouteTable>(), options.IdleTimeout,
             options.EffectiveTouchInterval, sp.GetRequiredService<RouterMetrics>(), sp.GetRequiredService<ILogger<ActivityTracker>>()));
-        services.AddSingleton(sp => new HttpForwarder(sp.GetRequiredService<HttpMessageInvoker>(), options.UpstreamTimeout,
-            sp.GetRequiredService<ILogger<HttpForwarder>>()));
+        services.AddHttpForwarder();
+        services.AddSingleton<UserpodTransformer>();
+        services.AddSingleton(sp => new UserpodForwarder(sp.GetRequiredService<IHttpForwarder>(), sp.GetRequiredService<HttpMessageInvoker>(),
+            sp.GetRequiredService<UserpodTransformer>(), options.UpstreamTimeout));
         services.AddSingleton(sp => new WebSocketRelay(sp.GetRequiredService<HttpMessageInvoker>(), sp.GetRequiredService<RouterMetrics>(),
             options.MaxWebSocketMessageBytes, sp.GetRequiredService<ILogger<WebSocketRelay>>()));
         services.AddSingleton(PartitionedRateLimiter.Create<string, string>(ip => RateLimitPartition.GetFixedWindowLimiter(ip,

@@ -1,6 +1,9 @@
 namespace HTagKube.Router.Proxy;
 
-/// <summary>The router's own short answers (starting, full, unavailable): HTML for navigations, text otherwise.</summary>
+/// <summary>
+/// The router's own answers, all written here (starting, full, rate-limited, unavailable, upstream failures):
+/// HTML for navigations, text otherwise, <c>Retry-After</c> where a retry can help, never cached.
+/// </summary>
 public static class Pages
 {
     const string Starting = """
@@ -38,15 +41,28 @@ public static class Pages
     public static Task WriteUnavailableAsync(HttpContext ctx, string why) =>
         WriteAsync(ctx, 503, 2, IsNavigation(ctx) ? Simple("Session unavailable", why) : null, why);
 
+    /// <summary>502: the session failed to answer (or refused a WebSocket with a success status).</summary>
+    public static Task WriteBadGatewayAsync(HttpContext ctx, string why = "The session failed to answer.") =>
+        WriteAsync(ctx, 502, 2, IsNavigation(ctx) ? Simple("Session error", why) : null, why);
+
+    /// <summary>504: the session did not answer within <c>--upstream-timeout</c>.</summary>
+    public static Task WriteGatewayTimeoutAsync(HttpContext ctx) =>
+        WriteAsync(ctx, 504, 2, IsNavigation(ctx) ? Simple("Session too slow", "The session did not answer in time.") : null,
+            "The session did not answer in time.");
+
+    /// <summary>A client error the router answers itself (bad body, body too large, a status the userpod refused an upgrade with).</summary>
+    public static Task WriteClientErrorAsync(HttpContext ctx, int status, string why) => WriteAsync(ctx, status, null, null, why);
+
     static string Simple(string title, string text) =>
         $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>" +
         $"<body style=\"font-family:sans-serif;margin:3em\"><h1>{title}</h1><p>{text}</p></body></html>";
 
-    static async Task WriteAsync(HttpContext ctx, int status, int retryAfter, string? html, string text)
+    static async Task WriteAsync(HttpContext ctx, int status, int? retryAfter, string? html, string text)
     {
-        if (ctx.Response.HasStarted) { ctx.Abort(); return; }
+        if (ctx.Response.HasStarted) { ctx.Abort(); return; } // a truncated body must not pass for a whole one
+        // No Response.Clear(): it would drop the uid cookie the router may have just issued.
         ctx.Response.StatusCode = status;
-        ctx.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (retryAfter is int seconds) ctx.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         ctx.Response.Headers.CacheControl = "no-store";
         ctx.Response.ContentType = html is null ? "text/plain; charset=utf-8" : "text/html; charset=utf-8";
         try { await ctx.Response.WriteAsync(html ?? text + "\n", ctx.RequestAborted); }

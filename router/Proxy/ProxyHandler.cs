@@ -16,7 +16,7 @@ public sealed class ProxyHandler(
     RouterOptions options,
     RouteCache routes,
     ISessionProvisioner provisioner,
-    HttpForwarder http,
+    UserpodForwarder http,
     WebSocketRelay webSockets,
     ActivityTracker activity,
     PartitionedRateLimiter<string> newSessionLimiter,
@@ -71,29 +71,29 @@ public sealed class ProxyHandler(
         for (var attempt = 0; ; attempt++)
         {
             activity.OnActivity(userKey);
-            ForwarderError error;
+            ForwardResult result;
             var bodyStarted = false;
-            if (isWebSocket) error = await webSockets.RelayAsync(ctx, route, () => activity.OnActivity(userKey));
-            else (error, bodyStarted) = await http.SendAsync(ctx, route);
+            if (isWebSocket) result = await webSockets.RelayAsync(ctx, route, () => activity.OnActivity(userKey));
+            else (result, bodyStarted) = await http.SendAsync(ctx, route);
 
-            if (error == ForwarderError.UpstreamFailed && !ctx.Response.HasStarted)
+            if (result == ForwardResult.UpstreamFailed && !ctx.Response.HasStarted)
             {
                 // A pooled connection reset by a userpod that just died looks like a failed request. Nothing
                 // listening → dead route; else one replay of a safe request on a fresh connection tells.
-                if (await HttpForwarder.IsDeadAsync(route.Endpoint)) error = ForwarderError.ConnectFailed;
+                if (await UserpodForwarder.IsDeadAsync(route.Endpoint)) result = ForwardResult.ConnectFailed;
                 else if (replayable && !bodyStarted && !retriedSameRoute) { retriedSameRoute = true; continue; }
             }
-            switch (error)
+            switch (result)
             {
-                case ForwarderError.UpstreamFailed:
+                case ForwardResult.UpstreamFailed:
                     metrics.UpstreamError();
-                    await HttpForwarder.WriteErrorAsync(ctx, StatusCodes.Status502BadGateway, "The session failed to answer.");
+                    await Pages.WriteBadGatewayAsync(ctx);
                     return;
-                case ForwarderError.UpstreamTimeout:
+                case ForwardResult.UpstreamTimeout:
                     metrics.UpstreamError();
-                    await HttpForwarder.WriteErrorAsync(ctx, StatusCodes.Status504GatewayTimeout, "The session did not answer in time.");
+                    await Pages.WriteGatewayTimeoutAsync(ctx);
                     return;
-                case not ForwarderError.ConnectFailed:
+                case not ForwardResult.ConnectFailed:
                     return;
             }
 

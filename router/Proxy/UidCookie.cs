@@ -1,21 +1,25 @@
 using HTagKube.Routing.Identity;
-using HTagKube.Router.Forwarding;
 
 namespace HTagKube.Router.Proxy;
 
-/// <summary>The <c>htagkube_uid</c> cookie: the anonymous user's only credential (docs/design.md §3, §6).</summary>
+/// <summary>
+/// The <c>htagkube_uid</c> cookie: the anonymous user's only credential (docs/design.md §3, §6). One rule reads
+/// and strips it: the exact name (cookie names are case-sensitive, RFC 6265), so a cookie the router would not
+/// take as the credential is an app cookie, and the one it takes never reaches a userpod.
+/// </summary>
 public static class UidCookie
 {
+    /// <summary>The cookie name.</summary>
+    public const string Name = "htagkube_uid";
+
     /// <summary>The request's uid, or a fresh one set on the response when absent or malformed.</summary>
     public static string GetOrIssue(HttpContext ctx, out bool issued)
     {
-        string? value;
-        try { value = ctx.Request.Cookies[HeaderRules.UidCookie]; }
-        catch (Exception) { value = null; } // an unparsable Cookie header is just "no cookie"
+        var value = Read(ctx.Request.Headers.Cookie);
         if (UserKey.IsWellFormedUid(value)) { issued = false; return value!; }
 
         var uid = UserKey.NewUid();
-        ctx.Response.Cookies.Append(HeaderRules.UidCookie, uid, new CookieOptions
+        ctx.Response.Cookies.Append(Name, uid, new CookieOptions
         {
             HttpOnly = true,
             SameSite = SameSiteMode.Lax,
@@ -25,6 +29,41 @@ public static class UidCookie
         });
         issued = true;
         return uid;
+    }
+
+    /// <summary>The value of the first cookie named exactly <see cref="Name"/>, or null.</summary>
+    public static string? Read(Microsoft.Extensions.Primitives.StringValues cookieHeaders)
+    {
+        foreach (var header in cookieHeaders)
+        {
+            if (header is null || !header.Contains(Name, StringComparison.Ordinal)) continue;
+            foreach (var range in header.AsSpan().Split(';'))
+            {
+                var pair = header.AsSpan()[range].Trim();
+                if (IsUid(pair)) return pair[(pair.IndexOf('=') + 1)..].Trim().ToString();
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The Cookie header without any cookie named exactly <see cref="Name"/> (null when nothing remains).</summary>
+    public static string? Strip(string cookieHeader)
+    {
+        if (!cookieHeader.Contains(Name, StringComparison.Ordinal)) return cookieHeader.Length == 0 ? null : cookieHeader;
+        var kept = new List<string>();
+        foreach (var range in cookieHeader.AsSpan().Split(';'))
+        {
+            var pair = cookieHeader.AsSpan()[range].Trim();
+            if (pair.Length > 0 && !IsUid(pair)) kept.Add(pair.ToString());
+        }
+        return kept.Count == 0 ? null : string.Join("; ", kept);
+    }
+
+    // "name=value" or "name = value" with the exact name; a bare "htagkube_uid" (no '=') is no cookie of that name.
+    static bool IsUid(ReadOnlySpan<char> pair)
+    {
+        var eq = pair.IndexOf('=');
+        return eq >= 0 && pair[..eq].Trim().SequenceEqual(Name);
     }
 
     /// <summary>HTTPS at the router, or behind a TLS-terminating proxy that says so.</summary>

@@ -174,6 +174,13 @@ app.Map("/ws", async (HttpContext ctx) =>
             });
             continue;
         }
+        if (text == "headers")
+        {
+            // The upgrade request's headers, as /headers shows them for HTTP.
+            var lines = string.Join('\n', ctx.Request.Headers.OrderBy(h => h.Key).Select(h => $"{h.Key}: {h.Value}"));
+            await ws.SendAsync(Encoding.UTF8.GetBytes(lines), WebSocketMessageType.Text, true, ctx.RequestAborted);
+            continue;
+        }
         if (text.StartsWith("push:"))
         {
             for (var i = 0; i < int.Parse(text[5..]); i++)

@@ -1,0 +1,131 @@
+using System.Net.Http.Headers;
+using HTagKube.Routing;
+using HTagKube.Router.Proxy;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace HTagKube.Router.Forwarding;
+
+/// <summary>
+/// The router's whole header policy, in one place, for HTTP (YARP calls it) and WebSockets (the relay asks it):
+/// the userpod token added; client <c>X-HTag-*</c>, <c>X-Forwarded-*</c> and <c>Forwarded</c> dropped and set
+/// again from the router's view of the client (the trusted-proxy rules already ran); the uid cookie stripped;
+/// hop-by-hop headers, including those a sender lists in <c>Connection</c>, dropped both ways.
+/// </summary>
+public sealed class UserpodTransformer : HttpTransformer
+{
+    /// <summary>Header carrying the userpod token.</summary>
+    public const string TokenHeader = "X-HTag-Token";
+
+    /// <summary>The route the request goes to (its token); set by the caller before forwarding.</summary>
+    public static void SetRoute(HttpContext ctx, RouteEntry route) => ctx.Features.Set(route);
+
+    /// <inheritdoc />
+    public override async ValueTask TransformRequestAsync(HttpContext ctx, HttpRequestMessage proxyRequest, string destinationPrefix,
+        CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(ctx, proxyRequest, destinationPrefix, cancellationToken);
+        var headers = proxyRequest.Headers;
+        headers.Host = null; // the userpod's own address; the client's host goes in X-Forwarded-Host
+        headers.ExpectContinue = null;
+        var listed = ctx.Request.Headers.Connection;
+        foreach (var name in ctx.Request.Headers.Keys)
+        {
+            if (IsDropped(name) || (listed.Count > 0 && IsListed(listed, name)))
+            {
+                headers.Remove(name);
+                proxyRequest.Content?.Headers.Remove(name);
+            }
+        }
+        if (headers.NonValidated.TryGetValues("Cookie", out var cookies))
+        {
+            headers.Remove("Cookie");
+            if (UidCookie.Strip(cookies.ToString()) is { } kept) headers.TryAddWithoutValidation("Cookie", kept);
+        }
+        foreach (var (name, value) in Added(ctx)) headers.TryAddWithoutValidation(name, value);
+
+        // The target exactly as the client sent it (YARP would re-encode the decoded path).
+        var raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (raw is { Length: > 0 } && raw[0] == '/' && Uri.TryCreate(destinationPrefix + raw, UriKind.Absolute, out var uri))
+            proxyRequest.RequestUri = uri;
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext ctx, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        var copy = await base.TransformResponseAsync(ctx, proxyResponse, cancellationToken);
+        if (proxyResponse is not null && proxyResponse.Headers.NonValidated.TryGetValues("Connection", out var connection))
+        {
+            var listed = new StringValues([.. connection]);
+            foreach (var name in ctx.Response.Headers.Keys.ToList())
+                if (IsListed(listed, name)) ctx.Response.Headers.Remove(name);
+        }
+        return copy;
+    }
+
+    /// <summary>
+    /// The headers a WebSocket upgrade carries upstream: the client's (Sec-WebSocket-* are the client library's
+    /// own), filtered and completed by the same rules as HTTP.
+    /// </summary>
+    public static IEnumerable<(string Name, string Value)> WebSocketHeaders(HttpContext ctx)
+    {
+        var listed = ctx.Request.Headers.Connection;
+        foreach (var (name, values) in ctx.Request.Headers)
+        {
+            if (IsDropped(name) || IsHopByHop(name) || name.Equals("Host", StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith("Sec-WebSocket-", StringComparison.OrdinalIgnoreCase) || name.StartsWith(':')
+                || (listed.Count > 0 && IsListed(listed, name)))
+                continue;
+            if (name.Equals("Cookie", StringComparison.OrdinalIgnoreCase))
+            {
+                if (UidCookie.Strip(values.ToString()) is { } kept) yield return ("Cookie", kept);
+                continue;
+            }
+            yield return (name, values.ToString());
+        }
+        foreach (var header in Added(ctx)) yield return header;
+    }
+
+    /// <summary>Client headers the router never believes nor forwards.</summary>
+    static bool IsDropped(string name) =>
+        name.StartsWith("X-HTag-", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Forwarded", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Expect", StringComparison.OrdinalIgnoreCase);
+
+    static bool IsHopByHop(string name) =>
+        name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase) || name.Equals("TE", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Trailer", StringComparison.OrdinalIgnoreCase) || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("Proxy-", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>What the router adds: the token, and the client as the router sees it, in both header families.</summary>
+    static IEnumerable<(string, string)> Added(HttpContext ctx)
+    {
+        var route = ctx.Features.Get<RouteEntry>() ?? throw new InvalidOperationException("no route set for the request");
+        yield return (TokenHeader, route.Token);
+        var ip = ctx.Connection.RemoteIpAddress;
+        var scheme = ctx.Request.Scheme;
+        var host = ctx.Request.Host.HasValue ? ctx.Request.Host.Value : null;
+        if (ip is not null) yield return ("X-Forwarded-For", ip.ToString());
+        yield return ("X-Forwarded-Proto", scheme);
+        if (host is not null) yield return ("X-Forwarded-Host", host);
+        // RFC 7239: IPv6 nodes are quoted and bracketed; host is quoted (it may carry a port).
+        var forwarded = ip is null ? "" : ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"for=\"[{ip}]\";" : $"for={ip};";
+        forwarded += $"proto={scheme}";
+        if (host is not null) forwarded += $";host=\"{host}\"";
+        yield return ("Forwarded", forwarded);
+    }
+
+    static bool IsListed(StringValues connection, string name)
+    {
+        foreach (var value in connection)
+        {
+            if (value is null) continue;
+            foreach (var range in value.AsSpan().Split(','))
+                if (value.AsSpan()[range].Trim().Equals(name, StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
+    }
+}
