@@ -15,6 +15,9 @@ public static class DebianChromium
         if (!File.Exists(ExecutablePath))
             throw new InvalidOperationException($"{ExecutablePath} missing: apt-get install chromium");
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        // Expect(...) waits 5 s by default. A page's first answer can wait for a userpod's first WebSocket, through
+        // the router, on a loaded 2-core CI machine: seconds of infrastructure, not product latency (the bench's job).
+        Assertions.SetDefaultExpectTimeout(30_000);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new()
         {

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Logging;
 
 namespace HTag;
 
-/// <summary>One page's WebSocket to one instance: receive loop, limits, replies and pushes.</summary>
-internal sealed class Connection(WebSocket ws, Instance instance, HTagServer server, string? adoptedFrom = null)
+/// <summary>
+/// One page's WebSocket to one instance: receive loop, limits, replies and pushes. <c>page</c> is the page's id
+/// (htag.js, one per page load), the scope of its interaction numbers (<see cref="DeliveredInteractions"/>).
+/// </summary>
+internal sealed class Connection(WebSocket ws, Instance instance, HTagServer server, string page, string? adoptedFrom = null)
 {
     readonly SemaphoreSlim _sendLock = new(1, 1);
     readonly RateLimit _rate = new(server.Options.MaxInteractionsPerSecond);
@@ -68,7 +71,14 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
                     await ResyncAsync(msg.Hello, ct).ConfigureAwait(false);
                     continue;
                 }
+                if (msg.N is { } n && !instance.Delivered.TryBegin(page, n))
+                {
+                    // A resend of one that already ran, its answer lost with the old socket: the current state instead.
+                    await SendRootAsync(ct, ack: n).ConfigureAwait(false);
+                    continue;
+                }
                 var reply = await Interactions.RunAsync(instance, msg, TrySendAsync, ct).ConfigureAwait(false);
+                if (msg.N is not null) (reply ??= new ServerMessage()).Ack = msg.N;
                 if (reply is not null) await TrySendAsync(reply).ConfigureAwait(false);
                 if (instance.Runtime.Exited) instance.Host.Forget(instance);
             }
@@ -82,7 +92,7 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
     }
 
     /// <summary>The whole app under its (new) instance id: the page swaps its app element and carries on.</summary>
-    async Task SendRootAsync(CancellationToken ct)
+    async Task SendRootAsync(CancellationToken ct, long? ack = null)
     {
         var r = await instance.Runtime.RenderAsync(ct).ConfigureAwait(false);
         var js = r.Statics.Select(s => s.InjectJs()).Concat(r.Js).ToList();
@@ -92,6 +102,7 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
             Root = r.Html,
             Title = instance.Runtime.Root.PageTitle ?? instance.Host.AppType.Name,
             Js = js.Count > 0 ? js : null,
+            Ack = ack,
         }).ConfigureAwait(false);
     }
 

@@ -114,6 +114,6 @@ internal sealed class Endpoints(HTagServer server)
         }
         // Server shutdown ends the socket loop too, so stopping never waits for browsers to leave.
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, server.Stopping);
-        await new Connection(ws, instance, server, adoptedFrom).RunAsync(cts.Token).ConfigureAwait(false);
+        await new Connection(ws, instance, server, ctx.Request.Query["p"].ToString(), adoptedFrom).RunAsync(cts.Token).ConfigureAwait(false);
     }
 }

@@ -33,6 +33,9 @@ internal sealed class Instance
     public HTagServer Server { get; }
     public bool Dropped { get; private set; }
 
+    /// <summary>Which numbered interactions of which page already ran (a resend after a reconnect runs once).</summary>
+    public DeliveredInteractions Delivered { get; } = new();
+
     public void Attach(Connection c)
     {
         lock (_connections) _connections.Add(c);

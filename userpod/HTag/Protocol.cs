@@ -20,6 +20,8 @@ internal sealed class ClientMessage
     public string? P { get; set; }
     /// <summary>Resync request after a reconnect: the instance id the page was rendered from.</summary>
     public string? Hello { get; set; }
+    /// <summary>The interaction's number within its page (1, 2, …): a resend after a reconnect carries the same one, so it runs once.</summary>
+    public long? N { get; set; }
 }
 
 /// <summary>Server → browser: changed elements and scripts to run.</summary>
@@ -45,6 +47,8 @@ internal sealed class ServerMessage
     public string? Root { get; set; }
     /// <summary>Parano handshake: the connection id that binds the following messages.</summary>
     public string? Conn { get; set; }
+    /// <summary>The page's interactions up to this number were received (run, or skipped as a resend): it stops keeping them.</summary>
+    public long? Ack { get; set; }
 
     internal bool IsEmpty => Update is null or { Count: 0 } && Js is null or { Count: 0 } && Title is null && Err is null && Reload is null && Root is null;
 }

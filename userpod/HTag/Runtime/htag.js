@@ -11,6 +11,12 @@
   let instance = root.dataset.htagInstance || "";
   const listening = new Set();
   const queue = [];
+  // Exactly-once interactions: each is numbered within this page load and kept until the server acknowledges
+  // it. A socket can die with one in flight (sent, but not yet run, or run but its answer lost): after the
+  // reconnect's resync those are sent again, and the server skips the numbers it already ran.
+  const page = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  const unacked = [];
+  let numbered = 0;
   let ws = null, attempts = 0, everOpen = false, replaced = false, retry = 0, retrySoon = false;
   // After a reconnect, interactions wait for the resync answer: they are sent if the instance is the
   // same, dropped if it changed (their element ids belonged to the lost instance).
@@ -52,7 +58,8 @@
     if (replaced) { location.reload(); return; }
     outChain = outChain.then(async () => {
       if (httpOnly) return post(msg);
-      if (usable() && !resyncPending) ws.send(JSON.stringify(parano ? await seal(msg) : msg));
+      if (msg.n === undefined) msg.n = ++numbered;
+      if (usable() && !resyncPending) { unacked.push(msg); ws.send(JSON.stringify(parano ? await seal(msg) : msg)); }
       else { queue.push(msg); reconnectNow(); }
     }).catch(e => console.error("htag:", e));
   }
@@ -66,8 +73,9 @@
     }).catch(e => console.error("htag:", e));
   }
 
+  // Unacknowledged ones first: they were sent before anything still queued.
   function flush() {
-    const pending = queue.splice(0);
+    const pending = unacked.splice(0).concat(queue.splice(0));
     for (const m of pending) send(m);
   }
 
@@ -153,6 +161,7 @@
 
   function apply(msg) {
     if (msg.reload) { location.reload(); return; }
+    if (msg.ack != null) while (unacked.length && unacked[0].n <= msg.ack) unacked.shift();
     if (msg.instance && msg.root != null) {
       // The resync answer: the current state of our instance, or (process restarted, instance lost) a
       // fresh instance given on this socket.
@@ -160,7 +169,10 @@
       if (resyncPending || !same) {
         resyncPending = false;
         if (same) flush();
-        else if (queue.length) { console.warn("htag: the app restarted; " + queue.length + " interaction(s) dropped"); queue.length = 0; }
+        else if (queue.length + unacked.length) {
+          console.warn("htag: the app restarted; " + (queue.length + unacked.length) + " interaction(s) dropped");
+          queue.length = 0; unacked.length = 0;
+        }
       }
       instance = msg.instance;
       root.dataset.htagInstance = instance;
@@ -199,7 +211,7 @@
     retry = 0;
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const url = proto + "//" + location.host + "/_htag/ws?app=" + encodeURIComponent(app) + "&i=" + encodeURIComponent(instance) +
-      "&q=" + encodeURIComponent(location.search);
+      "&q=" + encodeURIComponent(location.search) + "&p=" + page;
     const sock = new WebSocket(url);
     ws = sock;
     if (parano) { parano.aad = ""; parano.recvSeq = 0; }
