@@ -19,7 +19,7 @@ public static class ProvisionerSelection
         }
 
         services.AddSingleton(sp => new UserpodLauncher(
-            options.UserpodCommand is { } cmd ? UserpodCommand.Parse(cmd) : UserpodCommand.Default(),
+            (options.UserpodCommand is { } cmd ? UserpodCommand.Parse(cmd) : UserpodCommand.Default()).WithIdleTimeout(options.IdleTimeout),
             sp.GetRequiredService<HttpMessageInvoker>(),
             detach: options.KeepUserpods,
             sp.GetRequiredService<ILogger<UserpodLauncher>>()));

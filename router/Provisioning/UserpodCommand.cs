@@ -12,7 +12,13 @@ public sealed class UserpodCommand
     /// <summary>Arguments before the router's own (<c>--urls …</c>).</summary>
     public IReadOnlyList<string> Arguments { get; }
 
+    /// <summary>Passed as HTAG_IDLE_TIMEOUT: a userpod no router ends (released, or its router gone) stops by itself after it, plus a grace.</summary>
+    public TimeSpan? IdleTimeout { get; private init; }
+
     UserpodCommand(string fileName, IReadOnlyList<string> arguments) { FileName = fileName; Arguments = arguments; }
+
+    /// <summary>This command with the router's idle timeout for its userpods' own idle stop.</summary>
+    public UserpodCommand WithIdleTimeout(TimeSpan idleTimeout) => new(FileName, Arguments) { IdleTimeout = idleTimeout };
 
     /// <summary>The default: the Demo program the router build copies into <c>{router dir}/userpod/</c>.</summary>
     public static UserpodCommand Default() =>
@@ -64,6 +70,8 @@ public sealed class UserpodCommand
         psi.Environment["HTAG_TOKEN"] = token;
         // The userpod stops when its stdin (a pipe this router holds) ends, unless released (LocalSession.KeepAfterRouterExitAsync).
         psi.Environment["HTAG_LIFELINE"] = "stdin";
+        if (IdleTimeout is { } idle) psi.Environment["HTAG_IDLE_TIMEOUT"] = idle.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+        else psi.Environment.Remove("HTAG_IDLE_TIMEOUT");
         // The userpod must listen where --urls says, not where the router's own environment points.
         psi.Environment.Remove("ASPNETCORE_URLS");
         psi.Environment.Remove("ASPNETCORE_HTTP_PORTS");

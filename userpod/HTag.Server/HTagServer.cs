@@ -124,14 +124,24 @@ public sealed class HTagServer : IAsyncDisposable
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
-        if (_config[Lifeline.Variable] == Lifeline.Stdin)
+        var lifeline = _config[Lifeline.Variable] == Lifeline.Stdin;
+        using var idle = _idle = IdleStop.From(_config[IdleStop.Variable], armed: !lifeline, () =>
+        {
+            Logger.LogInformation("nothing reached this userpod for its idle timeout and grace; stopping");
+            try { stop.Cancel(); } catch (ObjectDisposedException) { }
+        });
+        if (lifeline)
             Lifeline.Watch(
-                gone: () =>
+                gone: why =>
                 {
-                    Logger.LogInformation("stdin ended: the router is gone; stopping");
+                    Logger.LogInformation("{Why}: the router is gone; stopping", why);
                     try { stop.Cancel(); } catch (ObjectDisposedException) { } // already stopped
                 },
-                kept: () => Logger.LogInformation("released by the router: this userpod outlives it"));
+                kept: () =>
+                {
+                    Logger.LogInformation("released by the router: this userpod outlives it");
+                    _idle?.Arm();
+                });
         try
         {
             await StartAsync(stop.Token).ConfigureAwait(false);
@@ -181,7 +191,8 @@ public sealed class HTagServer : IAsyncDisposable
                 await ctx.Response.WriteAsync("missing or wrong X-HTag-Token", ctx.RequestAborted).ConfigureAwait(false);
                 return;
             }
-            await webSockets.Invoke(ctx).ConfigureAwait(false);
+            if (_idle is null || !Volatile.Read(ref _announced)) await webSockets.Invoke(ctx).ConfigureAwait(false);
+            else using (_idle.Begin()) await webSockets.Invoke(ctx).ConfigureAwait(false);
         }
 
         var transport = new SocketTransportFactory(Microsoft.Extensions.Options.Options.Create(new SocketTransportOptions()), _loggerFactory);
@@ -195,6 +206,9 @@ public sealed class HTagServer : IAsyncDisposable
         Console.Out.WriteLine("htag-listening: " + url);
         Console.Out.Flush();
     }
+
+    /// <summary>HTAG_IDLE_TIMEOUT's self-stop (null when unset); requests after the announcement count as activity.</summary>
+    IdleStop? _idle;
 
     /// <summary>Set once listening (and warmed up when asked): /readyz answers 200 from then on.</summary>
     bool _announced;
