@@ -1,9 +1,9 @@
 using HTagKube.Routing;
-using HTagKube.Kubernetes.Client;
 using HTagKube.Operator.Hosting;
 using HTagKube.Operator.Metrics;
 using HTagKube.Operator.Sessions;
 using HTagKube.Operator.Warm;
+using k8s;
 
 // The HTagKube operator: HTagSession → Secret + hardened Pod + route in Redis; idle TTL teardown.
 // Serves /healthz and /metrics (ASPNETCORE_URLS / --urls; the image uses port 8081).
@@ -20,13 +20,17 @@ catch (Exception e) when (e is ArgumentException or InvalidOperationException or
 // The operator's one Redis connection; it connects lazily and keeps retrying: Redis may come up after the operator.
 var routeTable = await RedisRouteTable.ConnectAsync(options.Redis, TimeSpan.FromSeconds(1));
 
+// KUBECONFIG, else ~/.kube/config, else the pod's service account; the namespace defaults to the configuration's.
+var kubeConfig = KubernetesClientConfiguration.BuildDefaultConfig();
+options.Namespace ??= kubeConfig.Namespace ?? "default";
 builder.Services.AddSingleton(options);
-builder.Services.AddSingleton<IKubeClient>(_ => KubeClient.FromEnvironment());
+builder.Services.AddSingleton<IKubernetes>(new Kubernetes(kubeConfig));
 builder.Services.AddSingleton<IRouteTable>(routeTable);
 builder.Services.AddSingleton<OperatorMetrics>();
 builder.Services.AddSingleton<PrometheusExporter>();
 builder.Services.AddSingleton<WarmPool>();
 builder.Services.AddSingleton<SessionReconciler>();
+builder.Services.AddSingleton<SessionFinalizer>();
 builder.Services.AddHostedService<OperatorService>();
 
 var app = builder.Build();

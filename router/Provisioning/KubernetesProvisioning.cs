@@ -1,6 +1,6 @@
 using HTagKube.Routing;
-using HTagKube.Kubernetes.Client;
 using HTagKube.Router.Hosting;
+using k8s;
 
 namespace HTagKube.Router.Provisioning;
 
@@ -17,13 +17,14 @@ public static class KubernetesProvisioning
     {
         if (options.Redis is null)
             throw new ArgumentException("--kubernetes needs --redis: the operator publishes routes in Redis");
-        services.AddSingleton<IKubeClient>(_ => KubeClient.FromEnvironment());
+        // KUBECONFIG, else ~/.kube/config, else the pod's service account.
+        services.AddSingleton<IKubernetes>(_ => new k8s.Kubernetes(KubernetesClientConfiguration.BuildDefaultConfig()));
         services.AddSingleton(sp =>
         {
             var config = sp.GetRequiredService<IConfiguration>();
             return new KubernetesProvisionerOptions
             {
-                Namespace = config["Router:Namespace"] ?? Environment.GetEnvironmentVariable("HTAGKUBE_NAMESPACE"),
+                Namespace = config["Router:Namespace"] ?? Environment.GetEnvironmentVariable("HTAGKUBE_NAMESPACE") ?? DefaultNamespace(),
                 Image = config["Router:UserpodImage"] ?? Environment.GetEnvironmentVariable("HTAGKUBE_USERPOD_IMAGE"),
                 IdleTimeout = options.IdleTimeout,
                 StartTimeout = options.SpawnTimeout > TimeSpan.FromSeconds(120) ? options.SpawnTimeout : TimeSpan.FromSeconds(120),
@@ -32,11 +33,14 @@ public static class KubernetesProvisioning
         services.AddSingleton(sp =>
         {
             var provisioner = new KubernetesSessionProvisioner(
-                sp.GetRequiredService<IKubeClient>(), sp.GetRequiredService<IRouteTable>(),
+                sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<IRouteTable>(),
                 sp.GetRequiredService<KubernetesProvisionerOptions>(), sp.GetRequiredService<ILogger<KubernetesSessionProvisioner>>());
             sp.GetRequiredService<IRouteTable>().RouteExpired += provisioner.Forget;
             return provisioner;
         });
         services.AddSingleton<ISessionProvisioner>(sp => sp.GetRequiredService<KubernetesSessionProvisioner>());
     }
+
+    /// <summary>The kubeconfig context's namespace, in a pod its own (service account), else <c>default</c>.</summary>
+    public static string DefaultNamespace() => KubernetesClientConfiguration.BuildDefaultConfig().Namespace ?? "default";
 }

@@ -2,16 +2,17 @@ using System.Collections.Concurrent;
 using HTagKube.Routing.Identity;
 using HTagKube.Routing;
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Models;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
 
 namespace HTagKube.Router.Provisioning;
 
 /// <summary>Settings of the Kubernetes provisioner (see <see cref="KubernetesProvisioning"/>).</summary>
 public sealed record KubernetesProvisionerOptions
 {
-    /// <summary>Namespace of the HTagSessions (the operator's); null = the client's namespace (in a pod: its own).</summary>
-    public string? Namespace { get; init; }
+    /// <summary>Namespace of the HTagSessions (the operator's).</summary>
+    public required string Namespace { get; init; }
 
     /// <summary>spec.image of new sessions; null = the operator's default.</summary>
     public string? Image { get; init; }
@@ -35,7 +36,7 @@ public sealed record KubernetesProvisionerOptions
 /// The router never creates, changes or deletes routes in this mode: the operator owns them.
 /// </summary>
 public sealed class KubernetesSessionProvisioner(
-    IKubeClient kube, IRouteTable routes, KubernetesProvisionerOptions options, ILogger<KubernetesSessionProvisioner> log)
+    IKubernetes kube, IRouteTable routes, KubernetesProvisionerOptions options, ILogger<KubernetesSessionProvisioner> log)
     : ISessionProvisioner
 {
     readonly ConcurrentDictionary<string, Lazy<Task<RouteEntry>>> _starting = new(StringComparer.Ordinal);
@@ -43,7 +44,7 @@ public sealed class KubernetesSessionProvisioner(
     readonly ConcurrentDictionary<string, (RouteEntry Route, DateTimeOffset Until)> _suspect = new(StringComparer.Ordinal);
     readonly CancellationTokenSource _stopping = new();
 
-    string Namespace => options.Namespace ?? kube.DefaultNamespace;
+    string Namespace => options.Namespace;
 
     /// <inheritdoc />
     public int LiveSessions => _known.Count + _starting.Count(s => !_known.ContainsKey(s.Key));
@@ -75,7 +76,7 @@ public sealed class KubernetesSessionProvisioner(
             {
                 throw new ProvisioningException($"session {SessionNames.ForUserKey(userKey)} not ready within {options.StartTimeout.TotalSeconds:F0}s");
             }
-            catch (Exception e) when (e is KubeApiException or HttpRequestException or RouteTableUnavailableException)
+            catch (Exception e) when (e is HttpOperationException or HttpRequestException or RouteTableUnavailableException)
             {
                 throw new ProvisioningException($"session {SessionNames.ForUserKey(userKey)}: {e.Message}", e);
             }
@@ -97,7 +98,9 @@ public sealed class KubernetesSessionProvisioner(
             if (await UsableRouteAsync(userKey, ct) is { } route) return route;
             if (!created)
             {
-                var existing = await kube.TryGetAsync(HTagSessions.Resource, Namespace, name, ct);
+                HTagSession? existing;
+                try { existing = await kube.ReadSessionAsync(Namespace, name, ct); }
+                catch (HttpOperationException e) when (e.Response?.StatusCode == System.Net.HttpStatusCode.NotFound) { existing = null; }
                 if (existing is null) created = await CreateAsync(userKey, name, ct);
                 else if (existing.Spec.UserKey != userKey)
                     throw new ProvisioningException($"session {name} belongs to another userKey (prefix collision)");
@@ -113,9 +116,9 @@ public sealed class KubernetesSessionProvisioner(
     {
         try
         {
-            await kube.CreateAsync(HTagSessions.Resource, new HTagSession
+            await kube.CreateSessionAsync(new HTagSession
             {
-                Metadata = new ObjectMeta { Name = name, Namespace = Namespace, Labels = new() { [SessionNames.UserLabel] = userKey } },
+                Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace, Labels = new Dictionary<string, string> { [SessionNames.UserLabel] = userKey } },
                 Spec = new HTagSessionSpec
                 {
                     UserKey = userKey, Image = options.Image,
@@ -124,7 +127,7 @@ public sealed class KubernetesSessionProvisioner(
             }, ct);
             log.LogInformation("created HTagSession {Session}", name);
         }
-        catch (KubeAlreadyExistsException)
+        catch (HttpOperationException e) when (e.Response?.StatusCode == System.Net.HttpStatusCode.Conflict)
         {
             // Another router (or request) was first: same session, same wait.
         }
@@ -168,10 +171,9 @@ public sealed class KubernetesSessionProvisioner(
         _known.TryRemove(userKey, out _);
         try
         {
-            return await kube.DeleteAsync(HTagSessions.Resource, Namespace, SessionNames.ForUserKey(userKey),
-                new DeleteOptions { PropagationPolicy = "Background" }, ct);
+            return await kube.DeleteSessionAsync(Namespace, SessionNames.ForUserKey(userKey), new V1DeleteOptions { PropagationPolicy = "Background" }, ct);
         }
-        catch (KubeForbiddenException)
+        catch (HttpOperationException e) when (e.Response?.StatusCode == System.Net.HttpStatusCode.Forbidden)
         {
             // The chart's RBAC lets the router only create/get sessions; the idle TTL ends them instead.
             log.LogWarning("not allowed to delete HTagSession {Session} (RBAC: create/get only)", SessionNames.ForUserKey(userKey));

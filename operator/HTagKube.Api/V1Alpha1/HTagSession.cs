@@ -1,12 +1,13 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
-using HTagKube.Kubernetes.Models;
+using k8s;
+using k8s.Models;
 
 namespace HTagKube.Api.V1Alpha1;
 
 /// <summary>One web user's session: the operator turns it into a Secret + a hardened Pod and a route.</summary>
-public sealed class HTagSession : IKubeObject
+public sealed class HTagSession : IKubernetesObject<V1ObjectMeta>, ISpec<HTagSessionSpec>, IStatus<HTagSessionStatus?>
 {
     public const string Group = "htagkube.io";
     public const string Version = "v1alpha1";
@@ -14,11 +15,20 @@ public sealed class HTagSession : IKubeObject
     public const string Plural = "htagsessions";
     public const string ApiVersionName = Group + "/" + Version;
 
-    public string? ApiVersion { get; set; } = ApiVersionName;
-    public string? Kind { get; set; } = KindName;
-    public ObjectMeta Metadata { get; set; } = new();
+    public string ApiVersion { get; set; } = ApiVersionName;
+    public string Kind { get; set; } = KindName;
+    public V1ObjectMeta Metadata { get; set; } = new();
     public HTagSessionSpec Spec { get; set; } = new();
     public HTagSessionStatus? Status { get; set; }
+}
+
+/// <summary>A page of HTagSessions (list and watch answers).</summary>
+public sealed class HTagSessionList : IKubernetesObject<V1ListMeta>, IItems<HTagSession>
+{
+    public string ApiVersion { get; set; } = HTagSession.ApiVersionName;
+    public string Kind { get; set; } = HTagSession.KindName + "List";
+    public V1ListMeta Metadata { get; set; } = new();
+    public IList<HTagSession> Items { get; set; } = [];
 }
 
 [Description("Desired state of a user's session.")]

@@ -1,29 +1,31 @@
+using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Serialization;
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Models;
 
 namespace HTagKube.Api.V1Alpha1;
 
+/// <summary>
+/// Source-generated metadata of the spec and status: the CRD schema is generated from it (HTagKube.CrdGen) and the
+/// operator deep-copies statuses with it. Objects travel through the client's own serializer (KubernetesJson).
+/// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    Converters = [typeof(KubeTimeConverter)])]
-[JsonSerializable(typeof(HTagSession))]
-[JsonSerializable(typeof(KubeList<HTagSession>))]
+    Converters = [typeof(WholeSecondsTimeConverter)])]
+[JsonSerializable(typeof(HTagSessionSpec))]
+[JsonSerializable(typeof(HTagSessionStatus))]
 public sealed partial class HTagSessionJsonContext : JsonSerializerContext;
 
-/// <summary>REST descriptor of htagsessions.htagkube.io/v1alpha1.</summary>
-public static class HTagSessions
+/// <summary>metav1.Time: RFC 3339, UTC, whole seconds.</summary>
+public sealed class WholeSecondsTimeConverter : JsonConverter<DateTimeOffset>
 {
-    public static readonly KubeResource<HTagSession> Resource = new()
-    {
-        Group = HTagSession.Group, Version = HTagSession.Version, Kind = HTagSession.KindName, Plural = HTagSession.Plural,
-        Type = HTagSessionJsonContext.Default.HTagSession, ListType = HTagSessionJsonContext.Default.KubeListHTagSession,
-    };
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t
+            : throw new JsonException("not an RFC 3339 time");
 
-    /// <summary>Finalizer that clears the session's route from Redis before the object goes away.</summary>
-    public const string RouteFinalizer = "htagkube.io/route";
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(Truncate(value).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
 
-    /// <summary>Condition type mirrored from the pod's readiness.</summary>
-    public const string ReadyCondition = "Ready";
+    /// <summary>The time as metav1.Time stores it: UTC, whole seconds.</summary>
+    public static DateTimeOffset Truncate(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
 }

@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Models;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace HTagKube.Kubernetes.Runtime;
 
 public sealed record ControllerOptions
 {
-    public string? Namespace { get; init; }
+    public required string Namespace { get; init; }
     public string? LabelSelector { get; init; }
     public int Workers { get; init; } = 2;
     public TimeSpan BackoffBase { get; init; } = TimeSpan.FromMilliseconds(200);
@@ -17,10 +17,11 @@ public sealed record ControllerOptions
 }
 
 /// <summary>
-/// Runs one <see cref="IEntityController{TEntity}"/>: informer → work queue (dedup, one reconcile per key
-/// at a time, backoff) → workers. Events of owned objects enqueue their controller owner.
+/// Runs one <see cref="IEntityController{TEntity}"/> (and its optional <see cref="IEntityFinalizer{TEntity}"/>):
+/// informer → work queue (dedup, one reconcile per key at a time, backoff) → workers. Events of owned objects
+/// enqueue their controller owner.
 /// </summary>
-public sealed class EntityController<T> where T : class, IKubeObject
+public sealed class EntityController<T> where T : class, IKubernetesObject<V1ObjectMeta>
 {
     static readonly Meter Meter = new("HTagKube.Controller");
     static readonly Counter<long> Reconciles = Meter.CreateCounter<long>("htagkube_reconciles_total");
@@ -31,9 +32,10 @@ public sealed class EntityController<T> where T : class, IKubeObject
         Meter.CreateObservableGauge("htagkube_workqueue_depth",
             () => Queues.Select(q => new Measurement<int>(q.Value.Count, new KeyValuePair<string, object?>("controller", q.Key))));
 
-    readonly IKubeClient _client;
-    readonly KubeResource<T> _resource;
+    readonly IKubernetes _kube;
+    readonly KubeKind<T> _kind;
     readonly IEntityController<T> _handler;
+    readonly IEntityFinalizer<T>? _finalizer;
     readonly ControllerOptions _options;
     readonly ILogger _log;
     readonly WorkQueue _queue;
@@ -41,21 +43,23 @@ public sealed class EntityController<T> where T : class, IKubeObject
     readonly List<Func<CancellationToken, Task>> _ownedRunners = [];
     readonly List<Func<CancellationToken, Task>> _ownedSyncs = [];
 
-    public EntityController(IKubeClient client, KubeResource<T> resource, IEntityController<T> handler, ControllerOptions options, ILogger log)
+    public EntityController(IKubernetes kube, KubeKind<T> kind, IEntityController<T> handler, IEntityFinalizer<T>? finalizer,
+        ControllerOptions options, ILogger log)
     {
-        _client = client;
-        _resource = resource;
+        _kube = kube;
+        _kind = kind;
         _handler = handler;
+        _finalizer = finalizer;
         _options = options;
         _log = log;
         _queue = new WorkQueue(options.BackoffBase, options.BackoffMax);
-        Informer = new Informer<T>(client, resource, new InformerOptions
+        Informer = new Informer<T>(kube, kind, new InformerOptions
         {
             Namespace = options.Namespace, LabelSelector = options.LabelSelector, WatchTimeoutSeconds = options.WatchTimeoutSeconds,
         }, log);
         Informer.Changed += (type, obj) =>
         {
-            var key = Informer<T>.KeyOf(obj);
+            var key = KubeKinds.KeyOf(obj);
             if (type == WatchEventType.Deleted) _tombstones[key] = obj;
             else _tombstones.TryRemove(key, out _);
             _queue.Add(key);
@@ -67,9 +71,9 @@ public sealed class EntityController<T> where T : class, IKubeObject
     public WorkQueue Queue => _queue;
 
     /// <summary>Watch a kind whose objects carry a controller ownerReference to a <typeparamref name="T"/>.</summary>
-    public Informer<TOwned> Owns<TOwned>(KubeResource<TOwned> owned, string? labelSelector = null) where TOwned : class, IKubeObject
+    public Informer<TOwned> Owns<TOwned>(KubeKind<TOwned> owned, string? labelSelector = null) where TOwned : class, IKubernetesObject<V1ObjectMeta>
     {
-        var informer = new Informer<TOwned>(_client, owned, new InformerOptions
+        var informer = new Informer<TOwned>(_kube, owned, new InformerOptions
         {
             Namespace = _options.Namespace, LabelSelector = labelSelector, WatchTimeoutSeconds = _options.WatchTimeoutSeconds,
         }, _log);
@@ -77,8 +81,8 @@ public sealed class EntityController<T> where T : class, IKubeObject
         {
             foreach (var owner in obj.Metadata.OwnerReferences ?? [])
             {
-                if (owner.Controller == true && owner.Kind == _resource.Kind && owner.ApiVersion == _resource.ApiVersion)
-                    _queue.Add(Informer<T>.KeyOf(obj.Metadata.Namespace, owner.Name));
+                if (owner.Controller == true && owner.Kind == _kind.Kind && owner.ApiVersion == _kind.ApiVersion)
+                    _queue.Add(KubeKinds.KeyOf(obj.Metadata.NamespaceProperty, owner.Name));
             }
         };
         _ownedRunners.Add(informer.RunAsync);
@@ -87,11 +91,11 @@ public sealed class EntityController<T> where T : class, IKubeObject
     }
 
     /// <summary>Ask for a reconcile of "ns/name" (e.g. from an external event).</summary>
-    public void Enqueue(string? ns, string name) => _queue.Add(Informer<T>.KeyOf(ns, name));
+    public void Enqueue(string? ns, string name) => _queue.Add(KubeKinds.KeyOf(ns, name));
 
     public async Task RunAsync(CancellationToken ct)
     {
-        var name = $"{_resource.Kind}/{Guid.NewGuid():N}";
+        var name = $"{_kind.Kind}/{Guid.NewGuid():N}";
         Queues[name] = _queue;
         try
         {
@@ -99,7 +103,7 @@ public sealed class EntityController<T> where T : class, IKubeObject
             runners.AddRange(_ownedRunners.Select(r => r(ct)));
             await Informer.WaitForSyncAsync(ct);
             foreach (var sync in _ownedSyncs) await sync(ct);
-            _log.LogInformation("{Kind} controller synced; {Workers} workers", _resource.Kind, _options.Workers);
+            _log.LogInformation("{Kind} controller synced; {Workers} workers", _kind.Kind, _options.Workers);
             runners.AddRange(Enumerable.Range(0, _options.Workers).Select(_ => WorkerAsync(ct)));
             await Task.WhenAll(runners);
         }
@@ -128,10 +132,10 @@ public sealed class EntityController<T> where T : class, IKubeObject
             }
             catch (Exception e)
             {
-                Errors.Add(1, new KeyValuePair<string, object?>("kind", _resource.Kind));
+                Errors.Add(1, new KeyValuePair<string, object?>("kind", _kind.Kind));
                 var delay = _queue.AddRateLimited(key);
                 // Conflicts are routine (stale cache vs. our own writes): no stack trace.
-                if (e is KubeConflictException) _log.LogDebug("reconcile {Key}: conflict, retry in {Delay}", key, delay);
+                if (e.IsConflict() || e.IsNotFound()) _log.LogDebug("reconcile {Key}: {Status}, retry in {Delay}", key, KubeErrors.StatusOf(e), delay);
                 else _log.LogWarning(e, "reconcile {Key} failed; retry in {Delay}", key, delay);
             }
             finally
@@ -143,13 +147,28 @@ public sealed class EntityController<T> where T : class, IKubeObject
 
     async Task ProcessAsync(string key, CancellationToken ct)
     {
-        Reconciles.Add(1, new KeyValuePair<string, object?>("kind", _resource.Kind));
+        Reconciles.Add(1, new KeyValuePair<string, object?>("kind", _kind.Kind));
         var obj = Informer.Get(key);
         if (obj is null)
         {
             if (_tombstones.TryRemove(key, out var gone)) await _handler.DeletedAsync(gone, ct);
             _queue.Forget(key);
             return;
+        }
+        if (_finalizer is { } finalizer)
+        {
+            var has = Finalizers.Has(obj, finalizer.Identifier);
+            if (obj.Metadata.DeletionTimestamp is not null)
+            {
+                if (has)
+                {
+                    obj = await finalizer.FinalizeAsync(obj, ct);
+                    await Finalizers.RemoveAsync(_kube, _kind, obj, finalizer.Identifier, ct);
+                }
+                _queue.Forget(key);
+                return;
+            }
+            if (!has) obj = await Finalizers.AddAsync(_kube, _kind, obj, finalizer.Identifier, ct);
         }
         var result = await _handler.ReconcileAsync(obj, ct);
         _queue.Forget(key);

@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Models;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace HTagKube.Kubernetes.Runtime;
 
 public sealed record InformerOptions
 {
-    public string? Namespace { get; init; }
+    public required string Namespace { get; init; }
     public string? LabelSelector { get; init; }
     /// <summary>Server-side watch timeout: the stream is closed and resumed from the last resourceVersion.</summary>
     public int WatchTimeoutSeconds { get; init; } = 300;
@@ -16,25 +16,25 @@ public sealed record InformerOptions
 }
 
 /// <summary>
-/// List + watch cache of one kind (client-go's reflector + store): watches resume from the last seen
-/// resourceVersion when the stream ends; a 410 Gone (compacted history) triggers a full relist that
-/// also reports deletions missed meanwhile.
+/// List + watch cache of one kind (client-go's reflector + store) on the client's watch: watches resume from the
+/// last seen resourceVersion when the stream ends; a 410 Gone (compacted history) triggers a full relist that also
+/// reports deletions missed meanwhile.
 /// </summary>
-public sealed class Informer<T> where T : class, IKubeObject
+public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
 {
-    readonly IKubeClient _client;
-    readonly KubeResource<T> _resource;
+    readonly IKubernetes _kube;
+    readonly KubeKind<T> _kind;
     readonly InformerOptions _options;
     readonly ILogger _log;
     readonly ConcurrentDictionary<string, T> _cache = new();
     readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     int _relists, _reconnects;
 
-    public Informer(IKubeClient client, KubeResource<T> resource, InformerOptions? options, ILogger log)
+    public Informer(IKubernetes kube, KubeKind<T> kind, InformerOptions options, ILogger log)
     {
-        _client = client;
-        _resource = resource;
-        _options = options ?? new InformerOptions();
+        _kube = kube;
+        _kind = kind;
+        _options = options;
         _log = log;
     }
 
@@ -49,11 +49,8 @@ public sealed class Informer<T> where T : class, IKubeObject
     public Task WaitForSyncAsync(CancellationToken ct) => _synced.Task.WaitAsync(ct);
 
     public T? Get(string key) => _cache.TryGetValue(key, out var v) ? v : null;
-    public T? Get(string? ns, string name) => Get(KeyOf(ns, name));
+    public T? Get(string? ns, string name) => Get(KubeKinds.KeyOf(ns, name));
     public IReadOnlyList<T> List() => [.. _cache.Values];
-
-    public static string KeyOf(string? ns, string name) => ns is null ? name : $"{ns}/{name}";
-    public static string KeyOf(IKubeObject o) => KeyOf(o.Metadata.Namespace, o.Metadata.Name ?? "");
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -73,19 +70,22 @@ public sealed class Informer<T> where T : class, IKubeObject
                 {
                     _synced.TrySetResult();
                 }
-                var options = new WatchOptions(rv, _options.LabelSelector, TimeoutSeconds: _options.WatchTimeoutSeconds);
-                await foreach (var ev in _client.WatchAsync(_resource, _options.Namespace, options, ct))
+                Exception? streamError = null;
+                await foreach (var (type, obj) in _kind.Watch(_kube, _options.Namespace, _options.LabelSelector, rv!, _options.WatchTimeoutSeconds,
+                                   e => streamError ??= e, ct))
                 {
-                    rv = ev.Object.Metadata.ResourceVersion ?? rv;
+                    rv = obj.Metadata?.ResourceVersion ?? rv;
                     LastResourceVersion = rv;
-                    if (ev.Type != WatchEventType.Bookmark) Apply(ev.Type, ev.Object);
+                    if (type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted) Apply(type, obj);
                     failures = 0;
                 }
+                // An ERROR event (e.g. 410) arrives through onError and ends the stream.
+                if (streamError is not null) throw streamError;
                 Interlocked.Increment(ref _reconnects);
             }
-            catch (KubeGoneException)
+            catch (Exception e) when (e.IsGone())
             {
-                _log.LogInformation("{Kind} watch: resourceVersion {Rv} expired (410), relisting", _resource.Kind, rv);
+                _log.LogInformation("{Kind} watch: resourceVersion {Rv} expired (410), relisting", _kind.Kind, rv);
                 needList = true;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -98,7 +98,7 @@ public sealed class Informer<T> where T : class, IKubeObject
                 failures++;
                 Interlocked.Increment(ref _reconnects);
                 var delay = Backoff.Delay(failures, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10));
-                _log.LogWarning("{Kind} watch failed ({Error}); retry in {Delay}", _resource.Kind, e.Message, delay);
+                _log.LogWarning("{Kind} watch failed ({Error}); retry in {Delay}", _kind.Kind, e.Message, delay);
                 try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { break; }
             }
         }
@@ -110,17 +110,20 @@ public sealed class Informer<T> where T : class, IKubeObject
         string? cont = null, rv = null;
         do
         {
-            var page = await _client.ListAsync(_resource, _options.Namespace, new ListOptions(_options.LabelSelector, Limit: 500, Continue: cont), ct);
+            var page = await _kind.List(_kube, _options.Namespace, _options.LabelSelector, cont, ct);
             items.AddRange(page.Items);
-            cont = string.IsNullOrEmpty(page.Metadata.Continue) ? null : page.Metadata.Continue;
-            rv = page.Metadata.ResourceVersion;
+            cont = page.Continue;
+            rv = page.ResourceVersion;
         } while (cont is not null);
 
         Interlocked.Increment(ref _relists);
         var seen = new HashSet<string>();
         foreach (var item in items)
         {
-            var key = KeyOf(item);
+            // List items carry no apiVersion/kind; watch events do. Callers compare the two, so fill them in.
+            item.ApiVersion ??= _kind.ApiVersion;
+            item.Kind ??= _kind.Kind;
+            var key = KubeKinds.KeyOf(item);
             seen.Add(key);
             var existed = _cache.TryGetValue(key, out var old);
             if (existed && old!.Metadata.ResourceVersion == item.Metadata.ResourceVersion) continue;
@@ -137,10 +140,10 @@ public sealed class Informer<T> where T : class, IKubeObject
 
     void Apply(WatchEventType type, T obj)
     {
-        var key = KeyOf(obj);
+        var key = KubeKinds.KeyOf(obj);
         if (type == WatchEventType.Deleted) _cache.TryRemove(key, out _);
         else _cache[key] = obj;
         try { Changed?.Invoke(type, obj); }
-        catch (Exception e) { _log.LogError(e, "{Kind} informer handler failed", _resource.Kind); }
+        catch (Exception e) { _log.LogError(e, "{Kind} informer handler failed", _kind.Kind); }
     }
 }

@@ -3,7 +3,7 @@ namespace HTagKube.Operator.Hosting;
 /// <summary>Operator settings: config section <c>Operator</c> or the command-line flags of <see cref="OperatorConfig"/>.</summary>
 public sealed class OperatorOptions
 {
-    /// <summary>Namespace whose HTagSessions are served; null = the client's default namespace.</summary>
+    /// <summary>Namespace whose HTagSessions are served; unset: the client configuration's (kubeconfig context, else the pod's own).</summary>
     public string? Namespace { get; set; }
 
     /// <summary>Redis connection string (StackExchange.Redis syntax) of the route table.</summary>

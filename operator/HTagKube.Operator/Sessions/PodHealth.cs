@@ -1,4 +1,4 @@
-using HTagKube.Kubernetes.Models;
+using k8s.Models;
 
 namespace HTagKube.Operator.Sessions;
 
@@ -12,11 +12,11 @@ public static class PodHealth
         "CreateContainerConfigError", "CreateContainerError", "CrashLoopBackOff", "RunContainerError",
     ];
 
-    public static bool IsReady(Pod p) =>
+    public static bool IsReady(V1Pod p) =>
         p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true && !string.IsNullOrEmpty(p.Status.PodIP);
 
     /// <summary>Why the pod will never serve, or null while it still may.</summary>
-    public static string? Failure(Pod p)
+    public static string? Failure(V1Pod p)
     {
         if (p.Status?.Phase is "Failed" or "Succeeded")
         {
@@ -33,7 +33,7 @@ public static class PodHealth
     }
 
     /// <summary>Short human hint for a pod that is not ready yet.</summary>
-    public static string Waiting(Pod p)
+    public static string Waiting(V1Pod p)
     {
         var w = p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Waiting;
         if (w?.Reason is { } r) return r;

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using HTagKube.Routing.Identity;
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes.Models;
 using HTagKube.Operator.Hosting;
+using k8s.Models;
 
 namespace HTagKube.Operator.Sessions;
 
@@ -27,9 +27,9 @@ public static class SessionManifests
         ["app.kubernetes.io/managed-by"] = ManagedBy,
     };
 
-    static List<OwnerReference> Owner(HTagSession s) =>
+    static List<V1OwnerReference> Owner(HTagSession s) =>
     [
-        new OwnerReference
+        new V1OwnerReference
         {
             ApiVersion = HTagSession.ApiVersionName, Kind = HTagSession.KindName, Name = s.Metadata.Name!, Uid = s.Metadata.Uid!,
             Controller = true, BlockOwnerDeletion = true,
@@ -38,19 +38,25 @@ public static class SessionManifests
 
     public static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    public static Secret Secret(HTagSession s, string token) => new()
+    public static V1Secret Secret(HTagSession s, string token) => new()
     {
-        Metadata = new ObjectMeta { Name = SecretName(s), Namespace = s.Metadata.Namespace, Labels = Labels(s), OwnerReferences = Owner(s) },
+        Metadata = new V1ObjectMeta { Name = SecretName(s), NamespaceProperty = s.Metadata.NamespaceProperty, Labels = Labels(s), OwnerReferences = Owner(s) },
         Type = "Opaque",
-        Data = new() { [TokenKey] = System.Text.Encoding.UTF8.GetBytes(token) },
+        Data = new Dictionary<string, byte[]> { [TokenKey] = System.Text.Encoding.UTF8.GetBytes(token) },
     };
 
-    public static Pod Pod(HTagSession s, OperatorOptions o) =>
-        HardenedPod(PodName(s), s.Metadata.Namespace, Labels(s), Owner(s), string.IsNullOrEmpty(s.Spec.Image) ? o.Image : s.Spec.Image,
+    /// <summary>The token a Secret carries (the session's own or a claimed warm pod's).</summary>
+    public static string TokenOf(V1Secret secret) =>
+        secret.Data is { } data && data.TryGetValue(TokenKey, out var bytes) && bytes is { Length: > 0 }
+            ? System.Text.Encoding.UTF8.GetString(bytes)
+            : throw new InvalidOperationException($"secret {secret.Metadata.Name} has no token");
+
+    public static V1Pod Pod(HTagSession s, OperatorOptions o) =>
+        HardenedPod(PodName(s), s.Metadata.NamespaceProperty, Labels(s), Owner(s), string.IsNullOrEmpty(s.Spec.Image) ? o.Image : s.Spec.Image,
             s.Spec.Resources, SecretName(s), o);
 
     /// <summary>The controller ownerReference a session puts on its pod and Secret (also when it claims warm ones).</summary>
-    public static OwnerReference OwnerOf(HTagSession s) => Owner(s)[0];
+    public static V1OwnerReference OwnerOf(HTagSession s) => Owner(s)[0];
 
     /// <summary>The labels of a session's objects (a claimed warm pod gets them too).</summary>
     public static Dictionary<string, string> LabelsOf(HTagSession s) => Labels(s);
@@ -59,19 +65,19 @@ public static class SessionManifests
     /// The one pod builder: session pods and warm-pool pods are hardened identically (docs/design.md §6);
     /// only name, labels, owner and the token Secret differ.
     /// </summary>
-    public static Pod HardenedPod(string name, string? ns, Dictionary<string, string> labels, List<OwnerReference>? owners, string image,
+    public static V1Pod HardenedPod(string name, string? ns, Dictionary<string, string> labels, List<V1OwnerReference>? owners, string image,
         SessionResources? res, string secretName, OperatorOptions o)
     {
-        var restricted = new SecurityContext
+        var restricted = new V1SecurityContext
         {
             AllowPrivilegeEscalation = false, ReadOnlyRootFilesystem = true, RunAsNonRoot = true, Privileged = false,
-            Capabilities = new Capabilities { Drop = ["ALL"] },
-            SeccompProfile = new SeccompProfile { Type = "RuntimeDefault" },
+            Capabilities = new V1Capabilities { Drop = ["ALL"] },
+            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
         };
-        return new Pod
+        return new V1Pod
         {
-            Metadata = new ObjectMeta { Name = name, Namespace = ns, Labels = labels, OwnerReferences = owners },
-            Spec = new PodSpec
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = labels, OwnerReferences = owners },
+            Spec = new V1PodSpec
             {
                 // The operator, not the kubelet, restarts userpods: a dead userpod loses its state anyway,
                 // and a fresh pod gets a clean status, backoff and a new route.
@@ -79,36 +85,39 @@ public static class SessionManifests
                 AutomountServiceAccountToken = false,
                 EnableServiceLinks = false,
                 TerminationGracePeriodSeconds = 5,
-                SecurityContext = new PodSecurityContext { RunAsNonRoot = true, SeccompProfile = new SeccompProfile { Type = "RuntimeDefault" } },
+                SecurityContext = new V1PodSecurityContext { RunAsNonRoot = true, SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } },
                 Containers =
                 [
-                    new Container
+                    new V1Container
                     {
                         Name = Container,
                         Image = image,
                         ImagePullPolicy = o.ImagePullPolicy,
                         Env =
                         [
-                            new EnvVar { Name = "HTAG_TOKEN", ValueFrom = new EnvVarSource { SecretKeyRef = new KeySelector { Name = secretName, Key = TokenKey } } },
-                            new EnvVar { Name = "ASPNETCORE_HTTP_PORTS", Value = o.UserpodPort.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                            new V1EnvVar { Name = "HTAG_TOKEN", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = secretName, Key = TokenKey } } },
+                            new V1EnvVar { Name = "ASPNETCORE_HTTP_PORTS", Value = o.UserpodPort.ToString(System.Globalization.CultureInfo.InvariantCulture) },
                             // Diagnostics IPC needs a writable root filesystem.
-                            new EnvVar { Name = "DOTNET_EnableDiagnostics", Value = "0" },
+                            new V1EnvVar { Name = "DOTNET_EnableDiagnostics", Value = "0" },
                         ],
-                        Ports = [new ContainerPort { Name = "http", Port = o.UserpodPort, Protocol = "TCP" }],
-                        Resources = new ResourceRequirements
+                        Ports = [new V1ContainerPort { Name = "http", ContainerPort = o.UserpodPort, Protocol = "TCP" }],
+                        Resources = new V1ResourceRequirements
                         {
-                            Requests = res?.Requests is { Count: > 0 } rq ? new(rq) : new(o.DefaultRequests),
-                            Limits = res?.Limits is { Count: > 0 } lim ? new(lim) : new(o.DefaultLimits),
+                            Requests = Quantities(res?.Requests is { Count: > 0 } rq ? rq : o.DefaultRequests),
+                            Limits = Quantities(res?.Limits is { Count: > 0 } lim ? lim : o.DefaultLimits),
                         },
                         // Token-free by contract (the kubelet has no token).
-                        ReadinessProbe = new Probe { HttpGet = new HttpGetAction { Path = "/readyz", Port = o.UserpodPort }, PeriodSeconds = 1, TimeoutSeconds = 1, FailureThreshold = 3 },
-                        LivenessProbe = new Probe { HttpGet = new HttpGetAction { Path = "/healthz", Port = o.UserpodPort }, InitialDelaySeconds = 10, PeriodSeconds = 10, TimeoutSeconds = 2, FailureThreshold = 3 },
+                        ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/readyz", Port = o.UserpodPort }, PeriodSeconds = 1, TimeoutSeconds = 1, FailureThreshold = 3 },
+                        LivenessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/healthz", Port = o.UserpodPort }, InitialDelaySeconds = 10, PeriodSeconds = 10, TimeoutSeconds = 2, FailureThreshold = 3 },
                         SecurityContext = restricted,
-                        VolumeMounts = [new VolumeMount { Name = "tmp", MountPath = "/tmp" }],
+                        VolumeMounts = [new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
                     },
                 ],
-                Volumes = [new Volume { Name = "tmp", EmptyDir = new EmptyDirVolumeSource { SizeLimit = "64Mi" } }],
+                Volumes = [new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("64Mi") } }],
             },
         };
     }
+
+    static Dictionary<string, ResourceQuantity> Quantities(Dictionary<string, string> values) =>
+        values.ToDictionary(kv => kv.Key, kv => new ResourceQuantity(kv.Value));
 }

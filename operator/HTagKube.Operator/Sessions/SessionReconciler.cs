@@ -3,23 +3,25 @@ using System.Text.Json;
 using HTagKube.Routing.Identity;
 using HTagKube.Routing;
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Models;
+using HTagKube.Kubernetes;
 using HTagKube.Kubernetes.Runtime;
 using HTagKube.Operator.Hosting;
 using HTagKube.Operator.Metrics;
 using HTagKube.Operator.Warm;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace HTagKube.Operator.Sessions;
 
 /// <summary>
-/// HTagSession → Secret + Pod + route, level-triggered. The session is the source of truth; Redis is an index:
+/// HTagSession → Secret + Pod + route, level-triggered (deletion: <see cref="SessionFinalizer"/>). The session is the source of truth; Redis is an index:
 /// a route that vanished in the epoch it was published in has expired (idle TTL → delete the session);
 /// one missing because the epoch changed (Redis lost its data) is re-published, never a reason to delete.
 /// </summary>
 public sealed class SessionReconciler(
-    IKubeClient kube, IRouteTable routes, OperatorOptions o, OperatorMetrics metrics, WarmPool pool,
+    IKubernetes kube, IRouteTable routes, OperatorOptions o, OperatorMetrics metrics, WarmPool pool,
     ILogger<SessionReconciler> log)
     : IEntityController<HTagSession>
 {
@@ -29,18 +31,18 @@ public sealed class SessionReconciler(
     readonly ConcurrentDictionary<string, DateTimeOffset> _activitySynced = new();
     readonly ConcurrentDictionary<string, string> _claimed = new();         // session uid → warm pod it claimed
     readonly ConcurrentDictionary<string, DateTimeOffset> _coldCreated = new(); // session uid → when we created its own pod
-    volatile Informer<Pod>? _pods;
+    volatile Informer<V1Pod>? _pods;
 
     /// <summary>
     /// Read pods from the controller's informer instead of the API (null: direct GETs). A stale cache is
     /// harmless: creates answer AlreadyExists, deletes carry the pod's uid, and every pod event re-reconciles.
     /// </summary>
-    public void UsePodCache(Informer<Pod>? pods) => _pods = pods;
+    public void UsePodCache(Informer<V1Pod>? pods) => _pods = pods;
 
     public async Task<ReconcileResult> ReconcileAsync(HTagSession s, CancellationToken ct)
     {
         var name = s.Metadata.Name!;
-        var ns = s.Metadata.Namespace;
+        var ns = s.Metadata.NamespaceProperty;
         var userKey = s.Spec.UserKey;
         if (!UserKey.IsWellFormed(userKey))
         {
@@ -51,16 +53,13 @@ public sealed class SessionReconciler(
             return ReconcileResult.Done;
         }
 
-        if (s.Metadata.DeletionTimestamp is not null) return await FinalizeAsync(s, ct);
-        if (!Finalizers.Has(s, HTagSessions.RouteFinalizer))
-            s = await Finalizers.AddAsync(kube, HTagSessions.Resource, s, HTagSessions.RouteFinalizer, ct);
 
         var pod = await FindPodAsync(s, ct);
         var status = Clone(s.Status);
         status.User = userKey[..8];
         status.Port = o.UserpodPort;
         status.ObservedGeneration = s.Metadata.Generation;
-        var now = DateTimeOffset.UtcNow;
+        var now = WholeSecondsTimeConverter.Truncate(DateTimeOffset.UtcNow); // status times are whole seconds
         var result = ReconcileResult.Done;
         var failures = _failures.GetOrAdd(s.Metadata.Uid!, _ => new Failures());
         if (pod is null && failures.NotBefore <= now && await pool.ClaimAsync(s, ct) is { } warm)
@@ -84,8 +83,8 @@ public sealed class SessionReconciler(
             {
                 await EnsureTokenAsync(s, ct); // the pod's HTAG_TOKEN comes from it
                 _coldCreated[s.Metadata.Uid!] = now;
-                try { await kube.CreateAsync(KubeResources.Pods, SessionManifests.Pod(s, o), ct); }
-                catch (KubeAlreadyExistsException) { } // stale cache: the pod is there, its event follows
+                try { await kube.CoreV1.CreateNamespacedPodAsync(SessionManifests.Pod(s, o), ns, cancellationToken: ct); }
+                catch (HttpOperationException e) when (e.IsConflict()) { } // stale cache: the pod is there, its event follows
                 status.Phase = SessionPhase.Pending;
                 status.Message = "pod created";
             }
@@ -105,7 +104,8 @@ public sealed class SessionReconciler(
             failures.NotBefore = now + delay;
             metrics.PodFailures.Add(1);
             log.LogWarning("session {Session}: {Why}; recreating the pod in {Delay}", name, why, delay);
-            await kube.DeleteAsync(KubeResources.Pods, ns, pod.Metadata.Name!, new DeleteOptions { GracePeriodSeconds = 0, Preconditions = new Preconditions { Uid = pod.Metadata.Uid } }, ct);
+            await kube.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, ns,
+                new V1DeleteOptions { GracePeriodSeconds = 0, Preconditions = new V1Preconditions { Uid = pod.Metadata.Uid } }, cancellationToken: ct).OrNullIfNotFound();
             failures.DeletedPodUid = pod.Metadata.Uid;
             status.Phase = SessionPhase.Failed;
             status.Message = $"{why}; recreating in {delay.TotalSeconds:F0}s";
@@ -137,7 +137,7 @@ public sealed class SessionReconciler(
     }
 
     /// <summary>Only for a pod that never became Ready: a readiness flap of a serving pod (busy userpod) is not a start failure.</summary>
-    string? StartTimedOut(Pod pod, HTagSessionStatus status, DateTimeOffset now) =>
+    string? StartTimedOut(V1Pod pod, HTagSessionStatus status, DateTimeOffset now) =>
         !PodHealth.IsReady(pod) && status.Phase != SessionPhase.Ready
         && pod.Metadata.CreationTimestamp is { } created && !(status.ReadySince >= created)
         && now - created > TimeSpan.FromSeconds(o.PodStartTimeoutSeconds)
@@ -145,7 +145,7 @@ public sealed class SessionReconciler(
             : null;
 
     /// <summary>Pod ready: publish, keep or judge the route. Null when the session expired and was deleted.</summary>
-    async Task<ReconcileResult?> ReadyAsync(HTagSession s, HTagSessionStatus status, Pod pod, DateTimeOffset now, CancellationToken ct)
+    async Task<ReconcileResult?> ReadyAsync(HTagSession s, HTagSessionStatus status, V1Pod pod, DateTimeOffset now, CancellationToken ct)
     {
         var userKey = s.Spec.UserKey;
         var ip = pod.Status!.PodIP!;
@@ -162,8 +162,8 @@ public sealed class SessionReconciler(
             // the finalizer clears whatever is left in Redis.
             log.LogInformation("session {Session}: route expired after {Idle}; deleting the session", s.Metadata.Name, idle);
             metrics.SessionsExpired.Add(1);
-            await kube.DeleteAsync(HTagSessions.Resource, s.Metadata.Namespace, s.Metadata.Name!,
-                new DeleteOptions { PropagationPolicy = "Background", Preconditions = new Preconditions { Uid = s.Metadata.Uid } }, ct);
+            await kube.DeleteSessionAsync(s.Metadata.NamespaceProperty, s.Metadata.Name,
+                new V1DeleteOptions { PropagationPolicy = "Background", Preconditions = new V1Preconditions { Uid = s.Metadata.Uid } }, ct);
             return null;
         }
 
@@ -203,7 +203,7 @@ public sealed class SessionReconciler(
             if (await routes.TimeToLiveAsync(userKey, ct) is { } remaining)
             {
                 var last = now - (idle - remaining);
-                status.LastActivity = KubeTime.Parse(KubeTime.Seconds(last));
+                status.LastActivity = WholeSecondsTimeConverter.Truncate(last);
             }
             _activitySynced[s.Metadata.Uid!] = now;
         }
@@ -214,23 +214,6 @@ public sealed class SessionReconciler(
         status.Restarts = Math.Max(status.Restarts ?? 0, pod.Status.ContainerStatuses?.Sum(c => c.RestartCount) ?? 0);
         // Re-check often enough to notice expiry quickly (keyspace events also enqueue us).
         return ReconcileResult.After(TimeSpan.FromSeconds(Math.Min(o.RouteCheckSeconds, Math.Max(1, idle.TotalSeconds / 4))));
-    }
-
-    async Task<ReconcileResult> FinalizeAsync(HTagSession s, CancellationToken ct)
-    {
-        if (!Finalizers.Has(s, HTagSessions.RouteFinalizer)) return ReconcileResult.Done;
-        if (s.Status?.Phase != SessionPhase.Terminating)
-        {
-            var status = Clone(s.Status);
-            status.Phase = SessionPhase.Terminating;
-            status.Message = "session deleted";
-            try { s = await kube.ReplaceStatusAsync(HTagSessions.Resource, CopyWith(s, status), ct); }
-            catch (KubeNotFoundException) { return ReconcileResult.Done; }
-        }
-        await routes.RemoveAsync(s.Spec.UserKey, null, ct);
-        await Finalizers.RemoveAsync(kube, HTagSessions.Resource, s, HTagSessions.RouteFinalizer, ct);
-        log.LogInformation("session {Session}: route cleared, finalizer removed", s.Metadata.Name);
-        return ReconcileResult.Done;
     }
 
     public Task DeletedAsync(HTagSession s, CancellationToken ct)
@@ -246,55 +229,57 @@ public sealed class SessionReconciler(
     /// The session's pod: its own (named after it) or a warm pod it claimed (named in status.podName, owned by it).
     /// The cache may not show a claim made moments ago, so a claimed pod missing there is read from the API.
     /// </summary>
-    async Task<Pod?> FindPodAsync(HTagSession s, CancellationToken ct)
+    async Task<V1Pod?> FindPodAsync(HTagSession s, CancellationToken ct)
     {
-        var ns = s.Metadata.Namespace;
+        var ns = s.Metadata.NamespaceProperty;
         var own = SessionManifests.PodName(s);
         var cache = _pods;
-        var pod = cache is not null ? cache.Get(ns, own) : await kube.TryGetAsync(KubeResources.Pods, ns, own, ct);
+        var pod = cache is not null ? cache.Get(ns, own) : await ReadPodAsync(ns, own, ct);
         if (pod is not null) return pod;
         // Created moments ago and not in the cache yet: read it rather than claim a warm pod beside it.
         if (cache is not null && _coldCreated.TryGetValue(s.Metadata.Uid!, out var at) && DateTimeOffset.UtcNow - at < TimeSpan.FromSeconds(30)
-            && await kube.TryGetAsync(KubeResources.Pods, ns, own, ct) is { } fresh)
+            && await ReadPodAsync(ns, own, ct) is { } fresh)
             return fresh;
         var claimed = _claimed.GetValueOrDefault(s.Metadata.Uid!) ?? s.Status?.PodName;
         if (claimed is null || claimed == own)
             // A claim whose status write was lost (operator restart): the pod still names its owner.
-            return cache?.List().FirstOrDefault(p => p.Metadata.Namespace == ns && p.Metadata.DeletionTimestamp is null && OwnedBy(p, s));
+            return cache?.List().FirstOrDefault(p => p.Metadata.NamespaceProperty == ns && p.Metadata.DeletionTimestamp is null && OwnedBy(p, s));
         pod = cache?.Get(ns, claimed);
         if (pod is not null && OwnedBy(pod, s)) return pod;
         if (cache is not null && _claimed.GetValueOrDefault(s.Metadata.Uid!) != claimed && pod is null) return null; // gone (not ours to re-read)
-        pod = await kube.TryGetAsync(KubeResources.Pods, ns, claimed, ct);
+        pod = await ReadPodAsync(ns, claimed, ct);
         if (pod is not null && OwnedBy(pod, s)) return pod;
         _claimed.TryRemove(s.Metadata.Uid!, out _);
         return null;
     }
 
-    static bool OwnedBy(Pod p, HTagSession s) =>
+    Task<V1Pod?> ReadPodAsync(string ns, string name, CancellationToken ct) =>
+        kube.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: ct).OrNullIfNotFound();
+
+    static bool OwnedBy(V1Pod p, HTagSession s) =>
         p.Metadata.OwnerReferences?.Any(r => r.Controller == true && r.Uid == s.Metadata.Uid) == true;
 
     /// <summary>The token of the Secret the pod's HTAG_TOKEN comes from (the session's own, or the claimed warm pod's).</summary>
-    async Task<string> TokenAsync(HTagSession s, Pod pod, CancellationToken ct)
+    async Task<string> TokenAsync(HTagSession s, V1Pod pod, CancellationToken ct)
     {
         var name = WarmPods.TokenSecretName(pod);
         if (name is null || name == SessionManifests.SecretName(s)) return await EnsureTokenAsync(s, ct);
-        var secret = await kube.GetAsync(KubeResources.Secrets, s.Metadata.Namespace, name, ct);
-        if (secret.Data?.GetValueOrDefault(SessionManifests.TokenKey) is not { Length: > 0 } bytes)
-            throw new InvalidOperationException($"secret {name} has no token");
-        return System.Text.Encoding.UTF8.GetString(bytes);
+        return SessionManifests.TokenOf(await kube.CoreV1.ReadNamespacedSecretAsync(name, s.Metadata.NamespaceProperty, cancellationToken: ct));
     }
 
     async Task<string> EnsureTokenAsync(HTagSession s, CancellationToken ct)
     {
-        var secret = await kube.TryGetAsync(KubeResources.Secrets, s.Metadata.Namespace, SessionManifests.SecretName(s), ct);
+        var ns = s.Metadata.NamespaceProperty;
+        var secret = await kube.CoreV1.ReadNamespacedSecretAsync(SessionManifests.SecretName(s), ns, cancellationToken: ct).OrNullIfNotFound();
         if (secret is null)
         {
-            try { secret = await kube.CreateAsync(KubeResources.Secrets, SessionManifests.Secret(s, SessionManifests.NewToken()), ct); }
-            catch (KubeAlreadyExistsException) { secret = await kube.GetAsync(KubeResources.Secrets, s.Metadata.Namespace, SessionManifests.SecretName(s), ct); }
+            try { secret = await kube.CoreV1.CreateNamespacedSecretAsync(SessionManifests.Secret(s, SessionManifests.NewToken()), ns, cancellationToken: ct); }
+            catch (HttpOperationException e) when (e.IsConflict())
+            {
+                secret = await kube.CoreV1.ReadNamespacedSecretAsync(SessionManifests.SecretName(s), ns, cancellationToken: ct);
+            }
         }
-        if (secret.Data?.GetValueOrDefault(SessionManifests.TokenKey) is not { Length: > 0 } bytes)
-            throw new InvalidOperationException($"secret {secret.Metadata.Name} has no token");
-        return System.Text.Encoding.UTF8.GetString(bytes);
+        return SessionManifests.TokenOf(secret);
     }
 
     /// <summary>Removes the route only if it still points at the pod we knew (never a newer one).</summary>
@@ -311,7 +296,7 @@ public sealed class SessionReconciler(
         status.Conditions ??= [];
         var c = status.Conditions.FirstOrDefault(x => x.Type == HTagSessions.ReadyCondition);
         if (c is null) status.Conditions.Add(c = new SessionCondition { Type = HTagSessions.ReadyCondition });
-        if (c.Status != want) c.LastTransitionTime = KubeTime.Parse(KubeTime.Seconds(now));
+        if (c.Status != want) c.LastTransitionTime = now;
         c.Status = want;
         c.Reason = reason;
         c.Message = status.Message;
@@ -322,13 +307,13 @@ public sealed class SessionReconciler(
         var before = s.Status is null ? "" : JsonSerializer.Serialize(s.Status, HTagSessionJsonContext.Default.HTagSessionStatus);
         var after = JsonSerializer.Serialize(status, HTagSessionJsonContext.Default.HTagSessionStatus);
         if (before == after) return;
-        await kube.ReplaceStatusAsync(HTagSessions.Resource, CopyWith(s, status), ct);
+        await kube.ReplaceSessionStatusAsync(CopyWith(s, status), ct);
     }
 
-    static HTagSession CopyWith(HTagSession s, HTagSessionStatus status) =>
+    internal static HTagSession CopyWith(HTagSession s, HTagSessionStatus status) =>
         new() { ApiVersion = s.ApiVersion, Kind = s.Kind, Metadata = s.Metadata, Spec = s.Spec, Status = status };
 
     /// <summary>Deep copy (the informer's cached object must not be mutated).</summary>
-    static HTagSessionStatus Clone(HTagSessionStatus? status) => status is null ? new HTagSessionStatus()
+    internal static HTagSessionStatus Clone(HTagSessionStatus? status) => status is null ? new HTagSessionStatus()
         : JsonSerializer.Deserialize(JsonSerializer.Serialize(status, HTagSessionJsonContext.Default.HTagSessionStatus), HTagSessionJsonContext.Default.HTagSessionStatus)!;
 }

@@ -2,10 +2,12 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using HTagKube.Routing.Identity;
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Models;
+using HTagKube.Kubernetes;
 using HTagKube.Operator.Hosting;
 using HTagKube.Operator.Sessions;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
 
 namespace HTagKube.Operator.Warm;
 
@@ -32,11 +34,11 @@ public static class WarmPods
         ["app.kubernetes.io/managed-by"] = SessionManifests.ManagedBy,
     };
 
-    public static Secret Secret(string podName, string? ns) => new()
+    public static V1Secret Secret(string podName, string? ns) => new()
     {
-        Metadata = new ObjectMeta { Name = SecretName(podName), Namespace = ns, Labels = Labels() },
+        Metadata = new V1ObjectMeta { Name = SecretName(podName), NamespaceProperty = ns, Labels = Labels() },
         Type = "Opaque",
-        Data = new() { [SessionManifests.TokenKey] = System.Text.Encoding.UTF8.GetBytes(SessionManifests.NewToken()) },
+        Data = new Dictionary<string, byte[]> { [SessionManifests.TokenKey] = System.Text.Encoding.UTF8.GetBytes(SessionManifests.NewToken()) },
     };
 
     /// <summary>
@@ -44,10 +46,10 @@ public static class WarmPods
     /// userpod renders its apps once (then forgets them) before /readyz answers, and only Ready pods are claimed,
     /// so a user's first page meets compiled code.
     /// </summary>
-    public static Pod Pod(string name, string? ns, OperatorOptions o)
+    public static V1Pod Pod(string name, string? ns, OperatorOptions o)
     {
         var pod = SessionManifests.HardenedPod(name, ns, Labels(), null, o.Image, null, SecretName(name), o);
-        pod.Spec.Containers[0].Env!.Add(new EnvVar { Name = WarmUpEnv, Value = "1" });
+        pod.Spec.Containers[0].Env!.Add(new V1EnvVar { Name = WarmUpEnv, Value = "1" });
         return pod;
     }
 
@@ -55,18 +57,18 @@ public static class WarmPods
     public const string WarmUpEnv = "HTAG_WARMUP";
 
     /// <summary>In the pool: labelled warm, owned by nobody, not terminating.</summary>
-    public static bool IsWarm(Pod p) =>
-        p.Metadata.Labels?.GetValueOrDefault(WarmLabel) == Warm && p.Metadata.OwnerReferences is null or { Count: 0 }
+    public static bool IsWarm(V1Pod p) =>
+        p.Metadata.Labels is { } labels && labels.TryGetValue(WarmLabel, out var v) && v == Warm && p.Metadata.OwnerReferences is null or { Count: 0 }
         && p.Metadata.DeletionTimestamp is null;
 
     /// <summary>Could this session run on a warm pod (same image, default resources, same namespace)?</summary>
     public static bool Fits(HTagSession s, string ns, OperatorOptions o) =>
-        s.Metadata.Namespace == ns
+        s.Metadata.NamespaceProperty == ns
         && (string.IsNullOrEmpty(s.Spec.Image) || s.Spec.Image == o.Image)
         && s.Spec.Resources?.Requests is null or { Count: 0 } && s.Spec.Resources?.Limits is null or { Count: 0 };
 
     /// <summary>The Secret a pod's HTAG_TOKEN comes from.</summary>
-    public static string? TokenSecretName(Pod p) =>
+    public static string? TokenSecretName(V1Pod p) =>
         p.Spec.Containers.SelectMany(c => c.Env ?? []).FirstOrDefault(e => e.Name == "HTAG_TOKEN")?.ValueFrom?.SecretKeyRef?.Name;
 
     /// <summary>
@@ -74,7 +76,7 @@ public static class WarmPods
     /// server answers 409 Conflict if the pod changed since, e.g. another claimer won) that sets the session as
     /// controller owner and puts the user/session labels on. Null when someone else got it (409) or it is gone.
     /// </summary>
-    public static async Task<Pod?> TryClaimAsync(IKubeClient kube, Pod warm, HTagSession s, CancellationToken ct)
+    public static async Task<V1Pod?> TryClaimAsync(IKubernetes kube, V1Pod warm, HTagSession s, CancellationToken ct)
     {
         if (!IsWarm(warm) || warm.Metadata.ResourceVersion is not { Length: > 0 } rv) return null;
         var owner = SessionManifests.OwnerOf(s);
@@ -92,13 +94,12 @@ public static class WarmPods
                 ["ownerReferences"] = OwnerJson(owner),
             },
         };
-        try { return await kube.PatchAsync(KubeResources.Pods, warm.Metadata.Namespace, warm.Metadata.Name!, KubePatch.Merge(patch), ct); }
-        catch (KubeConflictException) { return null; }
-        catch (KubeNotFoundException) { return null; }
+        try { return await kube.CoreV1.PatchNamespacedPodAsync(Merge(patch), warm.Metadata.Name, warm.Metadata.NamespaceProperty, cancellationToken: ct); }
+        catch (HttpOperationException e) when (e.IsConflict() || e.IsNotFound()) { return null; }
     }
 
     /// <summary>After a claim: the token Secret belongs to the session too (labels and controller owner).</summary>
-    public static Task<Secret> AdoptSecretAsync(IKubeClient kube, Pod claimed, HTagSession s, CancellationToken ct)
+    public static Task<V1Secret> AdoptSecretAsync(IKubernetes kube, V1Pod claimed, HTagSession s, CancellationToken ct)
     {
         var name = TokenSecretName(claimed) ?? throw new InvalidOperationException($"pod {claimed.Metadata.Name} has no token secret");
         var patch = new JsonObject
@@ -114,18 +115,20 @@ public static class WarmPods
                 ["ownerReferences"] = OwnerJson(SessionManifests.OwnerOf(s)),
             },
         };
-        return kube.PatchAsync(KubeResources.Secrets, claimed.Metadata.Namespace, name, KubePatch.Merge(patch), ct);
+        return kube.CoreV1.PatchNamespacedSecretAsync(Merge(patch), name, claimed.Metadata.NamespaceProperty, cancellationToken: ct);
     }
 
     /// <summary>While in the pool the Secret is owned by its pod: deleting the pod (or losing it) collects the Secret.</summary>
-    public static Task<Secret> OwnSecretByPodAsync(IKubeClient kube, Pod pod, CancellationToken ct)
+    public static Task<V1Secret> OwnSecretByPodAsync(IKubernetes kube, V1Pod pod, CancellationToken ct)
     {
-        var owner = new OwnerReference { ApiVersion = "v1", Kind = "Pod", Name = pod.Metadata.Name!, Uid = pod.Metadata.Uid!, BlockOwnerDeletion = false };
+        var owner = new V1OwnerReference { ApiVersion = "v1", Kind = "Pod", Name = pod.Metadata.Name!, Uid = pod.Metadata.Uid!, BlockOwnerDeletion = false };
         var patch = new JsonObject { ["metadata"] = new JsonObject { ["ownerReferences"] = OwnerJson(owner) } };
-        return kube.PatchAsync(KubeResources.Secrets, pod.Metadata.Namespace, SecretName(pod.Metadata.Name!), KubePatch.Merge(patch), ct);
+        return kube.CoreV1.PatchNamespacedSecretAsync(Merge(patch), SecretName(pod.Metadata.Name), pod.Metadata.NamespaceProperty, cancellationToken: ct);
     }
 
-    static JsonArray OwnerJson(OwnerReference o)
+    static V1Patch Merge(JsonObject patch) => new(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
+
+    static JsonArray OwnerJson(V1OwnerReference o)
     {
         var ref_ = new JsonObject { ["apiVersion"] = o.ApiVersion, ["kind"] = o.Kind, ["name"] = o.Name, ["uid"] = o.Uid };
         if (o.Controller is { } c) ref_["controller"] = c;

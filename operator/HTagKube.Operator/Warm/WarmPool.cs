@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Models;
+using HTagKube.Kubernetes;
 using HTagKube.Kubernetes.Runtime;
 using HTagKube.Operator.Hosting;
 using HTagKube.Operator.Metrics;
 using HTagKube.Operator.Sessions;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace HTagKube.Operator.Warm;
@@ -15,7 +17,7 @@ namespace HTagKube.Operator.Warm;
 /// level-triggered: woken by claims and pod events, plus a periodic pass; failed or stuck warm pods are replaced.
 /// Size 0: nothing is created and <see cref="ClaimAsync"/> always answers null (cold start, exactly as before).
 /// </summary>
-public sealed class WarmPool(IKubeClient kube, OperatorOptions o, OperatorMetrics metrics, ILogger<WarmPool> log)
+public sealed class WarmPool(IKubernetes kube, OperatorOptions o, OperatorMetrics metrics, ILogger<WarmPool> log)
 {
     static readonly TimeSpan Pass = TimeSpan.FromSeconds(2);
     static readonly TimeSpan InFlightMax = TimeSpan.FromSeconds(60);
@@ -23,14 +25,14 @@ public sealed class WarmPool(IKubeClient kube, OperatorOptions o, OperatorMetric
     readonly ConcurrentDictionary<string, DateTimeOffset> _creating = new(); // created, not yet in the cache
     readonly ConcurrentDictionary<string, DateTimeOffset> _claiming = new(); // claimed (or being claimed); cache may lag
     readonly ConcurrentDictionary<string, byte> _readySeen = new();         // pod uids whose refill time was recorded
-    volatile Informer<Pod>? _pods;
+    volatile Informer<V1Pod>? _pods;
     string _ns = "";
     DateTimeOffset _lastSweep;
 
     public int Size => o.WarmPool;
 
     /// <summary>Use the leader's pod informer (warm pods carry the managed-by label); null when not leading.</summary>
-    public void Attach(Informer<Pod>? pods, string ns)
+    public void Attach(Informer<V1Pod>? pods, string ns)
     {
         _ns = ns;
         _pods = pods;
@@ -40,8 +42,8 @@ public sealed class WarmPool(IKubeClient kube, OperatorOptions o, OperatorMetric
     void Wake() { if (_wake.CurrentCount == 0) _wake.Release(); }
 
     /// <summary>Warm pods in the cache that are still in the pool (not claimed by us moments ago).</summary>
-    IEnumerable<Pod> Pool() =>
-        (_pods?.List() ?? []).Where(p => p.Metadata.Namespace == _ns && WarmPods.IsWarm(p) && !_claiming.ContainsKey(p.Metadata.Name!));
+    IEnumerable<V1Pod> Pool() =>
+        (_pods?.List() ?? []).Where(p => p.Metadata.NamespaceProperty == _ns && WarmPods.IsWarm(p) && !_claiming.ContainsKey(p.Metadata.Name!));
 
     public (int Ready, int Starting) Count()
     {
@@ -54,7 +56,7 @@ public sealed class WarmPool(IKubeClient kube, OperatorOptions o, OperatorMetric
     /// Claims a Ready warm pod for the session (see <see cref="WarmPods.TryClaimAsync"/>); on a 409 tries the next.
     /// Null = cold start (pool disabled, empty, or the session needs another image/resources).
     /// </summary>
-    public async Task<Pod?> ClaimAsync(HTagSession s, CancellationToken ct)
+    public async Task<V1Pod?> ClaimAsync(HTagSession s, CancellationToken ct)
     {
         if (Size == 0 || _pods is null) return null;
         if (!WarmPods.Fits(s, _ns, o))
@@ -69,7 +71,7 @@ public sealed class WarmPool(IKubeClient kube, OperatorOptions o, OperatorMetric
         {
             if (!_claiming.TryAdd(warm.Metadata.Name!, DateTimeOffset.UtcNow)) continue;
             var claimed = await WarmPods.TryClaimAsync(kube, warm, s, ct);
-            if (claimed is null && await kube.TryGetAsync(KubeResources.Pods, _ns, warm.Metadata.Name!, ct) is { } fresh
+            if (claimed is null && await kube.CoreV1.ReadNamespacedPodAsync(warm.Metadata.Name, _ns, cancellationToken: ct).OrNullIfNotFound() is { } fresh
                 && fresh.Metadata.ResourceVersion != warm.Metadata.ResourceVersion && PodHealth.IsReady(fresh))
                 claimed = await WarmPods.TryClaimAsync(kube, fresh, s, ct); // our view was stale (e.g. a status write), not a lost race
             if (claimed is null)
@@ -78,11 +80,11 @@ public sealed class WarmPool(IKubeClient kube, OperatorOptions o, OperatorMetric
                 continue;
             }
             try { await WarmPods.AdoptSecretAsync(kube, claimed, s, ct); }
-            catch (KubeNotFoundException)
+            catch (HttpOperationException e) when (e.IsNotFound())
             {
                 // No token: the pod can never serve. It is the session's now; delete it and start cold.
                 log.LogWarning("warm pod {Pod} lost its token secret; deleting it", claimed.Metadata.Name);
-                await kube.DeleteAsync(KubeResources.Pods, _ns, claimed.Metadata.Name!, new DeleteOptions { GracePeriodSeconds = 0 }, ct);
+                await kube.CoreV1.DeleteNamespacedPodAsync(claimed.Metadata.Name, _ns, new V1DeleteOptions { GracePeriodSeconds = 0 }, cancellationToken: ct).OrNullIfNotFound();
                 continue;
             }
             metrics.WarmClaims.Add(1);
@@ -116,13 +118,13 @@ public sealed class WarmPool(IKubeClient kube, OperatorOptions o, OperatorMetric
     async Task FillAsync(CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
-        var cached = (_pods?.List() ?? []).Where(p => p.Metadata.Namespace == _ns).ToDictionary(p => p.Metadata.Name!);
+        var cached = (_pods?.List() ?? []).Where(p => p.Metadata.NamespaceProperty == _ns).ToDictionary(p => p.Metadata.Name!);
         foreach (var (name, at) in _creating)
             if (cached.ContainsKey(name) || now - at > InFlightMax) _creating.TryRemove(name, out _);
         foreach (var (name, at) in _claiming)
             if (!cached.TryGetValue(name, out var p) || !WarmPods.IsWarm(p) || now - at > InFlightMax) _claiming.TryRemove(name, out _);
 
-        var alive = new List<Pod>();
+        var alive = new List<V1Pod>();
         foreach (var p in Pool())
         {
             var why = PodHealth.Failure(p);
@@ -154,33 +156,33 @@ public sealed class WarmPool(IKubeClient kube, OperatorOptions o, OperatorMetric
     async Task CreateAsync(CancellationToken ct)
     {
         var name = WarmPods.NewName();
-        await kube.CreateAsync(KubeResources.Secrets, WarmPods.Secret(name, _ns), ct); // the pod's HTAG_TOKEN comes from it
+        await kube.CoreV1.CreateNamespacedSecretAsync(WarmPods.Secret(name, _ns), _ns, cancellationToken: ct); // the pod's HTAG_TOKEN comes from it
         _creating[name] = DateTimeOffset.UtcNow;
-        Pod pod;
-        try { pod = await kube.CreateAsync(KubeResources.Pods, WarmPods.Pod(name, _ns, o), ct); }
+        V1Pod pod;
+        try { pod = await kube.CoreV1.CreateNamespacedPodAsync(WarmPods.Pod(name, _ns, o), _ns, cancellationToken: ct); }
         catch
         {
             _creating.TryRemove(name, out _);
-            await kube.DeleteAsync(KubeResources.Secrets, _ns, WarmPods.SecretName(name), null, CancellationToken.None);
+            await kube.CoreV1.DeleteNamespacedSecretAsync(WarmPods.SecretName(name), _ns, cancellationToken: CancellationToken.None).OrNullIfNotFound();
             throw;
         }
         await WarmPods.OwnSecretByPodAsync(kube, pod, ct);
     }
 
-    Task<bool> DeleteAsync(Pod p, CancellationToken ct) =>
-        kube.DeleteAsync(KubeResources.Pods, _ns, p.Metadata.Name!,
-            new DeleteOptions { GracePeriodSeconds = 0, Preconditions = new Preconditions { Uid = p.Metadata.Uid } }, ct);
+    Task<V1Pod?> DeleteAsync(V1Pod p, CancellationToken ct) =>
+        kube.CoreV1.DeleteNamespacedPodAsync(p.Metadata.Name, _ns,
+            new V1DeleteOptions { GracePeriodSeconds = 0, Preconditions = new V1Preconditions { Uid = p.Metadata.Uid } }, cancellationToken: ct).OrNullIfNotFound();
 
     /// <summary>A warm Secret whose pod was never created (crash between the two creates) would stay forever.</summary>
-    async Task SweepSecretsAsync(Dictionary<string, Pod> pods, DateTimeOffset now, CancellationToken ct)
+    async Task SweepSecretsAsync(Dictionary<string, V1Pod> pods, DateTimeOffset now, CancellationToken ct)
     {
-        var secrets = await kube.ListAsync(KubeResources.Secrets, _ns, new ListOptions($"{SessionManifests.ManagedBySelector},{WarmPods.WarmLabel}={WarmPods.Warm}"), ct);
+        var secrets = await kube.CoreV1.ListNamespacedSecretAsync(_ns, labelSelector: $"{SessionManifests.ManagedBySelector},{WarmPods.WarmLabel}={WarmPods.Warm}", cancellationToken: ct);
         foreach (var s in secrets.Items)
         {
             if (s.Metadata.OwnerReferences is { Count: > 0 } || now - (s.Metadata.CreationTimestamp ?? now) < InFlightMax) continue;
             var podName = s.Metadata.Name!.EndsWith("-token", StringComparison.Ordinal) ? s.Metadata.Name[..^"-token".Length] : "";
             if (pods.ContainsKey(podName) || _creating.ContainsKey(podName)) continue;
-            await kube.DeleteAsync(KubeResources.Secrets, _ns, s.Metadata.Name, new DeleteOptions { Preconditions = new Preconditions { Uid = s.Metadata.Uid } }, ct);
+            await kube.CoreV1.DeleteNamespacedSecretAsync(s.Metadata.Name, _ns, new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = s.Metadata.Uid } }, cancellationToken: ct).OrNullIfNotFound();
         }
     }
 }

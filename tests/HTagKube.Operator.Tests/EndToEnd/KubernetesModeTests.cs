@@ -1,6 +1,7 @@
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Models;
+using HTagKube.Kubernetes;
+using k8s;
+using k8s.Models;
 using HTagKube.Operator.Tests.Infrastructure;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -24,10 +25,10 @@ public sealed class KubernetesModeTests(KubernetesModeFixture f, ITestOutputHelp
         foreach (var line in f.Router.Log.TakeLast(40)) output.WriteLine("router| " + line);
     }
 
-    async Task<List<HTagSession>> SessionsAsync() => (await f.Client.ListAsync(HTagSessions.Resource, f.Namespace, null, Ct)).Items;
+    async Task<List<HTagSession>> SessionsAsync() => [.. (await f.Client.ListSessionsAsync(f.Namespace, null, Ct)).Items];
 
-    async Task<List<Pod>> LivePodsAsync() =>
-        (await f.Client.ListAsync(KubeResources.Pods, f.Namespace, new ListOptions("app.kubernetes.io/managed-by=htagkube-operator"), Ct))
+    async Task<List<V1Pod>> LivePodsAsync() =>
+        (await f.Client.CoreV1.ListNamespacedPodAsync(f.Namespace, labelSelector: "app.kubernetes.io/managed-by=htagkube-operator", cancellationToken: Ct))
         .Items.Where(p => p.Metadata.DeletionTimestamp is null).ToList();
 
     static async Task<string> UserKeyOfAsync(IPage page, IEnumerable<HTagSession> before, Func<Task<List<HTagSession>>> now)
@@ -85,11 +86,11 @@ public sealed class KubernetesModeTests(KubernetesModeFixture f, ITestOutputHelp
         Assert.Equal(pods.Select(p => p.Metadata.Uid).Order(), podsAfterRestart.Select(p => p.Metadata.Uid).Order());
 
         // Deleting a user's pod → recreated; the user works again (fresh pod: a fresh counter).
-        await f.Client.DeleteAsync(KubeResources.Pods, f.Namespace, alicePod.Metadata.Name!, new DeleteOptions { GracePeriodSeconds = 0 }, Ct);
+        await f.Client.CoreV1.DeleteNamespacedPodAsync(alicePod.Metadata.Name!, f.Namespace, new V1DeleteOptions { GracePeriodSeconds = 0 }, cancellationToken: Ct);
         await Eventually.True(async () =>
         {
-            var s = await f.Client.GetAsync(HTagSessions.Resource, f.Namespace, alicePod.Metadata.Name!, Ct);
-            var p = await f.Client.TryGetAsync(KubeResources.Pods, f.Namespace, alicePod.Metadata.Name!, Ct);
+            var s = await f.Client.ReadSessionAsync(f.Namespace, alicePod.Metadata.Name!, Ct);
+            var p = await f.Client.CoreV1.ReadNamespacedPodAsync(alicePod.Metadata.Name!, f.Namespace, cancellationToken: Ct).OrNullIfNotFound();
             return s.Status?.Phase == SessionPhase.Ready && p is not null && p.Metadata.Uid != alicePod.Metadata.Uid;
         }, Wait, "alice's session Ready on a new pod");
         await Counter.OpenAsync(alice, f.Router.BaseAddress);
@@ -109,13 +110,13 @@ public sealed class KubernetesModeTests(KubernetesModeFixture f, ITestOutputHelp
         var key = await UserKeyOfAsync(carol, before, SessionsAsync);
         await Counter.ClickAsync(carol, 1);
         var name = "hs-" + key[..20];
-        Assert.Equal(12, (await f.Client.GetAsync(HTagSessions.Resource, f.Namespace, name, Ct)).Spec.IdleTimeoutSeconds);
+        Assert.Equal(12, (await f.Client.ReadSessionAsync(f.Namespace, name, Ct)).Spec.IdleTimeoutSeconds);
         await carol.Context.CloseAsync(); // the user leaves: no more activity
 
         await Eventually.True(async () =>
-            await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct) is null
-            && await f.Client.TryGetAsync(KubeResources.Pods, f.Namespace, name, Ct) is null
-            && await f.Client.TryGetAsync(KubeResources.Secrets, f.Namespace, name + "-token", Ct) is null,
+            await f.Client.ReadSessionAsync(f.Namespace, name, Ct).OrNullIfNotFound() is null
+            && await f.Client.CoreV1.ReadNamespacedPodAsync(name, f.Namespace, cancellationToken: Ct).OrNullIfNotFound() is null
+            && await f.Client.CoreV1.ReadNamespacedSecretAsync(name + "-token", f.Namespace, cancellationToken: Ct).OrNullIfNotFound() is null,
             Wait, "session, pod and secret gone after the idle TTL");
         Assert.Null(await f.Routes.GetAsync(key, Ct));
     }

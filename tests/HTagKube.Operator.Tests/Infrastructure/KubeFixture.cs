@@ -1,57 +1,64 @@
-using System.Text.Json;
 using HTagKube.Api.V1Alpha1;
 using HTagKube.CrdGen;
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Config;
-using HTagKube.Kubernetes.Models;
+using HTagKube.Kubernetes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
 
 namespace HTagKube.Operator.Tests.Infrastructure;
 
 /// <summary>
-/// A real API-server client, the HTagSession CRD installed from the generated definition, and a
-/// namespace unique to the test class, deleted (with everything in it) afterwards.
+/// A real API-server client (KubernetesClient from $KUBECONFIG), the HTagSession CRD installed from the generated
+/// definition, and a namespace unique to the test class, deleted (with everything in it) afterwards.
 /// </summary>
 public class KubeFixture : IAsyncLifetime
 {
-    KubeClient? _client;
-    public KubeClient Client => _client ?? throw new InvalidOperationException(Cluster.MissingReason ?? "fixture not initialised");
+    k8s.Kubernetes? _client;
+    public IKubernetes Client => _client ?? throw new InvalidOperationException(Cluster.MissingReason ?? "fixture not initialised");
     public string Namespace { get; } = "htk-test-" + Guid.NewGuid().ToString("N")[..10];
+
+    /// <summary>A client of its own, whose every request fails like a network partition while <see cref="Partition.Cut"/> is set.</summary>
+    public (IKubernetes Client, Partition Partition) NewPartitionableClient()
+    {
+        var partition = new Partition();
+        return (new k8s.Kubernetes(KubernetesClientConfiguration.BuildDefaultConfig(), partition), partition);
+    }
 
     public virtual async Task InitializeAsync()
     {
         if (Cluster.MissingReason is not null) return; // the [ClusterFact] skips or fails with the reason
-        _client = new KubeClient(KubeConfig.FromEnvironment());
+        _client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildDefaultConfig());
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await EnsureCrdAsync(_client, cts.Token);
-        await _client.CreateAsync(KubeResources.Namespaces, new Namespace { Metadata = new ObjectMeta { Name = Namespace } }, cts.Token);
+        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Namespace } }, cancellationToken: cts.Token);
     }
 
-    public static async Task EnsureCrdAsync(IKubeClient client, CancellationToken ct)
+    public static async Task EnsureCrdAsync(IKubernetes client, CancellationToken ct)
     {
-        var generated = CrdGenerator.HTagSessionCrd();
-        var crd = generated.Deserialize(KubeJsonContext.Default.CustomResourceDefinition)!;
-        var existing = await client.TryGetAsync(KubeResources.CustomResourceDefinitions, null, crd.Metadata.Name!, ct);
+        var crd = KubernetesJson.Deserialize<V1CustomResourceDefinition>(CrdGenerator.HTagSessionCrd().ToJsonString());
+        var existing = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(crd.Metadata.Name, cancellationToken: ct).OrNullIfNotFound();
         if (existing is null)
         {
-            try { await client.CreateAsync(KubeResources.CustomResourceDefinitions, crd, ct); }
-            catch (KubeAlreadyExistsException) { }
+            try { await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd, cancellationToken: ct); }
+            catch (HttpOperationException e) when (e.IsConflict()) { }
         }
-        else if (existing.Spec.GetRawText() != crd.Spec.GetRawText())
+        else
         {
+            // The server adds defaults, so the specs never compare equal: put ours (idempotent).
             crd.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
-            try { await client.ReplaceAsync(KubeResources.CustomResourceDefinitions, crd, ct); }
-            catch (KubeConflictException) { } // another test class updated it concurrently
+            try { await client.ApiextensionsV1.ReplaceCustomResourceDefinitionAsync(crd, crd.Metadata.Name, cancellationToken: ct); }
+            catch (HttpOperationException e) when (e.IsConflict()) { } // another test class updated it concurrently
         }
         await Eventually.True(async () =>
         {
-            var c = await client.GetAsync(KubeResources.CustomResourceDefinitions, null, crd.Metadata.Name!, ct);
+            var c = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(crd.Metadata.Name, cancellationToken: ct);
             return c.Status?.Conditions?.Any(x => x.Type == "Established" && x.Status == "True") == true;
         }, TimeSpan.FromSeconds(30), "CRD established");
         // The new resource is served shortly after Established; wait until a list succeeds.
         await Eventually.True(async () =>
         {
-            try { await client.ListAsync(HTagSessions.Resource, "default", new ListOptions(Limit: 1), ct); return true; }
-            catch (KubeNotFoundException) { return false; }
+            try { await client.ListSessionsAsync("default", null, ct, limit: 1); return true; }
+            catch (HttpOperationException e) when (e.IsNotFound()) { return false; }
         }, TimeSpan.FromSeconds(30), "htagsessions served");
     }
 
@@ -59,22 +66,22 @@ public class KubeFixture : IAsyncLifetime
     {
         if (_client is null) return;
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var noFinalizers = new V1Patch("{\"metadata\":{\"finalizers\":null}}", V1Patch.PatchType.MergePatch);
         // Remove our finalizers first, else the namespace would stay Terminating when no operator runs.
         try
         {
-            foreach (var s in (await _client.ListAsync(HTagSessions.Resource, Namespace, null, cts.Token)).Items)
+            foreach (var s in (await _client.ListSessionsAsync(Namespace, null, cts.Token)).Items)
             {
-                if (s.Metadata.Finalizers is { Count: > 0 })
-                    await _client.PatchAsync(HTagSessions.Resource, Namespace, s.Metadata.Name!, KubePatch.Merge("{\"metadata\":{\"finalizers\":null}}"), cts.Token);
+                if (s.Metadata.Finalizers is { Count: > 0 }) await _client.PatchSessionAsync(noFinalizers, Namespace, s.Metadata.Name, cts.Token);
             }
-            foreach (var c in (await _client.ListAsync(KubeResources.ConfigMaps, Namespace, null, cts.Token)).Items)
+            foreach (var c in (await _client.CoreV1.ListNamespacedConfigMapAsync(Namespace, cancellationToken: cts.Token)).Items)
             {
                 if (c.Metadata.Finalizers is { Count: > 0 })
-                    await _client.PatchAsync(KubeResources.ConfigMaps, Namespace, c.Metadata.Name!, KubePatch.Merge("{\"metadata\":{\"finalizers\":null}}"), cts.Token);
+                    await _client.CoreV1.PatchNamespacedConfigMapAsync(noFinalizers, c.Metadata.Name, Namespace, cancellationToken: cts.Token);
             }
         }
-        catch (KubeNotFoundException) { }
-        await _client.DeleteAsync(KubeResources.Namespaces, null, Namespace, new DeleteOptions { PropagationPolicy = "Background" }, cts.Token);
+        catch (HttpOperationException e) when (e.IsNotFound()) { }
+        await _client.CoreV1.DeleteNamespaceAsync(Namespace, new V1DeleteOptions { PropagationPolicy = "Background" }, cancellationToken: cts.Token);
         _client.Dispose();
     }
 }

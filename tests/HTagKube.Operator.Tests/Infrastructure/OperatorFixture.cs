@@ -1,7 +1,9 @@
 using HTagKube.Routing.Identity;
 using HTagKube.Routing;
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes.Models;
+using HTagKube.Kubernetes;
+using k8s;
+using k8s.Models;
 
 namespace HTagKube.Operator.Tests.Infrastructure;
 
@@ -36,7 +38,7 @@ public class OperatorFixture : KubeFixture
         var userKey = UserKey.FromUid(UserKey.NewUid());
         return new HTagSession
         {
-            Metadata = new ObjectMeta { Name = SessionNames.ForUserKey(userKey), Namespace = Namespace, Labels = new() { [SessionNames.UserLabel] = userKey } },
+            Metadata = new V1ObjectMeta { Name = SessionNames.ForUserKey(userKey), NamespaceProperty = Namespace, Labels = new Dictionary<string, string> { [SessionNames.UserLabel] = userKey } },
             Spec = new HTagSessionSpec { UserKey = userKey, IdleTimeoutSeconds = idleSeconds ?? 600, Image = image },
         };
     }

@@ -1,19 +1,20 @@
 using System.Collections.Concurrent;
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Models;
+using HTagKube.Kubernetes;
 using HTagKube.Kubernetes.Runtime;
 using HTagKube.Operator.Tests.Infrastructure;
+using k8s;
+using k8s.Models;
 using Xunit.Abstractions;
 
 namespace HTagKube.Operator.Tests.Kubernetes;
 
-/// <summary>The controller runtime against real ConfigMaps: queue semantics, backoff, owners, finalizers.</summary>
+/// <summary>The controller runtime against real ConfigMaps: queue semantics, backoff, owners, the finalizer.</summary>
 public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) : IClassFixture<KubeFixture>
 {
     static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     const string Finalizer = "test.htagkube.io/cleanup";
 
-    sealed class Recorder(IKubeClient client, int failFirst, TimeSpan work) : IEntityController<ConfigMap>
+    sealed class Recorder(int failFirst, TimeSpan work) : IEntityController<V1ConfigMap>, IEntityFinalizer<V1ConfigMap>
     {
         public readonly ConcurrentDictionary<string, int> Reconciles = new();
         public readonly ConcurrentDictionary<string, List<DateTime>> Attempts = new();
@@ -22,7 +23,9 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
         readonly ConcurrentDictionary<string, int> _inFlight = new();
         public volatile bool Overlap;
 
-        public async Task<ReconcileResult> ReconcileAsync(ConfigMap e, CancellationToken ct)
+        public string Identifier => Finalizer;
+
+        public async Task<ReconcileResult> ReconcileAsync(V1ConfigMap e, CancellationToken ct)
         {
             var key = e.Metadata.Name!;
             if (_inFlight.AddOrUpdate(key, 1, (_, n) => n + 1) > 1) Overlap = true;
@@ -32,63 +35,62 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
                 lock (attempts) attempts.Add(DateTime.UtcNow);
                 if (work > TimeSpan.Zero) await Task.Delay(work, ct); // simulated slow reconcile, to provoke overlap
                 if (key.StartsWith("fail", StringComparison.Ordinal) && attempts.Count <= failFirst) throw new InvalidOperationException("planned failure");
+                if (e.Metadata.DeletionTimestamp is not null) Overlap = true; // deleting objects go to the finalizer, never here
                 Reconciles.AddOrUpdate(key, 1, (_, n) => n + 1);
-
-                if (e.Metadata.DeletionTimestamp is not null)
-                {
-                    if (Finalizers.Has(e, Finalizer))
-                    {
-                        Cleaned.Enqueue(key);
-                        await Finalizers.RemoveAsync(client, KubeResources.ConfigMaps, e, Finalizer, ct);
-                    }
-                    return ReconcileResult.Done;
-                }
-                if (key.StartsWith("fin", StringComparison.Ordinal) && !Finalizers.Has(e, Finalizer))
-                    await Finalizers.AddAsync(client, KubeResources.ConfigMaps, e, Finalizer, ct);
                 return ReconcileResult.Done;
             }
             finally { _inFlight.AddOrUpdate(key, 0, (_, n) => n - 1); }
         }
 
-        public Task DeletedAsync(ConfigMap e, CancellationToken ct)
+        public Task<V1ConfigMap> FinalizeAsync(V1ConfigMap e, CancellationToken ct)
+        {
+            Cleaned.Enqueue(e.Metadata.Name);
+            return Task.FromResult(e);
+        }
+
+        public Task DeletedAsync(V1ConfigMap e, CancellationToken ct)
         {
             Deleted.Enqueue(e.Metadata.Name!);
             return Task.CompletedTask;
         }
     }
 
-    (EntityController<ConfigMap>, Task, CancellationTokenSource) Start(Recorder r, string label, bool ownsConfigMaps = false)
+    (EntityController<V1ConfigMap>, Task, CancellationTokenSource) Start(Recorder r, string label, bool ownsConfigMaps = false, bool finalizer = false)
     {
         var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        var ctl = new EntityController<ConfigMap>(kube.Client, KubeResources.ConfigMaps, r, new ControllerOptions
+        var ctl = new EntityController<V1ConfigMap>(kube.Client, KubeKinds.ConfigMaps, r, finalizer ? r : null, new ControllerOptions
         {
             Namespace = kube.Namespace, LabelSelector = $"ctl={label}", Workers = 4,
             BackoffBase = TimeSpan.FromMilliseconds(200), BackoffMax = TimeSpan.FromSeconds(5),
         }, new TestLogger(output));
-        if (ownsConfigMaps) ctl.Owns(KubeResources.ConfigMaps, $"owned-by={label}");
+        if (ownsConfigMaps) ctl.Owns(KubeKinds.ConfigMaps, $"owned-by={label}");
         return (ctl, ctl.RunAsync(cts.Token), cts);
     }
 
-    ConfigMap Cm(string name, string label) => new()
+    static V1ConfigMap Cm(string name, string label) => new()
     {
-        Metadata = new ObjectMeta { Name = name, Namespace = kube.Namespace, Labels = new() { ["ctl"] = label } },
-        Data = new() { ["v"] = "0" },
+        Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["ctl"] = label } },
+        Data = new Dictionary<string, string> { ["v"] = "0" },
     };
+
+    Task<V1ConfigMap> CreateAsync(V1ConfigMap cm, CancellationToken ct) => kube.Client.CoreV1.CreateNamespacedConfigMapAsync(cm, kube.Namespace, cancellationToken: ct);
+
+    Task DeleteAsync(string name, CancellationToken ct) => kube.Client.CoreV1.DeleteNamespacedConfigMapAsync(name, kube.Namespace, cancellationToken: ct);
 
     [ClusterFact]
     public async Task Reconciles_creates_and_updates_one_at_a_time_per_key_and_reports_deletion()
     {
-        var c = kube.Client;
-        var r = new Recorder(c, 0, TimeSpan.FromMilliseconds(50));
+        var r = new Recorder(0, TimeSpan.FromMilliseconds(50));
         var (_, run, cts) = Start(r, "flow");
-        await c.CreateAsync(KubeResources.ConfigMaps, Cm("a", "flow"), cts.Token);
+        await CreateAsync(Cm("a", "flow"), cts.Token);
         await Eventually.True(() => r.Reconciles.GetValueOrDefault("a") >= 1, Wait, "a reconciled");
 
         // A burst of updates while reconciles are slow: deduplicated, never concurrent for one key.
         for (var i = 1; i <= 10; i++)
-            await c.PatchAsync(KubeResources.ConfigMaps, kube.Namespace, "a", KubePatch.Merge("{\"data\":{\"v\":\"" + i + "\"}}"), cts.Token);
+            await kube.Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"data\":{\"v\":\"" + i + "\"}}", V1Patch.PatchType.MergePatch),
+                "a", kube.Namespace, cancellationToken: cts.Token);
         await Eventually.True(() => r.Attempts["a"].Count >= 2, Wait, "updates reconciled");
-        await c.DeleteAsync(KubeResources.ConfigMaps, kube.Namespace, "a", null, cts.Token);
+        await DeleteAsync("a", cts.Token);
         await Eventually.True(() => r.Deleted.Contains("a"), Wait, "DeletedAsync called");
 
         Assert.False(r.Overlap, "two reconciles of one key ran at the same time");
@@ -100,10 +102,9 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
     [ClusterFact]
     public async Task Failing_reconcile_is_retried_with_growing_backoff_then_succeeds()
     {
-        var c = kube.Client;
-        var r = new Recorder(c, failFirst: 4, TimeSpan.Zero);
+        var r = new Recorder(failFirst: 4, TimeSpan.Zero);
         var (ctl, run, cts) = Start(r, "backoff");
-        await c.CreateAsync(KubeResources.ConfigMaps, Cm("fail-1", "backoff"), cts.Token);
+        await CreateAsync(Cm("fail-1", "backoff"), cts.Token);
         await Eventually.True(() => r.Reconciles.GetValueOrDefault("fail-1") == 1, Wait, "success after retries");
 
         var t = r.Attempts["fail-1"];
@@ -124,23 +125,22 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
     [ClusterFact]
     public async Task Owned_object_events_enqueue_the_owner()
     {
-        var c = kube.Client;
-        var r = new Recorder(c, 0, TimeSpan.Zero);
+        var r = new Recorder(0, TimeSpan.Zero);
         var (_, run, cts) = Start(r, "owner", ownsConfigMaps: true);
-        var owner = await c.CreateAsync(KubeResources.ConfigMaps, Cm("parent", "owner"), cts.Token);
+        var owner = await CreateAsync(Cm("parent", "owner"), cts.Token);
         await Eventually.True(() => r.Reconciles.GetValueOrDefault("parent") == 1, Wait, "parent reconciled");
 
-        var child = new ConfigMap
+        var child = new V1ConfigMap
         {
-            Metadata = new ObjectMeta
+            Metadata = new V1ObjectMeta
             {
-                Name = "child", Namespace = kube.Namespace, Labels = new() { ["owned-by"] = "owner" },
-                OwnerReferences = [new OwnerReference { ApiVersion = "v1", Kind = "ConfigMap", Name = "parent", Uid = owner.Metadata.Uid!, Controller = true }],
+                Name = "child", Labels = new Dictionary<string, string> { ["owned-by"] = "owner" },
+                OwnerReferences = [new V1OwnerReference { ApiVersion = "v1", Kind = "ConfigMap", Name = "parent", Uid = owner.Metadata.Uid, Controller = true }],
             },
         };
-        await c.CreateAsync(KubeResources.ConfigMaps, child, cts.Token);
+        await CreateAsync(child, cts.Token);
         await Eventually.True(() => r.Reconciles.GetValueOrDefault("parent") == 2, Wait, "child creation re-reconciles the parent");
-        await c.DeleteAsync(KubeResources.ConfigMaps, kube.Namespace, "child", null, cts.Token);
+        await DeleteAsync("child", cts.Token);
         await Eventually.True(() => r.Reconciles.GetValueOrDefault("parent") == 3, Wait, "child deletion re-reconciles the parent");
         Assert.False(r.Reconciles.ContainsKey("child")); // not selected by the controller itself
         cts.Cancel();
@@ -148,17 +148,19 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
     }
 
     [ClusterFact]
-    public async Task Finalizer_holds_deletion_until_cleanup_ran()
+    public async Task Finalizer_is_added_before_the_first_reconcile_and_holds_deletion_until_it_ran()
     {
         var c = kube.Client;
-        var r = new Recorder(c, 0, TimeSpan.Zero);
-        var (_, run, cts) = Start(r, "fin");
-        await c.CreateAsync(KubeResources.ConfigMaps, Cm("fin-1", "fin"), cts.Token);
-        await Eventually.True(async () => (await c.GetAsync(KubeResources.ConfigMaps, kube.Namespace, "fin-1", cts.Token)).Metadata.Finalizers?.Contains(Finalizer) == true,
-            Wait, "finalizer added");
+        var r = new Recorder(0, TimeSpan.Zero);
+        var (_, run, cts) = Start(r, "fin", finalizer: true);
+        await CreateAsync(Cm("fin-1", "fin"), cts.Token);
+        await Eventually.True(() => r.Reconciles.GetValueOrDefault("fin-1") >= 1, Wait, "reconciled");
+        Assert.Contains(Finalizer, (await c.CoreV1.ReadNamespacedConfigMapAsync("fin-1", kube.Namespace, cancellationToken: cts.Token)).Metadata.Finalizers);
 
-        await c.DeleteAsync(KubeResources.ConfigMaps, kube.Namespace, "fin-1", null, cts.Token);
-        await Eventually.True(async () => await c.TryGetAsync(KubeResources.ConfigMaps, kube.Namespace, "fin-1", cts.Token) is null, Wait, "object gone");
+        await DeleteAsync("fin-1", cts.Token);
+        await Eventually.True(async () => await c.CoreV1.ReadNamespacedConfigMapAsync("fin-1", kube.Namespace, cancellationToken: cts.Token)
+            .OrNullIfNotFound() is null, Wait, "object gone");
+        Assert.False(r.Overlap, "a deleting object was reconciled (or two reconciles overlapped)");
         Assert.Equal(["fin-1"], r.Cleaned);
         await Eventually.True(() => r.Deleted.Contains("fin-1"), Wait, "DeletedAsync after the finalizer");
         cts.Cancel();

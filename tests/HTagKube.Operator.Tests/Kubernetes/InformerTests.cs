@@ -1,8 +1,9 @@
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Models;
 using HTagKube.Kubernetes.Runtime;
+using HTagKube.Operator.Sessions;
 using HTagKube.Operator.Tests.Infrastructure;
+using k8s;
+using k8s.Models;
 using Xunit.Abstractions;
 
 namespace HTagKube.Operator.Tests.Kubernetes;
@@ -13,7 +14,7 @@ public sealed class InformerTests(KubeFixture kube, ITestOutputHelper output) : 
 
     HTagSession Session(string name) => new()
     {
-        Metadata = new ObjectMeta { Name = name, Namespace = kube.Namespace, Labels = new() { ["t"] = "informer" } },
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = kube.Namespace, Labels = new Dictionary<string, string> { ["t"] = "informer" } },
         Spec = new HTagSessionSpec { UserKey = new string('b', 32) },
     };
 
@@ -22,7 +23,7 @@ public sealed class InformerTests(KubeFixture kube, ITestOutputHelper output) : 
     {
         var c = kube.Client;
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var informer = new Informer<ConfigMap>(c, KubeResources.ConfigMaps,
+        var informer = new Informer<V1ConfigMap>(c, KubeKinds.ConfigMaps,
             new InformerOptions { Namespace = kube.Namespace, WatchTimeoutSeconds = 1 }, new TestLogger(output));
         var events = new List<string>();
         informer.Changed += (t, o) => { lock (events) events.Add($"{t}:{o.Metadata.Name}"); };
@@ -34,10 +35,10 @@ public sealed class InformerTests(KubeFixture kube, ITestOutputHelper output) : 
             // Each change lands after at least one more server-side close of the watch.
             var reconnects = informer.Reconnects;
             await Eventually.True(() => informer.Reconnects > reconnects, Wait, "the server closed the watch and the informer reconnected");
-            await c.CreateAsync(KubeResources.ConfigMaps, new ConfigMap { Metadata = new ObjectMeta { Name = $"r{i}", Namespace = kube.Namespace } }, cts.Token);
+            await c.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"r{i}" } }, kube.Namespace, cancellationToken: cts.Token);
             await Eventually.True(() => informer.Get(kube.Namespace, $"r{i}") is not null, Wait, $"r{i} in cache");
         }
-        await c.DeleteAsync(KubeResources.ConfigMaps, kube.Namespace, "r0", null, cts.Token);
+        await c.CoreV1.DeleteNamespacedConfigMapAsync("r0", kube.Namespace, cancellationToken: cts.Token);
         await Eventually.True(() => informer.Get(kube.Namespace, "r0") is null, Wait, "r0 removed from cache");
 
         Assert.Equal(1, informer.Relists); // resumed every time, never relisted
@@ -54,15 +55,15 @@ public sealed class InformerTests(KubeFixture kube, ITestOutputHelper output) : 
     public async Task Expired_resourceVersion_410_triggers_a_relist_that_fills_the_cache()
     {
         var c = kube.Client;
-        await c.CreateAsync(HTagSessions.Resource, Session("hs-relist-a"), CancellationToken.None);
+        await c.CreateSessionAsync(Session("hs-relist-a"), CancellationToken.None);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         // Resume from a remembered but long-compacted version: the real server answers 410.
-        var informer = new Informer<HTagSession>(c, HTagSessions.Resource,
+        var informer = new Informer<HTagSession>(c, SessionKind.HTagSessions,
             new InformerOptions { Namespace = kube.Namespace, StartFromResourceVersion = "1" }, new TestLogger(output));
         var run = informer.RunAsync(cts.Token);
         await Eventually.True(() => informer.Relists == 1 && informer.Get(kube.Namespace, "hs-relist-a") is not null, Wait, "relist after 410");
 
-        await c.CreateAsync(HTagSessions.Resource, Session("hs-relist-b"), cts.Token);
+        await c.CreateSessionAsync(Session("hs-relist-b"), cts.Token);
         await Eventually.True(() => informer.Get(kube.Namespace, "hs-relist-b") is not null, Wait, "watch continues after the relist");
         Assert.Equal(1, informer.Relists);
         cts.Cancel();

@@ -1,6 +1,5 @@
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Models;
 using HTagKube.Kubernetes.Runtime;
+using k8s;
 using HTagKube.Operator.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -12,16 +11,16 @@ public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper outp
 
     sealed class Candidate
     {
-        public required LeaderElector Elector;
+        public required Leadership Elector;
         public Task Run = Task.CompletedTask;
         public required CancellationTokenSource Cts;
         public volatile bool Leading;
         public int Terms;
     }
 
-    Candidate Start(IKubeClient client, string lease, string id, int leaseSeconds = 3)
+    Candidate Start(IKubernetes client, string lease, string id, int leaseSeconds = 3)
     {
-        var elector = new LeaderElector(client, new LeaderElectionOptions
+        var elector = new Leadership(client, new LeaderElectionOptions
         {
             Namespace = kube.Namespace, LeaseName = lease, Identity = id,
             LeaseDuration = TimeSpan.FromSeconds(leaseSeconds), RenewDeadline = TimeSpan.FromSeconds(leaseSeconds * 2 / 3.0), RetryPeriod = TimeSpan.FromMilliseconds(300),
@@ -60,7 +59,7 @@ public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper outp
         using var watch = new CancellationTokenSource();
         var exclusive = NeverBothAsync(a, b, watch.Token);
 
-        var lease = await kube.Client.GetAsync(KubeResources.Leases, kube.Namespace, "graceful", CancellationToken.None);
+        var lease = await kube.Client.CoordinationV1.ReadNamespacedLeaseAsync("graceful", kube.Namespace);
         Assert.Equal("a", lease.Spec.HolderIdentity);
         Assert.False(b.Leading);
 
@@ -68,9 +67,10 @@ public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper outp
         a.Cts.Cancel();
         await a.Run;
         await Eventually.True(() => b.Leading, Wait, "b takes over");
-        // Released lease: b does not have to wait out the 15 s lease duration (it retries every 300 ms).
-        Assert.True(DateTime.UtcNow - before < TimeSpan.FromSeconds(7.5), $"hand-over took {DateTime.UtcNow - before}");
-        lease = await kube.Client.GetAsync(KubeResources.Leases, kube.Namespace, "graceful", CancellationToken.None);
+        // Released lease: b does not have to wait out the 15 s lease duration (it retries every 300 ms); the
+        // operator's promise is 2 s, a loaded CI machine gets some slack.
+        Assert.True(DateTime.UtcNow - before < TimeSpan.FromSeconds(5), $"hand-over took {DateTime.UtcNow - before}");
+        lease = await kube.Client.CoordinationV1.ReadNamespacedLeaseAsync("graceful", kube.Namespace);
         Assert.Equal("b", lease.Spec.HolderIdentity);
         Assert.Equal(1, lease.Spec.LeaseTransitions);
 
@@ -83,20 +83,21 @@ public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper outp
     [ClusterFact]
     public async Task A_leader_cut_off_from_the_API_steps_down_and_the_standby_takes_over_after_expiry()
     {
-        using var flaky = new PartitionableClient(kube.Client);
-        var a = Start(flaky, "crash", "a");
+        var (flakyClient, flaky) = kube.NewPartitionableClient();
+        using var _ = flakyClient;
+        var a = Start(flakyClient, "crash", "a");
         await Eventually.True(() => a.Leading, Wait, "a leads");
         var b = Start(kube.Client, "crash", "b");
         using var watch = new CancellationTokenSource();
         var exclusive = NeverBothAsync(a, b, watch.Token);
 
-        flaky.Partitioned = true; // a can no longer renew (network partition)
+        flaky.Cut = true; // a can no longer renew (network partition)
         await Eventually.True(() => !a.Leading, Wait, "a steps down after its renew deadline");
         await Eventually.True(() => b.Leading, Wait, "b takes over once the lease expired");
-        flaky.Partitioned = false;
+        flaky.Cut = false;
         // a is back but the lease is b's: a must stay a follower.
-        await Eventually.True(async () => (await kube.Client.GetAsync(KubeResources.Leases, kube.Namespace, "crash", CancellationToken.None)).Spec.RenewTime is { } t
-            && KubeTime.Parse(t) > DateTimeOffset.UtcNow.AddSeconds(-1), Wait, "b renews");
+        await Eventually.True(async () => (await kube.Client.CoordinationV1.ReadNamespacedLeaseAsync("crash", kube.Namespace)).Spec.RenewTime is { } t
+            && t > DateTime.UtcNow.AddSeconds(-1), Wait, "b renews");
         Assert.False(a.Leading);
         Assert.Equal(1, a.Terms);
 

@@ -1,7 +1,8 @@
 using System.Net;
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Models;
+using HTagKube.Kubernetes;
+using k8s;
+using k8s.Models;
 using HTagKube.Operator.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -23,7 +24,7 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
     async Task<HTagSession> ReadyAsync(string name, Func<HTagSession, bool>? also = null) =>
         await Eventually.Value(async () =>
         {
-            var s = await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct);
+            var s = await f.Client.ReadSessionAsync(f.Namespace, name, Ct).OrNullIfNotFound();
             return s?.Status?.Phase == SessionPhase.Ready && (also?.Invoke(s) ?? true) ? s : null;
         }, Wait, $"session {name} Ready");
 
@@ -37,7 +38,7 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
     [ClusterFact]
     public async Task Session_gets_a_hardened_pod_a_token_secret_and_a_route_that_serves()
     {
-        var created = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(), Ct);
+        var created = await f.Client.CreateSessionAsync(f.NewSession(), Ct);
         var name = created.Metadata.Name!;
         var s = await ReadyAsync(name);
         var st = s.Status!;
@@ -49,7 +50,7 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
         Assert.Contains(st.Conditions!, c => c.Type == "Ready" && c.Status == "True");
         Assert.Contains(HTagSessions.RouteFinalizer, s.Metadata.Finalizers!);
 
-        var pod = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, name, Ct);
+        var pod = await f.Client.CoreV1.ReadNamespacedPodAsync(name, f.Namespace, cancellationToken: Ct);
         Assert.Equal(st.PodIP, pod.Status!.PodIP);
         var owner = Assert.Single(pod.Metadata.OwnerReferences!);
         Assert.Equal((HTagSession.KindName, s.Metadata.Uid, true), (owner.Kind, owner.Uid, owner.Controller == true));
@@ -70,7 +71,7 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
         Assert.Contains(c.VolumeMounts!, m => m.MountPath == "/tmp");
         var tokenRef = c.Env!.Single(e => e.Name == "HTAG_TOKEN").ValueFrom!.SecretKeyRef!;
 
-        var secret = await f.Client.GetAsync(KubeResources.Secrets, f.Namespace, tokenRef.Name, Ct);
+        var secret = await f.Client.CoreV1.ReadNamespacedSecretAsync(tokenRef.Name, f.Namespace, cancellationToken: Ct);
         Assert.Equal(s.Metadata.Uid, secret.Metadata.OwnerReferences!.Single().Uid);
         var token = System.Text.Encoding.UTF8.GetString(secret.Data![tokenRef.Key]);
         Assert.True(token.Length >= 43);
@@ -92,25 +93,25 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
         Assert.Contains("<html", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
 
         // Deleting the session: the finalizer clears the route, GC takes pod and secret.
-        await f.Client.DeleteAsync(HTagSessions.Resource, f.Namespace, name, null, Ct);
-        await Eventually.True(async () => await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct) is null, Wait, "session gone");
+        await f.Client.DeleteSessionAsync(f.Namespace, name, null, Ct);
+        await Eventually.True(async () => await f.Client.ReadSessionAsync(f.Namespace, name, Ct).OrNullIfNotFound() is null, Wait, "session gone");
         Assert.Null(await f.Routes.GetAsync(s.Spec.UserKey, Ct));
-        await Eventually.True(async () => await f.Client.TryGetAsync(KubeResources.Secrets, f.Namespace, tokenRef.Name, Ct) is null, Wait, "secret collected");
+        await Eventually.True(async () => await f.Client.CoreV1.ReadNamespacedSecretAsync(tokenRef.Name, f.Namespace, cancellationToken: Ct).OrNullIfNotFound() is null, Wait, "secret collected");
     }
 
     [ClusterFact]
     public async Task Warm_pool_size_zero_keeps_no_warm_pods_and_every_session_starts_its_own_pod()
     {
         var sessions = Enumerable.Range(0, 3).Select(_ => f.NewSession()).ToList();
-        await Task.WhenAll(sessions.Select(s => f.Client.CreateAsync(HTagSessions.Resource, s, Ct)));
+        await Task.WhenAll(sessions.Select(s => f.Client.CreateSessionAsync(s, Ct)));
         foreach (var s in sessions) Assert.Equal(s.Metadata.Name, (await ReadyAsync(s.Metadata.Name!)).Status!.PodName);
-        var pods = await f.Client.ListAsync(KubeResources.Pods, f.Namespace, new ListOptions("app.kubernetes.io/managed-by=htagkube-operator"), Ct);
+        var pods = await f.Client.CoreV1.ListNamespacedPodAsync(f.Namespace, labelSelector: "app.kubernetes.io/managed-by=htagkube-operator", cancellationToken: Ct);
         Assert.DoesNotContain(pods.Items, p => p.Metadata.Labels!.ContainsKey("htagkube.io/warm"));
         var metrics = await Http.GetStringAsync(new Uri(f.Operator.Url, "/metrics"));
         Assert.Contains("htagkube_warm_pool_target 0\n", metrics);
         Assert.DoesNotContain("htagkube_warm_pool_claims_total", metrics); // never claimed, never missed: the pool is off
         Assert.DoesNotContain("htagkube_warm_pool_misses_total", metrics);
-        foreach (var s in sessions) await f.Client.DeleteAsync(HTagSessions.Resource, f.Namespace, s.Metadata.Name!, null, Ct);
+        foreach (var s in sessions) await f.Client.DeleteSessionAsync(f.Namespace, s.Metadata.Name!, null, Ct);
     }
 
     [ClusterFact]
@@ -126,7 +127,7 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
 
         await leader.KillAsync(); // crash: the lease is not released, the standby waits for it to expire
         await Eventually.True(() => Leads(standby), Wait, "standby takes over");
-        var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(), Ct);
+        var s = await f.Client.CreateSessionAsync(f.NewSession(), Ct);
         await ReadyAsync(s.Metadata.Name!);
         if (leader == f.Operator) await f.RestartOperatorAsync(); // the fixture's operator back, as a standby for now
     }
@@ -134,7 +135,7 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
     [ClusterFact]
     public async Task Route_activity_is_synced_coarsely_into_status_lastActivity()
     {
-        var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(idleSeconds: 600), Ct);
+        var s = await f.Client.CreateSessionAsync(f.NewSession(idleSeconds: 600), Ct);
         var ready = await ReadyAsync(s.Metadata.Name!);
         var first = ready.Status!.LastActivity!.Value;
         // Let time pass so that a touch is distinguishable from the publication (seconds resolution).
@@ -148,31 +149,31 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
     [ClusterFact]
     public async Task Deleted_pod_is_recreated_and_the_route_follows_the_new_pod()
     {
-        var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(), Ct);
+        var s = await f.Client.CreateSessionAsync(f.NewSession(), Ct);
         var ready = await ReadyAsync(s.Metadata.Name!);
-        var oldPod = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, s.Metadata.Name!, Ct);
+        var oldPod = await f.Client.CoreV1.ReadNamespacedPodAsync(s.Metadata.Name!, f.Namespace, cancellationToken: Ct);
 
-        await f.Client.DeleteAsync(KubeResources.Pods, f.Namespace, oldPod.Metadata.Name!, new DeleteOptions { GracePeriodSeconds = 0 }, Ct);
+        await f.Client.CoreV1.DeleteNamespacedPodAsync(oldPod.Metadata.Name!, f.Namespace, new V1DeleteOptions { GracePeriodSeconds = 0 }, cancellationToken: Ct);
         var again = await Eventually.Value(async () =>
         {
-            var p = await f.Client.TryGetAsync(KubeResources.Pods, f.Namespace, s.Metadata.Name!, Ct);
+            var p = await f.Client.CoreV1.ReadNamespacedPodAsync(s.Metadata.Name!, f.Namespace, cancellationToken: Ct).OrNullIfNotFound();
             return p is not null && p.Metadata.Uid != oldPod.Metadata.Uid && p.Metadata.DeletionTimestamp is null ? p : null;
         }, Wait, "a new pod");
         var after = await ReadyAsync(s.Metadata.Name!, x => x.Status!.ReadySince > ready.Status!.ReadySince || x.Status.PodIP != ready.Status.PodIP);
         await Eventually.True(async () => (await f.Routes.GetAsync(s.Spec.UserKey, Ct))?.Endpoint == $"{after.Status!.PodIP}:8080", Wait, "route points at the new pod");
-        var pods = await f.Client.ListAsync(KubeResources.Pods, f.Namespace, new ListOptions($"htagkube.io/session={s.Metadata.Name}"), Ct);
+        var pods = await f.Client.CoreV1.ListNamespacedPodAsync(f.Namespace, labelSelector: $"htagkube.io/session={s.Metadata.Name}", cancellationToken: Ct);
         Assert.Equal([again.Metadata.Uid], pods.Items.Where(p => p.Metadata.DeletionTimestamp is null).Select(p => p.Metadata.Uid));
     }
 
     [ClusterFact]
     public async Task A_pod_that_cannot_start_is_reported_failed_and_recreated_with_backoff()
     {
-        var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(image: "htagkube/does-not-exist:0.0.1"), Ct);
+        var s = await f.Client.CreateSessionAsync(f.NewSession(image: "htagkube/does-not-exist:0.0.1"), Ct);
         var name = s.Metadata.Name!;
         // imagePullPolicy IfNotPresent + no registry: ErrImagePull/ErrImageNeverPull/ImagePullBackOff.
         var failed = await Eventually.Value(async () =>
         {
-            var x = await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct);
+            var x = await f.Client.ReadSessionAsync(f.Namespace, name, Ct).OrNullIfNotFound();
             return x?.Status is { Phase: SessionPhase.Failed, Restarts: >= 2 } ? x : null;
         }, Wait, "Failed with at least two recreations");
         output.WriteLine($"status message: {failed.Status!.Message}");
@@ -181,7 +182,7 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
         Assert.Null(await f.Routes.GetAsync(s.Spec.UserKey, Ct));
 
         // Fixing the image heals the session.
-        await f.Client.PatchAsync(HTagSessions.Resource, f.Namespace, name, KubePatch.Merge("{\"spec\":{\"image\":\"" + Images.Userpod + "\"}}"), Ct);
+        await f.Client.PatchSessionAsync(new V1Patch("{\"spec\":{\"image\":\"" + Images.Userpod + "\"}}", V1Patch.PatchType.MergePatch), f.Namespace, name, Ct);
         var ready = await ReadyAsync(name);
         Assert.True(ready.Status!.Restarts >= 2);
     }
@@ -189,22 +190,22 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
     [ClusterFact]
     public async Task Idle_route_expiry_deletes_the_session_its_pod_and_its_secret()
     {
-        var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(idleSeconds: 10), Ct);
+        var s = await f.Client.CreateSessionAsync(f.NewSession(idleSeconds: 10), Ct);
         var name = s.Metadata.Name!;
         await ReadyAsync(name);
         Assert.NotNull(await f.Routes.GetAsync(s.Spec.UserKey, Ct));
-        await Eventually.True(async () => await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct) is null, Wait, "session deleted after the idle TTL");
+        await Eventually.True(async () => await f.Client.ReadSessionAsync(f.Namespace, name, Ct).OrNullIfNotFound() is null, Wait, "session deleted after the idle TTL");
         await Eventually.True(async () =>
-            await f.Client.TryGetAsync(KubeResources.Pods, f.Namespace, name, Ct) is null
-            && await f.Client.TryGetAsync(KubeResources.Secrets, f.Namespace, name + "-token", Ct) is null, Wait, "pod and secret collected");
+            await f.Client.CoreV1.ReadNamespacedPodAsync(name, f.Namespace, cancellationToken: Ct).OrNullIfNotFound() is null
+            && await f.Client.CoreV1.ReadNamespacedSecretAsync(name + "-token", f.Namespace, cancellationToken: Ct).OrNullIfNotFound() is null, Wait, "pod and secret collected");
         Assert.Null(await f.Routes.GetAsync(s.Spec.UserKey, Ct));
     }
 
     [ClusterFact]
     public async Task Redis_data_loss_republishes_routes_and_keeps_every_session()
     {
-        var a = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(idleSeconds: 300), Ct);
-        var b = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(idleSeconds: 300), Ct);
+        var a = await f.Client.CreateSessionAsync(f.NewSession(idleSeconds: 300), Ct);
+        var b = await f.Client.CreateSessionAsync(f.NewSession(idleSeconds: 300), Ct);
         var ra = await ReadyAsync(a.Metadata.Name!);
         var rb = await ReadyAsync(b.Metadata.Name!);
         var epoch = (string?)await f.Redis.Client.GetDatabase().StringGetAsync("htagkube:epoch");
@@ -230,9 +231,9 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
     [ClusterFact]
     public async Task Operator_killed_and_restarted_adopts_everything_without_duplicates_and_serves_metrics()
     {
-        var s = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(), Ct);
+        var s = await f.Client.CreateSessionAsync(f.NewSession(), Ct);
         await ReadyAsync(s.Metadata.Name!);
-        var pod = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, s.Metadata.Name!, Ct);
+        var pod = await f.Client.CoreV1.ReadNamespacedPodAsync(s.Metadata.Name!, f.Namespace, cancellationToken: Ct);
 
         var metrics = await Http.GetStringAsync(new Uri(f.Operator.Url, "/metrics"));
         Assert.Contains("htagkube_sessions{phase=\"Ready\"}", metrics);
@@ -241,13 +242,13 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
         Assert.Equal("ok", await Http.GetStringAsync(new Uri(f.Operator.Url, "/healthz")));
 
         await f.RestartOperatorAsync(); // SIGKILL: the lease is not released; the new one waits for expiry
-        var s2 = await f.Client.CreateAsync(HTagSessions.Resource, f.NewSession(), Ct);
+        var s2 = await f.Client.CreateSessionAsync(f.NewSession(), Ct);
         await ReadyAsync(s2.Metadata.Name!);
 
-        var after = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, s.Metadata.Name!, Ct);
+        var after = await f.Client.CoreV1.ReadNamespacedPodAsync(s.Metadata.Name!, f.Namespace, cancellationToken: Ct);
         Assert.Equal(pod.Metadata.Uid, after.Metadata.Uid); // adopted, not recreated
-        var all = await f.Client.ListAsync(KubeResources.Pods, f.Namespace, new ListOptions("app.kubernetes.io/managed-by=htagkube-operator"), Ct);
-        var sessions = await f.Client.ListAsync(HTagSessions.Resource, f.Namespace, null, Ct);
+        var all = await f.Client.CoreV1.ListNamespacedPodAsync(f.Namespace, labelSelector: "app.kubernetes.io/managed-by=htagkube-operator", cancellationToken: Ct);
+        var sessions = await f.Client.ListSessionsAsync(f.Namespace, null, Ct);
         foreach (var p in all.Items.Where(p => p.Metadata.DeletionTimestamp is null))
             Assert.Contains(sessions.Items, x => x.Metadata.Uid == p.Metadata.OwnerReferences!.Single().Uid); // no orphans
         Assert.Equal(all.Items.Count, all.Items.Select(p => p.Metadata.OwnerReferences!.Single().Uid).Distinct().Count()); // no duplicates

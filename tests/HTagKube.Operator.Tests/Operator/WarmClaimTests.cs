@@ -1,6 +1,7 @@
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Models;
+using HTagKube.Kubernetes;
+using k8s;
+using k8s.Models;
 using HTagKube.Operator.Hosting;
 using HTagKube.Operator.Warm;
 using HTagKube.Operator.Tests.Infrastructure;
@@ -18,23 +19,23 @@ public sealed class WarmClaimTests(KubeFixture f) : IClassFixture<KubeFixture>
     async Task<HTagSession> SessionAsync()
     {
         var userKey = HTagKube.Routing.Identity.UserKey.FromUid(HTagKube.Routing.Identity.UserKey.NewUid());
-        return await f.Client.CreateAsync(HTagSessions.Resource, new HTagSession
+        return await f.Client.CreateSessionAsync(new HTagSession
         {
-            Metadata = new ObjectMeta { Name = HTagKube.Api.V1Alpha1.SessionNames.ForUserKey(userKey), Namespace = f.Namespace },
+            Metadata = new V1ObjectMeta { Name = HTagKube.Api.V1Alpha1.SessionNames.ForUserKey(userKey), NamespaceProperty = f.Namespace },
             Spec = new HTagSessionSpec { UserKey = userKey },
         }, Ct);
     }
 
     /// <summary>A Ready warm pod, as the operator would claim it (status settled: no kubelet write races the claimers).</summary>
-    async Task<Pod> WarmPodAsync()
+    async Task<V1Pod> WarmPodAsync()
     {
         await Images.EnsureUserpodAsync();
         var name = WarmPods.NewName();
-        await f.Client.CreateAsync(KubeResources.Secrets, WarmPods.Secret(name, f.Namespace), Ct);
-        await f.Client.CreateAsync(KubeResources.Pods, WarmPods.Pod(name, f.Namespace, new OperatorOptions { Image = Images.Userpod }), Ct);
+        await f.Client.CoreV1.CreateNamespacedSecretAsync(WarmPods.Secret(name, f.Namespace), f.Namespace, cancellationToken: Ct);
+        await f.Client.CoreV1.CreateNamespacedPodAsync(WarmPods.Pod(name, f.Namespace, new OperatorOptions { Image = Images.Userpod }), f.Namespace, cancellationToken: Ct);
         return await Eventually.Value(async () =>
         {
-            var p = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, name, Ct);
+            var p = await f.Client.CoreV1.ReadNamespacedPodAsync(name, f.Namespace, cancellationToken: Ct);
             return Sessions.PodHealth.IsReady(p) ? p : null;
         }, TimeSpan.FromSeconds(60), $"warm pod {name} ready");
     }
@@ -45,7 +46,7 @@ public sealed class WarmClaimTests(KubeFixture f) : IClassFixture<KubeFixture>
         var pods = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => WarmPodAsync()));
         foreach (var ready in pods)
         {
-            var pod = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, ready.Metadata.Name!, Ct);
+            var pod = await f.Client.CoreV1.ReadNamespacedPodAsync(ready.Metadata.Name!, f.Namespace, cancellationToken: Ct);
             var a = await SessionAsync();
             var b = await SessionAsync();
             var results = await Task.WhenAll(WarmPods.TryClaimAsync(f.Client, pod, a, Ct), WarmPods.TryClaimAsync(f.Client, pod, b, Ct));
@@ -53,7 +54,7 @@ public sealed class WarmClaimTests(KubeFixture f) : IClassFixture<KubeFixture>
             var won = Assert.Single(winners)!;
             var session = results[0] is not null ? a : b;
 
-            var now = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, pod.Metadata.Name!, Ct);
+            var now = await f.Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name!, f.Namespace, cancellationToken: Ct);
             var owner = Assert.Single(now.Metadata.OwnerReferences!);
             Assert.Equal((session.Metadata.Uid, true), (owner.Uid, owner.Controller == true));
             Assert.Equal(session.Spec.UserKey, now.Metadata.Labels!["htagkube.io/user"]);
@@ -73,14 +74,14 @@ public sealed class WarmClaimTests(KubeFixture f) : IClassFixture<KubeFixture>
         using var start = new SemaphoreSlim(0);
         var claims = sessions.Select(async s =>
         {
-            var view = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, pod.Metadata.Name!, Ct);
+            var view = await f.Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name!, f.Namespace, cancellationToken: Ct);
             await start.WaitAsync(Ct);
             return (s, claimed: await WarmPods.TryClaimAsync(f.Client, view, s, Ct));
         }).ToList();
         start.Release(sessions.Length);
         var results = await Task.WhenAll(claims);
         var winner = Assert.Single(results, r => r.claimed is not null);
-        var now = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, pod.Metadata.Name!, Ct);
+        var now = await f.Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name!, f.Namespace, cancellationToken: Ct);
         Assert.Equal(winner.s.Metadata.Uid, Assert.Single(now.Metadata.OwnerReferences!).Uid);
     }
 }

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes.Client;
-using HTagKube.Kubernetes.Models;
+using HTagKube.Kubernetes;
+using k8s;
+using k8s.Models;
 using HTagKube.Operator.Warm;
 using HTagKube.Operator.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -30,14 +31,14 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
         foreach (var line in f.Operator.Log.TakeLast(40)) output.WriteLine(line);
     }
 
-    async Task<List<Pod>> WarmAsync()
+    async Task<List<V1Pod>> WarmAsync()
     {
-        var pods = await f.Client.ListAsync(KubeResources.Pods, f.Namespace, new ListOptions($"{WarmPods.WarmLabel}={WarmPods.Warm}"), Ct);
+        var pods = await f.Client.CoreV1.ListNamespacedPodAsync(f.Namespace, labelSelector: $"{WarmPods.WarmLabel}={WarmPods.Warm}", cancellationToken: Ct);
         return pods.Items.Where(WarmPods.IsWarm).ToList();
     }
 
     /// <summary>Exactly <see cref="WarmPoolFixture.Size"/> warm pods, all Ready.</summary>
-    async Task<List<Pod>> FullPoolAsync() => await Eventually.Value(async () =>
+    async Task<List<V1Pod>> FullPoolAsync() => await Eventually.Value(async () =>
     {
         var warm = await WarmAsync();
         return warm.Count == WarmPoolFixture.Size && warm.All(Sessions.PodHealth.IsReady) ? warm : null;
@@ -45,7 +46,7 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
 
     async Task<HTagSession> ReadyAsync(string name) => await Eventually.Value(async () =>
     {
-        var s = await f.Client.TryGetAsync(HTagSessions.Resource, f.Namespace, name, Ct);
+        var s = await f.Client.ReadSessionAsync(f.Namespace, name, Ct).OrNullIfNotFound();
         return s?.Status?.Phase == SessionPhase.Ready ? s : null;
     }, Wait, $"session {name} Ready");
 
@@ -59,7 +60,7 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
     public async Task Pool_fills_with_hardened_unassigned_pods_that_are_not_sessions()
     {
         var warm = await FullPoolAsync();
-        Assert.Empty((await f.Client.ListAsync(HTagSessions.Resource, f.Namespace, null, Ct)).Items);
+        Assert.Empty((await f.Client.ListSessionsAsync(f.Namespace, null, Ct)).Items);
         foreach (var p in warm)
         {
             Assert.StartsWith(WarmPods.NamePrefix, p.Metadata.Name);
@@ -75,7 +76,7 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
             // Renders its apps once before /readyz answers (HTagOptions.WarmUp), and being Ready it has done so.
             Assert.Contains(c.Env!, e => e.Name == WarmPods.WarmUpEnv && e.Value == "1");
             // Its own token, in a Secret the pod owns (collected with it).
-            var secret = await f.Client.GetAsync(KubeResources.Secrets, f.Namespace, WarmPods.TokenSecretName(p)!, Ct);
+            var secret = await f.Client.CoreV1.ReadNamespacedSecretAsync(WarmPods.TokenSecretName(p)!, f.Namespace, cancellationToken: Ct);
             Assert.Equal(p.Metadata.Uid, Assert.Single(secret.Metadata.OwnerReferences!).Uid);
         }
         Assert.Equal(warm.Count, warm.Select(p => WarmPods.TokenSecretName(p)).Distinct().Count());
@@ -92,7 +93,7 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
         async Task<(HTagSession Session, TimeSpan Routed)> TimeAsync(HTagSession s)
         {
             var sw = Stopwatch.StartNew();
-            await f.Client.CreateAsync(HTagSessions.Resource, s, Ct);
+            await f.Client.CreateSessionAsync(s, Ct);
             while (await f.Routes.GetAsync(s.Spec.UserKey, Ct) is null)
             {
                 if (sw.Elapsed > Wait) throw new TimeoutException("no route");
@@ -122,7 +123,7 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
         var beforeNames = before.Select(p => p.Metadata.Name!).ToHashSet();
         var m0 = await MetricsAsync();
         var sessions = Enumerable.Range(0, 7).Select(_ => f.NewSession()).ToList();
-        await Task.WhenAll(sessions.Select(s => f.Client.CreateAsync(HTagSessions.Resource, s, Ct)));
+        await Task.WhenAll(sessions.Select(s => f.Client.CreateSessionAsync(s, Ct)));
         var ready = await Task.WhenAll(sessions.Select(s => ReadyAsync(s.Metadata.Name!)));
 
         var podNames = ready.Select(s => s.Status!.PodName!).ToList();
@@ -132,11 +133,11 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
         Assert.True(claimed.Count(s => beforeNames.Contains(s.Status!.PodName!)) == WarmPoolFixture.Size, "every pod of the full pool claimed exactly once");
         foreach (var s in ready)
         {
-            var pod = await f.Client.GetAsync(KubeResources.Pods, f.Namespace, s.Status!.PodName!, Ct);
+            var pod = await f.Client.CoreV1.ReadNamespacedPodAsync(s.Status!.PodName!, f.Namespace, cancellationToken: Ct);
             var owner = Assert.Single(pod.Metadata.OwnerReferences!);
             Assert.Equal(s.Metadata.Uid, owner.Uid);
             Assert.Equal(s.Spec.UserKey, pod.Metadata.Labels!["htagkube.io/user"]);
-            var secret = await f.Client.GetAsync(KubeResources.Secrets, f.Namespace, WarmPods.TokenSecretName(pod)!, Ct);
+            var secret = await f.Client.CoreV1.ReadNamespacedSecretAsync(WarmPods.TokenSecretName(pod)!, f.Namespace, cancellationToken: Ct);
             Assert.Equal(s.Metadata.Uid, Assert.Single(secret.Metadata.OwnerReferences!).Uid); // the token moved with the pod
             var route = await f.Routes.GetAsync(s.Spec.UserKey, Ct);
             Assert.Equal($"{pod.Status!.PodIP}:8080", route!.Endpoint);
@@ -152,10 +153,10 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
         var m1 = await MetricsAsync();
         Assert.Equal(claimed.Count, Metric(m1, "htagkube_warm_pool_claims_total") - Metric(m0, "htagkube_warm_pool_claims_total"));
         Assert.Equal(ready.Length - claimed.Count, Metric(m1, "htagkube_warm_pool_misses_total") - Metric(m0, "htagkube_warm_pool_misses_total"));
-        Assert.Equal(ready.Length, (await f.Client.ListAsync(HTagSessions.Resource, f.Namespace, new ListOptions("htagkube.io/user"), Ct)).Items
+        Assert.Equal(ready.Length, (await f.Client.ListSessionsAsync(f.Namespace, "htagkube.io/user", Ct)).Items
             .Count(x => sessions.Any(s => s.Metadata.Name == x.Metadata.Name))); // warm pods are not sessions
 
-        foreach (var s in sessions) await f.Client.DeleteAsync(HTagSessions.Resource, f.Namespace, s.Metadata.Name!, null, Ct);
+        foreach (var s in sessions) await f.Client.DeleteSessionAsync(f.Namespace, s.Metadata.Name!, null, Ct);
     }
 
     [ClusterFact]
@@ -163,7 +164,7 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
     {
         var before = await FullPoolAsync();
         var victim = before[0];
-        await f.Client.DeleteAsync(KubeResources.Pods, f.Namespace, victim.Metadata.Name!, new DeleteOptions { GracePeriodSeconds = 0 }, Ct);
+        await f.Client.CoreV1.DeleteNamespacedPodAsync(victim.Metadata.Name!, f.Namespace, new V1DeleteOptions { GracePeriodSeconds = 0 }, cancellationToken: Ct);
         var after = await Eventually.Value(async () =>
         {
             var warm = await WarmAsync();
@@ -172,6 +173,6 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
         Assert.Equal(WarmPoolFixture.Size - 1, after.Count(p => before.Any(b => b.Metadata.Uid == p.Metadata.Uid)));
         // The victim's Secret went with it (owned by the pod).
         await Eventually.True(async () =>
-            await f.Client.TryGetAsync(KubeResources.Secrets, f.Namespace, WarmPods.SecretName(victim.Metadata.Name!), Ct) is null, Wait, "victim's secret collected");
+            await f.Client.CoreV1.ReadNamespacedSecretAsync(WarmPods.SecretName(victim.Metadata.Name!), f.Namespace, cancellationToken: Ct).OrNullIfNotFound() is null, Wait, "victim's secret collected");
     }
 }

@@ -1,7 +1,9 @@
 using System.Net;
 using HTagKube.Routing.Identity;
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes.Models;
+using HTagKube.Kubernetes;
+using k8s;
+using k8s.Models;
 using HTagKube.Operator.Tests.Infrastructure;
 using HTagKube.Router.Provisioning;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -38,7 +40,7 @@ public sealed class KubernetesProvisionerTests(OperatorFixture f, ITestOutputHel
         Assert.False(p.IsStarting(a));
         Assert.Equal(2, p.LiveSessions);
 
-        var sessions = (await f.Client.ListAsync(HTagSessions.Resource, f.Namespace, null, Ct)).Items;
+        var sessions = (await f.Client.ListSessionsAsync(f.Namespace, null, Ct)).Items;
         foreach (var (key, route) in new[] { (a, routes[0]), (b, routes[2]) })
         {
             var s = Assert.Single(sessions, s => s.Spec.UserKey == key);
@@ -60,11 +62,11 @@ public sealed class KubernetesProvisionerTests(OperatorFixture f, ITestOutputHel
     public async Task An_existing_session_409_is_waited_for_not_duplicated()
     {
         var s = f.NewSession();
-        await f.Client.CreateAsync(HTagSessions.Resource, s, Ct);
+        await f.Client.CreateSessionAsync(s, Ct);
         await using var p = Provisioner();
         var route = await p.EnsureSessionAsync(s.Spec.UserKey, Ct);
         Assert.Equal(s.Metadata.Name, route.Session);
-        var all = await f.Client.ListAsync(HTagSessions.Resource, f.Namespace, new HTagKube.Kubernetes.Client.ListOptions($"htagkube.io/user={s.Spec.UserKey}"), Ct);
+        var all = await f.Client.ListSessionsAsync(f.Namespace, $"htagkube.io/user={s.Spec.UserKey}", Ct);
         Assert.Single(all.Items);
         // Ending the session deletes the resource (the operator then clears the route).
         Assert.True(await p.EndSessionAsync(s.Spec.UserKey, Ct));
@@ -74,8 +76,8 @@ public sealed class KubernetesProvisionerTests(OperatorFixture f, ITestOutputHel
     [ClusterFact]
     public async Task Without_an_operator_the_start_fails_with_a_clear_error_after_its_timeout()
     {
-        var ns = new Namespace { Metadata = new ObjectMeta { Name = f.Namespace + "-noop" } };
-        await f.Client.CreateAsync(HTagKube.Kubernetes.Client.KubeResources.Namespaces, ns, Ct);
+        var ns = new V1Namespace { Metadata = new V1ObjectMeta { Name = f.Namespace + "-noop" } };
+        await f.Client.CoreV1.CreateNamespaceAsync(ns, cancellationToken: Ct);
         try
         {
             await using var p = Provisioner(ns.Metadata.Name, TimeSpan.FromSeconds(2));
@@ -87,7 +89,7 @@ public sealed class KubernetesProvisionerTests(OperatorFixture f, ITestOutputHel
         }
         finally
         {
-            await f.Client.DeleteAsync(HTagKube.Kubernetes.Client.KubeResources.Namespaces, null, ns.Metadata.Name!, null, CancellationToken.None);
+            await f.Client.CoreV1.DeleteNamespaceAsync(ns.Metadata.Name, cancellationToken: CancellationToken.None);
         }
     }
 }

@@ -1,0 +1,73 @@
+using k8s;
+using k8s.Models;
+
+namespace HTagKube.Kubernetes.Runtime;
+
+/// <summary>One page of a list: items, the list's resourceVersion and the continue token (null on the last page).</summary>
+public sealed record KubePage<T>(IList<T> Items, string? ResourceVersion, string? Continue);
+
+/// <summary>
+/// How the runtime lists, watches and patches one namespaced kind through the client's typed API (the client has
+/// one method per kind; this is the narrow shape the informer, controller and finalizers need).
+/// </summary>
+public sealed class KubeKind<T> where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    public delegate Task<KubePage<T>> ListCall(IKubernetes kube, string ns, string? labelSelector, string? continueToken, CancellationToken ct);
+
+    public delegate IAsyncEnumerable<(WatchEventType, T)> WatchCall(
+        IKubernetes kube, string ns, string? labelSelector, string resourceVersion, int timeoutSeconds, Action<Exception> onError, CancellationToken ct);
+
+    public delegate Task<T> PatchCall(IKubernetes kube, V1Patch patch, string ns, string name, CancellationToken ct);
+
+    /// <summary>apiVersion of the kind, e.g. <c>v1</c> or <c>htagkube.io/v1alpha1</c> (owner references name it).</summary>
+    public required string ApiVersion { get; init; }
+    public required string Kind { get; init; }
+    public required ListCall List { get; init; }
+    public required WatchCall Watch { get; init; }
+    public required PatchCall Patch { get; init; }
+}
+
+/// <summary>The built-in kinds the operator watches.</summary>
+public static class KubeKinds
+{
+    public const int PageSize = 500;
+
+    public static readonly KubeKind<V1Pod> Pods = new()
+    {
+        ApiVersion = "v1", Kind = "Pod",
+        List = async (k, ns, sel, cont, ct) => Page(await k.CoreV1.ListNamespacedPodAsync(ns, continueParameter: cont, labelSelector: sel, limit: PageSize, cancellationToken: ct)),
+        Watch = (k, ns, sel, rv, timeout, onError, ct) => k.CoreV1.WatchListNamespacedPodAsync(ns, allowWatchBookmarks: true,
+            labelSelector: sel, resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
+        Patch = (k, p, ns, name, ct) => k.CoreV1.PatchNamespacedPodAsync(p, name, ns, cancellationToken: ct),
+    };
+
+    public static readonly KubeKind<V1Secret> Secrets = new()
+    {
+        ApiVersion = "v1", Kind = "Secret",
+        List = async (k, ns, sel, cont, ct) => Page(await k.CoreV1.ListNamespacedSecretAsync(ns, continueParameter: cont, labelSelector: sel, limit: PageSize, cancellationToken: ct)),
+        Watch = (k, ns, sel, rv, timeout, onError, ct) => k.CoreV1.WatchListNamespacedSecretAsync(ns, allowWatchBookmarks: true,
+            labelSelector: sel, resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
+        Patch = (k, p, ns, name, ct) => k.CoreV1.PatchNamespacedSecretAsync(p, name, ns, cancellationToken: ct),
+    };
+
+    public static readonly KubeKind<V1ConfigMap> ConfigMaps = new()
+    {
+        ApiVersion = "v1", Kind = "ConfigMap",
+        List = async (k, ns, sel, cont, ct) => Page(await k.CoreV1.ListNamespacedConfigMapAsync(ns, continueParameter: cont, labelSelector: sel, limit: PageSize, cancellationToken: ct)),
+        Watch = (k, ns, sel, rv, timeout, onError, ct) => k.CoreV1.WatchListNamespacedConfigMapAsync(ns, allowWatchBookmarks: true,
+            labelSelector: sel, resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
+        Patch = (k, p, ns, name, ct) => k.CoreV1.PatchNamespacedConfigMapAsync(p, name, ns, cancellationToken: ct),
+    };
+
+    /// <summary>A page of any list kind of the client (pods, secrets, custom resource lists).</summary>
+    public static KubePage<T> Page<T>(IKubernetesObject<V1ListMeta> list, IList<T> items) =>
+        new(items, list.Metadata?.ResourceVersion, string.IsNullOrEmpty(list.Metadata?.ContinueProperty) ? null : list.Metadata.ContinueProperty);
+
+    static KubePage<V1Pod> Page(V1PodList l) => Page(l, l.Items);
+    static KubePage<V1Secret> Page(V1SecretList l) => Page(l, l.Items);
+    static KubePage<V1ConfigMap> Page(V1ConfigMapList l) => Page(l, l.Items);
+
+    /// <summary>"ns/name", the key of an object in caches and work queues.</summary>
+    public static string KeyOf(string? ns, string name) => ns is null ? name : $"{ns}/{name}";
+    public static string KeyOf(IKubernetesObject<V1ObjectMeta> o) => KeyOf(o.Metadata.NamespaceProperty, o.Metadata.Name ?? "");
+}
