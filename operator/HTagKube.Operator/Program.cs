@@ -4,6 +4,7 @@ using HTagKube.Operator.Metrics;
 using HTagKube.Operator.Sessions;
 using HTagKube.Operator.Warm;
 using k8s;
+using Prometheus;
 
 // The HTagKube operator: HTagSession → Secret + hardened Pod + route in Redis; idle TTL teardown.
 // Serves /healthz and /metrics (ASPNETCORE_URLS / --urls; the image uses port 8081).
@@ -27,7 +28,6 @@ builder.Services.AddSingleton(options);
 builder.Services.AddSingleton<IKubernetes>(new Kubernetes(kubeConfig));
 builder.Services.AddSingleton<IRouteTable>(routeTable);
 builder.Services.AddSingleton<OperatorMetrics>();
-builder.Services.AddSingleton<PrometheusExporter>();
 builder.Services.AddSingleton<WarmPool>();
 builder.Services.AddSingleton<SessionReconciler>();
 builder.Services.AddSingleton<SessionFinalizer>();
@@ -36,9 +36,9 @@ builder.Services.AddHostedService<OperatorService>();
 var app = builder.Build();
 var log = app.Services.GetRequiredService<ILogger<OperatorService>>();
 routeTable.Diagnostic += (what, e) => log.LogWarning("route table: {What} {Error}", what, e?.Message);
-app.Services.GetRequiredService<PrometheusExporter>(); // listen before the first measurement
 app.MapGet("/healthz", () => "ok");
-app.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Render(), "text/plain; version=0.0.4"));
+var metrics = app.Services.GetRequiredService<OperatorMetrics>(); // listening before the first measurement
+app.UseMetricServer(settings => settings.Registry = metrics.Registry, "/metrics");
 await app.RunAsync();
 await routeTable.DisposeAsync();
 return 0;

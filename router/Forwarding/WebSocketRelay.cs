@@ -11,7 +11,8 @@ namespace HTagKube.Router.Forwarding;
 /// completes before the next receive, so a slow side slows the other: backpressure), close codes and reasons
 /// passed both ways, either side closing or failing ends both.
 /// </summary>
-public sealed class WebSocketRelay(HttpMessageInvoker client, RouterMetrics metrics, int maxMessageBytes, ILogger<WebSocketRelay> log)
+public sealed class WebSocketRelay(HttpMessageInvoker client, RouterMetrics metrics, int maxMessageBytes, TimeSpan upstreamPing,
+    ILogger<WebSocketRelay> log)
 {
     const int BufferSize = 16 * 1024;
     static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
@@ -26,7 +27,10 @@ public sealed class WebSocketRelay(HttpMessageInvoker client, RouterMetrics metr
         using var upstream = new ClientWebSocket();
         var options = upstream.Options;
         options.CollectHttpResponseDetails = true;
-        options.KeepAliveInterval = TimeSpan.Zero; // the browser side keeps the connection alive
+        // Pings with a deadline: a userpod that stops answering (frozen, its node gone) fails the upstream socket,
+        // and the browser's is closed with 1001, on which htag.js reconnects, instead of going silent forever.
+        options.KeepAliveInterval = upstreamPing;
+        options.KeepAliveTimeout = upstreamPing;
         foreach (var p in ctx.WebSockets.WebSocketRequestedProtocols) options.AddSubProtocol(p);
         UserpodTransformer.SetRoute(ctx, route);
         foreach (var (name, value) in UserpodTransformer.WebSocketHeaders(ctx)) options.SetRequestHeader(name, value);

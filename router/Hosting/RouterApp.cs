@@ -6,6 +6,7 @@ using HTagKube.Router.Forwarding;
 using HTagKube.Router.Metrics;
 using HTagKube.Router.Provisioning;
 using HTagKube.Router.Proxy;
+using Prometheus;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace HTagKube.Router.Hosting;
@@ -81,7 +82,7 @@ public static class RouterApp
         services.AddSingleton(sp => new UserpodForwarder(sp.GetRequiredService<IHttpForwarder>(), sp.GetRequiredService<HttpMessageInvoker>(),
             sp.GetRequiredService<UserpodTransformer>(), options.UpstreamTimeout));
         services.AddSingleton(sp => new WebSocketRelay(sp.GetRequiredService<HttpMessageInvoker>(), sp.GetRequiredService<RouterMetrics>(),
-            options.MaxWebSocketMessageBytes, sp.GetRequiredService<ILogger<WebSocketRelay>>()));
+            options.MaxWebSocketMessageBytes, options.WebSocketPing, sp.GetRequiredService<ILogger<WebSocketRelay>>()));
         services.AddSingleton(PartitionedRateLimiter.Create<string, string>(ip => RateLimitPartition.GetFixedWindowLimiter(ip,
             _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SessionsPerIpPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })));
         ProvisionerSelection.AddProvisioner(services, options);
@@ -97,13 +98,6 @@ public static class RouterApp
         var activity = sp.GetRequiredService<ActivityTracker>();
         var routes = sp.GetRequiredService<RouteCache>();
         var proxy = sp.GetRequiredService<ProxyHandler>();
-        metrics.LiveSessions = () => provisioner.LiveSessions;
-        if (provisioner is LocalProcessProvisioner local)
-        {
-            metrics.WarmPoolSize = () => local.WarmPoolSize;
-            metrics.WarmPoolTarget = options.WarmPool;
-            metrics.StartsWaiting = () => local.StartsWaiting;
-        }
         table.RouteExpired += key => { activity.Forget(key); routes.Invalidate(key); };
         if (table is RedisRouteTable redis)
         {
@@ -118,6 +112,7 @@ public static class RouterApp
         app.Lifetime.ApplicationStarted.Register(() => _ = StartupAsync(app, options));
 
         if (TrustedProxies.Options(TrustedProxies.Parse(options.TrustedProxies)) is { } forwarded) app.UseForwardedHeaders(forwarded);
+        app.UseMetricServer(settings => settings.Registry = metrics.Registry, "/metrics");
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.Use(async (ctx, next) =>
         {
@@ -132,9 +127,6 @@ public static class RouterApp
                         return;
                     case "/readyz":
                         await ReadyAsync(ctx, table);
-                        return;
-                    case "/metrics":
-                        await PrometheusExporter.WriteAsync(ctx, metrics);
                         return;
                 }
                 if (path.StartsWith(SessionsEndpoint.Prefix, StringComparison.Ordinal))

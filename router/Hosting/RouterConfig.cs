@@ -22,6 +22,7 @@ public static class RouterConfig
         ["--max-request-body"] = "Router:MaxRequestBodyBytes",
         ["--max-request-headers"] = "Router:MaxRequestHeadersBytes",
         ["--max-ws-message"] = "Router:MaxWebSocketMessageBytes",
+        ["--ws-ping"] = "Router:WebSocketPing",
         ["--redis"] = "Router:Redis",
         ["--keep-userpods"] = "Router:KeepUserpodsOnExit",
         ["--kubernetes"] = "Router:Kubernetes",
@@ -51,6 +52,7 @@ public static class RouterConfig
         if (string.IsNullOrWhiteSpace(o.Redis)) o.Redis = Environment.GetEnvironmentVariable("HTAGKUBE_REDIS");
         if (string.IsNullOrWhiteSpace(o.Redis)) o.Redis = null;
         if (o.IdleTimeout <= TimeSpan.Zero) throw new ArgumentException("idle timeout must be positive");
+        if (o.WebSocketPing <= TimeSpan.Zero) throw new ArgumentException("--ws-ping must be positive");
         if (o.MaxSessions < 0 || o.SessionsPerIpPerMinute < 1) throw new ArgumentException("session limits must be positive");
         if (o.WarmPool is < 0 or > 500) throw new ArgumentException("--warm-pool must be between 0 and 500");
         if (o.MaxStarting is < 0 or > 500) throw new ArgumentException("--max-starting must be between 0 (one per core) and 500");

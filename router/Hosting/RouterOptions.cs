@@ -57,6 +57,12 @@ public sealed class RouterOptions
     /// <summary>Largest WebSocket message relayed either way; over it both sides are closed with 1009.</summary>
     public int MaxWebSocketMessageBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Ping interval on each userpod WebSocket, and the deadline for its answer: a userpod silent for longer (frozen,
+    /// unreachable) has its browser socket closed with 1001 so the page reconnects.
+    /// </summary>
+    public TimeSpan WebSocketPing { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Redis connection string (StackExchange.Redis syntax); null = in-memory route table.</summary>
     public string? Redis { get; set; }
 

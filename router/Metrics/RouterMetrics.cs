@@ -1,114 +1,128 @@
+using System.Diagnostics.Metrics;
+using Prometheus;
+
 namespace HTagKube.Router.Metrics;
 
 /// <summary>
-/// The router's counters, exported by <see cref="PrometheusExporter"/>. Plain interlocked fields: cheap on the
-/// hot path and trivially replaceable by System.Diagnostics.Metrics instruments when an exporter package exists.
+/// The router's instruments (System.Diagnostics.Metrics), exported on <c>/metrics</c> by prometheus-net from its
+/// own registry (one per router, so routers in one process never mix). The meter is named <c>HTagKube</c> and the
+/// instruments carry the rest of the documented name: prometheus-net exports <c>{meter}_{instrument}</c>
+/// lowercased, so the names stay <c>htagkube_…</c>. Parts that own a current value (live sessions, the warm pool)
+/// register their own observable gauge on <see cref="Meter"/>.
 /// </summary>
-public sealed class RouterMetrics
+public sealed class RouterMetrics : IDisposable
 {
-    readonly long[] _byStatus = new long[600];
-    long _sessionsStarted, _spawnFailures, _rejectedCap, _rejectedRate, _wsOpen, _wsTotal, _interactions,
-        _routeTableErrors, _deadRoutes, _upstreamErrors, _warmClaims, _warmMisses, _warmDeaths, _warmFailures;
+    /// <summary>Meter name: the <c>htagkube_</c> prefix of every exported name.</summary>
+    public const string MeterName = "HTagKube";
 
-    /// <summary>Userpod start duration: spawn until /healthz answered.</summary>
-    public Histogram SpawnDuration { get; } = new(0.1, 0.25, 0.5, 1, 2, 5, 10, 30);
+    static readonly double[] StartBuckets = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 
-    /// <summary>Warm pool refill: start of an unassigned userpod until /healthz answered.</summary>
-    public Histogram WarmRefillDuration { get; } = new(0.1, 0.25, 0.5, 1, 2, 5, 10, 30);
+    readonly IDisposable _adapter;
+    readonly Counter<long> _proxied, _sessionsStarted, _spawnFailures, _rejected, _wsOpened, _interactions, _routeTableErrors,
+        _deadRoutes, _upstreamErrors, _warmClaims, _warmMisses, _warmDeaths, _warmFailures;
+    int _wsOpen;
+    readonly Histogram<double> _spawnDuration, _warmRefill;
 
-    /// <summary>Reads the number of ready warm userpods; null when this router has no warm pool (Kubernetes mode).</summary>
-    public Func<int>? WarmPoolSize { get; set; }
-
-    /// <summary>Configured warm pool size (<c>--warm-pool</c>).</summary>
-    public int WarmPoolTarget { get; set; }
-
-    /// <summary>Reads how many new users wait for a userpod start slot (<c>--max-starting</c>); null outside local mode.</summary>
-    public Func<int>? StartsWaiting { get; set; }
-
-    /// <summary>Reads the live session count (set by the host to the provisioner's count).</summary>
-    public Func<int> LiveSessions { get; set; } = () => 0;
-
-    /// <summary>Counts a proxied HTTP response (or a WebSocket upgrade) by status code.</summary>
-    public void Proxied(int status)
+    /// <summary>Creates the meter and starts exporting it (listening before the first measurement: none is lost).</summary>
+    public RouterMetrics()
     {
-        if ((uint)status < (uint)_byStatus.Length) Interlocked.Increment(ref _byStatus[status]);
+        Meter = new Meter(MeterName);
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        _adapter = MeterAdapter.StartListening(new MeterAdapterOptions
+        {
+            InstrumentFilterPredicate = i => ReferenceEquals(i.Meter, Meter),
+            Registry = Registry,
+            MetricFactory = Prometheus.Metrics.WithCustomRegistry(Registry),
+            ResolveHistogramBuckets = _ => StartBuckets,
+            // prometheus-net drops a series unchanged this long (1 day at most); a total that comes back later restarts
+            // at its next event, which PromQL's rate() reads as a counter reset. Observable gauges never expire.
+            MetricsExpireAfter = TimeSpan.FromDays(1),
+        });
+        _sessionsStarted = Counter("sessions_started_total", "Userpods started.");
+        _spawnFailures = Counter("spawn_failures_total", "Userpods that failed to start.");
+        _spawnDuration = Meter.CreateHistogram<double>("spawn_duration_seconds", null, "Time from spawn to a healthy userpod.");
+        _rejected = Meter.CreateCounter<long>("sessions_rejected_total", null, "New sessions refused.");
+        _rejected.Add(0, Reason("cap"));
+        _rejected.Add(0, Reason("rate"));
+        _proxied = Meter.CreateCounter<long>("proxied_requests_total", null, "Requests answered for users, by status.");
+        Meter.CreateObservableGauge("websocket_connections", () => Volatile.Read(ref _wsOpen), null, "WebSocket relays open now.");
+        _wsOpened = Counter("websocket_connections_total", "WebSocket relays opened.");
+        _interactions = Counter("interactions_total", "Client-to-server WebSocket messages relayed.");
+        _routeTableErrors = Counter("route_table_errors_total", "Failed route table calls.");
+        _deadRoutes = Counter("dead_routes_total", "Routes found pointing at a dead userpod.");
+        _upstreamErrors = Counter("upstream_errors_total", "Upstream failures after connecting.");
+        _warmClaims = Meter.CreateCounter<long>("warm_pool_claims_total", null, "New sessions that took a warm userpod.");
+        _warmMisses = Meter.CreateCounter<long>("warm_pool_misses_total", null, "New sessions that found the warm pool empty and started cold.");
+        _warmDeaths = Meter.CreateCounter<long>("warm_pool_deaths_total", null, "Warm userpods that died unassigned (replaced).");
+        _warmFailures = Meter.CreateCounter<long>("warm_pool_start_failures_total", null, "Warm userpods that failed to start.");
+        _warmRefill = Meter.CreateHistogram<double>("warm_pool_refill_seconds", null, "Time to start one warm userpod (spawn to healthy).");
     }
 
+    /// <summary>The router's meter: owners of a current value add their observable gauge here.</summary>
+    public Meter Meter { get; }
+
+    /// <summary>What <c>/metrics</c> serves.</summary>
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>
+    /// The warm pool's series, shown from startup (at 0) when this router keeps a pool: called by the pool's owner,
+    /// which also registers its gauges.
+    /// </summary>
+    public void EnableWarmPool()
+    {
+        foreach (var c in new[] { _warmClaims, _warmMisses, _warmDeaths, _warmFailures }) c.Add(0);
+    }
+
+    Counter<long> Counter(string name, string help)
+    {
+        var c = Meter.CreateCounter<long>(name, null, help);
+        c.Add(0); // exported from the start, not from the first event
+        return c;
+    }
+
+    static KeyValuePair<string, object?> Reason(string reason) => new("reason", reason);
+
+    /// <summary>Counts a proxied HTTP response (or a WebSocket upgrade) by status code.</summary>
+    public void Proxied(int status) => _proxied.Add(1, new KeyValuePair<string, object?>("code", StatusText(status)));
     /// <summary>A userpod was started.</summary>
-    public void SessionStarted(TimeSpan took) { Interlocked.Increment(ref _sessionsStarted); SpawnDuration.Observe(took); }
+    public void SessionStarted(TimeSpan took) { _sessionsStarted.Add(1); _spawnDuration.Record(took.TotalSeconds); }
     /// <summary>A userpod failed to start.</summary>
-    public void SpawnFailed() => Interlocked.Increment(ref _spawnFailures);
+    public void SpawnFailed() => _spawnFailures.Add(1);
     /// <summary>A session took a warm userpod.</summary>
-    public void WarmClaimed() => Interlocked.Increment(ref _warmClaims);
+    public void WarmClaimed() => _warmClaims.Add(1);
     /// <summary>A session found the (enabled) warm pool empty and started cold.</summary>
-    public void WarmMissed() => Interlocked.Increment(ref _warmMisses);
+    public void WarmMissed() => _warmMisses.Add(1);
+    /// <summary>A warm userpod was started and is healthy.</summary>
+    public void WarmRefilled(TimeSpan took) => _warmRefill.Record(took.TotalSeconds);
     /// <summary>A warm userpod died while unassigned (it is replaced).</summary>
-    public void WarmDied() => Interlocked.Increment(ref _warmDeaths);
+    public void WarmDied() => _warmDeaths.Add(1);
     /// <summary>A warm userpod failed to start (not a user-visible spawn failure).</summary>
-    public void WarmStartFailed() => Interlocked.Increment(ref _warmFailures);
-    /// <summary>Sessions that took a warm userpod.</summary>
-    public long WarmClaimsTotal => Volatile.Read(ref _warmClaims);
-    /// <summary>Sessions that started cold because the warm pool was empty.</summary>
-    public long WarmMissesTotal => Volatile.Read(ref _warmMisses);
+    public void WarmStartFailed() => _warmFailures.Add(1);
     /// <summary>A new user was refused by the session cap.</summary>
-    public void RejectedByCap() => Interlocked.Increment(ref _rejectedCap);
+    public void RejectedByCap() => _rejected.Add(1, Reason("cap"));
     /// <summary>A new session was refused by the per-IP rate limit.</summary>
-    public void RejectedByRate() => Interlocked.Increment(ref _rejectedRate);
+    public void RejectedByRate() => _rejected.Add(1, Reason("rate"));
     /// <summary>A WebSocket relay opened.</summary>
-    public void WebSocketOpened() { Interlocked.Increment(ref _wsOpen); Interlocked.Increment(ref _wsTotal); }
+    public void WebSocketOpened() { Interlocked.Increment(ref _wsOpen); _wsOpened.Add(1); }
     /// <summary>A WebSocket relay ended.</summary>
     public void WebSocketClosed() => Interlocked.Decrement(ref _wsOpen);
     /// <summary>A client→server WebSocket message was relayed.</summary>
-    public void Interaction() => Interlocked.Increment(ref _interactions);
+    public void Interaction() => _interactions.Add(1);
     /// <summary>A route table call failed.</summary>
-    public void RouteTableError() => Interlocked.Increment(ref _routeTableErrors);
+    public void RouteTableError() => _routeTableErrors.Add(1);
     /// <summary>A route pointed at a dead userpod.</summary>
-    public void DeadRoute() => Interlocked.Increment(ref _deadRoutes);
+    public void DeadRoute() => _deadRoutes.Add(1);
     /// <summary>An upstream failed after connecting (502/504 or aborted stream).</summary>
-    public void UpstreamError() => Interlocked.Increment(ref _upstreamErrors);
+    public void UpstreamError() => _upstreamErrors.Add(1);
 
-    /// <summary>Sessions started since the router started.</summary>
-    public long SessionsStartedTotal => Volatile.Read(ref _sessionsStarted);
+    // Status labels without a string allocation per request for the common codes.
+    static readonly string[] StatusTexts = [.. Enumerable.Range(0, 600).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+    static string StatusText(int status) => (uint)status < (uint)StatusTexts.Length ? StatusTexts[status] : "other";
 
-    /// <summary>Writes every metric in Prometheus text exposition format 0.0.4.</summary>
-    public void WriteTo(TextWriter w)
+    /// <inheritdoc />
+    public void Dispose()
     {
-        Gauge(w, "htagkube_live_sessions", "Userpods this router runs now.", LiveSessions());
-        Counter(w, "htagkube_sessions_started_total", "Userpods started.", _sessionsStarted);
-        Counter(w, "htagkube_spawn_failures_total", "Userpods that failed to start.", _spawnFailures);
-        SpawnDuration.WriteTo(w, "htagkube_spawn_duration_seconds", "Time from spawn to a healthy userpod.");
-        w.Write("# HELP htagkube_sessions_rejected_total New sessions refused.\n# TYPE htagkube_sessions_rejected_total counter\n");
-        w.Write($"htagkube_sessions_rejected_total{{reason=\"cap\"}} {Volatile.Read(ref _rejectedCap)}\n");
-        w.Write($"htagkube_sessions_rejected_total{{reason=\"rate\"}} {Volatile.Read(ref _rejectedRate)}\n");
-        w.Write("# HELP htagkube_proxied_requests_total Requests answered for users, by status.\n# TYPE htagkube_proxied_requests_total counter\n");
-        for (var s = 0; s < _byStatus.Length; s++)
-        {
-            var n = Volatile.Read(ref _byStatus[s]);
-            if (n != 0) w.Write($"htagkube_proxied_requests_total{{code=\"{s}\"}} {n}\n");
-        }
-        Gauge(w, "htagkube_websocket_connections", "WebSocket relays open now.", Volatile.Read(ref _wsOpen));
-        Counter(w, "htagkube_websocket_connections_total", "WebSocket relays opened.", _wsTotal);
-        Counter(w, "htagkube_interactions_total", "Client-to-server WebSocket messages relayed.", _interactions);
-        Counter(w, "htagkube_route_table_errors_total", "Failed route table calls.", _routeTableErrors);
-        Counter(w, "htagkube_dead_routes_total", "Routes found pointing at a dead userpod.", _deadRoutes);
-        Counter(w, "htagkube_upstream_errors_total", "Upstream failures after connecting.", _upstreamErrors);
-        if (StartsWaiting is { } waiting)
-            Gauge(w, "htagkube_starts_waiting", "New users waiting for a userpod start slot (--max-starting).", waiting());
-        if (WarmPoolSize is { } warm)
-        {
-            Gauge(w, "htagkube_warm_pool_size", "Warm userpods started, healthy and unassigned now.", warm());
-            Gauge(w, "htagkube_warm_pool_target", "Configured warm pool size (--warm-pool).", WarmPoolTarget);
-            Counter(w, "htagkube_warm_pool_claims_total", "New sessions that took a warm userpod.", _warmClaims);
-            Counter(w, "htagkube_warm_pool_misses_total", "New sessions that found the warm pool empty and started cold.", _warmMisses);
-            Counter(w, "htagkube_warm_pool_deaths_total", "Warm userpods that died unassigned (replaced).", _warmDeaths);
-            Counter(w, "htagkube_warm_pool_start_failures_total", "Warm userpods that failed to start.", _warmFailures);
-            WarmRefillDuration.WriteTo(w, "htagkube_warm_pool_refill_seconds", "Time to start one warm userpod (spawn to healthy).");
-        }
+        _adapter.Dispose();
+        Meter.Dispose();
     }
-
-    static void Gauge(TextWriter w, string name, string help, long value) =>
-        w.Write($"# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n");
-
-    static void Counter(TextWriter w, string name, string help, long field) =>
-        w.Write($"# HELP {name} {help}\n# TYPE {name} counter\n{name} {Volatile.Read(ref field)}\n");
 }

@@ -1,6 +1,7 @@
 using HTagKube.Routing;
 using HTagKube.Router.Hosting;
 using k8s;
+using HTagKube.Router.Metrics;
 
 namespace HTagKube.Router.Provisioning;
 
@@ -36,6 +37,8 @@ public static class KubernetesProvisioning
                 sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<IRouteTable>(),
                 sp.GetRequiredService<KubernetesProvisionerOptions>(), sp.GetRequiredService<ILogger<KubernetesSessionProvisioner>>());
             sp.GetRequiredService<IRouteTable>().RouteExpired += provisioner.Forget;
+            sp.GetRequiredService<RouterMetrics>().Meter.CreateObservableGauge("live_sessions", () => provisioner.LiveSessions, null,
+                "Sessions this router knows or is starting now.");
             return provisioner;
         });
         services.AddSingleton<ISessionProvisioner>(sp => sp.GetRequiredService<KubernetesSessionProvisioner>());

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using HTagKube.Routing;
 using HTagKube.Router.Hosting;
 using HTagKube.Router.Metrics;
@@ -46,6 +47,16 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
         _log = log;
         _gate = new StartGate(Math.Max(1, options.MaxStarting == 0 ? Environment.ProcessorCount : options.MaxStarting));
         _table.RouteExpired += OnRouteExpired;
+        var meter = metrics.Meter;
+        meter.CreateObservableGauge("live_sessions", () => LiveSessions, null, "Userpods this router runs now.");
+        meter.CreateObservableGauge("starts_waiting", () => StartsWaiting, null, "New users waiting for a userpod start slot (--max-starting).");
+        meter.CreateObservableGauge("warm_pool_pods", () => new[]
+        {
+            new Measurement<int>(WarmPoolSize, new KeyValuePair<string, object?>("state", "ready")),
+            new Measurement<int>(Volatile.Read(ref _warmStarting), new KeyValuePair<string, object?>("state", "starting")),
+        }, null, "Warm userpods by state: ready (healthy, unassigned) or starting (as the operator's warm pods).");
+        meter.CreateObservableGauge("warm_pool_target", () => options.WarmPool, null, "Configured warm pool size (--warm-pool).");
+        metrics.EnableWarmPool();
     }
 
     /// <inheritdoc />
@@ -216,7 +227,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
                 {
                     var sw = Stopwatch.StartNew();
                     warm = await _launcher.StartAsync("", _options.SpawnTimeout, _stopping.Token);
-                    _metrics.WarmRefillDuration.Observe(sw.Elapsed);
+                    _metrics.WarmRefilled(sw.Elapsed);
                 }
                 _warm[warm.Pid] = warm;
                 _ = WatchWarmExitAsync(warm);

@@ -23,6 +23,17 @@ public sealed class ProxyHandler(
     RouterMetrics metrics,
     ILogger<ProxyHandler> log)
 {
+    enum Refusal { None, Cap, Rate }
+
+    Refusal Admit(HttpContext ctx)
+    {
+        if (provisioner.LiveSessions >= options.MaxSessions) return Refusal.Cap;
+        using var lease = newSessionLimiter.AttemptAcquire(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        return lease.IsAcquired ? Refusal.None : Refusal.Rate;
+    }
+
+    readonly Lock _admission = new();
+
     /// <summary>Handles one request end to end.</summary>
     public async Task InvokeAsync(HttpContext ctx)
     {
@@ -116,27 +127,32 @@ public sealed class ProxyHandler(
 
     async Task<RouteEntry?> StartAsync(HttpContext ctx, string userKey, bool newSession)
     {
-        if (newSession && !provisioner.IsStarting(userKey))
+        Task<RouteEntry>? starting = null;
+        Refusal refused;
+        // Check and start in one step: the provisioner counts a start as soon as EnsureSessionAsync returns, so no
+        // two new users can both take the last free place (a burst once admitted cap + 1).
+        lock (_admission)
         {
-            if (provisioner.LiveSessions >= options.MaxSessions)
+            refused = newSession && !provisioner.IsStarting(userKey) ? Admit(ctx) : Refusal.None;
+            if (refused == Refusal.None) starting = provisioner.EnsureSessionAsync(userKey, CancellationToken.None);
+        }
+        if (starting is null)
+        {
+            if (refused == Refusal.Cap)
             {
                 metrics.RejectedByCap();
                 log.LogWarning("session cap {Cap} reached; refusing {UserKey}", options.MaxSessions, userKey);
                 await Pages.WriteFullAsync(ctx);
-                return null;
             }
-            var ip = ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-            using var lease = newSessionLimiter.AttemptAcquire(ip);
-            if (!lease.IsAcquired)
+            else
             {
                 metrics.RejectedByRate();
                 log.LogWarning("new-session rate limit hit by a client; refusing {UserKey}", userKey);
                 await Pages.WriteRateLimitedAsync(ctx);
-                return null;
             }
+            return null;
         }
 
-        var starting = provisioner.EnsureSessionAsync(userKey, CancellationToken.None);
         try
         {
             var route = await starting.WaitAsync(options.StartWait, ctx.RequestAborted);

@@ -140,7 +140,7 @@ sealed partial class Bench(BenchOptions o)
     {
         using var http = new HttpClient();
         var deadline = Stopwatch.GetTimestamp() + 120 * Stopwatch.Frequency;
-        var want = "htagkube_warm_pool_size " + size.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var want = "htagkube_warm_pool_pods{state=\"ready\"} " + size.ToString(System.Globalization.CultureInfo.InvariantCulture);
         while (!(await http.GetStringAsync(new Uri(router.BaseUri!, "/metrics"), ct)).Split('\n').Any(l => l.Trim() == want))
         {
             if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"router did not reach a warm pool of {size}");

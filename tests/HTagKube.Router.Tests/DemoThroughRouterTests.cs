@@ -78,7 +78,7 @@ public sealed partial class DemoThroughRouterTests
 
         Assert.Equal(2, (await LoadAsync(alice)).Count);
         Assert.Equal(0, (await LoadAsync(bob)).Count);
-        Assert.True(router.Metrics.SessionsStartedTotal == 2);
+        Assert.True((await router.MetricAsync("htagkube_sessions_started_total")) == 2);
     }
 
     [Fact]

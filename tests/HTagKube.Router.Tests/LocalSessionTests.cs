@@ -135,7 +135,7 @@ public sealed class LocalSessionTests
         var answers = await Task.WhenAll(clients.Select(c => Whoami.GetAsync(c)));
 
         Assert.Single(answers.Select(a => a.Pid).Distinct());
-        Assert.Equal(1, router.Metrics.SessionsStartedTotal);
+        Assert.Equal(1, (await router.MetricAsync("htagkube_sessions_started_total")));
         Assert.Equal(16, answers.Max(a => a.Count));
         foreach (var c in clients) c.Dispose();
     }

@@ -23,13 +23,14 @@ public sealed record ControllerOptions
 /// </summary>
 public sealed class EntityController<T> where T : class, IKubernetesObject<V1ObjectMeta>
 {
-    static readonly Meter Meter = new("HTagKube.Controller");
-    static readonly Counter<long> Reconciles = Meter.CreateCounter<long>("htagkube_reconciles_total");
-    static readonly Counter<long> Errors = Meter.CreateCounter<long>("htagkube_reconcile_errors_total");
+    // Meter "HTagKube" + instrument = the exported name (htagkube_reconciles_total…), as in the operator's own meter.
+    static readonly Meter Meter = new("HTagKube");
+    static readonly Counter<long> Reconciles = Meter.CreateCounter<long>("reconciles_total");
+    static readonly Counter<long> Errors = Meter.CreateCounter<long>("reconcile_errors_total");
     static readonly ConcurrentDictionary<string, WorkQueue> Queues = new();
 
     static EntityController() =>
-        Meter.CreateObservableGauge("htagkube_workqueue_depth",
+        Meter.CreateObservableGauge("workqueue_depth",
             () => Queues.Select(q => new Measurement<int>(q.Value.Count, new KeyValuePair<string, object?>("controller", q.Key))));
 
     readonly IKubernetes _kube;

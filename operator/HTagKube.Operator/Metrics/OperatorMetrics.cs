@@ -1,29 +1,50 @@
 using System.Diagnostics.Metrics;
 using HTagKube.Api.V1Alpha1;
+using Prometheus;
 
 namespace HTagKube.Operator.Metrics;
 
-/// <summary>The operator's instruments (exported on /metrics by <see cref="PrometheusExporter"/>).</summary>
+/// <summary>
+/// The operator's instruments, exported on <c>/metrics</c> by prometheus-net (as the router's: meter <c>HTagKube</c>,
+/// so <c>{meter}_{instrument}</c> gives the documented <c>htagkube_…</c> names), together with the controller
+/// runtime's meter of the same name (reconciles, work queue depth).
+/// </summary>
 public sealed class OperatorMetrics : IDisposable
 {
-    public const string MeterName = "HTagKube.Operator";
+    /// <summary>Meter name: the <c>htagkube_</c> prefix of every exported name.</summary>
+    public const string MeterName = "HTagKube";
+    static readonly double[] Buckets = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
     readonly Meter _meter = new(MeterName);
+    readonly IDisposable _adapter;
 
     public OperatorMetrics()
     {
-        PodStartSeconds = _meter.CreateHistogram<double>("htagkube_pod_start_seconds", "s", "Pod creation to Ready and route published");
-        RoutesPublished = _meter.CreateCounter<long>("htagkube_routes_published_total");
-        SessionsExpired = _meter.CreateCounter<long>("htagkube_sessions_expired_total");
-        PodFailures = _meter.CreateCounter<long>("htagkube_pod_failures_total");
-        Republished = _meter.CreateCounter<long>("htagkube_routes_republished_total", description: "Routes re-published after the route table lost its data");
-        _meter.CreateObservableGauge("htagkube_sessions", ObserveSessions, description: "HTagSessions by phase");
-        _meter.CreateObservableGauge("htagkube_leader", () => IsLeader ? 1 : 0);
-        WarmClaims = _meter.CreateCounter<long>("htagkube_warm_pool_claims_total", description: "Sessions that got a warm pod");
-        WarmMisses = _meter.CreateCounter<long>("htagkube_warm_pool_misses_total", description: "Sessions that fell back to a cold pod while the pool is enabled");
-        WarmRefillSeconds = _meter.CreateHistogram<double>("htagkube_warm_pool_refill_seconds", "s", "Warm pod creation to Ready");
-        _meter.CreateObservableGauge("htagkube_warm_pool_pods", ObserveWarm, description: "Warm pods in the pool by state");
-        _meter.CreateObservableGauge("htagkube_warm_pool_target", () => WarmTarget, description: "Configured warm pool size");
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        // Listening before the first instrument exists: nothing recorded before the first scrape is lost.
+        _adapter = MeterAdapter.StartListening(new MeterAdapterOptions
+        {
+            InstrumentFilterPredicate = i => i.Meter.Name == MeterName,
+            Registry = Registry,
+            MetricFactory = Prometheus.Metrics.WithCustomRegistry(Registry),
+            ResolveHistogramBuckets = _ => Buckets,
+            MetricsExpireAfter = TimeSpan.FromDays(1), // prometheus-net's maximum; observable gauges never expire
+        });
+        PodStartSeconds = _meter.CreateHistogram<double>("pod_start_seconds", null, "Pod creation to Ready and route published");
+        RoutesPublished = _meter.CreateCounter<long>("routes_published_total");
+        SessionsExpired = _meter.CreateCounter<long>("sessions_expired_total");
+        PodFailures = _meter.CreateCounter<long>("pod_failures_total");
+        Republished = _meter.CreateCounter<long>("routes_republished_total", description: "Routes re-published after the route table lost its data");
+        _meter.CreateObservableGauge("sessions", ObserveSessions, description: "HTagSessions by phase");
+        _meter.CreateObservableGauge("leader", () => IsLeader ? 1 : 0);
+        WarmClaims = _meter.CreateCounter<long>("warm_pool_claims_total", description: "Sessions that got a warm pod");
+        WarmMisses = _meter.CreateCounter<long>("warm_pool_misses_total", description: "Sessions that fell back to a cold pod while the pool is enabled");
+        WarmRefillSeconds = _meter.CreateHistogram<double>("warm_pool_refill_seconds", null, "Warm pod creation to Ready");
+        _meter.CreateObservableGauge("warm_pool_pods", ObserveWarm, description: "Warm pods in the pool by state");
+        _meter.CreateObservableGauge("warm_pool_target", () => WarmTarget, description: "Configured warm pool size");
     }
+
+    /// <summary>What <c>/metrics</c> serves.</summary>
+    public CollectorRegistry Registry { get; }
 
     public Counter<long> WarmClaims { get; }
     public Counter<long> WarmMisses { get; }
@@ -58,5 +79,9 @@ public sealed class OperatorMetrics : IDisposable
             yield return new(sessions.Count(s => s.Status?.Phase == phase), new KeyValuePair<string, object?>("phase", phase.ToString()));
     }
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        _adapter.Dispose();
+        _meter.Dispose();
+    }
 }

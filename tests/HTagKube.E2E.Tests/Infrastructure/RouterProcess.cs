@@ -66,7 +66,7 @@ public sealed class RouterProcess : IAsyncDisposable
     public void Kill() => _program.Kill();
 
     /// <summary>Waits until <paramref name="n"/> warm userpods are started, warmed up and unassigned (the router's gauge).</summary>
-    public Task WaitWarmPoolReadyAsync(int n) => _program.WaitForMetricAsync($"htagkube_warm_pool_size {n}", TimeSpan.FromSeconds(60));
+    public Task WaitWarmPoolReadyAsync(int n) => _program.WaitForMetricAsync($"htagkube_warm_pool_pods{{state=\"ready\"}} {n}", TimeSpan.FromSeconds(60));
 
     public async ValueTask DisposeAsync()
     {

@@ -1,7 +1,6 @@
 using System.Net;
 using HTagKube.Routing.Identity;
 using HTagKube.Router.Hosting;
-using HTagKube.Router.Metrics;
 using HTagKube.Router.Provisioning;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,7 +15,6 @@ public sealed class RouterHost : IAsyncDisposable
     public WebApplication App { get; }
     public Uri BaseAddress { get; }
     public LocalProcessProvisioner Provisioner => App.Services.GetRequiredService<LocalProcessProvisioner>();
-    public RouterMetrics Metrics => App.Services.GetRequiredService<RouterMetrics>();
 
     RouterHost(WebApplication app, Uri baseAddress) { App = app; BaseAddress = baseAddress; }
 
@@ -46,6 +44,16 @@ public sealed class RouterHost : IAsyncDisposable
         jar.Add(BaseAddress, new Cookie("htagkube_uid", uid));
         return jar;
     }
+
+    /// <summary>What the router's /metrics says now.</summary>
+    public async Task<string> MetricsTextAsync()
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        return await http.GetStringAsync("metrics");
+    }
+
+    /// <summary>One unlabelled sample of the router's /metrics.</summary>
+    public async Task<double> MetricAsync(string name) => WarmPool.MetricsText.Value(await MetricsTextAsync(), name);
 
     /// <summary>The pid of the userpod serving <paramref name="uid"/> here, or null.</summary>
     public int? PidOf(string uid) => Provisioner.Find(UserKey.FromUid(uid))?.Pid;

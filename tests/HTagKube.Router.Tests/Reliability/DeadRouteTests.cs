@@ -54,7 +54,7 @@ public sealed class DeadRouteTests
         using var user = router.NewClient();
         var w = await Whoami.GetAsync(user);
         Assert.Equal(warmPid, w.Pid);
-        Assert.Equal(1, router.Metrics.SessionsStartedTotal);
+        Assert.Equal(1, (await router.MetricAsync("htagkube_sessions_started_total")));
         Assert.Equal(1, router.Provisioner.LiveSessions); // warm userpods are not sessions
         await Eventually.True(() => router.Provisioner.WarmPids is [var p] && p != warmPid, TimeSpan.FromSeconds(30), "warm userpod replaced");
         Assert.True(Processes.IsAlive(w.Pid));

@@ -29,7 +29,7 @@ public sealed class SharedRedisWarmPoolTests : IAsyncLifetime
         await using var one = await RouterProcess.StartAsync("--redis", _redis.Configuration, "--warm-pool", Pool.ToString());
         await using var two = await RouterProcess.StartAsync("--redis", _redis.Configuration, "--warm-pool", Pool.ToString());
         foreach (var r in new[] { one, two })
-            await Eventually.True(async () => await MetricsText.ReadAsync(r.BaseAddress, "htagkube_warm_pool_size") == Pool,
+            await Eventually.True(async () => await MetricsText.ReadAsync(r.BaseAddress, "htagkube_warm_pool_pods{state=\"ready\"}") == Pool,
                 TimeSpan.FromSeconds(60), "warm pool ready");
 
         // Every user's first request hits both routers at the same moment, twice each; all users at once.
