@@ -51,15 +51,12 @@ static class Findings
         sb.AppendLine($"   **{(warmUp ? "yes" : "no")}**; at most one start per core at a time, users before refills, refills after a burst settles (`--max-starting`):");
         sb.AppendLine($"   **{(gate ? "yes" : "no")}**.");
         sb.AppendLine();
-        sb.AppendLine("3. **ReadyToRun: measured, not adopted.** `userpod/Directory.Build.props` turns `PublishReadyToRun` on whenever a runtime is given");
-        sb.AppendLine("   (`dotnet publish userpod/Demo -c Release -r linux-x64 --self-contained false`), so an app team can choose it; the image and `make run`");
-        sb.AppendLine($"   do not. Methods JIT-compiled by the first page and clicks {before?.JitMethodsAfterUse} → {r2r?.JitMethodsAfterUse} (R2R alone), {r2rAll?.JitMethodsAfterUse} (R2R + all settings), but");
+        sb.AppendLine("3. **ReadyToRun for the userpod: measured, superseded by NativeAOT.** `userpod/Directory.Build.props` turns `PublishReadyToRun` on");
+        sb.AppendLine("   whenever a runtime is given for a JIT publish (`dotnet publish userpod/Demo -c Release -r linux-x64 --self-contained false`).");
+        sb.AppendLine($"   Methods JIT-compiled by the first page and clicks {before?.JitMethodsAfterUse} → {r2r?.JitMethodsAfterUse} (R2R alone), {r2rAll?.JitMethodsAfterUse} (R2R + all settings), but");
         sb.AppendLine($"   CPU to first page {N(before?.ColdCpuMs, " ms")} → {N(r2r?.ColdCpuMs, " ms")} / {N(r2rAll?.ColdCpuMs, " ms")} and cold first page {N(before?.ColdFirstPageMs, " ms")} → {N(r2r?.ColdFirstPageMs, " ms")} / {N(r2rAll?.ColdFirstPageMs, " ms")}:");
-        sb.AppendLine("   a gain of a few percent at most, within run-to-run noise (full runs so far: from +1 % to −9 %). The framework is ReadyToRun");
-        sb.AppendLine("   already, the app's own code is small, and the warm-up (item 2) compiles it before any user arrives. Measured by hand at");
-        sb.AppendLine("   commit fd0d090, not by this program: a self-contained composite ReadyToRun publish (`-r linux-x64 --self-contained true");
-        sb.AppendLine("   -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true`: 126 MB, 80 s) takes ~120 ms of CPU to the first page instead of");
-        sb.AppendLine("   ~165 ms, but its private memory is ~1 MB larger (relocated pages of the 75 MB composite image, anon 8.5 vs 7.1 MB): not adopted.");
+        sb.AppendLine("   a few percent at most. The userpod image is NativeAOT instead (item 9). The router and operator images are published ReadyToRun");
+        sb.AppendLine("   (`make image-router`, `make image-operator`): their own first requests, not a userpod's, were what a fresh router's first page waited on.");
         sb.AppendLine();
         sb.AppendLine("4. **userpod/Directory.Build.props (done, my folder):** workstation GC, no concurrent (background) GC, `TieredPGO=false`,");
         sb.AppendLine("   `MetadataUpdaterSupport=false`, ReadyToRun on RID publishes; `InvariantGlobalization` was already set for the whole repo (no ICU).");
@@ -95,14 +92,29 @@ static class Findings
         var tc = L("tiered compilation off"); var seg = L("segments GC"); var arenas = L("glibc arenas 2");
         sb.AppendLine($"   percent (PSS/process as built {N(after?.PssPerProcessMb, " MB")}; tiered compilation off {N(tc?.PssPerProcessMb, " MB")}, segments GC {N(seg?.PssPerProcessMb, " MB")},");
         sb.AppendLine($"   two glibc arenas {N(arenas?.PssPerProcessMb, " MB")}, W^X off {N(wx?.PssPerProcessMb, " MB")}).");
-        sb.AppendLine("   The ≤ 10 MB target needs NativeAOT (`PublishAot`), whose runtime pack (`Microsoft.NETCore.App.Runtime.NativeAOT.linux-x64`)");
-        sb.AppendLine("   the NuGet source here does not have, so it could not be measured.");
+        sb.AppendLine("   Below that floor only NativeAOT goes (item 9): no JIT, no double-mapped code, no tiered code.");
         if (afterEnv is not null)
         {
             sb.AppendLine();
             sb.AppendLine($"All recommended settings together (as built + env, framework-dependent): cold first page {N(afterEnv.ColdFirstPageMs, " ms")}, CPU {N(afterEnv.ColdCpuMs, " ms")}, PSS/process {N(afterEnv.PssPerProcessMb, " MB")};");
             sb.AppendLine($"with ReadyToRun: cold first page {N(r2rAll?.ColdFirstPageMs, " ms")}, CPU {N(r2rAll?.ColdCpuMs, " ms")}, PSS/process {N(r2rAll?.PssPerProcessMb, " MB")} (before: {N(before?.ColdFirstPageMs, " ms")}, {N(before?.ColdCpuMs, " ms")}, {N(before?.PssPerProcessMb, " MB")}).");
         }
+        var aotPss = r.SideBySide.FirstOrDefault(x => x.Measure.StartsWith("marginal PSS", StringComparison.Ordinal));
+        var aotCpu = r.SideBySide.FirstOrDefault(x => x.Measure.StartsWith("CPU to first page", StringComparison.Ordinal));
+        var knob = r.AotKnobs.ToDictionary(k => k.Variant);
+        sb.AppendLine();
+        sb.AppendLine("9. **NativeAOT userpod (done: the image and `make run-aot`; `make run` stays JIT).** `HTag`, `HTag.Server` and the Demo are");
+        sb.AppendLine("   `IsAotCompatible` with no trim/AOT warning; `make userpod-aot` publishes one native executable (no .NET runtime in the image,");
+        sb.AppendLine("   FROM runtime-deps). A publish takes 1–2.5 min of wall time on this shared 2-core machine (~40 s of CPU), so `make run` keeps the JIT Demo,");
+        sb.AppendLine($"   which starts at once after a build. This run: marginal PSS per user {N(aotPss?.Jit, " MB")} (JIT) → {N(aotPss?.Aot, " MB")} (AOT), CPU to first page");
+        sb.AppendLine($"   {N(aotCpu?.Jit, " ms")} → {N(aotCpu?.Aot, " ms")} (table \"NativeAOT userpod beside the JIT one\"). Runtime knobs re-measured under AOT (table below it):");
+        string K(string v, Func<KnobRow, double> f, string unit) => knob.TryGetValue(v, out var k) ? N(f(k), unit) : "—";
+        sb.AppendLine($"   workstation + non-concurrent GC stay baked in (concurrent GC on: listening {K("concurrent GC on", k => k.ListeningMs, " ms")} vs {K("AOT as built", k => k.ListeningMs, " ms")}, its extra");
+        sb.AppendLine($"   thread for nothing); gen0 budget 4 MB kept in the image and the router (PSS after clicks {K("gen0 budget 4 MB", k => k.PssAfterClicksMb, " MB")} vs {K("AOT as built", k => k.PssAfterClicksMb, " MB")});");
+        sb.AppendLine($"   conserve memory not set (PSS after clicks {K("conserve memory 5", k => k.PssAfterClicksMb, " MB")}); server GC stays off (on: {K("server GC on", k => k.PssAfterClicksMb, " MB")}).");
+        sb.AppendLine($"   The warm-up (`HTAG_WARMUP`) still pays for warm-pool userpods but much less: the first page after listening {K("AOT as built", k => k.PageAfterListeningMs, " ms")} → {K("warm-up", k => k.PageAfterListeningMs, " ms")},");
+        sb.AppendLine($"   for {K("warm-up", k => k.ListeningMs, " ms")} to listening instead of {K("AOT as built", k => k.ListeningMs, " ms")} and {K("warm-up", k => k.PssAfterClicksMb, " MB")} instead of {K("AOT as built", k => k.PssAfterClicksMb, " MB")} after clicks (the warm-up's own garbage and session); kept,");
+        sb.AppendLine("   because a claimed warm userpod is already listening, so its cost is paid before any user waits.");
         return sb.ToString();
     }
 
