@@ -39,7 +39,7 @@ public sealed class KubernetesSessionProvisioner(
     IKubernetes kube, IRouteTable routes, KubernetesProvisionerOptions options, ILogger<KubernetesSessionProvisioner> log)
     : ISessionProvisioner
 {
-    readonly ConcurrentDictionary<string, Lazy<Task<RouteEntry>>> _starting = new(StringComparer.Ordinal);
+    readonly SingleFlight<RouteEntry> _starting = new();
     readonly ConcurrentDictionary<string, SessionInfo> _known = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, (RouteEntry Route, DateTimeOffset Until)> _suspect = new(StringComparer.Ordinal);
     readonly CancellationTokenSource _stopping = new();
@@ -47,10 +47,10 @@ public sealed class KubernetesSessionProvisioner(
     string Namespace => options.Namespace;
 
     /// <inheritdoc />
-    public int LiveSessions => _known.Count + _starting.Count(s => !_known.ContainsKey(s.Key));
+    public int LiveSessions => _known.Count + _starting.Keys.Count(k => !_known.ContainsKey(k));
 
     /// <inheritdoc />
-    public bool IsStarting(string userKey) => _starting.ContainsKey(userKey);
+    public bool IsStarting(string userKey) => _starting.IsRunning(userKey);
 
     /// <inheritdoc />
     public IReadOnlyList<SessionInfo> ListSessions() => [.. _known.Values];
@@ -60,30 +60,22 @@ public sealed class KubernetesSessionProvisioner(
     {
         if (!UserKey.IsWellFormed(userKey)) throw new ArgumentException("not a userKey", nameof(userKey));
         if (await UsableRouteAsync(userKey, ct) is { } route) return Remember(userKey, route);
-        // Single flight: concurrent requests of one user share one start, which outlives any one caller.
-        var start = _starting.GetOrAdd(userKey, k => new Lazy<Task<RouteEntry>>(() => StartAsync(k)));
-        return await start.Value.WaitAsync(ct);
+        // Concurrent requests of one user share one start, which outlives any one caller.
+        return await _starting.RunAsync(userKey, StartAsync).WaitAsync(ct);
     }
 
     async Task<RouteEntry> StartAsync(string userKey)
     {
-        try
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        timeout.CancelAfter(options.StartTimeout);
+        try { return Remember(userKey, await CreateAndWaitAsync(userKey, timeout.Token)); }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            timeout.CancelAfter(options.StartTimeout);
-            try { return Remember(userKey, await CreateAndWaitAsync(userKey, timeout.Token)); }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-            {
-                throw new ProvisioningException($"session {SessionNames.ForUserKey(userKey)} not ready within {options.StartTimeout.TotalSeconds:F0}s");
-            }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or RouteTableUnavailableException)
-            {
-                throw new ProvisioningException($"session {SessionNames.ForUserKey(userKey)}: {e.Message}", e);
-            }
+            throw new ProvisioningException($"session {SessionNames.ForUserKey(userKey)} not ready within {options.StartTimeout.TotalSeconds:F0}s");
         }
-        finally
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or RouteTableUnavailableException)
         {
-            _starting.TryRemove(userKey, out _);
+            throw new ProvisioningException($"session {SessionNames.ForUserKey(userKey)}: {e.Message}", e);
         }
     }
 

@@ -14,11 +14,7 @@ namespace HTagKube.Router.Provisioning;
 /// </summary>
 public sealed class LocalProcessProvisioner : ISessionProvisioner
 {
-    static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
-    static readonly TimeSpan WarmReplaceDelay = TimeSpan.FromMilliseconds(200);
-    /// <summary>Refills wait until claims pause this long (at most <see cref="RefillMaxDelay"/>): a process start
-    /// competing for the cores with the pages of a burst of new users would slow every one of them.</summary>
-    static readonly TimeSpan RefillSettle = TimeSpan.FromMilliseconds(200), RefillMaxDelay = TimeSpan.FromSeconds(1);
+    internal static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
     readonly IRouteTable _table;
     readonly RouterOptions _options;
@@ -27,14 +23,11 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     readonly ILogger _log;
     readonly string _instance = Guid.NewGuid().ToString("N");
     readonly ConcurrentDictionary<string, LocalSession> _sessions = new(StringComparer.Ordinal);
-    readonly ConcurrentDictionary<string, Task<RouteEntry>> _starting = new(StringComparer.Ordinal);
+    readonly SingleFlight<RouteEntry> _starting = new();
     readonly CancellationTokenSource _stopping = new();
-    readonly ConcurrentDictionary<int, LocalSession> _warm = new();
-    int _warmStarting;
     readonly StartGate _gate;
     readonly InFlight _inFlight = new();
-    long _lastClaim;
-    int _refillScheduled;
+    readonly LocalWarmPool _warm;
 
     /// <summary>Creates the provisioner and subscribes to route expiry.</summary>
     public LocalProcessProvisioner(IRouteTable table, RouterOptions options, UserpodLauncher launcher,
@@ -46,14 +39,15 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
         _metrics = metrics;
         _log = log;
         _gate = new StartGate(Math.Max(1, options.MaxStarting == 0 ? Environment.ProcessorCount : options.MaxStarting));
+        _warm = new LocalWarmPool(options, launcher, _gate, _inFlight, metrics, log, _stopping.Token);
         _table.RouteExpired += OnRouteExpired;
         var meter = metrics.Meter;
         meter.CreateObservableGauge("live_sessions", () => LiveSessions, null, "Userpods this router runs now.");
         meter.CreateObservableGauge("starts_waiting", () => StartsWaiting, null, "New users waiting for a userpod start slot (--max-starting).");
         meter.CreateObservableGauge("warm_pool_pods", () => new[]
         {
-            new Measurement<int>(WarmPoolSize, new KeyValuePair<string, object?>("state", "ready")),
-            new Measurement<int>(Volatile.Read(ref _warmStarting), new KeyValuePair<string, object?>("state", "starting")),
+            new Measurement<int>(_warm.Ready, new KeyValuePair<string, object?>("state", "ready")),
+            new Measurement<int>(_warm.Starting, new KeyValuePair<string, object?>("state", "starting")),
         }, null, "Warm userpods by state: ready (healthy, unassigned) or starting (as the operator's warm pods).");
         meter.CreateObservableGauge("warm_pool_target", () => options.WarmPool, null, "Configured warm pool size (--warm-pool).");
         metrics.EnableWarmPool();
@@ -63,28 +57,14 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     public int LiveSessions => _sessions.Count + _starting.Count;
 
     /// <inheritdoc />
-    public bool IsStarting(string userKey) => _starting.ContainsKey(userKey);
+    public bool IsStarting(string userKey) => _starting.IsRunning(userKey);
 
     /// <summary>The live session of a user on this router, if any (tests and diagnostics).</summary>
     public LocalSession? Find(string userKey) => _sessions.TryGetValue(userKey, out var s) ? s : null;
 
     /// <inheritdoc />
-    public Task<RouteEntry> EnsureSessionAsync(string userKey, CancellationToken ct)
-    {
-        if (_starting.TryGetValue(userKey, out var inflight)) return inflight;
-        var tcs = new TaskCompletionSource<RouteEntry>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_starting.TryAdd(userKey, tcs.Task))
-            return _starting.TryGetValue(userKey, out inflight) ? inflight : EnsureSessionAsync(userKey, ct);
-        _ = RunAsync(userKey, tcs);
-        return tcs.Task;
-    }
-
-    async Task RunAsync(string userKey, TaskCompletionSource<RouteEntry> tcs)
-    {
-        try { tcs.TrySetResult(await ProvisionAsync(userKey, _stopping.Token)); }
-        catch (Exception e) { tcs.TrySetException(e); }
-        finally { _starting.TryRemove(new KeyValuePair<string, Task<RouteEntry>>(userKey, tcs.Task)); }
-    }
+    public Task<RouteEntry> EnsureSessionAsync(string userKey, CancellationToken ct) =>
+        _starting.RunAsync(userKey, key => ProvisionAsync(key, _stopping.Token));
 
     async Task<RouteEntry> ProvisionAsync(string userKey, CancellationToken ct)
     {
@@ -131,7 +111,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     {
         using var busy = _inFlight.Enter();
         var sw = Stopwatch.StartNew();
-        LocalSession? session = ClaimWarm(userKey, countMiss: true);
+        LocalSession? session = _warm.TryClaim(userKey, countMiss: true);
         var warm = session is not null;
         if (session is null)
         {
@@ -139,7 +119,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
             {
                 using var slot = await _gate.EnterAsync(forUser: true, ct);
                 // A refill may have finished while this user waited for a slot.
-                session = ClaimWarm(userKey, countMiss: false);
+                session = _warm.TryClaim(userKey, countMiss: false);
                 warm = session is not null;
                 session ??= await _launcher.StartAsync(userKey, _options.SpawnTimeout, ct);
             }
@@ -170,121 +150,17 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
         return session.Route;
     }
 
-    /// <summary>
-    /// Takes one warm userpod for <paramref name="userKey"/>, or null (pool empty or disabled: start cold).
-    /// Atomic: a warm process belongs to whoever removes it from <c>_warm</c>; only this router's own processes
-    /// are ever in it, and the caller holds the user's provisioning lock, so across routers sharing a route table
-    /// no process can go to two users and no user gets two processes.
-    /// </summary>
-    LocalSession? ClaimWarm(string userKey, bool countMiss)
-    {
-        if (_options.WarmPool == 0) return null;
-        Volatile.Write(ref _lastClaim, Stopwatch.GetTimestamp());
-        foreach (var pid in _warm.Keys)
-        {
-            if (!_warm.TryRemove(pid, out var warm)) continue; // another claim (or its exit watcher) won it
-            if (!warm.IsAlive) { warm.Dispose(); continue; }
-            _metrics.WarmClaimed();
-            _ = RefillWhenClaimsSettleAsync();
-            return warm.AssignTo(userKey);
-        }
-        if (countMiss)
-        {
-            _metrics.WarmMissed();
-            _ = RefillWhenClaimsSettleAsync();
-        }
-        return null;
-    }
-
     /// <summary>Warm userpods ready now (not counted as sessions).</summary>
-    public int WarmPoolSize => _warm.Count;
+    public int WarmPoolSize => _warm.Ready;
 
     /// <summary>New users waiting for a start slot now (<c>--max-starting</c>).</summary>
     public int StartsWaiting => _gate.UsersWaiting;
 
     /// <summary>Pids of the warm userpods ready now (tests and diagnostics).</summary>
-    public IReadOnlyList<int> WarmPids => [.. _warm.Keys];
+    public IReadOnlyList<int> WarmPids => _warm.Pids;
 
-    /// <summary>
-    /// Keeps <c>--warm-pool</c> userpods started, healthy and unassigned, so a new user (or a user whose userpod
-    /// died) gets one in milliseconds instead of a process start. Each carries its own fresh token and has served
-    /// nothing but its own warm-up renders (HTAG_WARMUP) and <c>/healthz</c>. Safe to call any number of times: starts only what is missing.
-    /// </summary>
-    public async Task RefillWarmPoolAsync()
-    {
-        while (!_stopping.IsCancellationRequested)
-        {
-            if (Interlocked.Increment(ref _warmStarting) + _warm.Count > _options.WarmPool)
-            {
-                Interlocked.Decrement(ref _warmStarting);
-                return;
-            }
-            using var busy = _inFlight.Enter();
-            try
-            {
-                LocalSession warm;
-                using (await _gate.EnterAsync(forUser: false, _stopping.Token))
-                {
-                    var sw = Stopwatch.StartNew();
-                    warm = await _launcher.StartAsync("", _options.SpawnTimeout, _stopping.Token);
-                    _metrics.WarmRefilled(sw.Elapsed);
-                }
-                _warm[warm.Pid] = warm;
-                _ = WatchWarmExitAsync(warm);
-                // Disposal cancels, then drains the pool: a process added after the drain is stopped here.
-                if (_stopping.IsCancellationRequested && _warm.TryRemove(new KeyValuePair<int, LocalSession>(warm.Pid, warm)))
-                {
-                    await warm.StopAsync(StopGrace);
-                    warm.Dispose();
-                }
-            }
-            catch (Exception e) when (e is ProvisioningException or OperationCanceledException)
-            {
-                if (_stopping.IsCancellationRequested) return;
-                _metrics.WarmStartFailed();
-                _log.LogError("warm userpod start failed: {Reason}", e.Message);
-                return; // the next claim retries; no hot loop on a broken command
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _warmStarting);
-            }
-        }
-    }
-
-    /// <summary>Refills once claims pause for <see cref="RefillSettle"/> (at most <see cref="RefillMaxDelay"/> after the first).</summary>
-    async Task RefillWhenClaimsSettleAsync()
-    {
-        if (Interlocked.Exchange(ref _refillScheduled, 1) == 1) return; // one waiter covers every claim until it runs
-        try
-        {
-            var first = Stopwatch.GetTimestamp();
-            while (true)
-            {
-                var quiet = Stopwatch.GetElapsedTime(Volatile.Read(ref _lastClaim));
-                var waited = Stopwatch.GetElapsedTime(first);
-                if (quiet >= RefillSettle || waited >= RefillMaxDelay) break;
-                var wait = RefillSettle - quiet;
-                if (RefillMaxDelay - waited < wait) wait = RefillMaxDelay - waited;
-                await Task.Delay(wait, _stopping.Token);
-            }
-        }
-        catch (OperationCanceledException) { return; }
-        finally { Volatile.Write(ref _refillScheduled, 0); }
-        await RefillWarmPoolAsync();
-    }
-
-    async Task WatchWarmExitAsync(LocalSession warm)
-    {
-        await warm.Exited;
-        if (!_warm.TryRemove(new KeyValuePair<int, LocalSession>(warm.Pid, warm))) return; // claimed, or stopped on purpose
-        _metrics.WarmDied();
-        _log.LogWarning("warm userpod pid {Pid} exited with code {Code}; replacing it", warm.Pid, warm.ExitCode);
-        warm.Dispose();
-        try { await Task.Delay(WarmReplaceDelay, _stopping.Token); } // a userpod that dies at once must not spin
-        catch (OperationCanceledException) { return; }
-        await RefillWarmPoolAsync();
-    }
+    /// <summary>Fills the warm pool (<see cref="LocalWarmPool.RefillAsync"/>).</summary>
+    public Task RefillWarmPoolAsync() => _warm.RefillAsync();
 
     async Task WatchExitAsync(LocalSession session)
     {
@@ -363,11 +239,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
         // instant stops its process): wait for that, or those processes would outlive the router.
         try { await _inFlight.WhenIdle().WaitAsync(StopGrace + TimeSpan.FromSeconds(1)); }
         catch (TimeoutException) { _log.LogWarning("{Count} userpod starts still in flight at shutdown", _inFlight.Count); }
-        // Warm userpods have no route: nobody could adopt them, so they always go.
-        var warm = new List<LocalSession>();
-        foreach (var pid in _warm.Keys)
-            if (_warm.TryRemove(pid, out var w)) warm.Add(w);
-        await Task.WhenAll(warm.Select(async s => { await s.StopAsync(StopGrace); s.Dispose(); }));
+        await _warm.StopAllAsync();
         if (_options.KeepUserpods)
         {
             // Routes stay published; the next router adopts these processes (see AdoptAsync).
