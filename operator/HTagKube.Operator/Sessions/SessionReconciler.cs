@@ -29,15 +29,10 @@ public sealed class SessionReconciler(
 
     readonly ConcurrentDictionary<string, Failures> _failures = new();      // by session uid
     readonly ConcurrentDictionary<string, DateTimeOffset> _activitySynced = new();
-    readonly ConcurrentDictionary<string, string> _claimed = new();         // session uid → warm pod it claimed
-    readonly ConcurrentDictionary<string, DateTimeOffset> _coldCreated = new(); // session uid → when we created its own pod
-    volatile Informer<V1Pod>? _pods;
+    readonly SessionPods _pods = new(kube);
 
-    /// <summary>
-    /// Read pods from the controller's informer instead of the API (null: direct GETs). A stale cache is
-    /// harmless: creates answer AlreadyExists, deletes carry the pod's uid, and every pod event re-reconciles.
-    /// </summary>
-    public void UsePodCache(Informer<V1Pod>? pods) => _pods = pods;
+    /// <summary>Read pods from the controller's informer instead of the API (null: direct GETs); see <see cref="SessionPods"/>.</summary>
+    public void UsePodCache(Informer<V1Pod>? pods) => _pods.UseCache(pods);
 
     public async Task<ReconcileResult> ReconcileAsync(HTagSession s, CancellationToken ct)
     {
@@ -54,7 +49,7 @@ public sealed class SessionReconciler(
         }
 
 
-        var pod = await FindPodAsync(s, ct);
+        var pod = await _pods.FindAsync(s, ct);
         var status = Clone(s.Status);
         status.User = userKey[..8];
         status.Port = o.UserpodPort;
@@ -65,7 +60,7 @@ public sealed class SessionReconciler(
         if (pod is null && failures.NotBefore <= now && await pool.ClaimAsync(s, ct) is { } warm)
         {
             // Already Ready: the route is published below, in this same reconcile.
-            _claimed[s.Metadata.Uid!] = warm.Metadata.Name!;
+            _pods.Claimed(s, warm);
             pod = warm;
         }
         status.PodName = pod?.Metadata.Name ?? SessionManifests.PodName(s);
@@ -82,7 +77,7 @@ public sealed class SessionReconciler(
             else
             {
                 await EnsureTokenAsync(s, ct); // the pod's HTAG_TOKEN comes from it
-                _coldCreated[s.Metadata.Uid!] = now;
+                _pods.CreatingOwn(s);
                 try { await kube.CoreV1.CreateNamespacedPodAsync(SessionManifests.Pod(s, o), ns, cancellationToken: ct); }
                 catch (HttpOperationException e) when (e.IsConflict()) { } // stale cache: the pod is there, its event follows
                 status.Phase = SessionPhase.Pending;
@@ -220,44 +215,9 @@ public sealed class SessionReconciler(
     {
         _failures.TryRemove(s.Metadata.Uid ?? "", out _);
         _activitySynced.TryRemove(s.Metadata.Uid ?? "", out _);
-        _claimed.TryRemove(s.Metadata.Uid ?? "", out _);
-        _coldCreated.TryRemove(s.Metadata.Uid ?? "", out _);
+        _pods.Forget(s);
         return Task.CompletedTask;
     }
-
-    /// <summary>
-    /// The session's pod: its own (named after it) or a warm pod it claimed (named in status.podName, owned by it).
-    /// The cache may not show a claim made moments ago, so a claimed pod missing there is read from the API.
-    /// </summary>
-    async Task<V1Pod?> FindPodAsync(HTagSession s, CancellationToken ct)
-    {
-        var ns = s.Metadata.NamespaceProperty;
-        var own = SessionManifests.PodName(s);
-        var cache = _pods;
-        var pod = cache is not null ? cache.Get(ns, own) : await ReadPodAsync(ns, own, ct);
-        if (pod is not null) return pod;
-        // Created moments ago and not in the cache yet: read it rather than claim a warm pod beside it.
-        if (cache is not null && _coldCreated.TryGetValue(s.Metadata.Uid!, out var at) && DateTimeOffset.UtcNow - at < TimeSpan.FromSeconds(30)
-            && await ReadPodAsync(ns, own, ct) is { } fresh)
-            return fresh;
-        var claimed = _claimed.GetValueOrDefault(s.Metadata.Uid!) ?? s.Status?.PodName;
-        if (claimed is null || claimed == own)
-            // A claim whose status write was lost (operator restart): the pod still names its owner.
-            return cache?.List().FirstOrDefault(p => p.Metadata.NamespaceProperty == ns && p.Metadata.DeletionTimestamp is null && OwnedBy(p, s));
-        pod = cache?.Get(ns, claimed);
-        if (pod is not null && OwnedBy(pod, s)) return pod;
-        if (cache is not null && _claimed.GetValueOrDefault(s.Metadata.Uid!) != claimed && pod is null) return null; // gone (not ours to re-read)
-        pod = await ReadPodAsync(ns, claimed, ct);
-        if (pod is not null && OwnedBy(pod, s)) return pod;
-        _claimed.TryRemove(s.Metadata.Uid!, out _);
-        return null;
-    }
-
-    Task<V1Pod?> ReadPodAsync(string ns, string name, CancellationToken ct) =>
-        kube.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: ct).OrNullIfNotFound();
-
-    static bool OwnedBy(V1Pod p, HTagSession s) =>
-        p.Metadata.OwnerReferences?.Any(r => r.Controller == true && r.Uid == s.Metadata.Uid) == true;
 
     /// <summary>The token of the Secret the pod's HTAG_TOKEN comes from (the session's own, or the claimed warm pod's).</summary>
     async Task<string> TokenAsync(HTagSession s, V1Pod pod, CancellationToken ct)
