@@ -80,7 +80,9 @@ public sealed class LocalSession : IDisposable
         {
             if (await Task.WhenAny(Exited, Task.Delay(grace)) == Exited) return;
         }
-        try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { /* already gone */ }
+        // The userpod alone (one process; setsid execs in place): Kill(entireProcessTree) SIGSTOPs it first and kills
+        // it only after walking the tree, so a router dying in between left it stopped forever (the chaos test found it).
+        try { _process.Kill(entireProcessTree: false); } catch (InvalidOperationException) { /* already gone */ }
         await Task.WhenAny(Exited, Task.Delay(TimeSpan.FromSeconds(5)));
     }
 

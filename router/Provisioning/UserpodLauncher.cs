@@ -45,7 +45,8 @@ public sealed class UserpodLauncher(UserpodCommand command, HttpMessageInvoker h
         }
         catch (Exception e)
         {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            // Not the tree: that SIGSTOPs first, and a router dying before the SIGKILL would leave it stopped (LocalSession.Kill).
+            try { process.Kill(entireProcessTree: false); } catch (InvalidOperationException) { }
             process.Dispose();
             if (e is ProvisioningException) throw;
             if (e is OperationCanceledException && !ct.IsCancellationRequested)

@@ -10,6 +10,15 @@ public static class DebianChromium
 {
     public const string ExecutablePath = "/usr/bin/chromium";
 
+    static readonly Lazy<Task<IBrowser>> Shared = new(async () => (await LaunchAsync()).Browser);
+
+    /// <summary>
+    /// One Chromium for the whole test process: a launch costs seconds of CPU on a loaded 2-core machine, and every
+    /// simulated user gets its own context (cookie jar) anyway. Callers close the contexts they open, never the
+    /// browser: it ends with the test process (Playwright's driver closes it when its pipe ends).
+    /// </summary>
+    public static Task<IBrowser> SharedAsync() => Shared.Value;
+
     public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
     {
         if (!File.Exists(ExecutablePath))

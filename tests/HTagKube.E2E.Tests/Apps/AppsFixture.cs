@@ -3,9 +3,14 @@ using Microsoft.Playwright;
 
 namespace HTagKube.E2E.Tests.Apps;
 
+/// <summary>The demo-app test classes run one after the other around one <see cref="AppsFixture"/>.</summary>
+[CollectionDefinition(nameof(AppsCollection))]
+public sealed class AppsCollection : ICollectionFixture<AppsFixture>;
+
 /// <summary>
-/// One router (local mode, real userpod processes) and one Chromium shared by the demo-app tests; each
-/// test opens its own browser context, so it is its own user with its own userpod process.
+/// One router (local mode, real userpod processes, a warm pool) and the Chromium shared by the demo-app tests
+/// (a router per class cost a start and a warm pool each); each test opens its own browser context, so it is its
+/// own user with its own userpod process.
 /// </summary>
 public sealed class AppsFixture : IAsyncLifetime
 {

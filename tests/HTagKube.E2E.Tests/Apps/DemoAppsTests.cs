@@ -8,7 +8,8 @@ namespace HTagKube.E2E.Tests.Apps;
 /// Every demo app driven in Chromium through the router, under the userpod's strict Content-Security-Policy:
 /// any CSP violation or script error shows up in the console, and each test asserts there is none.
 /// </summary>
-public sealed class DemoAppsTests(AppsFixture apps) : IClassFixture<AppsFixture>
+[Collection(nameof(AppsCollection))]
+public sealed class DemoAppsTests(AppsFixture apps)
 {
     static ILocator Button(IPage page, string name) => page.GetByRole(AriaRole.Button, new() { Name = name, Exact = true });
 

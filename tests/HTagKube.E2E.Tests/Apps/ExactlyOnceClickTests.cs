@@ -10,7 +10,8 @@ namespace HTagKube.E2E.Tests.Apps;
 /// click in flight (before the click ran, or after it ran but before its answer came back). The socket is held
 /// or cut on purpose (a TCP relay that delays the upgrade, Playwright's WebSocket routing), never by luck.
 /// </summary>
-public sealed class ExactlyOnceClickTests : IClassFixture<AppsFixture>
+[Collection(nameof(AppsCollection))]
+public sealed class ExactlyOnceClickTests
 {
     static readonly Regex WsUrl = new("/_htag/ws");
     readonly AppsFixture _f;

@@ -10,7 +10,8 @@ namespace HTagKube.E2E.Tests.Apps;
 /// when there is reason to think the way is clear again: the network comes back, or the user acts. The page's
 /// clock is frozen (Playwright's fake timers), so a backoff timer can never fire: only the shortcut can reconnect.
 /// </summary>
-public sealed class ReconnectTests : IClassFixture<AppsFixture>
+[Collection(nameof(AppsCollection))]
+public sealed class ReconnectTests
 {
     readonly AppsFixture _f;
     public ReconnectTests(AppsFixture f) => _f = f;

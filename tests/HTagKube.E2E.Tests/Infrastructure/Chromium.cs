@@ -3,25 +3,23 @@ using Microsoft.Playwright;
 namespace HTagKube.E2E.Tests.Infrastructure;
 
 /// <summary>
-/// Debian's Chromium driven by Playwright. Never downloads a browser: ExecutablePath is fixed.
-/// One browser per test class (xunit class fixture); a fresh context (cookie jar) per simulated user.
+/// Debian's Chromium driven by Playwright, one per test process (<see cref="DebianChromium.SharedAsync"/>); never
+/// downloads a browser. A fresh context (cookie jar) per simulated user, closed with the fixture.
 /// </summary>
 public sealed class Chromium : IAsyncLifetime
 {
-    IPlaywright? _playwright;
+    readonly List<IBrowserContext> _contexts = [];
     IBrowser? _browser;
 
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("not started");
 
-    public async Task InitializeAsync()
-    {
-        (_playwright, _browser) = await DebianChromium.LaunchAsync();
-    }
+    public async Task InitializeAsync() => _browser = await DebianChromium.SharedAsync();
 
     /// <summary>A new browser context: its own cookies, so its own HTagKube user.</summary>
     public async Task<IPage> NewUserPageAsync()
     {
         var context = await Browser.NewContextAsync();
+        lock (_contexts) _contexts.Add(context);
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         return page;
@@ -29,7 +27,8 @@ public sealed class Chromium : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null) await _browser.DisposeAsync();
-        _playwright?.Dispose();
+        IBrowserContext[] all;
+        lock (_contexts) { all = [.. _contexts]; _contexts.Clear(); }
+        foreach (var c in all) await c.CloseAsync();
     }
 }
