@@ -13,9 +13,12 @@ run:
 	$(DOTNET) run --project router -c $(CONFIG) -- $(ARGS)
 
 # Every test project. Cluster tests use $$KUBECONFIG (skipped without it, except under CI=true).
+# At most TEST_ASSEMBLIES test assemblies run at once (each runs its test classes on as many threads as cores):
+# every one starts routers, userpods, Chromium or cluster work, and CI machines have 2 cores.
+TEST_ASSEMBLIES ?= 2
 test: build
 	rm -rf $(RESULTS)
-	$(DOTNET) test HTagKube.sln -c $(CONFIG) --no-build -nologo \
+	$(DOTNET) test HTagKube.sln -c $(CONFIG) --no-build -nologo -maxcpucount:$(TEST_ASSEMBLIES) \
 	  --blame-hang-timeout 8m --blame-hang-dump-type none \
 	  --logger "trx" --logger "console;verbosity=normal" --results-directory $(RESULTS)
 
