@@ -24,8 +24,8 @@ public sealed class UserpodImageTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (Docker.MissingReason is not null && !Cluster.IsCi) return; // skipped
-        Docker.Configure();
+        if (DockerDaemon.MissingReason is not null && !Cluster.IsCi) return; // skipped
+        DockerDaemon.Configure();
         _userpod = new ContainerBuilder(Image)
             .WithImagePullPolicy(PullPolicy.Never)
             .WithEnvironment("HTAG_TOKEN", Token)

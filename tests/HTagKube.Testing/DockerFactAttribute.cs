@@ -1,6 +1,7 @@
+using Xunit;
 using DotNet.Testcontainers.Configurations;
 
-namespace HTagKube.Container.Tests;
+namespace HTagKube.Testing;
 
 /// <summary>
 /// A test that needs a docker daemon (DOCKER_HOST: the test cluster's, from ../shared/kube/up). Without one it is
@@ -10,12 +11,12 @@ public sealed class DockerFactAttribute : FactAttribute
 {
     public DockerFactAttribute()
     {
-        if (Docker.MissingReason is { } reason && !Cluster.IsCi) Skip = reason;
+        if (DockerDaemon.MissingReason is { } reason && !Cluster.IsCi) Skip = reason;
     }
 }
 
 /// <summary>How Testcontainers reaches the private dockerd of ../shared/kube (its README, last section).</summary>
-public static class Docker
+public static class DockerDaemon
 {
     public static string? MissingReason =>
         string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("DOCKER_HOST"))
