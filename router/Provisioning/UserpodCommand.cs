@@ -85,9 +85,10 @@ public sealed class UserpodCommand
         // hundred userpods would otherwise crash at start-up.
         psi.Environment["DOTNET_hostBuilder__reloadConfigOnChange"] = "false";
         // A 4 MB gen0 budget instead of one sized by the L3 cache: a long session's heap stays ~4 MB instead of
-        // ~12 MB (docs/benchmarks.md, "gen0 budget"). An explicit setting in the router's environment wins.
+        // ~12 MB (docs/benchmarks.md, "gen0 budget"). Written without "0x": both runtimes read it as hex, but
+        // NativeAOT ignores the prefixed form. An explicit setting in the router's environment wins.
         if (string.IsNullOrEmpty(psi.Environment.TryGetValue("DOTNET_GCgen0size", out var g0) ? g0 : null))
-            psi.Environment["DOTNET_GCgen0size"] = "0x400000";
+            psi.Environment["DOTNET_GCgen0size"] = "400000";
         return psi;
     }
 

@@ -237,7 +237,7 @@ sealed partial class Bench
         [
             ("AOT as built", "no env (workstation, non-concurrent GC baked in by userpod/Directory.Build.props)", []),
             ("gen0 budget 4 MB", "env DOTNET_GCgen0size=400000 (the image sets it; NativeAOT reads hex digits only)", new() { ["DOTNET_GCgen0size"] = "400000" }),
-            ("gen0 budget 0x400000", "env DOTNET_GCgen0size=0x400000 (the router's value for local userpods: ignored by NativeAOT)", new() { ["DOTNET_GCgen0size"] = "0x400000" }),
+            ("gen0 budget 0x400000", "env DOTNET_GCgen0size=0x400000 (the prefixed spelling: ignored by NativeAOT)", new() { ["DOTNET_GCgen0size"] = "0x400000" }),
             ("conserve memory 5", "env DOTNET_GCConserveMemory=5", new() { ["DOTNET_GCConserveMemory"] = "5" }),
             ("server GC on", "env DOTNET_gcServer=1 (what 'server GC off' saves)", new() { ["DOTNET_gcServer"] = "1" }),
             ("concurrent GC on", "env DOTNET_gcConcurrent=1 (what 'concurrent GC off' saves)", new() { ["DOTNET_gcConcurrent"] = "1" }),

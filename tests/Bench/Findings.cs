@@ -71,10 +71,10 @@ static class Findings
         var g0Router = Has(root, "router/Provisioning/UserpodCommand.cs", "DOTNET_GCgen0size");
         var g0Image = Has(root, "userpod/Dockerfile", "DOTNET_GCgen0size");
         sb.AppendLine($"5. **Small gen0 budget (router: {(g0Router ? "set" : "not set")}; userpod image: {(g0Image ? "set" : "not set")}).** Workstation GC sizes gen0 from the L3 cache (32 MB here): a userpod collects");
-        sb.AppendLine($"   for the first time only after tens of MB of garbage, so every long-lived userpod grows towards that. `DOTNET_GCgen0size=0x400000`");
+        sb.AppendLine($"   for the first time only after tens of MB of garbage, so every long-lived userpod grows towards that. `DOTNET_GCgen0size=400000`");
         sb.AppendLine($"   (4 MB, hex, env only) caps it: GC heap after the clicks {N(before?.GcHeapMb, " MB")} → {N(g4?.GcHeapMb, " MB")} ({before?.Gen0Collections} → {g4?.Gen0Collections} gen0 GCs), round trip p50 {before?.RttP50Ms:0.###} → {g4?.RttP50Ms:0.###} ms.");
         sb.AppendLine("   It is an unsupported (but honoured) runtime knob; an explicit `DOTNET_GCgen0size` in the router's environment wins.");
-        sb.AppendLine("   NativeAOT reads it as hex digits only: `0x400000` is ignored there, `400000` works for both runtimes (the image uses it; item 9).");
+        sb.AppendLine("   NativeAOT reads it as hex digits only: `0x400000` is ignored there, `400000` works for both runtimes (the image and the router use it; item 9).");
         sb.AppendLine();
         sb.AppendLine($"6. **W^X off is measured, not recommended.** `DOTNET_EnableWriteXorExecute=0` saves start-up CPU ({N(before?.ColdCpuMs, " ms")} → {N(wx?.ColdCpuMs, " ms")})");
         sb.AppendLine("   but removes a hardening of every user's process; PSS is unchanged (the double-mapped code moves from `memfd:doublemapper` to anonymous memory).");
@@ -112,7 +112,7 @@ static class Findings
         string K(string v, Func<KnobRow, double> f, string unit) => knob.TryGetValue(v, out var k) ? N(f(k), unit) : "—";
         sb.AppendLine($"   workstation + non-concurrent GC stay baked in (concurrent GC on: listening {K("concurrent GC on", k => k.ListeningMs, " ms")} vs {K("AOT as built", k => k.ListeningMs, " ms")}, its extra");
         sb.AppendLine($"   thread for nothing); gen0 budget 4 MB kept in the image as `400000` (PSS after clicks {K("gen0 budget 4 MB", k => k.PssAfterClicksMb, " MB")} vs {K("AOT as built", k => k.PssAfterClicksMb, " MB")}; written");
-        sb.AppendLine($"   `0x400000`, as the router sets it for local userpods, NativeAOT ignores it: {K("gen0 budget 0x400000", k => k.PssAfterClicksMb, " MB")});");
+        sb.AppendLine($"   `0x400000`, the prefixed spelling, NativeAOT ignores: {K("gen0 budget 0x400000", k => k.PssAfterClicksMb, " MB")});");
         sb.AppendLine($"   conserve memory not set (PSS after clicks {K("conserve memory 5", k => k.PssAfterClicksMb, " MB")}); server GC stays off (on: {K("server GC on", k => k.PssAfterClicksMb, " MB")}).");
         sb.AppendLine($"   The warm-up (`HTAG_WARMUP`) still pays for warm-pool userpods but much less: the first page after listening {K("AOT as built", k => k.PageAfterListeningMs, " ms")} → {K("warm-up", k => k.PageAfterListeningMs, " ms")},");
         sb.AppendLine($"   for {K("warm-up", k => k.ListeningMs, " ms")} to listening instead of {K("AOT as built", k => k.ListeningMs, " ms")} and {K("warm-up", k => k.PssAfterClicksMb, " MB")} instead of {K("AOT as built", k => k.PssAfterClicksMb, " MB")} after clicks (the warm-up's own garbage and session); kept,");
