@@ -66,6 +66,11 @@ public sealed class RedisRouteTable : IRouteTable
         if (options.ConnectTimeout > 2000) options.ConnectTimeout = 2000;
         if (options.SyncTimeout > 2000) options.SyncTimeout = 2000;
         if (options.AsyncTimeout > 2000) options.AsyncTimeout = 2000;
+        // While disconnected, fail at once (a 503 with Retry-After) instead of the 2.x+ default of queueing each call
+        // until its timeout: a Redis outage must not stall every request for seconds. Reconnect every half second
+        // rather than backing off exponentially, so routes are back soon after Redis is.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.ReconnectRetryPolicy = new LinearRetry(500);
         var mux = await ConnectionMultiplexer.ConnectAsync(options);
         var table = new RedisRouteTable(mux, options.DefaultDatabase ?? 0, sweepInterval ?? TimeSpan.FromSeconds(1));
         await table.StartAsync();

@@ -71,7 +71,7 @@ public sealed class ServerProgram : IAsyncDisposable
                     try { return (await http.GetAsync(healthPath, ct)).StatusCode == HttpStatusCode.OK; }
                     catch (HttpRequestException) { return false; }
                     catch (TaskCanceledException) when (!ct.IsCancellationRequested) { return false; } // one slow answer: ask again
-                }, TimeSpan.FromSeconds(60), $"{Path.GetFileName(dll)} /{healthPath}", ct);
+                }, TimeSpan.FromSeconds(120), $"{Path.GetFileName(dll)} /{healthPath}", ct);
                 return server;
             }
             catch (InvalidOperationException) when (attempt < 2 && server.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
