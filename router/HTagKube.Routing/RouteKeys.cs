@@ -14,6 +14,12 @@ public static class RouteKeys
     /// <summary>Prefix of the short-lived provisioning locks (one per userKey).</summary>
     public const string LockPrefix = "htagkube:lock:";
 
+    /// <summary>Sorted set of admitted sessions: userKey → end of its start reservation (ms, Redis time).</summary>
+    public const string Sessions = "htagkube:sessions";
+
+    /// <summary>Prefix of the per-client new-session counters; the suffix is a hash of the client IP.</summary>
+    public const string RatePrefix = "htagkube:rate:";
+
     /// <summary>Hash field names of a route.</summary>
     public const string FieldEndpoint = "endpoint", FieldSession = "session", FieldToken = "token", FieldSince = "since";
 
@@ -29,6 +35,14 @@ public static class RouteKeys
     {
         if (!UserKey.IsWellFormed(userKey)) throw new ArgumentException("not a userKey", nameof(userKey));
         return LockPrefix + userKey;
+    }
+
+    /// <summary>The new-session counter key of a client (32 lowercase hex: a hash, never an address).</summary>
+    public static string Rate(string clientKey)
+    {
+        if (clientKey.Length != 32 || !clientKey.All(c => char.IsAsciiDigit(c) || char.IsAsciiHexDigitLower(c)))
+            throw new ArgumentException("not a client key", nameof(clientKey));
+        return RatePrefix + clientKey;
     }
 
     /// <summary>The userKey of a route key, or null when <paramref name="key"/> is not a route key.</summary>

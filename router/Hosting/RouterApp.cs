@@ -1,12 +1,13 @@
 using System.Net;
-using System.Threading.RateLimiting;
 using HTagKube.Routing;
+using HTagKube.Router.Admission;
 using HTagKube.Router.Admin;
 using HTagKube.Router.Forwarding;
 using HTagKube.Router.Metrics;
 using HTagKube.Router.Provisioning;
 using HTagKube.Router.Proxy;
 using Prometheus;
+using StackExchange.Redis;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace HTagKube.Router.Hosting;
@@ -83,8 +84,12 @@ public static class RouterApp
             sp.GetRequiredService<UserpodTransformer>(), options.UpstreamTimeout));
         services.AddSingleton(sp => new WebSocketRelay(sp.GetRequiredService<HttpMessageInvoker>(), sp.GetRequiredService<RouterMetrics>(),
             options.MaxWebSocketMessageBytes, options.WebSocketPing, sp.GetRequiredService<ILogger<WebSocketRelay>>()));
-        services.AddSingleton(PartitionedRateLimiter.Create<string, string>(ip => RateLimitPartition.GetFixedWindowLimiter(ip,
-            _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SessionsPerIpPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })));
+        // The cap and the per-client rate hold for every router on the same Redis; in memory, for this router.
+        var limits = new AdmissionLimits(options.MaxSessions, options.SessionsPerIpPerMinute, TimeSpan.FromMinutes(1),
+            options.StartReservation);
+        services.AddSingleton<ISessionAdmission>(sp => table is RedisRouteTable
+            ? new RedisSessionAdmission(sp.GetRequiredService<IConnectionMultiplexer>(), limits)
+            : new InMemorySessionAdmission(sp.GetRequiredService<IRouteTable>(), limits));
         ProvisionerSelection.AddProvisioner(services, options);
         services.AddSingleton<ProxyHandler>();
     }

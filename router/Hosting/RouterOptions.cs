@@ -43,6 +43,12 @@ public sealed class RouterOptions
     public int SessionsPerIpPerMinute { get; set; } = 30;
 
     /// <summary>
+    /// How long an admitted new session holds its place in the cap before its route exists: long enough for any
+    /// start (twice the spawn timeout, at least a minute), short enough that a router dying mid-start frees it soon.
+    /// </summary>
+    public TimeSpan StartReservation => TimeSpan.FromTicks(Math.Max(TimeSpan.FromMinutes(1).Ticks, 2 * SpawnTimeout.Ticks));
+
+    /// <summary>
     /// Reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or CIDR ranges, comma-separated), so the
     /// per-IP limit and the userpod see the real client. Empty = none: the connection's address is the client.
     /// </summary>

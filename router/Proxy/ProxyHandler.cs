@@ -1,6 +1,6 @@
-using System.Threading.RateLimiting;
 using HTagKube.Routing.Identity;
 using HTagKube.Routing;
+using HTagKube.Router.Admission;
 using HTagKube.Router.Forwarding;
 using HTagKube.Router.Hosting;
 using HTagKube.Router.Metrics;
@@ -19,21 +19,10 @@ public sealed class ProxyHandler(
     UserpodForwarder http,
     WebSocketRelay webSockets,
     ActivityTracker activity,
-    PartitionedRateLimiter<string> newSessionLimiter,
+    ISessionAdmission admission,
     RouterMetrics metrics,
     ILogger<ProxyHandler> log)
 {
-    enum Refusal { None, Cap, Rate }
-
-    Refusal Admit(HttpContext ctx)
-    {
-        if (provisioner.LiveSessions >= options.MaxSessions) return Refusal.Cap;
-        using var lease = newSessionLimiter.AttemptAcquire(ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown");
-        return lease.IsAcquired ? Refusal.None : Refusal.Rate;
-    }
-
-    readonly Lock _admission = new();
-
     /// <summary>Handles one request end to end.</summary>
     public async Task InvokeAsync(HttpContext ctx)
     {
@@ -127,32 +116,38 @@ public sealed class ProxyHandler(
 
     async Task<RouteEntry?> StartAsync(HttpContext ctx, string userKey, bool newSession)
     {
-        Task<RouteEntry>? starting = null;
-        Refusal refused;
-        // Check and start in one step: the provisioner counts a start as soon as EnsureSessionAsync returns, so no
-        // two new users can both take the last free place (a burst once admitted cap + 1).
-        lock (_admission)
+        // Admission reserves the place in the same atomic step that checks the cap (in Redis: for every router), so
+        // no two new users can both take the last free place. Existing users (a route being replaced) are never refused.
+        var admitted = AdmissionResult.Admitted;
+        try
         {
-            refused = newSession && !provisioner.IsStarting(userKey) ? Admit(ctx) : Refusal.None;
-            if (refused == Refusal.None) starting = provisioner.EnsureSessionAsync(userKey, CancellationToken.None);
+            if (newSession) admitted = await admission.AdmitAsync(userKey, ClientKey.Of(ctx.Connection.RemoteIpAddress), ctx.RequestAborted);
+            else await admission.KeepAsync(userKey, ctx.RequestAborted);
         }
-        if (starting is null)
+        catch (RouteTableUnavailableException e)
         {
-            if (refused == Refusal.Cap)
-            {
-                metrics.RejectedByCap();
-                log.LogWarning("session cap {Cap} reached; refusing {UserKey}", options.MaxSessions, userKey);
-                await Pages.WriteFullAsync(ctx);
-            }
-            else
-            {
-                metrics.RejectedByRate();
-                log.LogWarning("new-session rate limit hit by a client; refusing {UserKey}", userKey);
-                await Pages.WriteRateLimitedAsync(ctx);
-            }
+            metrics.RouteTableError();
+            log.LogWarning("admission unavailable for {UserKey}: {Error}", userKey, e.Message);
+            await Pages.WriteUnavailableAsync(ctx, "Sessions are briefly unavailable; retry shortly.");
+            return null;
+        }
+        if (admitted == AdmissionResult.Full)
+        {
+            metrics.RejectedByCap();
+            log.LogWarning("session cap {Cap} reached; refusing {UserKey}", options.MaxSessions, userKey);
+            await Pages.WriteFullAsync(ctx);
+            return null;
+        }
+        if (admitted == AdmissionResult.RateLimited)
+        {
+            metrics.RejectedByRate();
+            log.LogWarning("new-session rate limit hit by a client; refusing {UserKey}", userKey);
+            await Pages.WriteRateLimitedAsync(ctx);
             return null;
         }
 
+        var starting = provisioner.EnsureSessionAsync(userKey, CancellationToken.None);
+        _ = EndReservationAsync(userKey, starting); // also when this request stops waiting
         try
         {
             var route = await starting.WaitAsync(options.StartWait, ctx.RequestAborted);
@@ -170,5 +165,17 @@ public sealed class ProxyHandler(
             await Pages.WriteUnavailableAsync(ctx, "Your session could not be started; retry shortly.");
         }
         return null;
+    }
+
+    /// <summary>When the start is over (either way), the user counts only while its route exists.</summary>
+    async Task EndReservationAsync(string userKey, Task<RouteEntry> starting)
+    {
+        try { await starting; }
+        catch (Exception) { /* the waiting request reports it */ }
+        try { await admission.StartEndedAsync(userKey, CancellationToken.None); }
+        catch (RouteTableUnavailableException e)
+        {
+            log.LogWarning("reservation of {UserKey} left to expire: {Error}", userKey, e.Message);
+        }
     }
 }
