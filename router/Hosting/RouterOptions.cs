@@ -36,7 +36,7 @@ public sealed class RouterOptions
     /// </summary>
     public int MaxStarting { get; set; }
 
-    /// <summary>Live sessions this router accepts; new users beyond it get a 503 page.</summary>
+    /// <summary>Live sessions accepted (with Redis: by every router on it together); new users beyond it get a 503 page.</summary>
     public int MaxSessions { get; set; } = 500;
 
     /// <summary>New sessions one client IP may create per minute.</summary>
