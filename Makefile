@@ -3,7 +3,7 @@ CONFIG ?= Release
 DOTNET ?= dotnet
 RESULTS ?= artifacts/test-results
 
-.PHONY: build run test test-unit crds images bench clean
+.PHONY: build run test test-unit crds images bench soak clean
 
 build:
 	$(DOTNET) build HTagKube.sln -c $(CONFIG) -nologo -v:q
@@ -97,3 +97,10 @@ chart-crds:
 # The NativeAOT userpod rows use $(USERPOD_AOT) (published first when out of date).
 bench: userpod-aot
 	$(DOTNET) run -c Release --project tests/Bench -- --aot-userpod "$(abspath $(USERPOD_AOT))/HTagKube.Demo" $(ARGS)
+
+# Soak (docs/soak.md): the real router and Demo userpods on loopback, 50 simulated users arriving, clicking (every result
+# checked), leaving and returning for 10 minutes; then every session must expire, the router stop and nothing of it
+# stay alive. Not part of `make test`. ARGS="--minutes 2" for a short run, ARGS=--redis for routes in a real redis-server.
+soak:
+	$(DOTNET) build tests/Soak -c Release -nologo -v:q
+	$(DOTNET) run -c Release --no-build --project tests/Soak -- $(ARGS)

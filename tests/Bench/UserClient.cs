@@ -24,6 +24,11 @@ sealed partial class UserClient : IAsyncDisposable
     public string? Instance { get; private set; }
     public string? ButtonId { get; private set; }
     public string AppPath { get; private set; } = "/counter";
+    /// <summary>The last page's HTML (the soak reads the count it shows).</summary>
+    public string? LastPage { get; private set; }
+    /// <summary>The last click's update message (kept only when <see cref="KeepUpdates"/>: the bench measures without it).</summary>
+    public string? LastUpdate { get; private set; }
+    public bool KeepUpdates { get; init; }
 
     public UserClient(Uri baseUri, string? token = null)
     {
@@ -50,6 +55,8 @@ sealed partial class UserClient : IAsyncDisposable
         var inst = InstanceRx().Match(html);
         if (!inst.Success) throw new InvalidOperationException($"GET {path}: not an HTag page: {Truncate(html)}");
         Instance = inst.Groups[1].Value;
+        LastPage = html;
+        ButtonId = null;
         foreach (Match m in ButtonRx().Matches(html))
             if (m.Value.Contains("data-htag-on=\"click\"", StringComparison.Ordinal) && IdRx().Match(m.Value) is { Success: true } id)
             { ButtonId = id.Groups[1].Value; break; }
@@ -101,14 +108,19 @@ sealed partial class UserClient : IAsyncDisposable
             } while (!r.EndOfMessage);
             if (echo) return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             var span = _buffer.AsSpan(0, count);
-            if (span.IndexOf("\"update\""u8) >= 0) return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            if (span.IndexOf("\"update\""u8) >= 0)
+            {
+                if (KeepUpdates) LastUpdate = Encoding.UTF8.GetString(span);
+                return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
             if (span.IndexOf("\"err\""u8) >= 0 || span.IndexOf("\"reload\""u8) >= 0)
                 throw new InvalidOperationException("userpod answered: " + Encoding.UTF8.GetString(span));
             // Anything else (e.g. an empty reply to another message) is not the update: keep reading.
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes the WebSocket (the page left); the cookie stays for a later visit.</summary>
+    public async Task CloseSocketAsync()
     {
         if (_ws is { State: WebSocketState.Open } ws)
         {
@@ -120,6 +132,12 @@ sealed partial class UserClient : IAsyncDisposable
             catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
         }
         _ws?.Dispose();
+        _ws = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseSocketAsync();
         _http.Dispose();
     }
 

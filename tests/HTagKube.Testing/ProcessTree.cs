@@ -41,6 +41,30 @@ public static class ProcessTree
     public static IReadOnlyList<int> ChildrenRunning(int parentPid, string marker) =>
         Children(parentPid).Where(p => CommandLine(p).Contains(marker, StringComparison.Ordinal)).ToList();
 
+    /// <summary>
+    /// Live processes whose environment has <paramref name="name"/>=<paramref name="value"/> (inherited from the process
+    /// that set it: how a test finds every userpod its routers started, whoever their parent is now) and whose command
+    /// line contains <paramref name="commandLineMarker"/>.
+    /// </summary>
+    public static int[] WithEnvironment(string name, string value, string commandLineMarker)
+    {
+        var needle = System.Text.Encoding.ASCII.GetBytes($"{name}={value}\0");
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
+            try
+            {
+                if (File.ReadAllBytes(Path.Combine(dir, "environ")).AsSpan().IndexOf(needle) >= 0
+                    && CommandLine(pid).Contains(commandLineMarker, StringComparison.Ordinal)
+                    && IsAlive(pid))
+                    found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // gone meanwhile, or not ours
+        }
+        return [.. found];
+    }
+
     public static string CommandLine(int pid)
     {
         try { return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' '); }

@@ -142,24 +142,7 @@ public sealed class RouterChaosTests(ITestOutputHelper output)
     }
 
     /// <summary>Live processes whose environment carries this run's marker (the routers' userpods).</summary>
-    static int[] Marked(string run)
-    {
-        var needle = System.Text.Encoding.ASCII.GetBytes($"{Marker}={run}\0");
-        var found = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
-            try
-            {
-                if (File.ReadAllBytes(Path.Combine(dir, "environ")).AsSpan().IndexOf(needle) >= 0
-                    && File.ReadAllText(Path.Combine(dir, "cmdline")).Contains("HTagKube.Demo.dll", StringComparison.Ordinal)
-                    && ProcessTree.IsAlive(pid))
-                    found.Add(pid);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // gone meanwhile, or not ours
-        }
-        return [.. found];
-    }
+    static int[] Marked(string run) => ProcessTree.WithEnvironment(Marker, run, "HTagKube.Demo.dll");
 
     static string Describe(int pid)
     {

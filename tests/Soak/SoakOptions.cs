@@ -1,0 +1,43 @@
+using System.Globalization;
+
+namespace HTagKube.Soak;
+
+/// <summary>Command-line options of the soak.</summary>
+sealed class SoakOptions
+{
+    public double Minutes { get; private set; } = 10;
+    public int Users { get; private set; } = 50;
+    /// <summary>The router's --idle-timeout: short, so sessions of users who leave expire during the run.</summary>
+    public TimeSpan IdleTimeout { get; private set; } = TimeSpan.FromSeconds(20);
+    /// <summary>Routes in a real redis-server (loopback) instead of the router's in-memory table.</summary>
+    public bool Redis { get; private set; }
+    public string? Out { get; private set; }
+    public int Seed { get; private set; } = Random.Shared.Next();
+
+    public TimeSpan Duration => TimeSpan.FromMinutes(Minutes);
+
+    public static SoakOptions? Parse(string[] args)
+    {
+        var o = new SoakOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : null;
+            switch (args[i])
+            {
+                case "--minutes" when double.TryParse(value, CultureInfo.InvariantCulture, out var m) && m is >= 1 and <= 120: o.Minutes = m; i++; break;
+                case "--users" when int.TryParse(value, out var u) && u is >= 1 and <= 200: o.Users = u; i++; break;
+                case "--idle-seconds" when int.TryParse(value, out var s) && s is >= 5 and <= 600: o.IdleTimeout = TimeSpan.FromSeconds(s); i++; break;
+                case "--seed" when int.TryParse(value, out var seed): o.Seed = seed; i++; break;
+                case "--redis": o.Redis = true; break;
+                case "--out" when value is not null: o.Out = value; i++; break;
+                default:
+                    Console.Error.WriteLine($"bad argument '{args[i]}'. Usage: [--minutes 1..120] [--users 1..200] [--idle-seconds 5..600] [--seed N] [--redis] [--out FILE]");
+                    return null;
+            }
+        }
+        return o;
+    }
+
+    public string Command =>
+        "make soak" + (Minutes != 10 || Redis ? $" ARGS=\"{(Minutes != 10 ? $"--minutes {Minutes.ToString(CultureInfo.InvariantCulture)}" : "")}{(Minutes != 10 && Redis ? " " : "")}{(Redis ? "--redis" : "")}\"" : "");
+}

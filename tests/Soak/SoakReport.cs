@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text;
+
+namespace HTagKube.Soak;
+
+/// <summary>docs/soak.md: what ran, on what, and the figures.</summary>
+sealed class SoakReport
+{
+    public SoakOptions Options { get; set; } = null!;
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset FinishedAt { get; set; }
+    public string Machine { get; set; } = "";
+    public string Commit { get; set; } = "";
+    public string LoadAtStart { get; set; } = "";
+    public string LoadAtEnd { get; set; } = "";
+    public RouterProbe.Sample? EndOfLoad { get; set; }
+    public RouterProbe.Sample? AfterIdle { get; set; }
+    public TimeSpan ExpiryTook { get; set; }
+    public List<(string Name, double Value)> Metrics { get; set; } = [];
+    public List<string> RouterLogProblems { get; set; } = [];
+    public int LeakedUserpods { get; set; }
+    public int? RouteKeysAtEnd { get; set; }
+    public SoakCounters Counters { get; set; } = null!;
+    public ErrorTally Errors { get; set; } = null!;
+    public List<RouterProbe.Sample> Samples { get; set; } = [];
+    public List<string> Failures { get; set; } = [];
+
+    public string Markdown()
+    {
+        var o = Options;
+        var sb = new StringBuilder();
+        void L(string s = "") => sb.Append(s).Append('\n');
+        L($"# Soak ({(o.Redis ? "Redis" : "local")} mode)");
+        L();
+        L($"Written by `{o.Command}` (tests/Soak): the real router as a child process with the Demo userpods, idle timeout "
+          + $"{o.IdleTimeout.TotalSeconds:0} s, warm pool 2{(o.Redis ? ", routes in a real redis-server on loopback" : ", in-memory route table")}; "
+          + $"{o.Users} simulated users for {o.Minutes:0.#} min, all on loopback. A cluster soak is not part of it.");
+        L();
+        L($"**Result: {(Failures.Count == 0 ? "passed" : "FAILED")}**");
+        foreach (var f in Failures) L($"- {f}");
+        L();
+        L("| | |");
+        L("|---|---|");
+        L($"| Date | {StartedAt:yyyy-MM-dd HH:mm} → {FinishedAt:HH:mm} UTC |");
+        L($"| Commit | {Commit} |");
+        L($"| Machine | {Machine} |");
+        L($"| Load average (1, 5, 15 min) at start / end of load | {Short(LoadAtStart)} / {Short(LoadAtEnd)} |");
+        L($"| Seed | {o.Seed} (`--seed` replays the users' choices; timing does not replay) |");
+        L();
+        L("## What the users did");
+        L();
+        L("Each user arrives at a random time in the first 60 % of the run, loads /counter (a new cookie), opens the WebSocket and "
+          + "clicks 3–10 times (0.2–1.5 s apart), each click's update checked to show the next count. Then it leaves for good (15 %), "
+          + "or comes back with its cookie after a short absence (≤ a third of the idle timeout: the page must show its count) or "
+          + "after a long one (idle timeout + 10–20 s: its session expired, the page must show 0).");
+        L();
+        L("| | |");
+        L("|---|---|");
+        L($"| Users arrived | {Counters.Arrived} of {o.Users} |");
+        L($"| Visits (page + WebSocket) | {Counters.Visits} |");
+        L($"| Clicks, each checked | {Counters.Clicks} |");
+        L($"| Returns within the idle timeout (state kept) | {Counters.ReturnsWithin} |");
+        L($"| Returns after expiry (fresh state) | {Counters.ReturnsAfterExpiry} |");
+        L($"| Left for good (or at the end) | {Counters.Left} |");
+        L($"| Page load (router + userpod start when new) | {Counters.PagePercentiles} |");
+        L($"| Click → update | {Counters.ClickPercentiles} |");
+        L();
+        L("## At the end");
+        L();
+        L("| Check | Figure |");
+        L("|---|---|");
+        L($"| Every session expired after the users left | {(AfterIdle is { LiveSessions: 0 } ? "yes" : "NO")}, in {ExpiryTook.TotalSeconds:0} s |");
+        if (AfterIdle is { } a)
+        {
+            L($"| Live sessions (`htagkube_live_sessions`) = listed (`/_htagkube/sessions`){(o.Redis ? " = route keys" : "")} | {a.LiveSessions} = {a.Listed}{(a.RouteKeys is { } k ? $" = {k}" : "")} |");
+            L($"| Userpods alive with the router still up (warm spares, not sessions) | {a.Userpods} |");
+        }
+        L($"| Userpods of this run alive after the router stopped (leaks) | {LeakedUserpods} |");
+        if (RouteKeysAtEnd is { } rk) L($"| Route keys left in Redis | {rk} |");
+        foreach (var (name, value) in Metrics) L($"| Router `htagkube_{name}` | {value:0} |");
+        L();
+        L("Userpods are counted by a marker in their environment (inherited from the router), whoever their parent is by then. "
+          + (o.Redis ? "In Redis mode the route keys are counted in Redis. " : "In local mode the route table is the router's memory: sessions are compared with the listing and the live processes. "));
+        L();
+        L("## Errors by kind");
+        L();
+        if (Errors.Counts.Count == 0) L("None.");
+        else
+        {
+            L("| Kind | Expected | Count |");
+            L("|---|---|---|");
+            foreach (var (kind, expected, count) in Errors.Counts) L($"| {kind} | {(expected ? "yes" : "**no**")} | {count} |");
+        }
+        L();
+        L($"Router log lines at warn/fail/crit: {(RouterLogProblems.Count == 0 ? "none" : "")}");
+        foreach (var line in RouterLogProblems.Take(20)) L($"- `{line}`");
+        L();
+        L("## Router memory");
+        L();
+        var load = Samples.Where(s => EndOfLoad is null || s.At <= EndOfLoad.At).ToList();
+        if (load.Count >= 2)
+        {
+            var first = load[0];
+            var firstMinute = load.FirstOrDefault(s => s.At >= TimeSpan.FromMinutes(1)) ?? load[^1];
+            L("| When | RSS MB | PSS MB | Sessions |");
+            L("|---|---|---|---|");
+            L($"| Start (router ready, no user) | {Mb(first.RssKb)} | {Mb(first.PssKb)} | {first.LiveSessions} |");
+            L($"| After 1 min | {Mb(firstMinute.RssKb)} | {Mb(firstMinute.PssKb)} | {firstMinute.LiveSessions} |");
+            L($"| End of load | {Mb(load[^1].RssKb)} | {Mb(load[^1].PssKb)} | {load[^1].LiveSessions} |");
+            if (AfterIdle is { } ai) L($"| Every session expired | {Mb(ai.RssKb)} | {Mb(ai.PssKb)} | {ai.LiveSessions} |");
+            var secondHalf = load.Where(s => s.At >= load[^1].At / 2).ToList();
+            L();
+            L($"Trend of RSS over the second half of the load (least squares over {secondHalf.Count} samples, 10 s apart): "
+              + $"{Slope(secondHalf):+0.0;-0.0} MB/min; peak RSS {Mb(load.Max(s => s.RssKb))} MB.");
+            L();
+            L("<details><summary>Samples</summary>");
+            L();
+            L("| t | RSS MB | PSS MB | Sessions | Listed | Userpods |" + (o.Redis ? " Route keys |" : ""));
+            L("|---|---|---|---|---|---|" + (o.Redis ? "---|" : ""));
+            foreach (var s in Samples)
+                L($"| {s.At:mm\\:ss} | {Mb(s.RssKb)} | {Mb(s.PssKb)} | {s.LiveSessions} | {s.Listed} | {s.Userpods} |" + (s.RouteKeys is { } k ? $" {k} |" : ""));
+            L();
+            L("</details>");
+        }
+        return sb.ToString();
+    }
+
+    static string Short(string loadavg) => string.Join(", ", loadavg.Split(' ').Take(3));
+    static string Mb(long kb) => (kb / 1024.0).ToString("0.0", CultureInfo.InvariantCulture);
+
+    /// <summary>RSS slope in MB per minute (least squares).</summary>
+    static double Slope(List<RouterProbe.Sample> s)
+    {
+        if (s.Count < 2) return 0;
+        var xs = s.Select(x => x.At.TotalMinutes).ToArray();
+        var ys = s.Select(x => x.RssKb / 1024.0).ToArray();
+        double mx = xs.Average(), my = ys.Average();
+        var den = xs.Sum(x => (x - mx) * (x - mx));
+        return den == 0 ? 0 : xs.Zip(ys).Sum(p => (p.First - mx) * (p.Second - my)) / den;
+    }
+}
