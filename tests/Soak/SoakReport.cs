@@ -109,9 +109,11 @@ sealed class SoakReport
             L($"| End of load | {Mb(load[^1].RssKb)} | {Mb(load[^1].PssKb)} | {load[^1].LiveSessions} |");
             if (AfterIdle is { } ai) L($"| Every session expired | {Mb(ai.RssKb)} | {Mb(ai.PssKb)} | {ai.LiveSessions} |");
             var secondHalf = load.Where(s => s.At >= load[^1].At / 2).ToList();
+            var lastThird = load.Where(s => s.At >= load[^1].At * 2 / 3).ToList();
             L();
-            L($"Trend of RSS over the second half of the load (least squares over {secondHalf.Count} samples, 10 s apart): "
-              + $"{Slope(secondHalf):+0.0;-0.0} MB/min; peak RSS {Mb(load.Max(s => s.RssKb))} MB.");
+            L($"Trend of RSS (least squares, samples 10 s apart): {Slope(secondHalf):+0.0;-0.0} MB/min over the second half of the load "
+              + $"({secondHalf.Count} samples), {Slope(lastThird):+0.0;-0.0} MB/min over its last third ({lastThird.Count}); peak RSS {Mb(load.Max(s => s.RssKb))} MB. "
+              + "The router's GC heap grows in steps while it warms up, so flat means a trend near 0 once it has.");
             L();
             L("<details><summary>Samples</summary>");
             L();

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace HTagKube.Soak;
 
@@ -40,9 +38,8 @@ sealed class SoakRun(SoakOptions o)
         _report.Commit = Git(root, "rev-parse --short HEAD");
         Log($"soak: {o.Users} users, {o.Minutes} min, idle timeout {o.IdleTimeout.TotalSeconds} s, {(o.Redis ? "Redis" : "local")} mode, seed {o.Seed}");
 
-        Process? redis = null;
-        string? redisConfig = null;
-        if (o.Redis) (redis, redisConfig) = await StartRedisAsync();
+        await using var redis = o.Redis ? await RedisProcess.StartAsync() : null;
+        var redisConfig = redis is null ? null : $"127.0.0.1:{redis.Port}";
         var args = new List<string>
         {
             "--idle-timeout", o.IdleTimeout.ToString("c"), "--warm-pool", WarmPool.ToString(),
@@ -122,7 +119,6 @@ sealed class SoakRun(SoakOptions o)
             foreach (var pid in left) { try { Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } } // ours, after counting
             probe.Dispose();
             await router.DisposeAsync();
-            if (redis is not null) { redis.Kill(); await redis.WaitForExitAsync(); redis.Dispose(); }
         }
         foreach (var (kind, expected, count) in _errors.Counts)
             if (!expected) failures.Add($"{count} × unexpected error: {kind}");
@@ -152,26 +148,6 @@ sealed class SoakRun(SoakOptions o)
         ("warm_pool_start_failures_total", RouterProbe.Value(metrics, "htagkube_warm_pool_start_failures_total")),
         ("proxied_requests_total{code=5xx}", RouterProbe.Value(metrics, "htagkube_proxied_requests_total", "code=\"5")),
     ];
-
-    /// <summary>A real redis-server on a free loopback port, no persistence.</summary>
-    static async Task<(Process, string)> StartRedisAsync()
-    {
-        var port = ServerProgram.FreePort();
-        var psi = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" }) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start");
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        await Eventually.True(async () =>
-        {
-            if (p.HasExited) throw new InvalidOperationException("redis-server exited");
-            try { using var tcp = new TcpClient(); await tcp.ConnectAsync(IPAddress.Loopback, port); return true; }
-            catch (SocketException) { return false; }
-        }, TimeSpan.FromSeconds(20), "redis-server listening");
-        return (p, $"127.0.0.1:{port}");
-    }
 
     static void Log(string line) => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
 
