@@ -100,7 +100,8 @@ bench: userpod-aot
 
 # Soak (docs/soak.md): the real router and Demo userpods on loopback, 50 simulated users arriving, clicking (every result
 # checked), leaving and returning for 10 minutes; then every session must expire, the router stop and nothing of it
-# stay alive. Not part of `make test`. ARGS="--minutes 2" for a short run, ARGS=--redis for routes in a real redis-server.
+# stay alive. Not part of `make test`. ARGS="--minutes 2" for a short run; ARGS=--redis: routes in a real redis-server
+# (report: docs/soak-redis.md).
 soak:
 	$(DOTNET) build tests/Soak -c Release -nologo -v:q
 	$(DOTNET) run -c Release --no-build --project tests/Soak -- $(ARGS)
