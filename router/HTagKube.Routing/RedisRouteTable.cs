@@ -79,12 +79,42 @@ public sealed class RedisRouteTable : IRouteTable
 
     async Task StartAsync()
     {
-        var channel = RedisChannel.Literal($"__keyevent@{_dbIndex}__:expired");
-        await _mux.GetSubscriber().SubscribeAsync(channel, (_, key) => OnExpiredKey(key));
-        await EnableNotificationsAsync();
+        // Redis may be down, or not yet connected, at start: calls fail fast then, so subscribing (and the
+        // keyspace-event setting, which a restarted Redis has forgotten too) is retried whenever a connection is
+        // restored. Until then the sweep alone notices expiries.
+        _mux.ConnectionRestored += (_, _) => _ = ListenForExpiriesAsync();
+        await ListenForExpiriesAsync();
         try { _epoch = await GetEpochAsync(CancellationToken.None); }
         catch (RouteTableUnavailableException) { /* Redis down at start: the sweep records the epoch later */ }
     }
+
+    readonly SemaphoreSlim _listening = new(1, 1);
+    bool _subscribed; // under _listening; once confirmed, the client itself resubscribes after reconnects
+
+    async Task ListenForExpiriesAsync()
+    {
+        await _listening.WaitAsync();
+        try
+        {
+            if (!_subscribed)
+            {
+                var channel = RedisChannel.Literal($"__keyevent@{_dbIndex}__:expired");
+                var subscriber = _mux.GetSubscriber();
+                // A failed attempt may have left its handler registered: drop it locally so events come once.
+                await subscriber.UnsubscribeAsync(channel, OnExpiredMessage, CommandFlags.FireAndForget);
+                await subscriber.SubscribeAsync(channel, OnExpiredMessage);
+                _subscribed = true;
+            }
+            await EnableNotificationsAsync();
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        {
+            Diagnostic?.Invoke("expiry events not subscribed yet (Redis unreachable); retrying on reconnect", e);
+        }
+        finally { _listening.Release(); }
+    }
+
+    void OnExpiredMessage(RedisChannel _, RedisValue key) => OnExpiredKey(key);
 
     async Task EnableNotificationsAsync()
     {
