@@ -113,7 +113,7 @@ sealed class SoakReport
             L();
             L($"Trend of RSS (least squares, samples 10 s apart): {Slope(secondHalf):+0.0;-0.0} MB/min over the second half of the load "
               + $"({secondHalf.Count} samples), {Slope(lastThird):+0.0;-0.0} MB/min over its last third ({lastThird.Count}); peak RSS {Mb(load.Max(s => s.RssKb))} MB. "
-              + "The router's GC heap grows in steps while it warms up, so flat means a trend near 0 once it has.");
+              + "Flat means a trend near 0 once the router has warmed up; a rising one is a leak only if a longer run keeps it.");
             L();
             L("<details><summary>Samples</summary>");
             L();
