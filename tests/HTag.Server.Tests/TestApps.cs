@@ -1,4 +1,5 @@
 using HTag;
+using Microsoft.Extensions.Logging;
 
 namespace HTag.Server.Tests;
 
@@ -56,4 +57,31 @@ public sealed class HangApp : Tag.Div
         fail.OnClick = _ => throw new InvalidOperationException("handler blew up");
         Add(count, hang, burn, quick, fail);
     }
+}
+
+/// <summary>An Init that hangs, throws, or shows what the request and user were (<c>?mode=…</c>).</summary>
+public sealed class InitApp : Tag.Div
+{
+    public static volatile bool Release;
+
+    void Init(string mode)
+    {
+        switch (mode)
+        {
+            case "hang": while (!Release) Thread.Sleep(20); break;
+            case "throw": throw new InvalidOperationException("init blew up");
+        }
+        Log.LogInformation("init app with mode {Mode}", mode);
+        var shown = new Tag.Pre { ["class"] = "shown" };
+        shown.Text = Describe(this);
+        var again = new Tag.Button("again") { ["class"] = "again" };
+        again.OnClick = _ => shown.Text = "handler " + Describe(this);
+        Add(shown, again);
+    }
+
+    static string Describe(Tag t) =>
+        $"path={t.Request.Path} q={t.Request.QueryValue("extra")} ua={t.Request.Headers.GetValueOrDefault("User-Agent")} " +
+        $"cookie={t.Request.Cookies.GetValueOrDefault("pref")} uid={t.Request.Cookies.ContainsKey("htagkube_uid")} " +
+        $"token={t.Request.Headers.ContainsKey("X-HTag-Token")} ip={t.Request.ClientAddress} " +
+        $"user={t.User.IsAuthenticated}/{t.User.Subject}/{t.User.Name}/{t.User.Email}/{string.Join(",", t.User.Groups)}";
 }

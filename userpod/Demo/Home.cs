@@ -14,6 +14,8 @@ public sealed class Home : Tag.Div
         ("/progress", "Progress", "a progress bar fed by a background job"),
         ("/form", "Form", "form fields, validation, Call(js)"),
         ("/slow", "Slow", "async and streaming handlers, the interaction timeout"),
+        ("/whoami?x=1", "Who am I", "the request, the signed-in user and the app logger"),
+        ("/startup", "Startup", "an Init that hangs or throws: an error page within the timeout"),
         ("/counter-http", "Counter (http-only)", "interactions over POST"),
         ("/counter-parano", "Counter (parano)", "AES-256-GCM encrypted interactions"),
     ];

@@ -11,6 +11,8 @@ HTagServer.Create(args)
     .Map<Progress>("/progress")
     .Map<Form>("/form")
     .Map<Slow>("/slow")
+    .Map<WhoAmI>("/whoami")
+    .Map<Startup>("/startup", o => o.InteractionTimeout = TimeSpan.FromSeconds(5))
     .Map<Counter>("/counter-http", o => o.HttpOnly = true)
     .Map<Counter>("/counter-parano", o => o.Parano = true)
     .Run();

@@ -8,23 +8,43 @@ internal sealed class AppHost(string path, [DynamicallyAccessedMembers(InitArgs.
 {
     readonly Lock _lock = new();
     Instance? _current;
+    Microsoft.Extensions.Logging.ILogger? _logger;
 
     public string Path { get; } = path;
     [DynamicallyAccessedMembers(InitArgs.AppMembers)]
     public Type AppType { get; } = appType;
     public bool HttpOnly => options.HttpOnly ?? server.Options.HttpOnly;
     public bool Parano => options.Parano ?? server.Options.Parano;
+    public TimeSpan InteractionTimeout => options.InteractionTimeout ?? server.Options.InteractionTimeout;
 
-    /// <summary>The instance for this query: the current one when the query is the same, else a new one.</summary>
-    public Instance GetOrCreate(string queryKey)
+    /// <summary>
+    /// The instance for this query: the current one when the query is the same, else a new one, built (its Init run)
+    /// off the request thread and outside the host's lock under the interaction timeout: null when Init did not
+    /// return in time (the page gets an error, other apps and users carry on). Init's own exceptions propagate.
+    /// </summary>
+    public async Task<Instance?> GetOrCreateAsync(string queryKey, Request request, User user, CancellationToken ct)
     {
-        Instance? old;
-        Instance created;
         lock (_lock)
         {
             if (_current is { Runtime.Exited: false, Dropped: false } c && c.QueryKey == queryKey) return c;
-            old = _current;
-            created = _current = Create(queryKey);
+        }
+        var created = await Deadline.RunAsync(server, InteractionTimeout, () => Task.FromResult(Create(queryKey, request, user)), $"Init of app {Path} ({AppType.Name})", ct,
+            abandon: late => late.Drop(reload: false)).ConfigureAwait(false);
+        if (created is null) return null;
+        Instance? old;
+        lock (_lock)
+        {
+            if (_current is { Runtime.Exited: false, Dropped: false } c && c.QueryKey == queryKey)
+            {
+                // Another request for the same query won the race: keep its instance (the page it served uses it).
+                old = created;
+                created = c;
+            }
+            else
+            {
+                old = _current;
+                _current = created;
+            }
         }
         // Not a reload: two tabs with different queries would replace each other's instance forever.
         old?.Drop(reload: false);
@@ -62,10 +82,13 @@ internal sealed class AppHost(string path, [DynamicallyAccessedMembers(InitArgs.
         old?.Drop(reload: false);
     }
 
-    Instance Create(string queryKey)
+    Instance Create(string queryKey, Request request, User user)
     {
         var root = factory();
-        var runtime = new AppRuntime(root) { Debug = server.Options.Debug, Session = server.Session };
+        var runtime = new AppRuntime(root)
+        {
+            Debug = server.Options.Debug, Session = server.Session, Request = request, User = user, Logger = _logger ??= server.AppLogger(Path),
+        };
         var instance = new Instance(this, runtime, queryKey, server);
         runtime.OnHandlerError = (tag, ev, ex) =>
             server.Logger.LogError(ex, "handler error in app {App} ({Type}) tag {Tag}#{Id} event {Event}",

@@ -47,17 +47,17 @@ internal sealed class Endpoints(HTagServer server)
 
     async Task PageAsync(HttpContext ctx, AppHost host)
     {
-        Instance instance;
-        try { instance = host.GetOrCreate(QueryKey(ctx.Request.QueryString.Value)); }
-        catch (Exception e)
+        var queryKey = QueryKey(ctx.Request.QueryString.Value);
+        var instance = await BuildAsync(ctx, host, queryKey, ctx.Request.Path.Value ?? host.Path).ConfigureAwait(false);
+        if (instance is null) return;
+        // The first render runs under the same timeout: it waits for the instance's lock, which a long handler may hold.
+        var render = await Deadline.RunAsync(server, host.InteractionTimeout, () => instance.Runtime.RenderAsync(CancellationToken.None),
+            $"first render of app {host.Path}", ctx.RequestAborted).ConfigureAwait(false);
+        if (render is null)
         {
-            server.Logger.LogError(e, "building app {App} ({Type}) failed", host.Path, host.AppType.Name);
-            ctx.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            ctx.Response.ContentType = "text/plain";
-            await ctx.Response.WriteAsync("the app failed to start", ctx.RequestAborted).ConfigureAwait(false);
+            await ErrorPage.WriteAsync(ctx, StatusCodes.Status503ServiceUnavailable, "The app did not render in time", null).ConfigureAwait(false);
             return;
         }
-        var render = await instance.Runtime.RenderAsync(ctx.RequestAborted).ConfigureAwait(false);
         var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var html = Page.Render(instance, render, nonce);
         var h = ctx.Response.Headers;
@@ -67,6 +67,35 @@ internal sealed class Endpoints(HTagServer server)
         h.XContentTypeOptions = "nosniff";
         h["Referrer-Policy"] = "same-origin";
         await ctx.Response.WriteAsync(html, ctx.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The instance for a page, or null after writing the error page: 400 for a query no Init overload accepts, 500
+    /// for an exception in the app's constructor or Init (its stack trace shown with Debug), 503 for an Init that
+    /// outlived the interaction timeout.
+    /// </summary>
+    async Task<Instance?> BuildAsync(HttpContext ctx, AppHost host, string queryKey, string path)
+    {
+        try
+        {
+            var instance = await host.GetOrCreateAsync(queryKey, RequestReader.Read(ctx, path, queryKey),
+                RequestReader.ReadUser(ctx, server.Logger), ctx.RequestAborted).ConfigureAwait(false);
+            if (instance is null)
+                await ErrorPage.WriteAsync(ctx, StatusCodes.Status503ServiceUnavailable, "The app did not start in time",
+                    $"Its Init did not return within {host.InteractionTimeout.TotalSeconds:0.###} s.").ConfigureAwait(false);
+            return instance;
+        }
+        catch (InitQueryException e)
+        {
+            await ErrorPage.WriteAsync(ctx, StatusCodes.Status400BadRequest, "Bad query for this app", e.Message).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ctx.RequestAborted.IsCancellationRequested)
+        {
+            server.Logger.LogError(e, "building app {App} ({Type}) failed", host.Path, host.AppType.Name);
+            await ErrorPage.WriteAsync(ctx, StatusCodes.Status500InternalServerError, "The app failed to start",
+                server.Options.Debug ? e.ToString() : null).ConfigureAwait(false);
+        }
+        return null;
     }
 
     /// <summary>The query, normalised: an instance is reused only for the same query.</summary>
@@ -92,10 +121,12 @@ internal sealed class Endpoints(HTagServer server)
             // reload instead: their key came with the page.
             try
             {
-                instance = host.GetOrCreate(QueryKey(ctx.Request.Query["q"].ToString()));
-                adoptedFrom = instanceId;
+                var queryKey = QueryKey(ctx.Request.Query["q"].ToString());
+                instance = await host.GetOrCreateAsync(queryKey, RequestReader.Read(ctx, host.Path, queryKey),
+                    RequestReader.ReadUser(ctx, server.Logger), ctx.RequestAborted).ConfigureAwait(false);
+                if (instance is not null) adoptedFrom = instanceId;
             }
-            catch (Exception e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 server.Logger.LogError(e, "building app {App} ({Type}) failed", host.Path, host.AppType.Name);
             }

@@ -49,4 +49,7 @@ public sealed class AppOptions
 
     /// <summary>Overrides <see cref="HTagOptions.Parano"/> for this app.</summary>
     public bool? Parano { get; set; }
+
+    /// <summary>Overrides <see cref="HTagOptions.InteractionTimeout"/> for this app (its Init, renders and handlers).</summary>
+    public TimeSpan? InteractionTimeout { get; set; }
 }

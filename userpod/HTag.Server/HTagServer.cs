@@ -97,6 +97,10 @@ public sealed class HTagServer : IAsyncDisposable
 
     internal ILogger Logger { get; private set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
+    /// <summary>The logger of the app at <paramref name="path"/> (<see cref="Tag.Log"/>), category <c>app/path</c>.</summary>
+    internal ILogger AppLogger(string path) =>
+        _loggerFactory?.CreateLogger("app" + path) ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     /// <summary>How the watchdog ends the process; tests replace it to observe the exit code.</summary>
     internal Action<int> ExitProcess { get; set; } = Environment.Exit;
 

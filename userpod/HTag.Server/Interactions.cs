@@ -15,7 +15,7 @@ internal static class Interactions
     {
         var server = instance.Server;
         var work = Task.Run(() => instance.Runtime.InteractAsync(msg, async m => await sendPartial(m).ConfigureAwait(false), CancellationToken.None), CancellationToken.None);
-        var timeout = server.Options.InteractionTimeout;
+        var timeout = instance.Host.InteractionTimeout;
         var finished = await Task.WhenAny(work, Task.Delay(timeout, ct)).ConfigureAwait(false);
         if (finished == work) return await work.ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();

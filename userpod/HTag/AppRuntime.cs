@@ -38,6 +38,15 @@ internal sealed class AppRuntime
     /// <summary>The user's session store (shared by the user's apps).</summary>
     public SessionStore Session { get; set; } = SessionStore.Process;
 
+    /// <summary>The request that built this instance (<see cref="Tag.Request"/>).</summary>
+    public Request Request { get; set; } = Request.Empty;
+
+    /// <summary>The user the router vouches for (<see cref="Tag.User"/>).</summary>
+    public User User { get; set; } = User.Anonymous;
+
+    /// <summary>The app's logger (<see cref="Tag.Log"/>).</summary>
+    public Microsoft.Extensions.Logging.ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     /// <summary>When true, errors sent to the browser include the stack trace.</summary>
     public bool Debug { get; set; }
 

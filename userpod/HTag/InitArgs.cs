@@ -8,8 +8,14 @@ namespace HTag;
 /// <summary>
 /// Query string → Init arguments, htagweb's url2ak rules: <c>?a&amp;b</c> are positional, <c>k=v</c> named,
 /// all strings (converted to int/long/double/decimal/bool parameters when they parse). An app declares
-/// <c>void Init(string name, int count = 1)</c>; when no Init overload accepts the query, the app is built
-/// with the plain <c>Init()</c>. Reflection runs once per instance creation, never per interaction.
+/// <c>void Init(string name, int count = 1)</c>. The choice, in one place: an overload fits when every parameter
+/// gets a value (the positional ones in order, then by name, case-insensitive, else its default) that converts;
+/// names no Init parameter has are ignored (they stay in <see cref="Tag.Request"/>'s query, e.g. tracking
+/// parameters). Of the fitting overloads, the one taking the most values from the query wins (the most derived
+/// class first on a tie). When none fits: if the query meant an overload (positional values while some overload
+/// has parameters, or a name some parameter has), it is an <see cref="InitQueryException"/> (the server answers
+/// 400 instead of silently building the app with the plain <c>Init()</c>); otherwise the plain <c>Init()</c> runs.
+/// Reflection runs once per instance creation, never per interaction.
 /// Trimming/NativeAOT: the app type comes annotated with <see cref="AppMembers"/> (from <c>Map&lt;TApp&gt;</c>), so its
 /// Init overloads and those of its base classes, with their parameter metadata, are kept.
 /// </summary>
@@ -41,29 +47,45 @@ internal static class InitArgs
     {
         if (root.GetType() != appType) throw new ArgumentException($"The app root is a {root.GetType().Name}, not a {appType.Name}.", nameof(root));
         var (positional, named) = Parse(query);
+        MethodInfo? best = null;
+        object?[]? bestValues = null;
+        var bestFromQuery = -1;
+        var meant = false;
+        var overloads = new List<MethodInfo>();
         for (Type? t = appType; t is not null && t != typeof(Tag); t = t.BaseType)
         {
             foreach (var m in t.GetMethods(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
             {
                 if (m.Name != "Init" || m.GetParameters().Length == 0 || m.IsGenericMethodDefinition) continue;
-                if (!TryBind(m.GetParameters(), positional, named, out var values)) continue;
-                root.MarkInitialized();
-                try { m.Invoke(root, values); }
-                catch (TargetInvocationException e) when (e.InnerException is not null)
-                {
-                    ExceptionDispatchInfo.Capture(e.InnerException).Throw();
-                }
-                return;
+                var ps = m.GetParameters();
+                overloads.Add(m);
+                meant |= positional.Count > 0 || ps.Any(p => p.Name is not null && named.ContainsKey(p.Name));
+                if (!TryBind(ps, positional, named, out var values, out var fromQuery) || fromQuery <= bestFromQuery) continue;
+                (best, bestValues, bestFromQuery) = (m, values, fromQuery);
             }
         }
-        root.EnsureInit();
+        if (best is null)
+        {
+            if (meant) throw new InitQueryException($"the query does not fit {string.Join(" or ", overloads.Select(Describe))}");
+            root.EnsureInit();
+            return;
+        }
+        root.MarkInitialized();
+        try { best.Invoke(root, bestValues); }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+        }
     }
 
-    internal static bool TryBind(ParameterInfo[] ps, List<string> positional, Dictionary<string, string> named, out object?[] values)
+    static string Describe(MethodInfo m) =>
+        "Init(" + string.Join(", ", m.GetParameters().Select(p => p.ParameterType.Name + " " + p.Name + (p.HasDefaultValue ? " = " + (p.DefaultValue ?? "null") : ""))) + ")";
+
+    internal static bool TryBind(ParameterInfo[] ps, List<string> positional, Dictionary<string, string> named, out object?[] values, out int fromQuery)
     {
         values = new object?[ps.Length];
+        fromQuery = 0;
         if (positional.Count > ps.Length) return false;
-        var usedNames = 0;
         for (var i = 0; i < ps.Length; i++)
         {
             var p = ps[i];
@@ -73,7 +95,7 @@ internal static class InitArgs
                 raw = positional[i];
                 if (p.Name is not null && named.ContainsKey(p.Name)) return false; // given twice
             }
-            else if (p.Name is not null && named.TryGetValue(p.Name, out var v)) { raw = v; usedNames++; }
+            else if (p.Name is not null && named.TryGetValue(p.Name, out var v)) raw = v;
             if (raw is null)
             {
                 if (!p.HasDefaultValue) return false;
@@ -81,8 +103,9 @@ internal static class InitArgs
                 continue;
             }
             if (!TryConvert(raw, p.ParameterType, out values[i])) return false;
+            fromQuery++;
         }
-        return usedNames == named.Count; // an unknown name: this overload does not accept the query
+        return true;
     }
 
     static bool TryConvert(string raw, Type type, out object? value)
@@ -103,3 +126,7 @@ internal static class InitArgs
         return false;
     }
 }
+
+/// <summary>The query names or positions Init parameters but fits no Init overload (a value that does not convert,
+/// a required one missing, too many positional values): the server answers 400 with this message.</summary>
+internal sealed class InitQueryException(string message) : ArgumentException(message);

@@ -1,0 +1,41 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace HTagKube.E2E.Tests.Apps;
+
+/// <summary>
+/// What app authors get beyond the tag tree (issue 16), driven in Chromium through the router under the default
+/// strict CSP: Init under the timeout, the request and the app logger.
+/// </summary>
+[Collection(nameof(AppsCollection))]
+public sealed class AppFeaturesTests(AppsFixture apps)
+{
+    [Fact]
+    public async Task A_hanging_init_gives_an_error_page_within_the_timeout_and_the_users_other_apps_keep_working()
+    {
+        var (page, _) = await apps.OpenAsync("/startup");
+        var started = DateTime.UtcNow;
+        var response = await page.GotoAsync(new Uri(apps.Router.BaseAddress, "startup?mode=hang").ToString(), new() { Timeout = 60_000 });
+        Assert.Equal(503, response!.Status);
+        await Expect(page.Locator("h1.htag-error")).ToHaveTextAsync("The app did not start in time");
+        // The demo maps /startup with a 5 s timeout; generous for a loaded machine, but far from "never".
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30), $"error page after {DateTime.UtcNow - started}");
+        await page.GotoAsync(new Uri(apps.Router.BaseAddress, "counter").ToString());
+        await AppsFixture.WaitReadyAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "+1", Exact = true }).ClickAsync();
+        await Expect(page.Locator(".count")).ToHaveTextAsync("1");
+    }
+
+    [Fact]
+    public async Task Whoami_shows_the_full_query_the_client_address_and_writes_to_the_log()
+    {
+        var (page, errors) = await apps.OpenAsync("/whoami?x=1&utm_source=mail");
+        await Expect(page.Locator(".path")).ToHaveTextAsync("/whoami");
+        await Expect(page.Locator(".query li")).ToHaveTextAsync(["x = 1", "utm_source = mail"]);
+        await Expect(page.Locator(".address")).ToHaveTextAsync("127.0.0.1");
+        await Expect(page.Locator(".user")).ToContainTextAsync("Anonymous");
+        await page.Locator("button.log").ClickAsync();
+        await Expect(page.Locator(".logged")).ToHaveTextAsync("written to the userpod's log");
+        Assert.Empty(errors);
+    }
+}
