@@ -45,7 +45,7 @@ images: image-userpod image-router image-operator
 # The demo userpod published with NativeAOT (needs clang and zlib1g-dev): one native executable, for the userpod image,
 # `make run-aot` and the benchmark. Republished only when a userpod source changed (a publish takes a minute or two).
 USERPOD_AOT := $(PUBLISH)/userpod-aot
-USERPOD_SOURCES := $(shell find userpod -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.js' -o -name 'package*.json' \) \
+USERPOD_SOURCES := $(shell find userpod -type f \( -path '*/wwwroot/*' -o -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.js' -o -name 'package*.json' \) \
   -not -path '*/bin/*' -not -path '*/obj/*' -not -path '*/node_modules/*') Directory.Build.props Directory.Packages.props
 $(USERPOD_AOT)/HTagKube.Demo: $(USERPOD_SOURCES)
 	rm -rf $(USERPOD_AOT)

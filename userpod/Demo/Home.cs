@@ -16,6 +16,7 @@ public sealed class Home : Tag.Div
         ("/slow", "Slow", "async and streaming handlers, the interaction timeout"),
         ("/whoami?x=1", "Who am I", "the request, the signed-in user and the app logger"),
         ("/startup", "Startup", "an Init that hangs or throws: an error page within the timeout"),
+        ("/files", "Files", "a wwwroot stylesheet and image, a download and a JSON endpoint"),
         ("/counter-http", "Counter (http-only)", "interactions over POST"),
         ("/counter-parano", "Counter (parano)", "AES-256-GCM encrypted interactions"),
     ];

@@ -2,7 +2,7 @@ using HTag;
 using HTagKube.Demo;
 
 // The default userpod program: every demo app, linked from the index at "/".
-HTagServer.Create(args)
+var server = HTagServer.Create(args)
     .Map<Home>("/")
     .Map<Counter>("/counter")
     .Map<Hello>("/hello")
@@ -13,6 +13,7 @@ HTagServer.Create(args)
     .Map<Slow>("/slow")
     .Map<WhoAmI>("/whoami")
     .Map<Startup>("/startup", o => o.InteractionTimeout = TimeSpan.FromSeconds(5))
+    .Map<Files>("/files")
     .Map<Counter>("/counter-http", o => o.HttpOnly = true)
-    .Map<Counter>("/counter-parano", o => o.Parano = true)
-    .Run();
+    .Map<Counter>("/counter-parano", o => o.Parano = true);
+Files.MapEndpoints(server).Run();

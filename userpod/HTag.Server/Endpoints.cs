@@ -20,20 +20,50 @@ internal sealed class Endpoints(HTagServer server)
                 case "/_htag/post": await HttpInteraction.HandleAsync(ctx, server).ConfigureAwait(false); return;
             }
         }
-        else if (path == "/favicon.ico")
-        {
-            // Browsers ask for it on every page; an empty answer keeps their console clean.
-            ctx.Response.StatusCode = StatusCodes.Status204NoContent;
-            return;
-        }
         else if (server.Apps.TryGetValue(path, out var host) && HttpMethods.IsGet(ctx.Request.Method))
         {
             await PageAsync(ctx, host).ConfigureAwait(false);
             return;
         }
+        else if (server.EndpointFor(ctx.Request.Method, path) is { } endpoint)
+        {
+            await RunEndpointAsync(ctx, endpoint, path).ConfigureAwait(false);
+            return;
+        }
+        else if (server.Files is { } files && (HttpMethods.IsGet(ctx.Request.Method) || HttpMethods.IsHead(ctx.Request.Method)))
+        {
+            await files.ServeAsync(ctx).ConfigureAwait(false);
+            return;
+        }
+        await NotFoundAsync(ctx).ConfigureAwait(false);
+    }
+
+    /// <summary>404, except the icon browsers ask for on every page: an empty answer keeps their console clean.</summary>
+    internal static async Task NotFoundAsync(HttpContext ctx)
+    {
+        if (ctx.Request.Path == "/favicon.ico")
+        {
+            ctx.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
         ctx.Response.StatusCode = StatusCodes.Status404NotFound;
         ctx.Response.ContentType = "text/plain";
         await ctx.Response.WriteAsync("not found", ctx.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>An app author's endpoint: its exception is logged and, if nothing was sent yet, a plain 500.</summary>
+    async Task RunEndpointAsync(HttpContext ctx, RequestDelegate endpoint, string path)
+    {
+        try { await endpoint(ctx).ConfigureAwait(false); }
+        catch (Exception e) when (!ctx.RequestAborted.IsCancellationRequested)
+        {
+            server.Logger.LogError(e, "endpoint {Method} {Path} failed", ctx.Request.Method, path);
+            if (ctx.Response.HasStarted) { ctx.Abort(); return; }
+            ctx.Response.Clear();
+            ctx.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            ctx.Response.ContentType = "text/plain";
+            await ctx.Response.WriteAsync(server.Options.Debug ? e.ToString() : "endpoint failed", ctx.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     static async Task ServeJsAsync(HttpContext ctx)

@@ -3,7 +3,7 @@ namespace HTag;
 /// <summary>
 /// Settings of an <see cref="HTagServer"/>; per-app overrides through <see cref="AppOptions"/>. The environment
 /// (or command line) sets them too: HTAG_DEBUG, HTAG_HTTP_ONLY, HTAG_PARANO, HTAG_INTERACTION_TIMEOUT and
-/// HTAG_TIMEOUT_GRACE (seconds), HTAG_MAX_MESSAGE_BYTES, HTAG_MAX_INTERACTIONS_PER_SECOND, HTAG_TOKEN, HTAG_WARMUP.
+/// HTAG_TIMEOUT_GRACE (seconds), HTAG_MAX_MESSAGE_BYTES, HTAG_MAX_INTERACTIONS_PER_SECOND, HTAG_TOKEN, HTAG_WARMUP, HTAG_WEBROOT.
 /// </summary>
 public sealed class HTagOptions
 {
@@ -36,6 +36,13 @@ public sealed class HTagOptions
     /// with no user: keep side effects (e-mails, writes) in event handlers. Default false.
     /// </summary>
     public bool WarmUp { get; set; }
+
+    /// <summary>
+    /// The folder served as static files at the site's root (<c>/style.css</c> → <c>wwwroot/style.css</c>), relative
+    /// to the program's folder; env <c>HTAG_WEBROOT</c>. Paths of apps and endpoints come first. Null or a missing
+    /// folder: none. Default <c>wwwroot</c>.
+    /// </summary>
+    public string? WebRoot { get; set; } = "wwwroot";
 
     /// <summary>The token every request must carry in <c>X-HTag-Token</c>; from env <c>HTAG_TOKEN</c> when null.</summary>
     public string? Token { get; set; }

@@ -52,6 +52,7 @@ public sealed class HTagServer : IAsyncDisposable
         o.HttpOnly = Bool(c["HTAG_HTTP_ONLY"]) ?? o.HttpOnly;
         o.Parano = Bool(c["HTAG_PARANO"]) ?? o.Parano;
         o.WarmUp = Bool(c["HTAG_WARMUP"]) ?? o.WarmUp;
+        o.WebRoot = c["HTAG_WEBROOT"] ?? o.WebRoot;
         if (Num(c["HTAG_INTERACTION_TIMEOUT"]) is > 0 and var t) o.InteractionTimeout = TimeSpan.FromSeconds(t);
         if (Num(c["HTAG_TIMEOUT_GRACE"]) is >= 0 and var g) o.TimeoutGrace = TimeSpan.FromSeconds(g);
         if (Num(c["HTAG_MAX_MESSAGE_BYTES"]) is >= 1024 and var m) o.MaxMessageBytes = (int)m;
@@ -80,15 +81,53 @@ public sealed class HTagServer : IAsyncDisposable
     /// <param name="configure">Optional per-app overrides.</param>
     public HTagServer Map<[DynamicallyAccessedMembers(InitArgs.AppMembers)] TApp>(string path, Action<AppOptions>? configure = null) where TApp : Tag, new()
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!path.StartsWith('/')) throw new ArgumentException("An app path starts with '/'.", nameof(path));
-        if (path.StartsWith("/_htag", StringComparison.Ordinal)) throw new ArgumentException("/_htag is reserved.", nameof(path));
-        if (_kestrel is not null) throw new InvalidOperationException("Map before the server starts.");
+        CheckNewPath(path);
         var o = new AppOptions();
         configure?.Invoke(o);
         _apps[path] = new AppHost(path, typeof(TApp), () => new TApp(), o, this);
         return this;
     }
+
+    /// <summary>
+    /// Answers GET (and HEAD) requests for exactly <paramref name="path"/> with <paramref name="handler"/>, beside the
+    /// apps: downloads (<see cref="HttpContextExtensions.DownloadAsync"/>), JSON, feeds. It gets ASP.NET Core's own
+    /// <see cref="HttpContext"/>, behind the same token check as everything else; it holds no app's lock.
+    /// </summary>
+    /// <param name="path">The exact URL path, e.g. <c>"/report.csv"</c>.</param>
+    /// <param name="handler">Writes the response.</param>
+    public HTagServer MapGet(string path, RequestDelegate handler) => MapEndpoint("GET", path, handler);
+
+    /// <summary>Answers POST requests for exactly <paramref name="path"/> (webhooks, JSON APIs); see <see cref="MapGet"/>.</summary>
+    /// <param name="path">The exact URL path.</param>
+    /// <param name="handler">Reads the request, writes the response.</param>
+    public HTagServer MapPost(string path, RequestDelegate handler) => MapEndpoint("POST", path, handler);
+
+    HTagServer MapEndpoint(string method, string path, RequestDelegate handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        CheckNewPath(path);
+        _endpoints[(method, path)] = handler;
+        return this;
+    }
+
+    /// <summary>Every rule about a mapped path, for apps and endpoints alike.</summary>
+    void CheckNewPath(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!path.StartsWith('/')) throw new ArgumentException("A mapped path starts with '/'.", nameof(path));
+        if (path.StartsWith("/_htag", StringComparison.Ordinal)) throw new ArgumentException("/_htag is reserved.", nameof(path));
+        if (path is "/healthz" or "/readyz") throw new ArgumentException($"{path} is the userpod's health endpoint.", nameof(path));
+        if (_kestrel is not null) throw new InvalidOperationException("Map before the server starts.");
+    }
+
+    readonly Dictionary<(string Method, string Path), RequestDelegate> _endpoints = [];
+
+    /// <summary>The handler mapped for this method (HEAD uses GET's) and path, or null.</summary>
+    internal RequestDelegate? EndpointFor(string method, string path) =>
+        _endpoints.GetValueOrDefault((HttpMethods.IsHead(method) ? "GET" : method.ToUpperInvariant(), path));
+
+    /// <summary>The web root's file server (null when there is none); set at start.</summary>
+    internal StaticFiles? Files { get; private set; }
 
     /// <summary>The addresses Kestrel listens on (after start; a port 0 resolved to the bound port).</summary>
     public IReadOnlyList<string> Urls => _urls;
@@ -159,7 +198,7 @@ public sealed class HTagServer : IAsyncDisposable
     /// <param name="ct">Cancels the start.</param>
     public async Task StartAsync(CancellationToken ct = default)
     {
-        if (_apps.Count == 0) throw new InvalidOperationException("Map at least one app.");
+        if (_apps.Count == 0 && _endpoints.Count == 0) throw new InvalidOperationException("Map at least one app or endpoint.");
         if (_kestrel is not null) throw new InvalidOperationException("The server is already started.");
         var token = Options.Token ?? _config["HTAG_TOKEN"];
         if (string.IsNullOrEmpty(token)) token = null;
@@ -172,6 +211,7 @@ public sealed class HTagServer : IAsyncDisposable
         Logger = _loggerFactory.CreateLogger("HTag");
         if (token is null) Logger.LogWarning("HTAG_TOKEN is not set: running standalone, without the token check.");
         var tokenBytes = token is null ? null : Encoding.UTF8.GetBytes(token);
+        Files = StaticFiles.For(Options.WebRoot, _loggerFactory);
         var endpoints = new Endpoints(this);
         var webSockets = new WebSocketMiddleware(endpoints.DispatchAsync,
             Microsoft.Extensions.Options.Options.Create(new Microsoft.AspNetCore.Builder.WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) }), _loggerFactory);

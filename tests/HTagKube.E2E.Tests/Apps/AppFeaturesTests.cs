@@ -5,7 +5,7 @@ namespace HTagKube.E2E.Tests.Apps;
 
 /// <summary>
 /// What app authors get beyond the tag tree (issue 16), driven in Chromium through the router under the default
-/// strict CSP: Init under the timeout, the request and the app logger.
+/// strict CSP: Init under the timeout, the request and the app logger, files and endpoints.
 /// </summary>
 [Collection(nameof(AppsCollection))]
 public sealed class AppFeaturesTests(AppsFixture apps)
@@ -36,6 +36,21 @@ public sealed class AppFeaturesTests(AppsFixture apps)
         await Expect(page.Locator(".user")).ToContainTextAsync("Anonymous");
         await page.Locator("button.log").ClickAsync();
         await Expect(page.Locator(".logged")).ToHaveTextAsync("written to the userpod's log");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task Files_page_is_styled_by_a_wwwroot_stylesheet_shows_an_image_and_downloads_a_file()
+    {
+        var (page, errors) = await apps.OpenAsync("/files");
+        await Expect(page.Locator(".files-styled")).ToHaveCSSAsync("border-left-color", "rgb(0, 128, 96)");
+        await page.WaitForFunctionAsync("() => { const i = document.querySelector('img.logo'); return i && i.complete && i.naturalWidth === 96; }");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("a.download").ClickAsync());
+        Assert.Equal("report.csv", download.SuggestedFilename);
+        var path = await download.PathAsync();
+        var csv = await File.ReadAllTextAsync(path);
+        Assert.StartsWith("n,square\n1,1\n", csv);
+        Assert.Contains("10,100", csv);
         Assert.Empty(errors);
     }
 }
