@@ -3,6 +3,7 @@ using HTagKube.Routing;
 using HTagKube.Router.Admission;
 using HTagKube.Router.Admin;
 using HTagKube.Router.Forwarding;
+using HTagKube.Router.Identity;
 using HTagKube.Router.Metrics;
 using HTagKube.Router.Provisioning;
 using HTagKube.Router.Proxy;
@@ -49,6 +50,8 @@ public static class RouterApp
         });
 
         var table = await RouteTableSelection.CreateAsync(options);
+        var uids = table is RedisRouteTable redis ? await UidKeyStore.SharedAsync(redis.Connection, TimeSpan.FromSeconds(10)) : UidKeyStore.Local();
+        builder.Services.AddSingleton(uids);
         AddServices(builder.Services, options, table);
         var app = builder.Build();
         Configure(app, options);

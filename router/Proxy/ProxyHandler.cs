@@ -3,6 +3,7 @@ using HTagKube.Routing;
 using HTagKube.Router.Admission;
 using HTagKube.Router.Forwarding;
 using HTagKube.Router.Hosting;
+using HTagKube.Router.Identity;
 using HTagKube.Router.Metrics;
 using HTagKube.Router.Provisioning;
 
@@ -20,13 +21,14 @@ public sealed class ProxyHandler(
     WebSocketRelay webSockets,
     ActivityTracker activity,
     ISessionAdmission admission,
+    UidSigner uids,
     RouterMetrics metrics,
     ILogger<ProxyHandler> log)
 {
     /// <summary>Handles one request end to end.</summary>
     public async Task InvokeAsync(HttpContext ctx)
     {
-        var uid = UidCookie.GetOrIssue(ctx, out _);
+        var uid = UidCookie.GetOrIssue(ctx, uids, out _);
         var userKey = UserKey.FromUid(uid);
         try
         {

@@ -1,10 +1,11 @@
+using HTagKube.Router.Identity;
 using HTagKube.Routing.Identity;
 
 namespace HTagKube.Router.Proxy;
 
 /// <summary>
-/// The <c>htagkube_uid</c> cookie: the anonymous user's only credential (docs/design.md §3, §6). One rule reads
-/// and strips it: the exact name (cookie names are case-sensitive, RFC 6265), so a cookie the router would not
+/// The <c>htagkube_uid</c> cookie: the anonymous user's only credential (docs/design.md §3, §6), router-issued
+/// (<see cref="UidSigner"/>: a uid the router did not sign is replaced, never adopted). One rule reads and strips it: the exact name (cookie names are case-sensitive, RFC 6265), so a cookie the router would not
 /// take as the credential is an app cookie, and the one it takes never reaches a userpod.
 /// </summary>
 public static class UidCookie
@@ -12,14 +13,13 @@ public static class UidCookie
     /// <summary>The cookie name.</summary>
     public const string Name = "htagkube_uid";
 
-    /// <summary>The request's uid, or a fresh one set on the response when absent or malformed.</summary>
-    public static string GetOrIssue(HttpContext ctx, out bool issued)
+    /// <summary>The request's uid, or a fresh one set on the response when absent, malformed or not router-issued.</summary>
+    public static string GetOrIssue(HttpContext ctx, UidSigner signer, out bool issued)
     {
-        var value = Read(ctx.Request.Headers.Cookie);
-        if (UserKey.IsWellFormedUid(value)) { issued = false; return value!; }
+        if (signer.Verify(Read(ctx.Request.Headers.Cookie)) is { } known) { issued = false; return known; }
 
         var uid = UserKey.NewUid();
-        ctx.Response.Cookies.Append(Name, uid, new CookieOptions
+        ctx.Response.Cookies.Append(Name, signer.Issue(uid), new CookieOptions
         {
             HttpOnly = true,
             SameSite = SameSiteMode.Lax,

@@ -25,7 +25,7 @@ public sealed partial class DemoThroughRouterTests
     static async Task<ClientWebSocket> ConnectAsync(RouterHost router, string uid, CounterPage page)
     {
         var ws = new ClientWebSocket();
-        ws.Options.SetRequestHeader("Cookie", "htagkube_uid=" + uid);
+        ws.Options.SetRequestHeader("Cookie", router.Cookie(uid));
         var uri = new Uri($"ws://{router.BaseAddress.Authority}/_htag/ws?app=/counter&i={page.Instance}");
         await ws.ConnectAsync(uri, CancellationToken.None);
         return ws;

@@ -24,7 +24,8 @@ public sealed partial class WebUser(Uri router) : IDisposable
         Timeout = TimeSpan.FromSeconds(30),
     };
 
-    public string? Uid => _cookies.GetCookies(router)["htagkube_uid"]?.Value;
+    /// <summary>The uid inside the router-issued cookie (<c>uid.MAC</c>).</summary>
+    public string? Uid => _cookies.GetCookies(router)["htagkube_uid"]?.Value.Split('.')[0];
 
     /// <summary>hex(SHA-256(uid))[..32], as the router derives it (docs/design.md §3).</summary>
     public string UserKey => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Uid!)))[..32];

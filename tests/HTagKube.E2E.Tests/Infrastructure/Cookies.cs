@@ -4,7 +4,7 @@ public static class Cookies
 {
     public const string UidName = "htagkube_uid";
 
-    /// <summary>The uid the router set in this response, or null.</summary>
+    /// <summary>The uid the router set in this response (the part of <c>uid.MAC</c> before the MAC), or null.</summary>
     public static string? Uid(HttpResponseMessage response)
     {
         if (!response.Headers.TryGetValues("Set-Cookie", out var values)) return null;
@@ -12,7 +12,7 @@ public static class Cookies
         {
             if (!v.StartsWith(UidName + "=", StringComparison.Ordinal)) continue;
             var end = v.IndexOf(';');
-            return v[(UidName.Length + 1)..(end < 0 ? v.Length : end)];
+            return v[(UidName.Length + 1)..(end < 0 ? v.Length : end)].Split('.')[0];
         }
         return null;
     }

@@ -56,7 +56,7 @@ public sealed class BadInputTests(BadInputFixture f) : IClassFixture<BadInputFix
         AssertNot500(res);
         if (res.Headers.TryGetValues("Set-Cookie", out var set))
         {
-            var uid = set.Single(c => c.StartsWith("htagkube_uid="))["htagkube_uid=".Length..].Split(';')[0];
+            var uid = RouterCookies.UidOf(set.Single(c => c.StartsWith("htagkube_uid="))["htagkube_uid=".Length..].Split(';')[0]);
             Assert.True(UserKey.IsWellFormedUid(uid));
             Assert.NotEqual(f.VictimUid, uid);
         }
@@ -67,7 +67,7 @@ public sealed class BadInputTests(BadInputFixture f) : IClassFixture<BadInputFix
         using var http = Bare(f.Router.BaseAddress);
         var (name, value) = BadInputCases.Header(n);
         using var req = new HttpRequestMessage(HttpMethod.Get, "headers");
-        req.Headers.TryAddWithoutValidation("Cookie", "htagkube_uid=" + UserKey.NewUid());
+        req.Headers.TryAddWithoutValidation("Cookie", f.Router.Cookie(UserKey.NewUid()));
         if (!req.Headers.TryAddWithoutValidation(name, value)) req.Content = new StringContent("x");
         req.Content?.Headers.TryAddWithoutValidation(name, value);
         var res = await http.SendAsync(req);
@@ -84,7 +84,7 @@ public sealed class BadInputTests(BadInputFixture f) : IClassFixture<BadInputFix
     async Task PathAsync(int n)
     {
         var target = BadInputCases.Path(n);
-        var cookie = "Cookie: htagkube_uid=" + UserKey.NewUid() + "\r\n";
+        var cookie = "Cookie: " + f.Router.Cookie(UserKey.NewUid()) + "\r\n";
         // Some targets are sent as if relayed from outside, so loopback-only admin paths must stay hidden.
         var relayed = target.StartsWith("/_htagkube") ? "X-Forwarded-For: 198.51.100.7\r\n" : "";
         var method = n % 2 == 0 ? "GET" : "DELETE";
@@ -103,7 +103,7 @@ public sealed class BadInputTests(BadInputFixture f) : IClassFixture<BadInputFix
     async Task WebSocketAsync(int n)
     {
         var uid = UserKey.NewUid();
-        var (ws, status) = await RawWebSocket.ConnectAsync(f.Router.BaseAddress, "/ws", uid);
+        var (ws, status) = await RawWebSocket.ConnectAsync(f.Router.BaseAddress, "/ws", f.Router.Cookie(uid));
         Assert.Equal(101, status);
         using var _ = ws;
         var r = new Random(5000 + n);
@@ -139,11 +139,11 @@ public sealed class BadInputTests(BadInputFixture f) : IClassFixture<BadInputFix
         using var page = Bare(f.DemoRouter.BaseAddress);
         var uid = UserKey.NewUid();
         using var req = new HttpRequestMessage(HttpMethod.Get, "counter");
-        req.Headers.Add("Cookie", "htagkube_uid=" + uid);
+        req.Headers.Add("Cookie", f.DemoRouter.Cookie(uid));
         var html = await (await page.SendAsync(req)).Content.ReadAsStringAsync();
         var instance = System.Text.RegularExpressions.Regex.Match(html, "data-htag-instance=\"([0-9a-f]+)\"").Groups[1].Value;
         using var ws = new ClientWebSocket();
-        ws.Options.SetRequestHeader("Cookie", "htagkube_uid=" + uid);
+        ws.Options.SetRequestHeader("Cookie", f.DemoRouter.Cookie(uid));
         await ws.ConnectAsync(new Uri($"ws://{f.DemoRouter.BaseAddress.Authority}/_htag/ws?app=/counter&i={instance}"), CancellationToken.None);
         try
         {
@@ -157,7 +157,7 @@ public sealed class BadInputTests(BadInputFixture f) : IClassFixture<BadInputFix
         catch (WebSocketException) { }
         using var health = Bare(f.DemoRouter.BaseAddress);
         using var again = new HttpRequestMessage(HttpMethod.Get, "counter");
-        again.Headers.Add("Cookie", "htagkube_uid=" + uid);
+        again.Headers.Add("Cookie", f.DemoRouter.Cookie(uid));
         AssertNot500(await health.SendAsync(again)); // the user's own userpod still answers (or is being replaced)
     }
 
@@ -168,7 +168,7 @@ public sealed class BadInputTests(BadInputFixture f) : IClassFixture<BadInputFix
         var size = sizes[n % sizes.Length];
         var chunked = n >= sizes.Length;
         using var req = new HttpRequestMessage(HttpMethod.Post, "upload");
-        req.Headers.TryAddWithoutValidation("Cookie", "htagkube_uid=" + UserKey.NewUid());
+        req.Headers.TryAddWithoutValidation("Cookie", f.Router.Cookie(UserKey.NewUid()));
         req.Content = chunked ? new StreamContent(new NonSeekable(new MemoryStream(new byte[size]))) : new ByteArrayContent(new byte[size]);
         HttpResponseMessage res;
         try { res = await http.SendAsync(req); }

@@ -11,14 +11,14 @@ public sealed class RawWebSocket : IDisposable
     readonly TcpClient _tcp = new();
     NetworkStream _stream = null!;
 
-    public static async Task<(RawWebSocket? Socket, int Status)> ConnectAsync(Uri router, string path, string uid)
+    public static async Task<(RawWebSocket? Socket, int Status)> ConnectAsync(Uri router, string path, string cookie)
     {
         var ws = new RawWebSocket();
         await ws._tcp.ConnectAsync(IPAddress.Loopback, router.Port);
         ws._stream = ws._tcp.GetStream();
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var hello = $"GET {path} HTTP/1.1\r\nHost: {router.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                    $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nCookie: htagkube_uid={uid}\r\n\r\n";
+                    $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nCookie: {cookie}\r\n\r\n";
         await ws._stream.WriteAsync(Encoding.ASCII.GetBytes(hello));
         var head = new StringBuilder();
         var one = new byte[1];

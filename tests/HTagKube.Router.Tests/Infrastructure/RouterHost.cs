@@ -1,6 +1,7 @@
 using System.Net;
 using HTagKube.Routing.Identity;
 using HTagKube.Router.Hosting;
+using HTagKube.Router.Identity;
 using HTagKube.Router.Provisioning;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -41,9 +42,15 @@ public sealed class RouterHost : IAsyncDisposable
     public CookieContainer JarWith(string uid)
     {
         var jar = new CookieContainer();
-        jar.Add(BaseAddress, new Cookie("htagkube_uid", uid));
+        jar.SetCookies(BaseAddress, Cookie(uid));
         return jar;
     }
+
+    /// <summary>This router's uid-cookie signer.</summary>
+    public UidSigner Uids => App.Services.GetRequiredService<UidSigner>();
+
+    /// <summary>A <c>Cookie</c> header value carrying <paramref name="uid"/>, router-issued.</summary>
+    public string Cookie(string uid) => RouterCookies.Header(Uids, uid);
 
     /// <summary>What the router's /metrics says now.</summary>
     public async Task<string> MetricsTextAsync()

@@ -1,4 +1,5 @@
 using System.Net;
+using HTagKube.Router.Identity;
 
 namespace HTagKube.Router.Tests.Infrastructure;
 
@@ -6,22 +7,34 @@ namespace HTagKube.Router.Tests.Infrastructure;
 public sealed class RouterProcess : IAsyncDisposable
 {
     readonly ServerProgram _program;
+    readonly UidSigner? _uids;
 
-    RouterProcess(ServerProgram program) => _program = program;
+    RouterProcess(ServerProgram program, UidSigner? uids) { _program = program; _uids = uids; }
 
     public Uri BaseAddress => _program.BaseAddress;
     public int Pid => _program.Pid;
     public string Output => _program.Output;
 
-    public static async Task<RouterProcess> StartAsync(params string[] args) =>
-        new(await ServerProgram.StartAsync(TestPaths.RouterDll, ["--userpod-command", TestPaths.TestUserpodCommand, .. args], "readyz"));
+    public static async Task<RouterProcess> StartAsync(params string[] args)
+    {
+        var program = await ServerProgram.StartAsync(TestPaths.RouterDll, ["--userpod-command", TestPaths.TestUserpodCommand, .. args], "readyz");
+        // With Redis the test can sign cookies as the router does (the key is in Redis); without, it is the process's own.
+        var redis = Array.IndexOf(args, "--redis");
+        return new RouterProcess(program, redis >= 0 ? await RouterCookies.SharedSignerAsync(args[redis + 1]) : null);
+    }
 
+    /// <summary>A client carrying <paramref name="uid"/> as a router-issued cookie (Redis mode only: the key is shared there).</summary>
     public HttpClient ClientWithUid(string uid)
     {
+        var uids = _uids ?? throw new InvalidOperationException("a router process without Redis keeps its uid key to itself");
         var jar = new CookieContainer();
-        jar.Add(BaseAddress, new Cookie("htagkube_uid", uid));
+        jar.SetCookies(BaseAddress, RouterCookies.Header(uids, uid));
         return new HttpClient(new SocketsHttpHandler { CookieContainer = jar }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
+
+    /// <summary>A client with an empty cookie jar: the router issues its cookie.</summary>
+    public HttpClient NewClient() =>
+        new(new SocketsHttpHandler { CookieContainer = new CookieContainer() }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>Graceful stop: SIGTERM, as a service manager or Ctrl-C does.</summary>
     public Task StopAsync() => _program.StopAsync(TimeSpan.FromSeconds(20));

@@ -8,6 +8,12 @@ public sealed record Whoami(int Pid, string Instance, int Count, long Total, boo
         var res = await client.GetAsync("whoami", ct);
         var text = await res.Content.ReadAsStringAsync(ct);
         if (!res.IsSuccessStatusCode) throw new HttpRequestException($"/whoami: {(int)res.StatusCode} {text}");
+        return Parse(text);
+    }
+
+    /// <summary>Reads a /whoami answer.</summary>
+    public static Whoami Parse(string text)
+    {
         var parts = text.Split(' ').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
         return new Whoami(int.Parse(parts["pid"]), parts["instance"], int.Parse(parts["count"]), long.Parse(parts["total"]),
             parts.GetValueOrDefault("warmup") == "1");

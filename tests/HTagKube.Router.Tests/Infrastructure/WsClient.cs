@@ -9,7 +9,7 @@ public static class WsClient
     public static async Task<ClientWebSocket> ConnectAsync(RouterHost router, string uid, string path = "ws", string? subProtocol = null)
     {
         var ws = new ClientWebSocket();
-        ws.Options.SetRequestHeader("Cookie", "htagkube_uid=" + uid);
+        ws.Options.SetRequestHeader("Cookie", router.Cookie(uid));
         if (subProtocol is not null) ws.Options.AddSubProtocol(subProtocol);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await ws.ConnectAsync(new Uri($"ws://{router.BaseAddress.Authority}/{path}"), cts.Token);

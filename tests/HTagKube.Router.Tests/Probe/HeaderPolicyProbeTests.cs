@@ -27,7 +27,7 @@ public sealed class HeaderPolicyProbeTests(SharedRouter shared) : IClassFixture<
         var set = Assert.Single(res.Headers.GetValues("Set-Cookie"));
         Assert.StartsWith("htagkube_uid=", set);
         var issued = set["htagkube_uid=".Length..set.IndexOf(';')];
-        Assert.NotEqual(planted, issued);
+        Assert.NotEqual(planted, RouterCookies.UidOf(issued));
         Assert.Null(shared.Router.Provisioner.Find(UserKey.FromUid(planted)));
         Assert.DoesNotContain(issued, await res.Content.ReadAsStringAsync());
     }
@@ -38,7 +38,7 @@ public sealed class HeaderPolicyProbeTests(SharedRouter shared) : IClassFixture<
         var (uid, client) = shared.NewUser();
         await client.GetStringAsync("whoami");
         using var ws = new ClientWebSocket();
-        ws.Options.SetRequestHeader("Cookie", "theme=dark; htagkube_uid=" + uid + "; HTAGKUBE_UID=other");
+        ws.Options.SetRequestHeader("Cookie", "theme=dark; " + shared.Router.Cookie(uid) + "; HTAGKUBE_UID=other");
         ws.Options.SetRequestHeader("X-HTag-Token", "forged");
         ws.Options.SetRequestHeader("Forwarded", "for=6.6.6.6;proto=https");
         ws.Options.SetRequestHeader("X-Forwarded-For", "6.6.6.6");

@@ -52,6 +52,46 @@ public sealed class SharedRedisTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cookie_one_router_issued_is_accepted_by_the_other_and_a_planted_one_by_neither()
+    {
+        await using var one = await RouterProcess.StartAsync("--redis", _redis.Configuration);
+        await using var two = await RouterProcess.StartAsync("--redis", _redis.Configuration);
+
+        // A browser whose cookie router one issued (not minted by the test) goes on through router two.
+        var jar = new CookieContainer();
+        using var viaOne = new HttpClient(new SocketsHttpHandler { CookieContainer = jar }) { BaseAddress = one.BaseAddress };
+        var first = await WhoamiAsync(viaOne);
+        var issued = jar.GetCookies(one.BaseAddress)["htagkube_uid"]!.Value;
+        using var bare = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = two.BaseAddress };
+        using (var req = new HttpRequestMessage(HttpMethod.Get, "whoami"))
+        {
+            req.Headers.Add("Cookie", "htagkube_uid=" + issued);
+            var res = await bare.SendAsync(req);
+            Assert.False(res.Headers.Contains("Set-Cookie"));
+            Assert.Equal(first.Pid, Whoami.Parse(await res.Content.ReadAsStringAsync()).Pid);
+        }
+
+        // The bare uid inside it is no credential on either router.
+        foreach (var router in new[] { one, two })
+        {
+            using var req = new HttpRequestMessage(HttpMethod.Get, "whoami");
+            req.Headers.Add("Cookie", "htagkube_uid=" + RouterCookies.UidOf(issued));
+            using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = router.BaseAddress };
+            var res = await http.SendAsync(req);
+            Assert.True(res.Headers.Contains("Set-Cookie"));
+            var other = Whoami.Parse(await res.Content.ReadAsStringAsync()).Pid;
+            lock (_userpods) _userpods.Add(other);
+            Assert.NotEqual(first.Pid, other);
+        }
+        // The key is in Redis once, the uid nowhere.
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var server = redis.GetServers().Single();
+        var keys = server.Keys(pattern: "*").Select(k => k.ToString()).ToList();
+        Assert.Contains(HTagKube.Router.Identity.UidKeyStore.RedisKey, keys);
+        Assert.DoesNotContain(keys, k => k.Contains(RouterCookies.UidOf(issued)));
+    }
+
+    [Fact]
     public async Task A_userpod_killed_behind_one_router_is_replaced_through_the_other_within_2_seconds()
     {
         await using var one = await RouterProcess.StartAsync("--redis", _redis.Configuration);

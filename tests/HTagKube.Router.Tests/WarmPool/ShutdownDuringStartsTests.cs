@@ -15,7 +15,7 @@ public sealed class ShutdownDuringStartsTests
         await using (router)
         {
             // The pool begins filling at start; a user arrives too; stop while starts are under way.
-            using var user = router.ClientWithUid("u-" + Guid.NewGuid().ToString("N"));
+            using var user = router.NewClient();
             var page = user.GetAsync("whoami");
             await Eventually.True(() => Processes.WithCommandLine(marker).Count > 0, TimeSpan.FromSeconds(30), "a userpod starting");
             await router.StopAsync();
