@@ -15,6 +15,15 @@ internal sealed class AppHost(string path, [DynamicallyAccessedMembers(InitArgs.
     public Type AppType { get; } = appType;
     public bool HttpOnly => options.HttpOnly ?? server.Options.HttpOnly;
     public bool Parano => options.Parano ?? server.Options.Parano;
+    /// <summary>This app's page policy with <c>{nonce}</c> for the page's nonce (fixed at start).</summary>
+    string? _cspTemplate;
+
+    public void FixContentSecurity() => _cspTemplate = ContentSecurity.Template(server.Options.ContentSecurity, options.ContentSecurity);
+
+    /// <summary>The Content-Security-Policy of a page with this nonce.</summary>
+    public string ContentSecurityPolicy(string nonce) =>
+        (_cspTemplate ??= ContentSecurity.Template(server.Options.ContentSecurity, options.ContentSecurity)).Replace("{nonce}", nonce, StringComparison.Ordinal);
+
     public TimeSpan InteractionTimeout => options.InteractionTimeout ?? server.Options.InteractionTimeout;
 
     /// <summary>

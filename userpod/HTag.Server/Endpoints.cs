@@ -93,7 +93,7 @@ internal sealed class Endpoints(HTagServer server)
         var h = ctx.Response.Headers;
         ctx.Response.ContentType = "text/html; charset=utf-8";
         h.CacheControl = "no-store";
-        h.ContentSecurityPolicy = Page.ContentSecurityPolicy(nonce);
+        h.ContentSecurityPolicy = host.ContentSecurityPolicy(nonce);
         h.XContentTypeOptions = "nosniff";
         h["Referrer-Policy"] = "same-origin";
         await ctx.Response.WriteAsync(html, ctx.RequestAborted).ConfigureAwait(false);

@@ -44,6 +44,9 @@ public sealed class HTagOptions
     /// </summary>
     public string? WebRoot { get; set; } = "wwwroot";
 
+    /// <summary>Extra Content-Security-Policy sources for every app's pages (env <c>HTAG_CSP_STYLE_SRC</c>…); strict by default.</summary>
+    public ContentSecurity ContentSecurity { get; } = new();
+
     /// <summary>The token every request must carry in <c>X-HTag-Token</c>; from env <c>HTAG_TOKEN</c> when null.</summary>
     public string? Token { get; set; }
 }
@@ -56,6 +59,9 @@ public sealed class AppOptions
 
     /// <summary>Overrides <see cref="HTagOptions.Parano"/> for this app.</summary>
     public bool? Parano { get; set; }
+
+    /// <summary>Content-Security-Policy sources for this app's pages, added to <see cref="HTagOptions.ContentSecurity"/>.</summary>
+    public ContentSecurity ContentSecurity { get; } = new();
 
     /// <summary>Overrides <see cref="HTagOptions.InteractionTimeout"/> for this app (its Init, renders and handlers).</summary>
     public TimeSpan? InteractionTimeout { get; set; }

@@ -53,6 +53,7 @@ public sealed class HTagServer : IAsyncDisposable
         o.Parano = Bool(c["HTAG_PARANO"]) ?? o.Parano;
         o.WarmUp = Bool(c["HTAG_WARMUP"]) ?? o.WarmUp;
         o.WebRoot = c["HTAG_WEBROOT"] ?? o.WebRoot;
+        o.ContentSecurity.AddFrom(name => c[name]);
         if (Num(c["HTAG_INTERACTION_TIMEOUT"]) is > 0 and var t) o.InteractionTimeout = TimeSpan.FromSeconds(t);
         if (Num(c["HTAG_TIMEOUT_GRACE"]) is >= 0 and var g) o.TimeoutGrace = TimeSpan.FromSeconds(g);
         if (Num(c["HTAG_MAX_MESSAGE_BYTES"]) is >= 1024 and var m) o.MaxMessageBytes = (int)m;
@@ -211,6 +212,7 @@ public sealed class HTagServer : IAsyncDisposable
         Logger = _loggerFactory.CreateLogger("HTag");
         if (token is null) Logger.LogWarning("HTAG_TOKEN is not set: running standalone, without the token check.");
         var tokenBytes = token is null ? null : Encoding.UTF8.GetBytes(token);
+        foreach (var app in _apps.Values) app.FixContentSecurity(); // a bad source fails the start, not a page
         Files = StaticFiles.For(Options.WebRoot, _loggerFactory);
         var endpoints = new Endpoints(this);
         var webSockets = new WebSocketMiddleware(endpoints.DispatchAsync,

@@ -32,10 +32,4 @@ internal static class Page
         sb.Append("</html>");
         return sb.ToString();
     }
-
-    /// <summary>Strict CSP: scripts only with this response's nonce (and what they load), no inline handlers, no eval.</summary>
-    public static string ContentSecurityPolicy(string nonce) =>
-        $"default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'self' 'nonce-{nonce}'; " +
-        "style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; " +
-        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 }

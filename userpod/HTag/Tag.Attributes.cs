@@ -102,6 +102,7 @@ public sealed record Static
         {
             "css" => $"htag.css(\"{Key}\"," + arg + ");",
             "cssurl" => $"htag.link(\"{Key}\"," + arg + ");",
+            "jsurl" => $"htag.script(\"{Key}\"," + arg + ");",
             _ => $"if(htag.once(\"{Key}\")){{\n" + Content + "\n}",
         };
     }
@@ -111,6 +112,8 @@ public sealed record Static
     {
         "css" => $"<style nonce=\"{nonce}\" data-htag-static=\"{Key}\">" + Content.Replace("</", "<\\/") + "</style>",
         "cssurl" => $"<link rel=\"stylesheet\" data-htag-static=\"{Key}\" href=\"" + HtmlText.Escape(Content) + "\">",
+        // Deferred like htag.js, so it runs after it (window.htag is there) and in order.
+        "jsurl" => $"<script nonce=\"{nonce}\" data-htag-static=\"{Key}\" src=\"" + HtmlText.Escape(Content) + "\" defer></script>",
         _ => $"<script nonce=\"{nonce}\" data-htag-static=\"{Key}\">" + Content.Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase) + "</script>",
     };
 
@@ -122,9 +125,15 @@ public sealed record Static
     /// <param name="js">The script.</param>
     public static Static Script(string js) => new("js", js);
 
-    /// <summary>A style sheet by URL (same origin under the default CSP).</summary>
+    /// <summary>A style sheet by URL: same origin under the default CSP; another origin once allowed
+    /// (<c>ContentSecurity.Styles</c> of the server or the app).</summary>
     /// <param name="url">The style sheet's URL.</param>
     public static Static StyleSheet(string url) => new("cssurl", url);
+
+    /// <summary>A script by URL, loaded with the page's nonce (so the strict CSP lets it run, from any origin), after
+    /// htag.js: it may call <c>htag.call(...)</c> (exposed methods).</summary>
+    /// <param name="url">The script's URL.</param>
+    public static Static ScriptUrl(string url) => new("jsurl", url);
 }
 
 /// <summary>What a render pass gathers besides HTML: scripts of rendered tags, statics seen.</summary>

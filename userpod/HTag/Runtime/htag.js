@@ -255,6 +255,7 @@
     get connected() { return httpOnly || (usable() && !resyncPending); },
     css(key, text) { if (!hasStatic(key)) { const s = document.createElement("style"); s.nonce = nonce; s.textContent = text; addStatic(key, s); } },
     link(key, href) { if (!hasStatic(key)) { const l = document.createElement("link"); l.rel = "stylesheet"; l.href = href; addStatic(key, l); } },
+    script(key, src) { if (!hasStatic(key)) { const s = document.createElement("script"); s.nonce = nonce; s.src = src; addStatic(key, s); } },
     once(key) { if (hasStatic(key)) return false; addStatic(key, document.createElement("meta")); return true; },
   };
 
