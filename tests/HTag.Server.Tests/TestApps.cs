@@ -1,5 +1,6 @@
 using HTag;
 using Microsoft.Extensions.Logging;
+using System.Text.Json.Nodes;
 
 namespace HTag.Server.Tests;
 
@@ -84,4 +85,26 @@ public sealed class InitApp : Tag.Div
         $"cookie={t.Request.Cookies.GetValueOrDefault("pref")} uid={t.Request.Cookies.ContainsKey("htagkube_uid")} " +
         $"token={t.Request.Headers.ContainsKey("X-HTag-Token")} ip={t.Request.ClientAddress} " +
         $"user={t.User.IsAuthenticated}/{t.User.Subject}/{t.User.Name}/{t.User.Email}/{string.Join(",", t.User.Groups)}";
+}
+
+/// <summary>Exposed methods: a sum, a read-await-write counter (races without the lock), one that throws, one that changes a tag.</summary>
+public sealed class ExposeApp : Tag.Div
+{
+    int _n;
+
+    protected override void Init()
+    {
+        var shown = new Tag.Span("none") { ["class"] = "shown" };
+        Expose("add", args => args[0].GetInt32() + args[1].GetInt32());
+        Expose("slowinc", async _ =>
+        {
+            var n = _n;
+            await Task.Delay(20);
+            _n = n + 1;
+            return _n;
+        });
+        Expose("show", JsonNode? (args) => { shown.Text = args[0].GetString() ?? ""; return null; });
+        Expose("fail", JsonNode? (_) => throw new InvalidOperationException("exposed blew up"));
+        Add(shown);
+    }
 }

@@ -17,6 +17,7 @@ public sealed class Home : Tag.Div
         ("/whoami?x=1", "Who am I", "the request, the signed-in user and the app logger"),
         ("/startup", "Startup", "an Init that hangs or throws: an error page within the timeout"),
         ("/files", "Files", "a wwwroot stylesheet and image, a download and a JSON endpoint"),
+        ("/expose", "Expose", "server methods called from the page's JavaScript (htag.call)"),
         ("/cdn", "CDN", "a style sheet from another origin, allowed by configuration under the strict CSP"),
         ("/counter-http", "Counter (http-only)", "interactions over POST"),
         ("/counter-parano", "Counter (parano)", "AES-256-GCM encrypted interactions"),

@@ -20,27 +20,14 @@ internal static class HttpInteraction
             await WriteAsync(ctx, StatusCodes.Status200OK, new ServerMessage { Reload = true }).ConfigureAwait(false);
             return;
         }
-        var max = server.Options.MaxMessageBytes;
-        if (ctx.Request.ContentLength > max)
-        {
-            await WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge, new ServerMessage { Err = "message too big" }).ConfigureAwait(false);
-            return;
-        }
-        var buffer = new byte[max + 1];
-        var n = 0;
-        while (n < buffer.Length)
-        {
-            var r = await ctx.Request.Body.ReadAsync(buffer.AsMemory(n), ctx.RequestAborted).ConfigureAwait(false);
-            if (r == 0) break;
-            n += r;
-        }
-        if (n > max)
+        var body = await ReadLimitedAsync(ctx, server.Options.MaxMessageBytes).ConfigureAwait(false);
+        if (body is null)
         {
             await WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge, new ServerMessage { Err = "message too big" }).ConfigureAwait(false);
             return;
         }
         ClientMessage? msg;
-        try { msg = JsonSerializer.Deserialize(buffer.AsSpan(0, n), HTagJson.Default.ClientMessage); }
+        try { msg = JsonSerializer.Deserialize(body.Value.Span, HTagJson.Default.ClientMessage); }
         catch (JsonException) { msg = null; }
         if (msg is not null && instance.PostChannel is { } channel)
         {
@@ -67,7 +54,22 @@ internal static class HttpInteraction
         await WriteAsync(ctx, StatusCodes.Status200OK, instance.PostChannel is { } ch ? ch.Seal(merged) : merged).ConfigureAwait(false);
     }
 
-    static void Merge(ServerMessage into, ServerMessage m)
+    /// <summary>The request body, or null when it is over <paramref name="max"/> bytes (declared or sent).</summary>
+    internal static async Task<ReadOnlyMemory<byte>?> ReadLimitedAsync(HttpContext ctx, int max)
+    {
+        if (ctx.Request.ContentLength > max) return null;
+        var buffer = new byte[max + 1];
+        var n = 0;
+        while (n < buffer.Length)
+        {
+            var r = await ctx.Request.Body.ReadAsync(buffer.AsMemory(n), ctx.RequestAborted).ConfigureAwait(false);
+            if (r == 0) break;
+            n += r;
+        }
+        return n > max ? null : buffer.AsMemory(0, n);
+    }
+
+    internal static void Merge(ServerMessage into, ServerMessage m)
     {
         if (m.Update is not null)
         {
@@ -80,7 +82,7 @@ internal static class HttpInteraction
         into.Reload = m.Reload ?? into.Reload;
     }
 
-    static async Task WriteAsync(HttpContext ctx, int status, ServerMessage msg)
+    internal static async Task WriteAsync(HttpContext ctx, int status, ServerMessage msg)
     {
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json";

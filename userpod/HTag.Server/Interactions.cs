@@ -10,17 +10,22 @@ internal static class Interactions
     /// waits at most the interaction timeout. On timeout the client gets an error, the instance is dropped,
     /// and a watchdog exits the process if the handler still runs after the grace period.
     /// </summary>
-    public static async Task<ServerMessage?> RunAsync(Instance instance, ClientMessage msg,
+    public static Task<ServerMessage?> RunAsync(Instance instance, ClientMessage msg,
+        Func<ServerMessage, Task<bool>> sendPartial, CancellationToken ct) =>
+        RunAsync(instance, partial => instance.Runtime.InteractAsync(msg, partial, CancellationToken.None), $"tag {msg.Id}, event {msg.Ev}", sendPartial, ct);
+
+    /// <summary>The same rules for any app code the browser asks for (<paramref name="what"/> names it in the log).</summary>
+    public static async Task<ServerMessage?> RunAsync(Instance instance, Func<Func<ServerMessage, Task>, Task<ServerMessage>> run, string what,
         Func<ServerMessage, Task<bool>> sendPartial, CancellationToken ct)
     {
         var server = instance.Server;
-        var work = Task.Run(() => instance.Runtime.InteractAsync(msg, async m => await sendPartial(m).ConfigureAwait(false), CancellationToken.None), CancellationToken.None);
+        var work = Task.Run(() => run(async m => await sendPartial(m).ConfigureAwait(false)), CancellationToken.None);
         var timeout = instance.Host.InteractionTimeout;
         var finished = await Task.WhenAny(work, Task.Delay(timeout, ct)).ConfigureAwait(false);
         if (finished == work) return await work.ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
-        server.Logger.LogError("interaction timed out after {Timeout} in app {App} (tag {Tag}, event {Event}); dropping the instance",
-            timeout, instance.Host.Path, msg.Id, msg.Ev);
+        server.Logger.LogError("interaction timed out after {Timeout} in app {App} ({What}); dropping the instance",
+            timeout, instance.Host.Path, what);
         // The error first, then drop the instance (which tells open pages to reload).
         await sendPartial(new ServerMessage { Err = $"interaction timed out after {timeout.TotalSeconds:0.###} s; the app was restarted" }).ConfigureAwait(false);
         instance.Host.Forget(instance);

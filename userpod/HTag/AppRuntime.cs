@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace HTag;
 
@@ -103,28 +104,53 @@ internal sealed class AppRuntime
             var binding = target.GetBinding(msg.Ev);
             if (binding is null) return new ServerMessage { Err = $"tag '{target.Id}' has no '{Truncate(msg.Ev)}' handler" };
             var e = new Event(target, msg.Ev, ToStrings(msg.Data), ToStrings(msg.Args));
-            Func<Task> flush = async () =>
-            {
-                var part = Collect();
-                if (!part.IsEmpty) await sendPartial(part).ConfigureAwait(false);
-            };
-            s_flush.Value = flush;
-            string? err = null;
-            try
-            {
-                await binding.Invoke(e, flush).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                OnHandlerError?.Invoke(target, msg.Ev, ex);
-                err = Debug ? $"{target.GetType().Name}#{target.Id} {msg.Ev}: {ex}" : $"{target.GetType().Name}#{target.Id} {msg.Ev}: {ex.GetType().Name}: {ex.Message}";
-            }
-            finally { s_flush.Value = null; }
-            var result = Collect();
-            result.Err = err;
-            return result;
+            return await RunHandlerAsync(flush => binding.Invoke(e, flush), sendPartial, target, msg.Ev).ConfigureAwait(false);
         }
         finally { _gate.Release(); }
+    }
+
+    /// <summary>
+    /// Runs an exposed method (<see cref="Tag.Expose(string, Func{JsonElement[], JsonNode})"/>) with its JSON arguments under
+    /// the same lock as handlers; the reply carries its result and, like a handler's, what changed.
+    /// </summary>
+    public async Task<ServerMessage> CallAsync(string name, JsonElement[] args, Func<ServerMessage, Task> sendPartial, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (Root.GetExposed(name) is not { } method) return new ServerMessage { Err = $"no exposed method '{Truncate(name)}'" };
+            JsonNode? result = null;
+            var reply = await RunHandlerAsync(async flush => result = await method(args).ConfigureAwait(false), sendPartial, Root, "call " + Truncate(name)).ConfigureAwait(false);
+            if (reply.Err is null) reply.Result = result;
+            return reply;
+        }
+        finally { _gate.Release(); }
+    }
+
+    /// <summary>Runs app code the browser asked for (a handler, an exposed method); the caller holds the lock.
+    /// Its exception is reported and becomes the reply's error (with the stack trace when Debug).</summary>
+    async Task<ServerMessage> RunHandlerAsync(Func<Func<Task>, Task> run, Func<ServerMessage, Task> sendPartial, Tag target, string what)
+    {
+        Func<Task> flush = async () =>
+        {
+            var part = Collect();
+            if (!part.IsEmpty) await sendPartial(part).ConfigureAwait(false);
+        };
+        s_flush.Value = flush;
+        string? err = null;
+        try
+        {
+            await run(flush).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            OnHandlerError?.Invoke(target, what, ex);
+            err = Debug ? $"{target.GetType().Name}#{target.Id} {what}: {ex}" : $"{target.GetType().Name}#{target.Id} {what}: {ex.GetType().Name}: {ex.Message}";
+        }
+        finally { s_flush.Value = null; }
+        var result = Collect();
+        result.Err = err;
+        return result;
     }
 
     /// <summary>Server push: sends what changed since the last render. Inside a handler it streams a partial update.</summary>

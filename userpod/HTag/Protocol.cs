@@ -47,6 +47,8 @@ internal sealed class ServerMessage
     public string? Root { get; set; }
     /// <summary>Parano handshake: the connection id that binds the following messages.</summary>
     public string? Conn { get; set; }
+    /// <summary>The result of an exposed method (<c>htag.call</c>).</summary>
+    public System.Text.Json.Nodes.JsonNode? Result { get; set; }
     /// <summary>The page's interactions up to this number were received (run, or skipped as a resend): it stops keeping them.</summary>
     public long? Ack { get; set; }
 
@@ -60,4 +62,5 @@ internal sealed class ServerMessage
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(Dictionary<string, JsonElement>))]
+[JsonSerializable(typeof(JsonElement[]))]
 internal sealed partial class HTagJson : JsonSerializerContext;

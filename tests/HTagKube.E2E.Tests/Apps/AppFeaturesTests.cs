@@ -53,4 +53,29 @@ public sealed class AppFeaturesTests(AppsFixture apps)
         Assert.Contains("10,100", csv);
         Assert.Empty(errors);
     }
+
+    [Fact]
+    public async Task The_pages_own_script_calls_exposed_methods_and_a_malformed_call_is_a_400_that_breaks_nothing()
+    {
+        var (page, errors) = await apps.OpenAsync("/expose");
+        await page.Locator("button.js-add").ClickAsync();
+        await Expect(page.Locator(".sum")).ToHaveTextAsync("5");
+        await page.Locator("input.note-text").FillAsync("from JavaScript");
+        await page.Locator("button.js-note").ClickAsync();
+        await Expect(page.Locator(".notes li")).ToHaveTextAsync(["from JavaScript"]);
+        await Expect(page.Locator(".note-count")).ToHaveTextAsync("1 note(s)");
+        Assert.Empty(errors);
+
+        var status = await page.EvaluateAsync<int>(@"async () => {
+            const h = document.documentElement.dataset;
+            const r = await fetch('/_htag/call?app=' + encodeURIComponent(h.htagApp) + '&i=' + h.htagInstance + '&name=add',
+                { method: 'POST', body: '{not json', headers: { 'Content-Type': 'application/json' } });
+            return r.status; }");
+        Assert.Equal(400, status);
+        await page.Locator("button.js-add").ClickAsync();
+        await Expect(page.Locator(".sum")).ToHaveTextAsync("5");
+        await page.Locator("input.note-text").FillAsync("again");
+        await page.Locator("button.js-note").ClickAsync();
+        await Expect(page.Locator(".note-count")).ToHaveTextAsync("2 note(s)");
+    }
 }

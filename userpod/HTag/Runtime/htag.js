@@ -250,8 +250,22 @@
   window.addEventListener("online", reconnectNow);
   document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") reconnectNow(); });
 
+  // An exposed server method (Tag.Expose): JSON arguments in, its result out; the changes it made are applied
+  // like a handler's. Rejects with the server's error (bad arguments, the method threw, too big, timed out).
+  async function call(name, ...args) {
+    const url = "/_htag/call?app=" + encodeURIComponent(app) + "&i=" + encodeURIComponent(instance) + "&name=" + encodeURIComponent(name);
+    const r = await fetch(url, { method: "POST", body: JSON.stringify(args), headers: { "Content-Type": "application/json" }, credentials: "same-origin" });
+    let msg = null;
+    try { msg = await r.json(); } catch (e) { /* not JSON: the status says it */ }
+    if (!msg) throw new Error("htag.call " + name + ": HTTP " + r.status);
+    const { result, err, ...changes } = msg;
+    apply(changes);
+    if (err || !r.ok) throw new Error(err || "htag.call " + name + ": HTTP " + r.status);
+    return result;
+  }
+
   window.htag = {
-    send, apply,
+    send, apply, call,
     get connected() { return httpOnly || (usable() && !resyncPending); },
     css(key, text) { if (!hasStatic(key)) { const s = document.createElement("style"); s.nonce = nonce; s.textContent = text; addStatic(key, s); } },
     link(key, href) { if (!hasStatic(key)) { const l = document.createElement("link"); l.rel = "stylesheet"; l.href = href; addStatic(key, l); } },

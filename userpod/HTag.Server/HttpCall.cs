@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace HTag;
+
+/// <summary>
+/// <c>POST /_htag/call?app=&amp;i=&amp;name=</c>, body a JSON array of arguments: runs an exposed method
+/// (<see cref="Tag.Expose(string, Func{JsonElement[], System.Text.Json.Nodes.JsonNode})"/>) under the interaction
+/// rules (same lock as handlers, timeout, watchdog). Bad input is a clear 4xx with a JSON <c>err</c>: 405 not a POST,
+/// 404 unknown instance or name, 403 parano app, 413 over <see cref="HTagOptions.MaxMessageBytes"/>, 400 not a JSON
+/// array. The method's own exception is a 500; the instance carries on.
+/// </summary>
+internal static class HttpCall
+{
+    public static async Task HandleAsync(HttpContext ctx, HTagServer server)
+    {
+        if (!HttpMethods.IsPost(ctx.Request.Method))
+        {
+            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status405MethodNotAllowed, new ServerMessage { Err = "POST expected" }).ConfigureAwait(false);
+            return;
+        }
+        var instance = server.Apps.TryGetValue(ctx.Request.Query["app"].ToString(), out var host) ? host.Find(ctx.Request.Query["i"].ToString()) : null;
+        var name = ctx.Request.Query["name"].ToString();
+        if (instance is null)
+        {
+            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status404NotFound, new ServerMessage { Err = "no such app instance (reload the page)" }).ConfigureAwait(false);
+            return;
+        }
+        if (instance.Cipher is not null)
+        {
+            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status403Forbidden, new ServerMessage { Err = "exposed calls are not available in parano mode" }).ConfigureAwait(false);
+            return;
+        }
+        if (instance.Runtime.Root.GetExposed(name) is null)
+        {
+            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status404NotFound, new ServerMessage { Err = $"no exposed method '{(name.Length > 40 ? name[..40] : name)}'" }).ConfigureAwait(false);
+            return;
+        }
+        var body = await HttpInteraction.ReadLimitedAsync(ctx, server.Options.MaxMessageBytes).ConfigureAwait(false);
+        if (body is null)
+        {
+            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge, new ServerMessage { Err = "arguments too big" }).ConfigureAwait(false);
+            return;
+        }
+        JsonElement[]? args;
+        try { args = JsonSerializer.Deserialize(body.Value.Span, HTagJson.Default.JsonElementArray); }
+        catch (JsonException) { args = null; }
+        if (args is null)
+        {
+            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status400BadRequest, new ServerMessage { Err = "the arguments must be a JSON array" }).ConfigureAwait(false);
+            return;
+        }
+        var merged = new ServerMessage();
+        var reply = await Interactions.RunAsync(instance, partial => instance.Runtime.CallAsync(name, args, partial, CancellationToken.None),
+            "exposed call " + name, part =>
+            {
+                lock (merged) HttpInteraction.Merge(merged, part);
+                return Task.FromResult(true);
+            }, ctx.RequestAborted).ConfigureAwait(false);
+        if (reply is null)
+        {
+            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status503ServiceUnavailable, merged).ConfigureAwait(false);
+            return;
+        }
+        lock (merged) HttpInteraction.Merge(merged, reply);
+        merged.Result = reply.Result;
+        if (instance.Runtime.Exited) instance.Host.Forget(instance);
+        await HttpInteraction.WriteAsync(ctx, merged.Err is null ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError, merged).ConfigureAwait(false);
+    }
+}
