@@ -1,8 +1,5 @@
 using HTagKube.Routing;
 using HTagKube.Operator.Hosting;
-using HTagKube.Operator.Metrics;
-using HTagKube.Operator.Sessions;
-using HTagKube.Operator.Warm;
 using k8s;
 using Prometheus;
 
@@ -24,20 +21,14 @@ var routeTable = await RedisRouteTable.ConnectAsync(options.Redis, TimeSpan.From
 // KUBECONFIG, else ~/.kube/config, else the pod's service account; the namespace defaults to the configuration's.
 var kubeConfig = KubernetesClientConfiguration.BuildDefaultConfig();
 options.Namespace ??= kubeConfig.Namespace ?? "default";
-builder.Services.AddSingleton(options);
-builder.Services.AddSingleton<IKubernetes>(new Kubernetes(kubeConfig));
-builder.Services.AddSingleton<IRouteTable>(routeTable);
-builder.Services.AddSingleton<OperatorMetrics>();
-builder.Services.AddSingleton<WarmPool>();
-builder.Services.AddSingleton<SessionReconciler>();
-builder.Services.AddSingleton<SessionFinalizer>();
-builder.Services.AddHostedService<OperatorService>();
+builder.Services.AddSingleton(sp => new SessionOperator(new Kubernetes(kubeConfig), routeTable, options, sp.GetRequiredService<ILoggerFactory>()));
+builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionOperator>().Leadership);
 
 var app = builder.Build();
-var log = app.Services.GetRequiredService<ILogger<OperatorService>>();
+var log = app.Services.GetRequiredService<ILogger<SessionOperator>>();
 routeTable.Diagnostic += (what, e) => log.LogWarning("route table: {What} {Error}", what, e?.Message);
 app.MapGet("/healthz", () => "ok");
-var metrics = app.Services.GetRequiredService<OperatorMetrics>(); // listening before the first measurement
+var metrics = app.Services.GetRequiredService<SessionOperator>().Metrics; // listening before the first measurement
 app.UseMetricServer(settings => settings.Registry = metrics.Registry, "/metrics");
 await app.RunAsync();
 await routeTable.DisposeAsync();

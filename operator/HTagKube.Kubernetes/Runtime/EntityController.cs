@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -8,57 +7,36 @@ namespace HTagKube.Kubernetes.Runtime;
 
 public sealed record ControllerOptions
 {
-    public required string Namespace { get; init; }
-    public string? LabelSelector { get; init; }
     public int Workers { get; init; } = 2;
     public TimeSpan BackoffBase { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan BackoffMax { get; init; } = TimeSpan.FromMinutes(1);
-    public int WatchTimeoutSeconds { get; init; } = 300;
 }
 
 /// <summary>
-/// Runs one <see cref="IEntityController{TEntity}"/> (and its optional <see cref="IEntityFinalizer{TEntity}"/>):
-/// informer → work queue (dedup, one reconcile per key at a time, backoff) → workers. Events of owned objects
-/// enqueue their controller owner.
+/// Runs one <see cref="IEntityController{TEntity}"/> (and its optional <see cref="IEntityFinalizer{TEntity}"/>) while the
+/// process leads: its informers (own kind and owned kinds) → work queue (dedup, one reconcile per key at a time, backoff)
+/// → workers. Events of owned objects enqueue their controller owner. Each term starts with relists and a fresh queue.
 /// </summary>
-public sealed class EntityController<T> where T : class, IKubernetesObject<V1ObjectMeta>
+public sealed class EntityController<T> : ILeaderWork where T : class, IKubernetesObject<V1ObjectMeta>
 {
-    // Meter "HTagKube" + instrument = the exported name (htagkube_reconciles_total…), as in the operator's own meter.
-    static readonly Meter Meter = new("HTagKube");
-    static readonly Counter<long> Reconciles = Meter.CreateCounter<long>("reconciles_total");
-    static readonly Counter<long> Errors = Meter.CreateCounter<long>("reconcile_errors_total");
-    static readonly ConcurrentDictionary<string, WorkQueue> Queues = new();
-
-    static EntityController() =>
-        Meter.CreateObservableGauge("workqueue_depth",
-            () => Queues.Select(q => new Measurement<int>(q.Value.Count, new KeyValuePair<string, object?>("controller", q.Key))));
-
     readonly IKubernetes _kube;
     readonly KubeKind<T> _kind;
+    readonly Informer<T> _informer;
     readonly IEntityController<T> _handler;
     readonly IEntityFinalizer<T>? _finalizer;
     readonly ControllerOptions _options;
     readonly ILogger _log;
-    readonly WorkQueue _queue;
     readonly ConcurrentDictionary<string, T> _tombstones = new();
-    readonly List<Func<CancellationToken, Task>> _ownedRunners = [];
-    readonly List<Func<CancellationToken, Task>> _ownedSyncs = [];
+    readonly List<(Func<CancellationToken, Task> Run, Func<CancellationToken, Task> Synced)> _owned = [];
+    volatile WorkQueue _queue;
 
-    public EntityController(IKubernetes kube, KubeKind<T> kind, IEntityController<T> handler, IEntityFinalizer<T>? finalizer,
+    public EntityController(IKubernetes kube, KubeKind<T> kind, Informer<T> informer, IEntityController<T> handler, IEntityFinalizer<T>? finalizer,
         ControllerOptions options, ILogger log)
     {
-        _kube = kube;
-        _kind = kind;
-        _handler = handler;
-        _finalizer = finalizer;
-        _options = options;
-        _log = log;
-        _queue = new WorkQueue(options.BackoffBase, options.BackoffMax);
-        Informer = new Informer<T>(kube, kind, new InformerOptions
-        {
-            Namespace = options.Namespace, LabelSelector = options.LabelSelector, WatchTimeoutSeconds = options.WatchTimeoutSeconds,
-        }, log);
-        Informer.Changed += (type, obj) =>
+        (_kube, _kind, _informer, _handler, _finalizer, _options, _log) = (kube, kind, informer, handler, finalizer, options, log);
+        _queue = new WorkQueue();
+        _queue.Dispose(); // not leading yet: drops what it is given
+        informer.Changed += (type, obj) =>
         {
             var key = KubeKinds.KeyOf(obj);
             if (type == WatchEventType.Deleted) _tombstones[key] = obj;
@@ -67,18 +45,13 @@ public sealed class EntityController<T> where T : class, IKubernetesObject<V1Obj
         };
     }
 
-    public Informer<T> Informer { get; }
-
+    /// <summary>The current term's queue (a stopped controller's drops what it is given).</summary>
     public WorkQueue Queue => _queue;
 
-    /// <summary>Watch a kind whose objects carry a controller ownerReference to a <typeparamref name="T"/>.</summary>
-    public Informer<TOwned> Owns<TOwned>(KubeKind<TOwned> owned, string? labelSelector = null) where TOwned : class, IKubernetesObject<V1ObjectMeta>
+    /// <summary>Watch (while leading) a kind whose objects carry a controller ownerReference to a <typeparamref name="T"/>.</summary>
+    public void Owns<TOwned>(Informer<TOwned> owned) where TOwned : class, IKubernetesObject<V1ObjectMeta>
     {
-        var informer = new Informer<TOwned>(_kube, owned, new InformerOptions
-        {
-            Namespace = _options.Namespace, LabelSelector = labelSelector, WatchTimeoutSeconds = _options.WatchTimeoutSeconds,
-        }, _log);
-        informer.Changed += (_, obj) =>
+        owned.Changed += (_, obj) =>
         {
             foreach (var owner in obj.Metadata.OwnerReferences ?? [])
             {
@@ -86,24 +59,23 @@ public sealed class EntityController<T> where T : class, IKubernetesObject<V1Obj
                     _queue.Add(KubeKinds.KeyOf(obj.Metadata.NamespaceProperty, owner.Name));
             }
         };
-        _ownedRunners.Add(informer.RunAsync);
-        _ownedSyncs.Add(informer.WaitForSyncAsync);
-        return informer;
+        _owned.Add((owned.RunAsync, owned.WaitForSyncAsync));
     }
 
-    /// <summary>Ask for a reconcile of "ns/name" (e.g. from an external event).</summary>
+    /// <summary>Ask for a reconcile of "ns/name" (e.g. from an external event); ignored while not leading.</summary>
     public void Enqueue(string? ns, string name) => _queue.Add(KubeKinds.KeyOf(ns, name));
 
-    public async Task RunAsync(CancellationToken ct)
+    public async Task LeadAsync(CancellationToken ct)
     {
         var name = $"{_kind.Kind}/{Guid.NewGuid():N}";
-        Queues[name] = _queue;
+        _queue = new WorkQueue(_options.BackoffBase, _options.BackoffMax);
+        RuntimeMetrics.Queues[name] = _queue;
         try
         {
-            var runners = new List<Task> { Informer.RunAsync(ct) };
-            runners.AddRange(_ownedRunners.Select(r => r(ct)));
-            await Informer.WaitForSyncAsync(ct);
-            foreach (var sync in _ownedSyncs) await sync(ct);
+            var runners = new List<Task> { _informer.RunAsync(ct) };
+            runners.AddRange(_owned.Select(o => o.Run(ct)));
+            await _informer.WaitForSyncAsync(ct);
+            foreach (var o in _owned) await o.Synced(ct);
             _log.LogInformation("{Kind} controller synced; {Workers} workers", _kind.Kind, _options.Workers);
             runners.AddRange(Enumerable.Range(0, _options.Workers).Select(_ => WorkerAsync(ct)));
             await Task.WhenAll(runners);
@@ -111,8 +83,8 @@ public sealed class EntityController<T> where T : class, IKubernetesObject<V1Obj
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         finally
         {
+            RuntimeMetrics.Queues.TryRemove(name, out _);
             _queue.Dispose();
-            Queues.TryRemove(name, out _);
         }
     }
 
@@ -133,7 +105,7 @@ public sealed class EntityController<T> where T : class, IKubernetesObject<V1Obj
             }
             catch (Exception e)
             {
-                Errors.Add(1, new KeyValuePair<string, object?>("kind", _kind.Kind));
+                RuntimeMetrics.Errors.Add(1, new KeyValuePair<string, object?>("kind", _kind.Kind));
                 var delay = _queue.AddRateLimited(key);
                 // Conflicts are routine (stale cache vs. our own writes): no stack trace.
                 if (e.IsConflict() || e.IsNotFound()) _log.LogDebug("reconcile {Key}: {Status}, retry in {Delay}", key, KubeErrors.StatusOf(e), delay);
@@ -148,8 +120,8 @@ public sealed class EntityController<T> where T : class, IKubernetesObject<V1Obj
 
     async Task ProcessAsync(string key, CancellationToken ct)
     {
-        Reconciles.Add(1, new KeyValuePair<string, object?>("kind", _kind.Kind));
-        var obj = Informer.Get(key);
+        RuntimeMetrics.Reconciles.Add(1, new KeyValuePair<string, object?>("kind", _kind.Kind));
+        var obj = _informer.Get(key);
         if (obj is null)
         {
             if (_tombstones.TryRemove(key, out var gone)) await _handler.DeletedAsync(gone, ct);

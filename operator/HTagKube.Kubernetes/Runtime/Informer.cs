@@ -18,25 +18,16 @@ public sealed record InformerOptions
 /// <summary>
 /// List + watch cache of one kind (client-go's reflector + store) on the client's watch: watches resume from the
 /// last seen resourceVersion when the stream ends; a 410 Gone (compacted history) triggers a full relist that also
-/// reports deletions missed meanwhile.
+/// reports deletions missed meanwhile. It runs while its process leads (each run starts with a relist) and serves
+/// nothing outside a synced run: a standby must not act on, or report, a stale view. The last state is kept, so the
+/// next run's relist reports what was deleted in between.
 /// </summary>
-public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
+public sealed class Informer<T>(IKubernetes kube, KubeKind<T> kind, InformerOptions options, ILogger log)
+    where T : class, IKubernetesObject<V1ObjectMeta>
 {
-    readonly IKubernetes _kube;
-    readonly KubeKind<T> _kind;
-    readonly InformerOptions _options;
-    readonly ILogger _log;
     readonly ConcurrentDictionary<string, T> _cache = new();
-    readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    volatile TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     int _relists, _reconnects;
-
-    public Informer(IKubernetes kube, KubeKind<T> kind, InformerOptions options, ILogger log)
-    {
-        _kube = kube;
-        _kind = kind;
-        _options = options;
-        _log = log;
-    }
 
     /// <summary>Called for every change seen (from a watch or a relist), after the cache is updated.</summary>
     public event Action<WatchEventType, T>? Changed;
@@ -44,17 +35,23 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
     public bool HasSynced => _synced.Task.IsCompleted;
     public int Relists => _relists;
     public int Reconnects => _reconnects;
-    public string? LastResourceVersion { get; private set; }
 
+    /// <summary>Completes once the current run has listed everything.</summary>
     public Task WaitForSyncAsync(CancellationToken ct) => _synced.Task.WaitAsync(ct);
 
-    public T? Get(string key) => _cache.TryGetValue(key, out var v) ? v : null;
+    public T? Get(string key) => HasSynced && _cache.TryGetValue(key, out var v) ? v : null;
     public T? Get(string? ns, string name) => Get(KubeKinds.KeyOf(ns, name));
-    public IReadOnlyList<T> List() => [.. _cache.Values];
+    public IReadOnlyList<T> List() => HasSynced ? [.. _cache.Values] : [];
 
     public async Task RunAsync(CancellationToken ct)
     {
-        var rv = _options.StartFromResourceVersion;
+        try { await ListAndWatchAsync(ct); }
+        finally { _synced = new(TaskCreationOptions.RunContinuationsAsynchronously); } // the next run waits for its own sync
+    }
+
+    async Task ListAndWatchAsync(CancellationToken ct)
+    {
+        var rv = options.StartFromResourceVersion;
         var needList = rv is null;
         var failures = 0;
         while (!ct.IsCancellationRequested)
@@ -71,11 +68,10 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
                     _synced.TrySetResult();
                 }
                 Exception? streamError = null;
-                await foreach (var (type, obj) in _kind.Watch(_kube, _options.Namespace, _options.LabelSelector, rv!, _options.WatchTimeoutSeconds,
+                await foreach (var (type, obj) in kind.Watch(kube, options.Namespace, options.LabelSelector, rv!, options.WatchTimeoutSeconds,
                                    e => streamError ??= e, ct))
                 {
                     rv = obj.Metadata?.ResourceVersion ?? rv;
-                    LastResourceVersion = rv;
                     if (type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted) Apply(type, obj);
                     failures = 0;
                 }
@@ -85,7 +81,7 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
             }
             catch (Exception e) when (e.IsGone())
             {
-                _log.LogInformation("{Kind} watch: resourceVersion {Rv} expired (410), relisting", _kind.Kind, rv);
+                log.LogInformation("{Kind} watch: resourceVersion {Rv} expired (410), relisting", kind.Kind, rv);
                 needList = true;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -98,7 +94,7 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
                 failures++;
                 Interlocked.Increment(ref _reconnects);
                 var delay = Backoff.Delay(failures, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10));
-                _log.LogWarning("{Kind} watch failed ({Error}); retry in {Delay}", _kind.Kind, e.Message, delay);
+                log.LogWarning("{Kind} watch failed ({Error}); retry in {Delay}", kind.Kind, e.Message, delay);
                 try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { break; }
             }
         }
@@ -110,7 +106,7 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
         string? cont = null, rv = null;
         do
         {
-            var page = await _kind.List(_kube, _options.Namespace, _options.LabelSelector, cont, ct);
+            var page = await kind.List(kube, options.Namespace, options.LabelSelector, cont, ct);
             items.AddRange(page.Items);
             cont = page.Continue;
             rv = page.ResourceVersion;
@@ -121,8 +117,8 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
         foreach (var item in items)
         {
             // List items carry no apiVersion/kind; watch events do. Callers compare the two, so fill them in.
-            item.ApiVersion ??= _kind.ApiVersion;
-            item.Kind ??= _kind.Kind;
+            item.ApiVersion ??= kind.ApiVersion;
+            item.Kind ??= kind.Kind;
             var key = KubeKinds.KeyOf(item);
             seen.Add(key);
             var existed = _cache.TryGetValue(key, out var old);
@@ -133,7 +129,6 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
         {
             if (!seen.Contains(key)) Apply(WatchEventType.Deleted, old);
         }
-        LastResourceVersion = rv;
         _synced.TrySetResult();
         return rv;
     }
@@ -144,6 +139,6 @@ public sealed class Informer<T> where T : class, IKubernetesObject<V1ObjectMeta>
         if (type == WatchEventType.Deleted) _cache.TryRemove(key, out _);
         else _cache[key] = obj;
         try { Changed?.Invoke(type, obj); }
-        catch (Exception e) { _log.LogError(e, "{Kind} informer handler failed", _kind.Kind); }
+        catch (Exception e) { log.LogError(e, "{Kind} informer handler failed", kind.Kind); }
     }
 }

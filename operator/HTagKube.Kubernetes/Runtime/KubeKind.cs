@@ -50,22 +50,12 @@ public static class KubeKinds
         Patch = (k, p, ns, name, ct) => k.CoreV1.PatchNamespacedSecretAsync(p, name, ns, cancellationToken: ct),
     };
 
-    public static readonly KubeKind<V1ConfigMap> ConfigMaps = new()
-    {
-        ApiVersion = "v1", Kind = "ConfigMap",
-        List = async (k, ns, sel, cont, ct) => Page(await k.CoreV1.ListNamespacedConfigMapAsync(ns, continueParameter: cont, labelSelector: sel, limit: PageSize, cancellationToken: ct)),
-        Watch = (k, ns, sel, rv, timeout, onError, ct) => k.CoreV1.WatchListNamespacedConfigMapAsync(ns, allowWatchBookmarks: true,
-            labelSelector: sel, resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
-        Patch = (k, p, ns, name, ct) => k.CoreV1.PatchNamespacedConfigMapAsync(p, name, ns, cancellationToken: ct),
-    };
-
     /// <summary>A page of any list kind of the client (pods, secrets, custom resource lists).</summary>
     public static KubePage<T> Page<T>(IKubernetesObject<V1ListMeta> list, IList<T> items) =>
         new(items, list.Metadata?.ResourceVersion, string.IsNullOrEmpty(list.Metadata?.ContinueProperty) ? null : list.Metadata.ContinueProperty);
 
     static KubePage<V1Pod> Page(V1PodList l) => Page(l, l.Items);
     static KubePage<V1Secret> Page(V1SecretList l) => Page(l, l.Items);
-    static KubePage<V1ConfigMap> Page(V1ConfigMapList l) => Page(l, l.Items);
 
     /// <summary>"ns/name", the key of an object in caches and work queues.</summary>
     public static string KeyOf(string? ns, string name) => ns is null ? name : $"{ns}/{name}";

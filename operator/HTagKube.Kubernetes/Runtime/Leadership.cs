@@ -2,6 +2,7 @@ using k8s;
 using k8s.LeaderElection;
 using k8s.LeaderElection.ResourceLock;
 using k8s.Models;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace HTagKube.Kubernetes.Runtime;
@@ -16,68 +17,136 @@ public sealed record LeaderElectionOptions
     public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
 }
 
+/// <summary>What runs only while this process leads: started when it wins the lease, cancelled when it loses it or stops.</summary>
+public interface ILeaderWork
+{
+    Task LeadAsync(CancellationToken ct);
+}
+
 /// <summary>
-/// Leader election on a coordination.k8s.io/v1 Lease with the client's <see cref="LeaderElector"/> (LeaseLock), plus
-/// what the library lacks: the lease is released when this process stops leading on shutdown, so a standby takes
-/// over in about one retry period instead of waiting out the lease duration.
+/// The runtime's leader election (KubeOps' LeaderElectionBackgroundService with its leader-aware watchers): campaigns for a
+/// coordination.k8s.io/v1 Lease with the client's <see cref="LeaderElector"/> (<see cref="LeaseLock"/>) and, while leading,
+/// runs every <see cref="ILeaderWork"/> (controllers with their watches and queues, leader-only loops), stopping them when
+/// the lease is lost; <c>htagkube_leader</c> says whether it leads. Added to the library: a stopping leader releases the
+/// lease, and a standby watches the Lease and campaigns again the moment it sees it released, instead of at its next retry
+/// (every lease/7.5 s), so a graceful hand-over takes about one API round trip.
 /// </summary>
-public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, ILogger log)
+public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, IEnumerable<ILeaderWork> work, ILogger log) : BackgroundService
 {
     volatile bool _isLeader;
+    volatile bool _leaseReleased;            // as the Lease watch last showed it
+    volatile string? _seenByElector;         // the holder the current elector last saw
+    volatile CancellationTokenSource? _campaign;
 
     public string Identity => o.Identity;
     public bool IsLeader => _isLeader;
 
-    /// <summary>
-    /// Campaigns until <paramref name="ct"/> is cancelled; while leading runs <paramref name="lead"/> with a token that
-    /// is cancelled when the lease is lost. On shutdown the lease is released for a fast hand-over.
-    /// </summary>
-    public async Task RunAsync(Func<CancellationToken, Task> lead, CancellationToken ct)
+    /// <summary>The holder this candidate last read (itself included); null before its first look at the lease.</summary>
+    public string? Leader { get; private set; }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => RunAsync(stoppingToken);
+
+    /// <summary>Campaigns until <paramref name="ct"/> is cancelled, then releases the lease if it holds it.</summary>
+    public async Task RunAsync(CancellationToken ct)
     {
+        using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var watching = WatchForReleaseAsync(stopWatching.Token);
         while (!ct.IsCancellationRequested)
         {
-            using var elector = new LeaderElector(new LeaderElectionConfig(new LeaseLock(kube, o.Namespace, o.LeaseName, o.Identity))
+            var lease = new ReadReportingLock(new LeaseLock(kube, o.Namespace, o.LeaseName, o.Identity), holder =>
+            {
+                Leader = _seenByElector = holder;
+                CampaignAgainIfReleased();
+            });
+            using var elector = new LeaderElector(new LeaderElectionConfig(lease)
             {
                 LeaseDuration = o.LeaseDuration, RenewDeadline = o.RenewDeadline, RetryPeriod = o.RetryPeriod,
             });
+            using var campaign = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var leading = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            Task? work = null;
+            Task? lead = null;
             elector.OnStartedLeading += () =>
             {
                 _isLeader = true;
+                RuntimeMetrics.Leading(+1);
                 log.LogInformation("{Identity} became leader of {Lease}", o.Identity, o.LeaseName);
-                work = RunLeaderWorkAsync(lead, leading.Token);
+                lead = LeadAsync(leading.Token);
             };
-            elector.OnStoppedLeading += () => { _isLeader = false; leading.Cancel(); };
+            elector.OnStoppedLeading += () => leading.Cancel();
             elector.OnError += e => log.LogWarning("lease {Lease}: {Error}", o.LeaseName, e?.Message);
+            (_seenByElector, _campaign) = (null, campaign);
             Exception? failed = null;
-            try { await elector.RunUntilLeadershipLostAsync(ct); }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+            try { await elector.RunUntilLeadershipLostAsync(campaign.Token); }
+            catch (OperationCanceledException) when (campaign.IsCancellationRequested) { } // stopping, or the lease was released
             catch (Exception e) { failed = e; } // the elector lets API errors of a campaign escape: campaign again
-            _isLeader = false;
+            _campaign = null;
             await leading.CancelAsync();
-            if (work is not null) await work;
-            if (ct.IsCancellationRequested)
+            if (lead is not null)
             {
-                if (work is not null) await ReleaseAsync();
-                return;
+                await lead;
+                _isLeader = false;
+                RuntimeMetrics.Leading(-1);
+                if (ct.IsCancellationRequested) await ReleaseAsync();
+                else log.LogWarning("{Identity} lost leadership of {Lease}", o.Identity, o.LeaseName);
             }
-            if (work is not null) log.LogWarning("{Identity} lost leadership of {Lease}", o.Identity, o.LeaseName);
-            if (failed is not null)
+            if (failed is not null && !ct.IsCancellationRequested)
             {
                 log.LogWarning("lease {Lease}: {Error}", o.LeaseName, failed.Message);
                 try { await Task.Delay(o.RetryPeriod, ct); }
+                catch (OperationCanceledException) { break; }
+            }
+        }
+        await stopWatching.CancelAsync();
+        await watching;
+    }
+
+    async Task LeadAsync(CancellationToken ct)
+    {
+        await Task.Yield(); // off the elector's callback
+        await Task.WhenAll(work.Select(async w =>
+        {
+            try { await w.LeadAsync(ct); }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+            catch (Exception e) { log.LogError(e, "leader work {Work} failed", w.GetType().Name); }
+        }));
+    }
+
+    /// <summary>
+    /// A standby's elector, having read another holder, looks again only after its retry period. When the Lease watch shows
+    /// the lease released meanwhile, this ends that campaign so that the next elector's first attempt takes it at once.
+    /// Once per release the watch shows (a stale watch cannot make it spin).
+    /// </summary>
+    void CampaignAgainIfReleased()
+    {
+        if (_isLeader || !_leaseReleased || _seenByElector is not { Length: > 0 } seen || seen == o.Identity || _campaign is not { } campaign) return;
+        _leaseReleased = false;
+        log.LogInformation("{Identity}: lease {Lease} released by {Holder}, campaigning at once", o.Identity, o.LeaseName, seen);
+        try { campaign.Cancel(); }
+        catch (ObjectDisposedException) { } // that campaign just ended anyway
+    }
+
+    /// <summary>Follows the Lease's holder. Any error: retried; meanwhile the elector's own retries still take a free lease, later.</summary>
+    async Task WatchForReleaseAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var (_, lease) in kube.CoordinationV1.WatchListNamespacedLeaseAsync(o.Namespace,
+                                   fieldSelector: $"metadata.name={o.LeaseName}", timeoutSeconds: 300, cancellationToken: ct))
+                {
+                    _leaseReleased = string.IsNullOrEmpty(lease.Spec?.HolderIdentity);
+                    CampaignAgainIfReleased();
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception e)
+            {
+                log.LogDebug("lease {Lease} watch: {Error}", o.LeaseName, e.Message);
+                try { await Task.Delay(TimeSpan.FromSeconds(1), ct); }
                 catch (OperationCanceledException) { return; }
             }
         }
-    }
-
-    async Task RunLeaderWorkAsync(Func<CancellationToken, Task> lead, CancellationToken ct)
-    {
-        await Task.Yield(); // off the elector's callback
-        try { await lead(ct); }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
-        catch (Exception e) { log.LogError(e, "leader work failed"); }
     }
 
     /// <summary>
@@ -99,6 +168,22 @@ public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, ILogge
         catch (Exception e) when (e is k8s.Autorest.HttpOperationException or OperationCanceledException or HttpRequestException)
         {
             log.LogWarning("release {Lease}: {Error}", o.LeaseName, e.Message);
+        }
+    }
+
+    /// <summary>The elector's lock, reporting every holder it reads (the elector itself reports a new leader only after its retry wait).</summary>
+    sealed class ReadReportingLock(ILock inner, Action<string?> read) : ILock
+    {
+        public string Identity => inner.Identity;
+        public string Describe() => inner.Describe();
+        public Task<bool> CreateAsync(LeaderElectionRecord record, CancellationToken ct = default) => inner.CreateAsync(record, ct);
+        public Task<bool> UpdateAsync(LeaderElectionRecord record, CancellationToken ct = default) => inner.UpdateAsync(record, ct);
+
+        public async Task<LeaderElectionRecord> GetAsync(CancellationToken ct = default)
+        {
+            var record = await inner.GetAsync(ct);
+            read(record.HolderIdentity);
+            return record;
         }
     }
 }

@@ -7,7 +7,8 @@ namespace HTagKube.Operator.Metrics;
 /// <summary>
 /// The operator's instruments, exported on <c>/metrics</c> by prometheus-net (as the router's: meter <c>HTagKube</c>,
 /// so <c>{meter}_{instrument}</c> gives the documented <c>htagkube_…</c> names), together with the controller
-/// runtime's meter of the same name (reconciles, work queue depth).
+/// runtime's meter of the same name (reconciles, work queue depth, leader). The gauges read the leader's caches: a standby
+/// reports no sessions and no warm pods.
 /// </summary>
 public sealed class OperatorMetrics : IDisposable
 {
@@ -17,7 +18,10 @@ public sealed class OperatorMetrics : IDisposable
     readonly Meter _meter = new(MeterName);
     readonly IDisposable _adapter;
 
-    public OperatorMetrics()
+    /// <param name="sessions">The sessions gauge's source (the controller's informer).</param>
+    /// <param name="warmPods">The warm pool gauge's source.</param>
+    /// <param name="warmTarget">The configured pool size.</param>
+    public OperatorMetrics(Func<IReadOnlyList<HTagSession>> sessions, Func<(int Ready, int Starting)> warmPods, int warmTarget)
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
         // Listening before the first instrument exists: nothing recorded before the first scrape is lost.
@@ -34,13 +38,12 @@ public sealed class OperatorMetrics : IDisposable
         SessionsExpired = _meter.CreateCounter<long>("sessions_expired_total");
         PodFailures = _meter.CreateCounter<long>("pod_failures_total");
         Republished = _meter.CreateCounter<long>("routes_republished_total", description: "Routes re-published after the route table lost its data");
-        _meter.CreateObservableGauge("sessions", ObserveSessions, description: "HTagSessions by phase");
-        _meter.CreateObservableGauge("leader", () => IsLeader ? 1 : 0);
+        _meter.CreateObservableGauge("sessions", () => ObserveSessions(sessions()), description: "HTagSessions by phase");
         WarmClaims = _meter.CreateCounter<long>("warm_pool_claims_total", description: "Sessions that got a warm pod");
         WarmMisses = _meter.CreateCounter<long>("warm_pool_misses_total", description: "Sessions that fell back to a cold pod while the pool is enabled");
         WarmRefillSeconds = _meter.CreateHistogram<double>("warm_pool_refill_seconds", null, "Warm pod creation to Ready");
-        _meter.CreateObservableGauge("warm_pool_pods", ObserveWarm, description: "Warm pods in the pool by state");
-        _meter.CreateObservableGauge("warm_pool_target", () => WarmTarget, description: "Configured warm pool size");
+        _meter.CreateObservableGauge("warm_pool_pods", () => ObserveWarm(warmPods()), description: "Warm pods in the pool by state");
+        _meter.CreateObservableGauge("warm_pool_target", () => warmTarget, description: "Configured warm pool size");
     }
 
     /// <summary>What <c>/metrics</c> serves.</summary>
@@ -49,14 +52,10 @@ public sealed class OperatorMetrics : IDisposable
     public Counter<long> WarmClaims { get; }
     public Counter<long> WarmMisses { get; }
     public Histogram<double> WarmRefillSeconds { get; }
-    public volatile int WarmTarget;
 
-    /// <summary>Source of the warm pool gauge (null on a standby: it keeps no pool).</summary>
-    public Func<(int Ready, int Starting)>? WarmPods { get; set; }
-
-    IEnumerable<Measurement<int>> ObserveWarm()
+    static IEnumerable<Measurement<int>> ObserveWarm((int Ready, int Starting) pods)
     {
-        var (ready, starting) = WarmPods?.Invoke() ?? (0, 0);
+        var (ready, starting) = pods;
         yield return new(ready, new KeyValuePair<string, object?>("state", "ready"));
         yield return new(starting, new KeyValuePair<string, object?>("state", "starting"));
     }
@@ -67,14 +66,8 @@ public sealed class OperatorMetrics : IDisposable
     public Counter<long> PodFailures { get; }
     public Counter<long> Republished { get; }
 
-    public volatile bool IsLeader;
-
-    /// <summary>Source of the sessions gauge: the leader's informer cache (empty on a standby).</summary>
-    public Func<IReadOnlyList<HTagSession>>? Sessions { get; set; }
-
-    IEnumerable<Measurement<int>> ObserveSessions()
+    static IEnumerable<Measurement<int>> ObserveSessions(IReadOnlyList<HTagSession> sessions)
     {
-        var sessions = Sessions?.Invoke() ?? [];
         foreach (var phase in Enum.GetValues<SessionPhase>())
             yield return new(sessions.Count(s => s.Status?.Phase == phase), new KeyValuePair<string, object?>("phase", phase.ToString()));
     }

@@ -21,18 +21,13 @@ namespace HTagKube.Operator.Sessions;
 /// one missing because the epoch changed (Redis lost its data) is re-published, never a reason to delete.
 /// </summary>
 public sealed class SessionReconciler(
-    IKubernetes kube, IRouteTable routes, OperatorOptions o, OperatorMetrics metrics, WarmPool pool,
-    ILogger<SessionReconciler> log)
+    IKubernetes kube, IRouteTable routes, OperatorOptions o, OperatorMetrics metrics, WarmPool pool, SessionPods pods, ILogger log)
     : IEntityController<HTagSession>
 {
     sealed class Failures { public int Count; public DateTimeOffset NotBefore; public string? DeletedPodUid; }
 
     readonly ConcurrentDictionary<string, Failures> _failures = new();      // by session uid
     readonly ConcurrentDictionary<string, DateTimeOffset> _activitySynced = new();
-    readonly SessionPods _pods = new(kube);
-
-    /// <summary>Read pods from the controller's informer instead of the API (null: direct GETs); see <see cref="SessionPods"/>.</summary>
-    public void UsePodCache(Informer<V1Pod>? pods) => _pods.UseCache(pods);
 
     public async Task<ReconcileResult> ReconcileAsync(HTagSession s, CancellationToken ct)
     {
@@ -48,8 +43,7 @@ public sealed class SessionReconciler(
             return ReconcileResult.Done;
         }
 
-
-        var pod = await _pods.FindAsync(s, ct);
+        var pod = await pods.FindAsync(s, ct);
         var status = Clone(s.Status);
         status.User = userKey[..8];
         status.Port = o.UserpodPort;
@@ -60,7 +54,7 @@ public sealed class SessionReconciler(
         if (pod is null && failures.NotBefore <= now && await pool.ClaimAsync(s, ct) is { } warm)
         {
             // Already Ready: the route is published below, in this same reconcile.
-            _pods.Claimed(s, warm);
+            pods.Claimed(s, warm);
             pod = warm;
         }
         status.PodName = pod?.Metadata.Name ?? SessionManifests.PodName(s);
@@ -77,7 +71,7 @@ public sealed class SessionReconciler(
             else
             {
                 await EnsureTokenAsync(s, ct); // the pod's HTAG_TOKEN comes from it
-                _pods.CreatingOwn(s);
+                pods.CreatingOwn(s);
                 try { await kube.CoreV1.CreateNamespacedPodAsync(SessionManifests.Pod(s, o), ns, cancellationToken: ct); }
                 catch (HttpOperationException e) when (e.IsConflict()) { } // stale cache: the pod is there, its event follows
                 status.Phase = SessionPhase.Pending;
@@ -215,14 +209,14 @@ public sealed class SessionReconciler(
     {
         _failures.TryRemove(s.Metadata.Uid ?? "", out _);
         _activitySynced.TryRemove(s.Metadata.Uid ?? "", out _);
-        _pods.Forget(s);
+        pods.Forget(s);
         return Task.CompletedTask;
     }
 
     /// <summary>The token of the Secret the pod's HTAG_TOKEN comes from (the session's own, or the claimed warm pod's).</summary>
     async Task<string> TokenAsync(HTagSession s, V1Pod pod, CancellationToken ct)
     {
-        var name = WarmPods.TokenSecretName(pod);
+        var name = WarmPodManifests.TokenSecretName(pod);
         if (name is null || name == SessionManifests.SecretName(s)) return await EnsureTokenAsync(s, ct);
         return SessionManifests.TokenOf(await kube.CoreV1.ReadNamespacedSecretAsync(name, s.Metadata.NamespaceProperty, cancellationToken: ct));
     }

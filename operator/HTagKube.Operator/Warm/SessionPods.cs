@@ -9,19 +9,14 @@ using k8s.Models;
 namespace HTagKube.Operator.Warm;
 
 /// <summary>
-/// Finds a session's pod, its own or a warm pod it claimed, from the leader's pod cache. A stale cache is harmless:
+/// Finds a session's pod, its own or a warm pod it claimed, from the leader's pod informer. A stale cache is harmless:
 /// creates answer AlreadyExists, deletes carry the pod's uid, and every pod event re-reconciles; what the cache
 /// cannot show yet (a pod created or claimed moments ago) is remembered here and read from the API.
 /// </summary>
-public sealed class SessionPods(IKubernetes kube)
+public sealed class SessionPods(IKubernetes kube, Informer<V1Pod> pods)
 {
     readonly ConcurrentDictionary<string, string> _claimed = new();         // session uid → warm pod it claimed
     readonly ConcurrentDictionary<string, DateTimeOffset> _coldCreated = new(); // session uid → when we created its own pod
-    volatile Informer<V1Pod>? _pods;
-
-    /// <summary>The controller's pod informer while leading; null: direct GETs.</summary>
-    public void UseCache(Informer<V1Pod>? pods) => _pods = pods;
-
     /// <summary>The session just claimed <paramref name="warm"/>.</summary>
     public void Claimed(HTagSession s, V1Pod warm) => _claimed[s.Metadata.Uid] = warm.Metadata.Name;
 
@@ -43,20 +38,19 @@ public sealed class SessionPods(IKubernetes kube)
     {
         var ns = s.Metadata.NamespaceProperty;
         var own = SessionManifests.PodName(s);
-        var cache = _pods;
-        var pod = cache is not null ? cache.Get(ns, own) : await ReadPodAsync(ns, own, ct);
+        var pod = pods.Get(ns, own);
         if (pod is not null) return pod;
         // Created moments ago and not in the cache yet: read it rather than claim a warm pod beside it.
-        if (cache is not null && _coldCreated.TryGetValue(s.Metadata.Uid!, out var at) && DateTimeOffset.UtcNow - at < TimeSpan.FromSeconds(30)
+        if (_coldCreated.TryGetValue(s.Metadata.Uid!, out var at) && DateTimeOffset.UtcNow - at < TimeSpan.FromSeconds(30)
             && await ReadPodAsync(ns, own, ct) is { } fresh)
             return fresh;
         var claimed = _claimed.GetValueOrDefault(s.Metadata.Uid!) ?? s.Status?.PodName;
         if (claimed is null || claimed == own)
             // A claim whose status write was lost (operator restart): the pod still names its owner.
-            return cache?.List().FirstOrDefault(p => p.Metadata.NamespaceProperty == ns && p.Metadata.DeletionTimestamp is null && OwnedBy(p, s));
-        pod = cache?.Get(ns, claimed);
+            return pods.List().FirstOrDefault(p => p.Metadata.NamespaceProperty == ns && p.Metadata.DeletionTimestamp is null && OwnedBy(p, s));
+        pod = pods.Get(ns, claimed);
         if (pod is not null && OwnedBy(pod, s)) return pod;
-        if (cache is not null && _claimed.GetValueOrDefault(s.Metadata.Uid!) != claimed && pod is null) return null; // gone (not ours to re-read)
+        if (pod is null && _claimed.GetValueOrDefault(s.Metadata.Uid!) != claimed) return null; // gone (not ours to re-read)
         pod = await ReadPodAsync(ns, claimed, ct);
         if (pod is not null && OwnedBy(pod, s)) return pod;
         _claimed.TryRemove(s.Metadata.Uid!, out _);

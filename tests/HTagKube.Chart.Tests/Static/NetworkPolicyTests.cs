@@ -17,7 +17,7 @@ public sealed class NetworkPolicyTests
         ["app.kubernetes.io/managed-by"] = "htagkube-operator",
     };
 
-    /// <summary>Labels of a warm-pool pod before any session claims it (operator/HTagKube.Operator/Warm/WarmPods.cs).</summary>
+    /// <summary>Labels of a warm-pool pod before any session claims it (operator/HTagKube.Operator/Warm/WarmPodManifests.cs).</summary>
     static readonly Dictionary<string, string> WarmPodLabels = new()
     {
         ["htagkube.io/warm"] = "true",

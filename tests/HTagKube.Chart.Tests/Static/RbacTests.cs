@@ -16,7 +16,7 @@ public sealed class RbacTests
         ["htagkube.io/htagsessions/finalizers"] = ["update"],
         ["/pods"] = ["create", "delete", "get", "list", "patch", "watch"],
         ["/secrets"] = ["create", "delete", "get", "list", "patch", "watch"],
-        ["coordination.k8s.io/leases"] = ["create", "get", "update"],
+        ["coordination.k8s.io/leases"] = ["create", "get", "update", "watch"],
     };
 
     public static readonly Dictionary<string, string[]> RouterRules = new()

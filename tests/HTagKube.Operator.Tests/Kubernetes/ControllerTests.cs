@@ -58,13 +58,14 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
     (EntityController<V1ConfigMap>, Task, CancellationTokenSource) Start(Recorder r, string label, bool ownsConfigMaps = false, bool finalizer = false)
     {
         var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        var ctl = new EntityController<V1ConfigMap>(kube.Client, KubeKinds.ConfigMaps, r, finalizer ? r : null, new ControllerOptions
+        var log = new TestLogger(output);
+        var informer = new Informer<V1ConfigMap>(kube.Client, ConfigMapKind.ConfigMaps, new InformerOptions { Namespace = kube.Namespace, LabelSelector = $"ctl={label}" }, log);
+        var ctl = new EntityController<V1ConfigMap>(kube.Client, ConfigMapKind.ConfigMaps, informer, r, finalizer ? r : null, new ControllerOptions
         {
-            Namespace = kube.Namespace, LabelSelector = $"ctl={label}", Workers = 4,
-            BackoffBase = TimeSpan.FromMilliseconds(200), BackoffMax = TimeSpan.FromSeconds(5),
-        }, new TestLogger(output));
-        if (ownsConfigMaps) ctl.Owns(KubeKinds.ConfigMaps, $"owned-by={label}");
-        return (ctl, ctl.RunAsync(cts.Token), cts);
+            Workers = 4, BackoffBase = TimeSpan.FromMilliseconds(200), BackoffMax = TimeSpan.FromSeconds(5),
+        }, log);
+        if (ownsConfigMaps) ctl.Owns(new Informer<V1ConfigMap>(kube.Client, ConfigMapKind.ConfigMaps, new InformerOptions { Namespace = kube.Namespace, LabelSelector = $"owned-by={label}" }, log));
+        return (ctl, ctl.LeadAsync(cts.Token), cts);
     }
 
     static V1ConfigMap Cm(string name, string label) => new()

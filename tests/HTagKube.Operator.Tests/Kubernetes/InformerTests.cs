@@ -23,7 +23,7 @@ public sealed class InformerTests(KubeFixture kube, ITestOutputHelper output) : 
     {
         var c = kube.Client;
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var informer = new Informer<V1ConfigMap>(c, KubeKinds.ConfigMaps,
+        var informer = new Informer<V1ConfigMap>(c, ConfigMapKind.ConfigMaps,
             new InformerOptions { Namespace = kube.Namespace, WatchTimeoutSeconds = 1 }, new TestLogger(output));
         var events = new List<string>();
         informer.Changed += (t, o) => { lock (events) events.Add($"{t}:{o.Metadata.Name}"); };

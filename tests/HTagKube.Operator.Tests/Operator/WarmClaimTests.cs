@@ -30,9 +30,9 @@ public sealed class WarmClaimTests(KubeFixture f) : IClassFixture<KubeFixture>
     async Task<V1Pod> WarmPodAsync()
     {
         await Images.EnsureUserpodAsync();
-        var name = WarmPods.NewName();
-        await f.Client.CoreV1.CreateNamespacedSecretAsync(WarmPods.Secret(name, f.Namespace), f.Namespace, cancellationToken: Ct);
-        await f.Client.CoreV1.CreateNamespacedPodAsync(WarmPods.Pod(name, f.Namespace, new OperatorOptions { Image = Images.Userpod }), f.Namespace, cancellationToken: Ct);
+        var name = WarmPodManifests.NewName();
+        await f.Client.CoreV1.CreateNamespacedSecretAsync(WarmPodManifests.Secret(name, f.Namespace), f.Namespace, cancellationToken: Ct);
+        await f.Client.CoreV1.CreateNamespacedPodAsync(WarmPodManifests.Pod(name, f.Namespace, new OperatorOptions { Image = Images.Userpod }), f.Namespace, cancellationToken: Ct);
         return await Eventually.Value(async () =>
         {
             var p = await f.Client.CoreV1.ReadNamespacedPodAsync(name, f.Namespace, cancellationToken: Ct);
@@ -49,7 +49,7 @@ public sealed class WarmClaimTests(KubeFixture f) : IClassFixture<KubeFixture>
             var pod = await f.Client.CoreV1.ReadNamespacedPodAsync(ready.Metadata.Name!, f.Namespace, cancellationToken: Ct);
             var a = await SessionAsync();
             var b = await SessionAsync();
-            var results = await Task.WhenAll(WarmPods.TryClaimAsync(f.Client, pod, a, Ct), WarmPods.TryClaimAsync(f.Client, pod, b, Ct));
+            var results = await Task.WhenAll(WarmPool.TryClaimAsync(f.Client, pod, a, Ct), WarmPool.TryClaimAsync(f.Client, pod, b, Ct));
             var winners = results.Where(r => r is not null).ToList();
             var won = Assert.Single(winners)!;
             var session = results[0] is not null ? a : b;
@@ -59,10 +59,10 @@ public sealed class WarmClaimTests(KubeFixture f) : IClassFixture<KubeFixture>
             Assert.Equal((session.Metadata.Uid, true), (owner.Uid, owner.Controller == true));
             Assert.Equal(session.Spec.UserKey, now.Metadata.Labels!["htagkube.io/user"]);
             Assert.Equal(session.Metadata.Name, now.Metadata.Labels["htagkube.io/session"]);
-            Assert.Equal(WarmPods.Claimed, now.Metadata.Labels[WarmPods.WarmLabel]);
-            Assert.False(WarmPods.IsWarm(now));
+            Assert.Equal(WarmPodManifests.Claimed, now.Metadata.Labels[WarmPodManifests.WarmLabel]);
+            Assert.False(WarmPodManifests.IsWarm(now));
             // Claiming again (even with the fresh resourceVersion) is refused: it is no longer warm.
-            Assert.Null(await WarmPods.TryClaimAsync(f.Client, now, a, Ct));
+            Assert.Null(await WarmPool.TryClaimAsync(f.Client, now, a, Ct));
         }
     }
 
@@ -76,7 +76,7 @@ public sealed class WarmClaimTests(KubeFixture f) : IClassFixture<KubeFixture>
         {
             var view = await f.Client.CoreV1.ReadNamespacedPodAsync(pod.Metadata.Name!, f.Namespace, cancellationToken: Ct);
             await start.WaitAsync(Ct);
-            return (s, claimed: await WarmPods.TryClaimAsync(f.Client, view, s, Ct));
+            return (s, claimed: await WarmPool.TryClaimAsync(f.Client, view, s, Ct));
         }).ToList();
         start.Release(sessions.Length);
         var results = await Task.WhenAll(claims);

@@ -33,8 +33,8 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
 
     async Task<List<V1Pod>> WarmAsync()
     {
-        var pods = await f.Client.CoreV1.ListNamespacedPodAsync(f.Namespace, labelSelector: $"{WarmPods.WarmLabel}={WarmPods.Warm}", cancellationToken: Ct);
-        return pods.Items.Where(WarmPods.IsWarm).ToList();
+        var pods = await f.Client.CoreV1.ListNamespacedPodAsync(f.Namespace, labelSelector: $"{WarmPodManifests.WarmLabel}={WarmPodManifests.Warm}", cancellationToken: Ct);
+        return pods.Items.Where(WarmPodManifests.IsWarm).ToList();
     }
 
     /// <summary>Exactly <see cref="WarmPoolFixture.Size"/> warm pods, all Ready.</summary>
@@ -63,7 +63,7 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
         Assert.Empty((await f.Client.ListSessionsAsync(f.Namespace, null, Ct)).Items);
         foreach (var p in warm)
         {
-            Assert.StartsWith(WarmPods.NamePrefix, p.Metadata.Name);
+            Assert.StartsWith(WarmPodManifests.NamePrefix, p.Metadata.Name);
             Assert.False(p.Metadata.Labels!.ContainsKey("htagkube.io/user"));
             Assert.False(p.Metadata.Labels.ContainsKey("htagkube.io/session"));
             Assert.True(p.Metadata.OwnerReferences is null or { Count: 0 });
@@ -74,12 +74,12 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
             Assert.Equal(["ALL"], c.SecurityContext.Capabilities!.Drop!);
             Assert.Equal(Images.Userpod, c.Image);
             // Renders its apps once before /readyz answers (HTagOptions.WarmUp), and being Ready it has done so.
-            Assert.Contains(c.Env!, e => e.Name == WarmPods.WarmUpEnv && e.Value == "1");
+            Assert.Contains(c.Env!, e => e.Name == WarmPodManifests.WarmUpEnv && e.Value == "1");
             // Its own token, in a Secret the pod owns (collected with it).
-            var secret = await f.Client.CoreV1.ReadNamespacedSecretAsync(WarmPods.TokenSecretName(p)!, f.Namespace, cancellationToken: Ct);
+            var secret = await f.Client.CoreV1.ReadNamespacedSecretAsync(WarmPodManifests.TokenSecretName(p)!, f.Namespace, cancellationToken: Ct);
             Assert.Equal(p.Metadata.Uid, Assert.Single(secret.Metadata.OwnerReferences!).Uid);
         }
-        Assert.Equal(warm.Count, warm.Select(p => WarmPods.TokenSecretName(p)).Distinct().Count());
+        Assert.Equal(warm.Count, warm.Select(p => WarmPodManifests.TokenSecretName(p)).Distinct().Count());
         var m = await MetricsAsync();
         Assert.Equal(WarmPoolFixture.Size, Metric(m, "htagkube_warm_pool_pods{state=\"ready\"}"));
         Assert.Equal(WarmPoolFixture.Size, Metric(m, "htagkube_warm_pool_target"));
@@ -111,7 +111,7 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
             $"{DateTimeOffset.UtcNow:O} warm {warm.TotalMilliseconds:F0} ms, cold {coldTime.TotalMilliseconds:F0} ms\n");
 
         var s = await ReadyAsync(warmSession.Metadata.Name!);
-        Assert.StartsWith(WarmPods.NamePrefix, s.Status!.PodName);
+        Assert.StartsWith(WarmPodManifests.NamePrefix, s.Status!.PodName);
         Assert.Equal((await ReadyAsync(cold.Metadata.Name!)).Metadata.Name, (await ReadyAsync(cold.Metadata.Name!)).Status!.PodName);
         // Speed is reported above, not asserted: timings on a shared 2-core machine belong in the bench.
     }
@@ -128,7 +128,7 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
 
         var podNames = ready.Select(s => s.Status!.PodName!).ToList();
         Assert.Equal(podNames.Count, podNames.Distinct().Count()); // no pod serves two sessions
-        var claimed = ready.Where(s => s.Status!.PodName!.StartsWith(WarmPods.NamePrefix, StringComparison.Ordinal)).ToList();
+        var claimed = ready.Where(s => s.Status!.PodName!.StartsWith(WarmPodManifests.NamePrefix, StringComparison.Ordinal)).ToList();
         Assert.True(claimed.Count >= WarmPoolFixture.Size, $"only {claimed.Count} of {WarmPoolFixture.Size} warm pods claimed");
         Assert.True(claimed.Count(s => beforeNames.Contains(s.Status!.PodName!)) == WarmPoolFixture.Size, "every pod of the full pool claimed exactly once");
         foreach (var s in ready)
@@ -137,7 +137,7 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
             var owner = Assert.Single(pod.Metadata.OwnerReferences!);
             Assert.Equal(s.Metadata.Uid, owner.Uid);
             Assert.Equal(s.Spec.UserKey, pod.Metadata.Labels!["htagkube.io/user"]);
-            var secret = await f.Client.CoreV1.ReadNamespacedSecretAsync(WarmPods.TokenSecretName(pod)!, f.Namespace, cancellationToken: Ct);
+            var secret = await f.Client.CoreV1.ReadNamespacedSecretAsync(WarmPodManifests.TokenSecretName(pod)!, f.Namespace, cancellationToken: Ct);
             Assert.Equal(s.Metadata.Uid, Assert.Single(secret.Metadata.OwnerReferences!).Uid); // the token moved with the pod
             var route = await f.Routes.GetAsync(s.Spec.UserKey, Ct);
             Assert.Equal($"{pod.Status!.PodIP}:8080", route!.Endpoint);
@@ -173,6 +173,6 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
         Assert.Equal(WarmPoolFixture.Size - 1, after.Count(p => before.Any(b => b.Metadata.Uid == p.Metadata.Uid)));
         // The victim's Secret went with it (owned by the pod).
         await Eventually.True(async () =>
-            await f.Client.CoreV1.ReadNamespacedSecretAsync(WarmPods.SecretName(victim.Metadata.Name!), f.Namespace, cancellationToken: Ct).OrNullIfNotFound() is null, Wait, "victim's secret collected");
+            await f.Client.CoreV1.ReadNamespacedSecretAsync(WarmPodManifests.SecretName(victim.Metadata.Name!), f.Namespace, cancellationToken: Ct).OrNullIfNotFound() is null, Wait, "victim's secret collected");
     }
 }
