@@ -144,32 +144,22 @@ public sealed class RedisRouteTable : IRouteTable
     public async ValueTask<RouteEntry?> GetAsync(string userKey, CancellationToken ct)
     {
         var key = Key(userKey);
-        var route = Parse(await Call(() => _db.HashGetAllAsync(key)));
+        var route = Parse(await RedisCalls.Run(() => _db.HashGetAllAsync(key)));
         if (route is null && await EpochChangedAsync())
         {
             // Redis lost its data since we last looked: put back what we own, then answer again.
             await RepublishAsync();
-            route = Parse(await Call(() => _db.HashGetAllAsync(key)));
+            route = Parse(await RedisCalls.Run(() => _db.HashGetAllAsync(key)));
         }
         return route;
     }
 
     static RouteEntry? Parse(HashEntry[] fields)
     {
-        if (fields.Length == 0) return null;
-        string? endpoint = null, session = null, token = null, since = null;
-        foreach (var f in fields)
-        {
-            switch ((string?)f.Name)
-            {
-                case RouteKeys.FieldEndpoint: endpoint = f.Value; break;
-                case RouteKeys.FieldSession: session = f.Value; break;
-                case RouteKeys.FieldToken: token = f.Value; break;
-                case RouteKeys.FieldSince: since = f.Value; break;
-            }
-        }
-        if (string.IsNullOrEmpty(endpoint) || string.IsNullOrEmpty(token)) return null; // half-written or foreign: no route
-        return new RouteEntry(endpoint, session ?? "", token, ParseSince(since));
+        var f = fields.ToStringDictionary();
+        if (f.GetValueOrDefault(RouteKeys.FieldEndpoint) is not { Length: > 0 } endpoint || f.GetValueOrDefault(RouteKeys.FieldToken) is not { Length: > 0 } token)
+            return null; // absent, half-written or foreign: no route
+        return new RouteEntry(endpoint, f.GetValueOrDefault(RouteKeys.FieldSession) ?? "", token, ParseSince(f.GetValueOrDefault(RouteKeys.FieldSince)));
     }
 
     /// <summary><c>since</c> is ISO 8601 UTC (round-trip format); unix seconds are accepted too.</summary>
@@ -188,7 +178,7 @@ public sealed class RedisRouteTable : IRouteTable
     }
 
     Task WriteAsync(string userKey, RouteEntry route, TimeSpan ttl) =>
-        Call(() => _db.ScriptEvaluateAsync(PutScript, [Key(userKey)],
+        RedisCalls.Run(() => _db.ScriptEvaluateAsync(PutScript, [Key(userKey)],
         [
             route.Endpoint, route.Session, route.Token,
             route.Since.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
@@ -197,11 +187,11 @@ public sealed class RedisRouteTable : IRouteTable
 
     /// <inheritdoc />
     public Task<TimeSpan?> TimeToLiveAsync(string userKey, CancellationToken ct) =>
-        Call(() => _db.KeyTimeToLiveAsync(Key(userKey)).WaitAsync(ct));
+        RedisCalls.Run(() => _db.KeyTimeToLiveAsync(Key(userKey)).WaitAsync(ct));
 
     /// <inheritdoc />
     public Task<bool> TouchAsync(string userKey, TimeSpan ttl, CancellationToken ct) =>
-        Call(() => _db.KeyExpireAsync(Key(userKey), ttl));
+        RedisCalls.Run(() => _db.KeyExpireAsync(Key(userKey), ttl));
 
     /// <inheritdoc />
     public async Task<bool> RemoveAsync(string userKey, string? ifEndpoint, CancellationToken ct)
@@ -210,26 +200,26 @@ public sealed class RedisRouteTable : IRouteTable
         // Forget it first, so the sweep cannot report our own removal as an expiry.
         if (_mine.TryGetValue(userKey, out var mine) && (ifEndpoint is null || mine.Route.Endpoint == ifEndpoint))
             _mine.TryRemove(new KeyValuePair<string, (RouteEntry, TimeSpan)>(userKey, mine));
-        if (ifEndpoint is null) return await Call(() => _db.KeyDeleteAsync(key));
-        var removed = await Call(() => _db.ScriptEvaluateAsync(RemoveIfScript, [key], [ifEndpoint]));
+        if (ifEndpoint is null) return await RedisCalls.Run(() => _db.KeyDeleteAsync(key));
+        var removed = await RedisCalls.Run(() => _db.ScriptEvaluateAsync(RemoveIfScript, [key], [ifEndpoint]));
         return (long)removed == 1;
     }
 
     /// <inheritdoc />
     public Task<bool> TryLockAsync(string userKey, string owner, TimeSpan lease, CancellationToken ct) =>
-        Call(() => _db.StringSetAsync(RouteKeys.Lock(userKey), owner, lease, When.NotExists));
+        RedisCalls.Run(() => _db.StringSetAsync(RouteKeys.Lock(userKey), owner, lease, When.NotExists));
 
     /// <inheritdoc />
     public Task UnlockAsync(string userKey, string owner, CancellationToken ct) =>
-        Call(() => _db.ScriptEvaluateAsync(UnlockScript, [(RedisKey)RouteKeys.Lock(userKey)], [owner]));
+        RedisCalls.Run(() => _db.ScriptEvaluateAsync(UnlockScript, [(RedisKey)RouteKeys.Lock(userKey)], [owner]));
 
     /// <inheritdoc />
     public async Task<string> GetEpochAsync(CancellationToken ct)
     {
-        var current = (string?)await Call(() => _db.StringGetAsync(RouteKeys.Epoch));
+        var current = (string?)await RedisCalls.Run(() => _db.StringGetAsync(RouteKeys.Epoch));
         if (current is not null) return current;
-        await Call(() => _db.StringSetAsync(RouteKeys.Epoch, Guid.NewGuid().ToString("N"), null, When.NotExists));
-        return (string?)await Call(() => _db.StringGetAsync(RouteKeys.Epoch)) ?? throw new RouteTableUnavailableException("epoch vanished");
+        await RedisCalls.Run(() => _db.StringSetAsync(RouteKeys.Epoch, Guid.NewGuid().ToString("N"), null, When.NotExists));
+        return (string?)await RedisCalls.Run(() => _db.StringGetAsync(RouteKeys.Epoch)) ?? throw new RouteTableUnavailableException("epoch vanished");
     }
 
     /// <inheritdoc />
@@ -247,13 +237,13 @@ public sealed class RedisRouteTable : IRouteTable
                     keys.Add(key);
             }
         }
-        catch (RedisException e) { throw new RouteTableUnavailableException("redis: " + e.Message, e); }
+        catch (Exception e) when (RedisCalls.IsUnavailable(e)) { throw new RouteTableUnavailableException("redis: " + e.Message, e); }
         foreach (var key in keys)
         {
             ct.ThrowIfCancellationRequested();
             var userKey = RouteKeys.UserKeyOf(key);
             if (userKey is null) continue;
-            var route = Parse(await Call(() => _db.HashGetAllAsync(key)));
+            var route = Parse(await RedisCalls.Run(() => _db.HashGetAllAsync(key)));
             if (route is not null) yield return new(userKey, route);
         }
     }
@@ -299,7 +289,7 @@ public sealed class RedisRouteTable : IRouteTable
                 return;
             }
             var mine = _mine.ToArray();
-            var exists = await Task.WhenAll(mine.Select(m => Call(() => _db.KeyExistsAsync(Key(m.Key)))));
+            var exists = await Task.WhenAll(mine.Select(m => RedisCalls.Run(() => _db.KeyExistsAsync(Key(m.Key)))));
             for (var i = 0; i < mine.Length; i++)
             {
                 if (exists[i]) continue;
@@ -313,15 +303,6 @@ public sealed class RedisRouteTable : IRouteTable
         finally
         {
             _sweeping.Release();
-        }
-    }
-
-    static async Task<T> Call<T>(Func<Task<T>> op)
-    {
-        try { return await op(); }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException or TimeoutException or ObjectDisposedException)
-        {
-            throw new RouteTableUnavailableException("redis: " + e.Message, e);
         }
     }
 
