@@ -65,13 +65,13 @@ public sealed class RedisSessionAdmission(IConnectionMultiplexer redis, Admissio
     public Task StartEndedAsync(string userKey, CancellationToken ct)
     {
         RouteKeys.Route(userKey); // validates: only userKeys become members
-        return Call(() => _db.ScriptEvaluateAsync(StartEndedScript, [RouteKeys.Sessions], [RouteKeys.RoutePrefix, userKey]));
+        return RedisCalls.Run(() => _db.ScriptEvaluateAsync(StartEndedScript, [RouteKeys.Sessions], [RouteKeys.RoutePrefix, userKey]));
     }
 
     Task<RedisResult> RunAsync(string userKey, string rateKey, string mode)
     {
         RouteKeys.Route(userKey);
-        return Call(() => _db.ScriptEvaluateAsync(AdmitScript, [RouteKeys.Sessions, rateKey],
+        return RedisCalls.Run(() => _db.ScriptEvaluateAsync(AdmitScript, [RouteKeys.Sessions, rateKey],
         [
             RouteKeys.RoutePrefix, userKey, limits.MaxSessions, limits.SessionsPerClient,
             Ms(limits.Reservation), Ms(limits.Window), mode,
@@ -79,13 +79,4 @@ public sealed class RedisSessionAdmission(IConnectionMultiplexer redis, Admissio
     }
 
     static string Ms(TimeSpan t) => ((long)Math.Max(1, t.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
-
-    static async Task<T> Call<T>(Func<Task<T>> op)
-    {
-        try { return await op(); }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException or TimeoutException or ObjectDisposedException)
-        {
-            throw new RouteTableUnavailableException("redis: " + e.Message, e);
-        }
-    }
 }
