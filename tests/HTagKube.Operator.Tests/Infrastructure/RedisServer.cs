@@ -1,63 +1,32 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using StackExchange.Redis;
 
 namespace HTagKube.Operator.Tests.Infrastructure;
 
-/// <summary>A real redis-server on a free loopback port, no persistence; killed on dispose.</summary>
+/// <summary>A real redis-server (<see cref="RedisProcess"/>: loopback, no persistence) and an admin connection to it; killed on dispose.</summary>
 public sealed class RedisServer : IAsyncDisposable
 {
-    readonly Process _process;
-    public int Port { get; }
+    readonly RedisProcess _process;
+
+    RedisServer(RedisProcess process, ConnectionMultiplexer client) => (_process, Client) = (process, client);
+
+    public int Port => _process.Port;
+
+    /// <summary>StackExchange.Redis connection string for the programs under test.</summary>
     public string Configuration => $"127.0.0.1:{Port},abortConnect=false";
-    public ConnectionMultiplexer Client { get; private set; } = null!;
 
-    RedisServer(Process process, int port)
-    {
-        _process = process;
-        Port = port;
-    }
+    /// <summary>The test's own connection (admin: FLUSHALL, CONFIG).</summary>
+    public ConnectionMultiplexer Client { get; }
 
-    public static int FreePort()
+    /// <summary>On a free port, or on <paramref name="port"/> (e.g. where a program already waits for it).</summary>
+    public static async Task<RedisServer> StartAsync(int? port = null)
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    public static async Task<RedisServer> StartAsync()
-    {
-        var port = FreePort();
-        var psi = new ProcessStartInfo("/usr/bin/redis-server")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        foreach (var a in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
-            psi.ArgumentList.Add(a);
-        var p = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start");
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        var server = new RedisServer(p, port);
-        await Eventually.True(async () =>
-        {
-            try
-            {
-                server.Client = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
-                return true;
-            }
-            catch (RedisConnectionException) { return false; }
-        }, TimeSpan.FromSeconds(15), "redis-server answers");
-        return server;
+        var process = port is { } p ? await RedisProcess.StartAsync(p) : await RedisProcess.StartAsync();
+        return new(process, await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{process.Port},allowAdmin=true"));
     }
 
     public async ValueTask DisposeAsync()
     {
-        Client?.Dispose();
-        if (!_process.HasExited) _process.Kill();
-        await _process.WaitForExitAsync();
-        _process.Dispose();
+        await Client.DisposeAsync();
+        await _process.DisposeAsync();
     }
 }
