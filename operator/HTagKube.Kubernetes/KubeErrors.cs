@@ -23,9 +23,6 @@ public static class KubeErrors
     /// <summary>410: the resourceVersion is too old (compacted); a watch must relist.</summary>
     public static bool IsGone(this Exception e) => StatusOf(e) == HttpStatusCode.Gone;
 
-    /// <summary>403: RBAC says no.</summary>
-    public static bool IsForbidden(this Exception e) => StatusOf(e) == HttpStatusCode.Forbidden;
-
     /// <summary>The object, or null when the API answers 404.</summary>
     public static async Task<T?> OrNullIfNotFound<T>(this Task<T> read) where T : class
     {

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 
@@ -18,14 +17,14 @@ public static class Finalizers
         SetAsync(kube, kind, obj, [.. (obj.Metadata.Finalizers ?? []).Where(f => f != finalizer)], ct);
 
     static Task<T> SetAsync<T>(IKubernetes kube, KubeKind<T> kind, T obj, List<string> list, CancellationToken ct)
-        where T : class, IKubernetesObject<V1ObjectMeta>
-    {
-        var arr = new JsonArray();
-        foreach (var f in list) arr.Add(f);
-        var patch = new JsonObject
-        {
-            ["metadata"] = new JsonObject { ["resourceVersion"] = obj.Metadata.ResourceVersion, ["finalizers"] = arr },
-        };
-        return kind.Patch(kube, new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), obj.Metadata.NamespaceProperty, obj.Metadata.Name, ct);
-    }
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        kind.Patch(kube, MetadataPatch.Merge(new V1ObjectMeta { ResourceVersion = obj.Metadata.ResourceVersion, Finalizers = list }),
+            obj.Metadata.NamespaceProperty, obj.Metadata.Name, ct);
+}
+
+/// <summary>Merge patches of metadata only, written by the client's serializer (fields left null are not sent).</summary>
+public static class MetadataPatch
+{
+    /// <summary>With a resourceVersion set, the API server answers 409 if the object changed since it was read.</summary>
+    public static V1Patch Merge(V1ObjectMeta metadata) => new(new Dictionary<string, object> { ["metadata"] = metadata }, V1Patch.PatchType.MergePatch);
 }

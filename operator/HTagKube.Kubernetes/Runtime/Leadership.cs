@@ -39,7 +39,6 @@ public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, IEnume
     volatile CancellationTokenSource? _campaign;
 
     public string Identity => o.Identity;
-    public bool IsLeader => _isLeader;
 
     /// <summary>The holder this candidate last read (itself included); null before its first look at the lease.</summary>
     public string? Leader { get; private set; }

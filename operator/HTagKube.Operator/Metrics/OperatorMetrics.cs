@@ -53,12 +53,8 @@ public sealed class OperatorMetrics : IDisposable
     public Counter<long> WarmMisses { get; }
     public Histogram<double> WarmRefillSeconds { get; }
 
-    static IEnumerable<Measurement<int>> ObserveWarm((int Ready, int Starting) pods)
-    {
-        var (ready, starting) = pods;
-        yield return new(ready, new KeyValuePair<string, object?>("state", "ready"));
-        yield return new(starting, new KeyValuePair<string, object?>("state", "starting"));
-    }
+    static Measurement<int>[] ObserveWarm((int Ready, int Starting) pods) =>
+        [new(pods.Ready, new KeyValuePair<string, object?>("state", "ready")), new(pods.Starting, new KeyValuePair<string, object?>("state", "starting"))];
 
     public Histogram<double> PodStartSeconds { get; }
     public Counter<long> RoutesPublished { get; }
@@ -66,11 +62,8 @@ public sealed class OperatorMetrics : IDisposable
     public Counter<long> PodFailures { get; }
     public Counter<long> Republished { get; }
 
-    static IEnumerable<Measurement<int>> ObserveSessions(IReadOnlyList<HTagSession> sessions)
-    {
-        foreach (var phase in Enum.GetValues<SessionPhase>())
-            yield return new(sessions.Count(s => s.Status?.Phase == phase), new KeyValuePair<string, object?>("phase", phase.ToString()));
-    }
+    static IEnumerable<Measurement<int>> ObserveSessions(IReadOnlyList<HTagSession> sessions) => Enum.GetValues<SessionPhase>()
+        .Select(phase => new Measurement<int>(sessions.Count(s => s.Status?.Phase == phase), new KeyValuePair<string, object?>("phase", phase.ToString())));
 
     public void Dispose()
     {

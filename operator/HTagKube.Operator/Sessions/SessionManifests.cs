@@ -58,9 +58,6 @@ public static class SessionManifests
     /// <summary>The controller ownerReference a session puts on its pod and Secret (also when it claims warm ones).</summary>
     public static V1OwnerReference OwnerOf(HTagSession s) => Owner(s)[0];
 
-    /// <summary>The labels of a session's objects (a claimed warm pod gets them too).</summary>
-    public static Dictionary<string, string> LabelsOf(HTagSession s) => Labels(s);
-
     /// <summary>
     /// The one pod builder: session pods and warm-pool pods are hardened identically (docs/design.md §6);
     /// only name, labels, owner and the token Secret differ.

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using HTagKube.Api.V1Alpha1;
 using HTagKube.Operator.Hosting;
 using HTagKube.Operator.Sessions;
+using HTagKube.Kubernetes.Runtime;
 using k8s.Models;
 
 namespace HTagKube.Operator.Warm;
@@ -71,7 +72,7 @@ public static class WarmPodManifests
     /// since, e.g. another claimer won), sets the session as controller owner and puts the user/session labels on. Without
     /// a resourceVersion (the token Secret, adopted after the pod) it applies unconditionally.
     /// </summary>
-    public static V1Patch ClaimPatch(HTagSession s, string? resourceVersion) => MetadataPatch(new V1ObjectMeta
+    public static V1Patch ClaimPatch(HTagSession s, string? resourceVersion) => MetadataPatch.Merge(new V1ObjectMeta
     {
         ResourceVersion = resourceVersion,
         Labels = new Dictionary<string, string>
@@ -82,11 +83,8 @@ public static class WarmPodManifests
     });
 
     /// <summary>While in the pool the Secret is owned by its pod: deleting the pod (or losing it) collects the Secret.</summary>
-    public static V1Patch OwnedByPodPatch(V1Pod pod) => MetadataPatch(new V1ObjectMeta
+    public static V1Patch OwnedByPodPatch(V1Pod pod) => MetadataPatch.Merge(new V1ObjectMeta
     {
         OwnerReferences = [new V1OwnerReference { ApiVersion = "v1", Kind = "Pod", Name = pod.Metadata.Name!, Uid = pod.Metadata.Uid!, BlockOwnerDeletion = false }],
     });
-
-    /// <summary>A merge patch of metadata only, written by the client's serializer (unset fields are left out).</summary>
-    static V1Patch MetadataPatch(V1ObjectMeta metadata) => new(new Dictionary<string, object> { ["metadata"] = metadata }, V1Patch.PatchType.MergePatch);
 }
