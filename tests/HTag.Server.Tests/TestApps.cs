@@ -108,3 +108,21 @@ public sealed class ExposeApp : Tag.Div
         Add(shown);
     }
 }
+
+/// <summary>An upload field whose handler hashes what it reads; <c>"boom"</c> files throw.</summary>
+public sealed class UploadApp : Tag.Div
+{
+    protected override void Init()
+    {
+        var got = new Tag.Span("none") { ["class"] = "got" };
+        var input = new Tag.Input { ["type"] = "file", ["class"] = "file" };
+        input.OnUpload(async u =>
+        {
+            if (u.FileName == "boom") throw new InvalidOperationException("upload handler blew up");
+            using var sha = System.Security.Cryptography.SHA256.Create();
+            var hash = await sha.ComputeHashAsync(u.Content);
+            got.Text = $"{u.FileName}|{u.ContentType}|{Convert.ToHexStringLower(hash)}";
+        });
+        Add(input, got);
+    }
+}

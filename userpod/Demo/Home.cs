@@ -18,6 +18,7 @@ public sealed class Home : Tag.Div
         ("/startup", "Startup", "an Init that hangs or throws: an error page within the timeout"),
         ("/files", "Files", "a wwwroot stylesheet and image, a download and a JSON endpoint"),
         ("/expose", "Expose", "server methods called from the page's JavaScript (htag.call)"),
+        ("/upload", "Upload", "files streamed to a handler over HTTP, with a size limit"),
         ("/cdn", "CDN", "a style sheet from another origin, allowed by configuration under the strict CSP"),
         ("/counter-http", "Counter (http-only)", "interactions over POST"),
         ("/counter-parano", "Counter (parano)", "AES-256-GCM encrypted interactions"),

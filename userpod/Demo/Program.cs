@@ -15,6 +15,7 @@ var server = HTagServer.Create(args)
     .Map<Startup>("/startup", o => o.InteractionTimeout = TimeSpan.FromSeconds(5))
     .Map<Files>("/files")
     .Map<Expose>("/expose")
+    .Map<UploadDemo>("/upload")
     .Map<Cdn>("/cdn", o => o.ContentSecurity.Styles.Add(Cdn.Origin))
     .Map<Counter>("/counter-http", o => o.HttpOnly = true)
     .Map<Counter>("/counter-parano", o => o.Parano = true);

@@ -19,6 +19,7 @@ internal sealed class Endpoints(HTagServer server)
                 case "/_htag/ws": await WebSocketAsync(ctx).ConfigureAwait(false); return;
                 case "/_htag/post": await HttpInteraction.HandleAsync(ctx, server).ConfigureAwait(false); return;
                 case "/_htag/call": await HttpCall.HandleAsync(ctx, server).ConfigureAwait(false); return;
+                case "/_htag/upload": await HttpUpload.HandleAsync(ctx, server).ConfigureAwait(false); return;
             }
         }
         else if (server.Apps.TryGetValue(path, out var host) && HttpMethods.IsGet(ctx.Request.Method))

@@ -3,7 +3,7 @@ namespace HTag;
 /// <summary>
 /// Settings of an <see cref="HTagServer"/>; per-app overrides through <see cref="AppOptions"/>. The environment
 /// (or command line) sets them too: HTAG_DEBUG, HTAG_HTTP_ONLY, HTAG_PARANO, HTAG_INTERACTION_TIMEOUT and
-/// HTAG_TIMEOUT_GRACE (seconds), HTAG_MAX_MESSAGE_BYTES, HTAG_MAX_INTERACTIONS_PER_SECOND, HTAG_TOKEN, HTAG_WARMUP, HTAG_WEBROOT.
+/// HTAG_TIMEOUT_GRACE (seconds), HTAG_MAX_MESSAGE_BYTES, HTAG_MAX_UPLOAD_BYTES, HTAG_MAX_INTERACTIONS_PER_SECOND, HTAG_TOKEN, HTAG_WARMUP, HTAG_WEBROOT.
 /// </summary>
 public sealed class HTagOptions
 {
@@ -24,6 +24,9 @@ public sealed class HTagOptions
 
     /// <summary>Largest WebSocket message or POST body accepted, in bytes. Default 64 KiB.</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Largest file accepted by an upload field (<see cref="Tag.OnUpload"/>), in bytes; larger ones get a 413. Default 10 MiB.</summary>
+    public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
 
     /// <summary>Interactions allowed per second and connection (sustained; bursts up to twice as many). Default 50.</summary>
     public int MaxInteractionsPerSecond { get; set; } = 50;

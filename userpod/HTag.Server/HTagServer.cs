@@ -57,6 +57,7 @@ public sealed class HTagServer : IAsyncDisposable
         if (Num(c["HTAG_INTERACTION_TIMEOUT"]) is > 0 and var t) o.InteractionTimeout = TimeSpan.FromSeconds(t);
         if (Num(c["HTAG_TIMEOUT_GRACE"]) is >= 0 and var g) o.TimeoutGrace = TimeSpan.FromSeconds(g);
         if (Num(c["HTAG_MAX_MESSAGE_BYTES"]) is >= 1024 and var m) o.MaxMessageBytes = (int)m;
+        if (Num(c["HTAG_MAX_UPLOAD_BYTES"]) is >= 1 and var u) o.MaxUploadBytes = (long)u;
         if (Num(c["HTAG_MAX_INTERACTIONS_PER_SECOND"]) is >= 1 and var r) o.MaxInteractionsPerSecond = (int)r;
     }
 

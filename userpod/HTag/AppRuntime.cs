@@ -127,6 +127,19 @@ internal sealed class AppRuntime
         finally { _gate.Release(); }
     }
 
+    /// <summary>Runs the upload handler of tag <paramref name="id"/> (<see cref="Tag.OnUpload"/>) under the handlers' lock.</summary>
+    public async Task<ServerMessage> UploadAsync(string id, Upload upload, Func<ServerMessage, Task> sendPartial, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var target = Root.Find(id);
+            if (target?._upload is not { } handler) return new ServerMessage { Err = $"tag '{Truncate(id)}' takes no upload" };
+            return await RunHandlerAsync(_ => handler(upload), sendPartial, target, "upload").ConfigureAwait(false);
+        }
+        finally { _gate.Release(); }
+    }
+
     /// <summary>Runs app code the browser asked for (a handler, an exposed method); the caller holds the lock.
     /// Its exception is reported and becomes the reply's error (with the stack trace when Debug).</summary>
     async Task<ServerMessage> RunHandlerAsync(Func<Func<Task>, Task> run, Func<ServerMessage, Task> sendPartial, Tag target, string what)

@@ -107,6 +107,7 @@ public partial class Tag
 
     void RenderEventAttributes(StringBuilder sb)
     {
+        if (_upload is not null) sb.Append(" data-htag-upload=\"\"");
         if (_events is null || _events.Count == 0) return;
         sb.Append(" data-htag-on=\"").AppendJoin(' ', _events.Keys).Append('"');
         foreach (var (name, b) in _events)

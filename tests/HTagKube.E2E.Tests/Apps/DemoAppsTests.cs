@@ -21,7 +21,7 @@ public sealed class DemoAppsTests(AppsFixture apps)
         var csp = await response!.HeaderValueAsync("content-security-policy");
         Assert.Contains("script-src 'nonce-", csp);
         Assert.DoesNotContain("unsafe-eval", csp);
-        foreach (var path in new[] { "/counter", "/hello?world", "/todo", "/clock", "/progress", "/form", "/slow", "/whoami?x=1", "/startup", "/files", "/expose", "/cdn", "/counter-http", "/counter-parano" })
+        foreach (var path in new[] { "/counter", "/hello?world", "/todo", "/clock", "/progress", "/form", "/slow", "/whoami?x=1", "/startup", "/files", "/expose", "/upload", "/cdn", "/counter-http", "/counter-parano" })
             await Expect(page.Locator($"a[href=\"{path}\"]")).ToHaveCountAsync(1);
         await page.Locator("a[href=\"/counter\"]").ClickAsync();
         await AppsFixture.WaitReadyAsync(page);

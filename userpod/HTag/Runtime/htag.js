@@ -264,6 +264,25 @@
     return result;
   }
 
+  // Files picked in an input bound with Tag.OnUpload: each one streamed as the body of its own POST (not over
+  // the WebSocket), one after the other; the replies are applied like a handler's.
+  async function upload(el) {
+    for (const file of Array.from(el.files || [])) {
+      const url = "/_htag/upload?app=" + encodeURIComponent(app) + "&i=" + encodeURIComponent(instance) +
+        "&id=" + encodeURIComponent(el.id) + "&name=" + encodeURIComponent(file.name);
+      const r = await fetch(url, { method: "POST", body: file, headers: { "Content-Type": file.type || "application/octet-stream" }, credentials: "same-origin" });
+      let msg = null;
+      try { msg = await r.json(); } catch (e) { /* not JSON */ }
+      if (msg) apply(msg);
+      else console.error("htag: upload of " + file.name + ": HTTP " + r.status);
+    }
+  }
+  document.addEventListener("change", (ev) => {
+    const el = ev.target;
+    if (el && el.matches && el.matches("input[type=file][data-htag-upload]") && el.id)
+      upload(el).catch(e => console.error("htag: upload", e)).finally(() => { el.value = ""; });
+  }, true);
+
   window.htag = {
     send, apply, call,
     get connected() { return httpOnly || (usable() && !resyncPending); },

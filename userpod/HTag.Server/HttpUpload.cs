@@ -1,0 +1,108 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace HTag;
+
+/// <summary>
+/// <c>POST /_htag/upload?app=&amp;i=&amp;id=&amp;name=</c>, body the file: hands the request body as a stream to the tag's
+/// upload handler (<see cref="Tag.OnUpload"/>) under the interaction rules. A file over
+/// <see cref="HTagOptions.MaxUploadBytes"/> is a 413 (before the handler when its length is declared, else when the
+/// handler reads past the limit); 404 unknown instance or tag, 405 not a POST, 403 parano app.
+/// </summary>
+internal static class HttpUpload
+{
+    public static async Task HandleAsync(HttpContext ctx, HTagServer server)
+    {
+        if (!HttpMethods.IsPost(ctx.Request.Method))
+        {
+            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status405MethodNotAllowed, new ServerMessage { Err = "POST expected" }).ConfigureAwait(false);
+            return;
+        }
+        var q = ctx.Request.Query;
+        var instance = server.Apps.TryGetValue(q["app"].ToString(), out var host) ? host.Find(q["i"].ToString()) : null;
+        if (instance is null || instance.Runtime.Root.Find(q["id"].ToString())?._upload is null)
+        {
+            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status404NotFound, new ServerMessage { Err = "no such upload field (reload the page)" }).ConfigureAwait(false);
+            return;
+        }
+        if (instance.Cipher is not null)
+        {
+            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status403Forbidden, new ServerMessage { Err = "uploads are not available in parano mode" }).ConfigureAwait(false);
+            return;
+        }
+        var limit = server.Options.MaxUploadBytes;
+        var name = Path.GetFileName(q["name"].ToString().Replace('\\', '/'));
+        if (ctx.Request.ContentLength > limit)
+        {
+            await TooLargeAsync(ctx, name, limit).ConfigureAwait(false);
+            return;
+        }
+        // Ours is the limit that counts (Kestrel's default of 30 MB would cut it, or cut larger configured ones).
+        if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = null;
+        var body = new LimitedStream(ctx.Request.Body, limit);
+        var upload = new Upload(name, ctx.Request.ContentType ?? "", ctx.Request.ContentLength, body);
+        var merged = new ServerMessage();
+        var reply = await Interactions.RunAsync(instance, partial => instance.Runtime.UploadAsync(q["id"].ToString(), upload, partial, CancellationToken.None),
+            "upload " + name, part =>
+            {
+                lock (merged) HttpInteraction.Merge(merged, part);
+                return Task.FromResult(true);
+            }, ctx.RequestAborted).ConfigureAwait(false);
+        if (body.Exceeded)
+        {
+            await TooLargeAsync(ctx, name, limit).ConfigureAwait(false);
+            return;
+        }
+        if (reply is not null) lock (merged) HttpInteraction.Merge(merged, reply);
+        if (instance.Runtime.Exited) instance.Host.Forget(instance);
+        var status = reply is null ? StatusCodes.Status503ServiceUnavailable : merged.Err is null ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError;
+        await HttpInteraction.WriteAsync(ctx, status, merged).ConfigureAwait(false);
+    }
+
+    static Task TooLargeAsync(HttpContext ctx, string name, long limit) =>
+        HttpInteraction.WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge,
+            new ServerMessage { Err = $"'{(name.Length > 60 ? name[..60] : name)}' is over the upload limit of {limit / (1024.0 * 1024):0.#} MB" });
+
+    /// <summary>The request body, read-only, throwing <see cref="UploadTooLargeException"/> past the limit.</summary>
+    sealed class LimitedStream(Stream inner, long limit) : Stream
+    {
+        long _read;
+
+        public bool Exceeded { get; private set; }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            var n = await inner.ReadAsync(buffer, ct).ConfigureAwait(false);
+            Count(n);
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+            ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = inner.Read(buffer, offset, count);
+            Count(n);
+            return n;
+        }
+
+        void Count(int n)
+        {
+            _read += n;
+            if (_read <= limit) return;
+            Exceeded = true;
+            throw new UploadTooLargeException(limit);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
