@@ -46,6 +46,19 @@ public static class UserKey
         return Convert.ToHexStringLower(hash)[..Length];
     }
 
+    /// <summary>
+    /// hex(SHA-256("oidc\n" + issuer + "\n" + subject))[..32]: the userKey of a person signed in with OpenID Connect,
+    /// the same from every browser. The prefix keeps it apart from every uid's key; the subject never leaves as such.
+    /// </summary>
+    public static string FromIdentity(string issuer, string subject)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(issuer);
+        ArgumentException.ThrowIfNullOrEmpty(subject);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("oidc\n" + issuer + "\n" + subject), hash);
+        return Convert.ToHexStringLower(hash)[..Length];
+    }
+
     /// <summary>True when <paramref name="key"/> looks like a userKey (32 lowercase hex chars).</summary>
     public static bool IsWellFormed(string? key)
     {
