@@ -3,12 +3,14 @@ using System.Text.Json;
 using HTagKube.Routing.Identity;
 using HTagKube.Router.Proxy;
 using HTagKube.Router.Provisioning;
+using HTagKube.Router.SignIn;
 
 namespace HTagKube.Router.Admin;
 
 /// <summary>
 /// <c>GET /_htagkube/sessions</c> lists this router's sessions (userKey, age, idle, pid);
-/// <c>DELETE /_htagkube/sessions/{userKey}</c> ends one. Loopback clients only; others get 404.
+/// <c>DELETE /_htagkube/sessions/{userKey}</c> ends one. Loopback clients only, and with sign-in on, members of the
+/// admin group (<c>--oidc-admin-group</c>) from anywhere; others get 404.
 /// </summary>
 public static class SessionsEndpoint
 {
@@ -16,9 +18,9 @@ public static class SessionsEndpoint
     public const string Prefix = "/_htagkube/sessions";
 
     /// <summary>Handles a request under <see cref="Prefix"/>.</summary>
-    public static async Task HandleAsync(HttpContext ctx, ISessionProvisioner provisioner, ActivityTracker activity)
+    public static async Task HandleAsync(HttpContext ctx, ISessionProvisioner provisioner, ActivityTracker activity, SignInGate? signIn)
     {
-        if (!IsLocal(ctx))
+        if (!IsLocal(ctx) && !(signIn is not null && signIn.IsAdmin(await signIn.PeekAsync(ctx))))
         {
             ctx.Response.StatusCode = StatusCodes.Status404NotFound;
             return;

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using HTagKube.Routing;
 using HTagKube.Router.Proxy;
+using HTagKube.Router.SignIn;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Forwarder;
@@ -9,8 +10,8 @@ namespace HTagKube.Router.Forwarding;
 
 /// <summary>
 /// The router's whole header policy, in one place, for HTTP (YARP calls it) and WebSockets (the relay asks it):
-/// the userpod token added; client <c>X-HTag-*</c>, <c>X-Forwarded-*</c> and <c>Forwarded</c> dropped and set
-/// again from the router's view of the client (the trusted-proxy rules already ran); the uid cookie stripped;
+/// the userpod token and the signed-in user's identity (<c>X-HTag-User</c>) added; client <c>X-HTag-*</c>, <c>X-Forwarded-*</c> and <c>Forwarded</c> dropped and set
+/// again from the router's view of the client (the trusted-proxy rules already ran); the router's cookies stripped;
 /// hop-by-hop headers, including those a sender lists in <c>Connection</c>, dropped both ways.
 /// </summary>
 public sealed class UserpodTransformer : HttpTransformer
@@ -105,6 +106,7 @@ public sealed class UserpodTransformer : HttpTransformer
     {
         var route = ctx.Features.Get<RouteEntry>() ?? throw new InvalidOperationException("no route set for the request");
         yield return (TokenHeader, route.Token);
+        if (ctx.Features.Get<SignedInUser>() is { } user) yield return (SignedInUser.HeaderName, user.HeaderValue());
         var ip = ctx.Connection.RemoteIpAddress;
         var scheme = ctx.Request.Scheme;
         var host = ctx.Request.Host.HasValue ? ctx.Request.Host.Value : null;

@@ -21,7 +21,9 @@ public sealed class WebSocketRelay(HttpMessageInvoker client, RouterMetrics metr
     /// Connects upstream first (so a dead userpod can still be answered with an HTTP status), then accepts the
     /// client. <paramref name="onClientMessage"/> runs for every complete client→server message (user activity).
     /// </summary>
-    public async ValueTask<ForwardResult> RelayAsync(HttpContext ctx, RouteEntry route, Action onClientMessage)
+    /// At <paramref name="closeAt"/> (the end of the user's login) the browser's socket is closed with 1001: htag.js
+    /// reconnects, and the router answers the reconnect of a user no longer signed in with a reload (SignInGate).
+    public async ValueTask<ForwardResult> RelayAsync(HttpContext ctx, RouteEntry route, Action onClientMessage, DateTimeOffset? closeAt = null)
     {
         var aborted = ctx.RequestAborted;
         using var upstream = new ClientWebSocket();
@@ -67,7 +69,7 @@ public sealed class WebSocketRelay(HttpMessageInvoker client, RouterMetrics metr
         metrics.WebSocketOpened();
         try
         {
-            await RunAsync(browser, upstream, onClientMessage, aborted);
+            await RunAsync(browser, upstream, onClientMessage, closeAt, aborted);
         }
         finally
         {
@@ -76,11 +78,19 @@ public sealed class WebSocketRelay(HttpMessageInvoker client, RouterMetrics metr
         return ForwardResult.Done;
     }
 
-    async Task RunAsync(WebSocket browser, WebSocket upstream, Action onClientMessage, CancellationToken aborted)
+    async Task RunAsync(WebSocket browser, WebSocket upstream, Action onClientMessage, DateTimeOffset? closeAt, CancellationToken aborted)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var up = PumpAsync(browser, upstream, onClientMessage, cts.Token);
         var down = PumpAsync(upstream, browser, null, cts.Token);
+        if (closeAt is { } end)
+        {
+            var wait = TimeSpan.FromMilliseconds(Math.Clamp((end - DateTimeOffset.UtcNow).TotalMilliseconds, 0, int.MaxValue - 1));
+            var expiry = Task.Delay(wait, cts.Token);
+            // The login ended first: close the browser's side; its close answer ends the relay the usual way.
+            if (await Task.WhenAny(up, down, expiry) == expiry && expiry.IsCompletedSuccessfully)
+                await CloseQuietly(browser, WebSocketCloseStatus.EndpointUnavailable, "login expired");
+        }
         var first = await Task.WhenAny(up, down);
         // One side closed (its close was passed on) or failed: give the other side a moment to finish the
         // closing handshake, then cut everything.

@@ -7,6 +7,7 @@ using HTagKube.Router.Identity;
 using HTagKube.Router.Metrics;
 using HTagKube.Router.Provisioning;
 using HTagKube.Router.Proxy;
+using HTagKube.Router.SignIn;
 using Prometheus;
 using StackExchange.Redis;
 using Yarp.ReverseProxy.Forwarder;
@@ -94,6 +95,7 @@ public static class RouterApp
             ? new RedisSessionAdmission(sp.GetRequiredService<IConnectionMultiplexer>(), limits)
             : new InMemorySessionAdmission(sp.GetRequiredService<IRouteTable>(), limits));
         ProvisionerSelection.AddProvisioner(services, options);
+        SignInSetup.Add(services, options, (table as RedisRouteTable)?.Connection);
         services.AddSingleton<ProxyHandler>();
     }
 
@@ -122,6 +124,8 @@ public static class RouterApp
         if (TrustedProxies.Options(TrustedProxies.Parse(options.TrustedProxies)) is { } forwarded) app.UseForwardedHeaders(forwarded);
         app.UseMetricServer(settings => settings.Registry = metrics.Registry, "/metrics");
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        SignInSetup.Use(app, options); // the sign-in callbacks, and the login cookie read for every request
+        var signIn = sp.GetService<SignInGate>();
         app.Use(async (ctx, next) =>
         {
             // The router's own paths; everything else belongs to the user's userpod.
@@ -139,7 +143,12 @@ public static class RouterApp
                 }
                 if (path.StartsWith(SessionsEndpoint.Prefix, StringComparison.Ordinal))
                 {
-                    await SessionsEndpoint.HandleAsync(ctx, provisioner, activity);
+                    await SessionsEndpoint.HandleAsync(ctx, provisioner, activity, signIn);
+                    return;
+                }
+                if (path == SignOutEndpoint.Path && signIn is not null)
+                {
+                    await SignOutEndpoint.HandleAsync(ctx, options, signIn, provisioner, activity, routes);
                     return;
                 }
             }

@@ -26,9 +26,20 @@ public static class RouterConfig
         ["--redis"] = "Router:Redis",
         ["--keep-userpods"] = "Router:KeepUserpodsOnExit",
         ["--kubernetes"] = "Router:Kubernetes",
+        ["--oidc-authority"] = "Router:OidcAuthority",
+        ["--oidc-client-id"] = "Router:OidcClientId",
+        ["--oidc-client-secret-file"] = "Router:OidcClientSecretFile",
+        ["--oidc-scopes"] = "Router:OidcScopes",
+        ["--oidc-groups-claim"] = "Router:OidcGroupsClaim",
+        ["--oidc-allowed-groups"] = "Router:OidcAllowedGroups",
+        ["--oidc-allowed-emails"] = "Router:OidcAllowedEmails",
+        ["--oidc-allowed-email-domains"] = "Router:OidcAllowedEmailDomains",
+        ["--oidc-admin-group"] = "Router:OidcAdminGroup",
+        ["--oidc-login-lifetime"] = "Router:OidcLoginLifetime",
+        ["--oidc-logout-ends-session"] = "Router:OidcLogoutEndsSession",
     };
 
-    static readonly HashSet<string> BareFlags = new(StringComparer.OrdinalIgnoreCase) { "--kubernetes", "--keep-userpods" };
+    static readonly HashSet<string> BareFlags = new(StringComparer.OrdinalIgnoreCase) { "--kubernetes", "--keep-userpods", "--oidc-logout-ends-session" };
 
     /// <summary>Turns bare boolean flags (<c>--kubernetes</c>) into <c>--kubernetes=true</c> for the config parser.</summary>
     public static string[] Normalize(string[] args)
@@ -58,6 +69,7 @@ public static class RouterConfig
         if (o.MaxStarting is < 0 or > 500) throw new ArgumentException("--max-starting must be between 0 (one per core) and 500");
         TrustedProxies.Parse(o.TrustedProxies); // a bad entry stops the start with a clear message
         if (o.MaxStarting == 0) o.MaxStarting = Environment.ProcessorCount;
+        SignIn.SignInConfig.Validate(o);
         return o;
     }
 }

@@ -81,6 +81,45 @@ public sealed class RouterOptions
     /// </summary>
     public bool? KeepUserpodsOnExit { get; set; }
 
+    /// <summary>OpenID provider (issuer URL); null = anonymous users with the uid cookie (the default).</summary>
+    public string? OidcAuthority { get; set; }
+
+    /// <summary>The router's client id at the OpenID provider.</summary>
+    public string? OidcClientId { get; set; }
+
+    /// <summary>File holding the client secret (else <c>HTAGKUBE_OIDC_CLIENT_SECRET</c>; none = a public client, PKCE only).</summary>
+    public string? OidcClientSecretFile { get; set; }
+
+    /// <summary>The client secret, read from <see cref="OidcClientSecretFile"/> or the environment (never bound from flags).</summary>
+    public string? OidcClientSecret { get; set; }
+
+    /// <summary>Scopes asked for, space-separated (add <c>groups</c> for providers that need it, e.g. dex).</summary>
+    public string OidcScopes { get; set; } = "openid profile email";
+
+    /// <summary>The claim listing the user's groups.</summary>
+    public string OidcGroupsClaim { get; set; } = "groups";
+
+    /// <summary>Groups allowed in (comma-separated). With no allow-list at all, every signed-in user is.</summary>
+    public string? OidcAllowedGroups { get; set; }
+
+    /// <summary>E-mail addresses allowed in (comma-separated; verified addresses only).</summary>
+    public string? OidcAllowedEmails { get; set; }
+
+    /// <summary>E-mail domains allowed in (comma-separated, e.g. <c>example.com</c>; verified addresses only).</summary>
+    public string? OidcAllowedEmailDomains { get; set; }
+
+    /// <summary>Members of this group may use the admin listing (<c>/_htagkube/sessions</c>) from anywhere.</summary>
+    public string? OidcAdminGroup { get; set; }
+
+    /// <summary>How long a login is valid; then the next page signs in again (silently while the provider's session lasts).</summary>
+    public TimeSpan OidcLoginLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>Logout also ends the user's session (userpod), not only the router's login.</summary>
+    public bool OidcLogoutEndsSession { get; set; }
+
+    /// <summary>True when users sign in with OpenID Connect.</summary>
+    public bool SignIn => OidcAuthority is not null;
+
     /// <summary>Effective <see cref="KeepUserpodsOnExit"/>.</summary>
     public bool KeepUserpods => KeepUserpodsOnExit ?? Redis is not null;
 

@@ -53,6 +53,25 @@ public static class Pages
     /// <summary>A client error the router answers itself (bad body, body too large, a status the userpod refused an upgrade with).</summary>
     public static Task WriteClientErrorAsync(HttpContext ctx, int status, string why) => WriteAsync(ctx, status, null, null, why);
 
+    /// <summary>403 for a signed-in user outside the allow-lists (no session is started for them).</summary>
+    public static Task WriteForbiddenAsync(HttpContext ctx) =>
+        WriteAsync(ctx, 403, null, IsNavigation(ctx)
+            ? Simple("Not allowed", "You are signed in, but this site is not open to your account. " + SignOutForm)
+            : null, "Signed in, but not allowed here.");
+
+    /// <summary>400 when a sign-in callback fails (stale, forged, or the provider refused).</summary>
+    public static Task WriteSignInFailedAsync(HttpContext ctx) =>
+        WriteAsync(ctx, 400, null, Simple("Sign-in failed", "The sign-in did not complete. <a href=\"/\">Try again</a>."), "Sign-in failed.");
+
+    /// <summary>The logout page: a button (POST, so no other site can sign a user out), or the result after it.</summary>
+    public static Task WriteSignOutAsync(HttpContext ctx, bool done) =>
+        WriteAsync(ctx, 200, null, done
+            ? Simple("Signed out", "You are signed out. <a href=\"/\">Sign in again</a>.")
+            : Simple("Sign out", SignOutForm), done ? "Signed out." : "POST to sign out.");
+
+    const string SignOutForm =
+        "<form method=\"post\" action=\"/_htagkube/logout\"><button type=\"submit\">Sign out</button></form>";
+
     static string Simple(string title, string text) =>
         $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>" +
         $"<body style=\"font-family:sans-serif;margin:3em\"><h1>{title}</h1><p>{text}</p></body></html>";

@@ -6,6 +6,7 @@ using HTagKube.Router.Hosting;
 using HTagKube.Router.Identity;
 using HTagKube.Router.Metrics;
 using HTagKube.Router.Provisioning;
+using HTagKube.Router.SignIn;
 
 namespace HTagKube.Router.Proxy;
 
@@ -23,13 +24,21 @@ public sealed class ProxyHandler(
     ISessionAdmission admission,
     UidSigner uids,
     RouterMetrics metrics,
-    ILogger<ProxyHandler> log)
+    ILogger<ProxyHandler> log,
+    SignInGate? signIn = null)
 {
     /// <summary>Handles one request end to end.</summary>
     public async Task InvokeAsync(HttpContext ctx)
     {
-        var uid = UidCookie.GetOrIssue(ctx, uids, out _);
-        var userKey = UserKey.FromUid(uid);
+        string userKey;
+        if (signIn is null) userKey = UserKey.FromUid(UidCookie.GetOrIssue(ctx, uids, out _));
+        else
+        {
+            // Signed-in users are keyed by issuer + subject; the gate answers everyone else (sign-in, 403).
+            if (await signIn.ResolveAsync(ctx) is not { } user) { metrics.Proxied(ctx.Response.StatusCode); return; }
+            userKey = user.UserKey;
+            ctx.Features.Set(user); // for the identity header and the session's display name
+        }
         try
         {
             await ProxyAsync(ctx, userKey);
@@ -75,7 +84,8 @@ public sealed class ProxyHandler(
             activity.OnActivity(userKey);
             ForwardResult result;
             var bodyStarted = false;
-            if (isWebSocket) result = await webSockets.RelayAsync(ctx, route, () => activity.OnActivity(userKey));
+            if (isWebSocket)
+                result = await webSockets.RelayAsync(ctx, route, () => activity.OnActivity(userKey), ctx.Features.Get<SignedInUser>()?.LoginExpires);
             else (result, bodyStarted) = await http.SendAsync(ctx, route);
 
             if (result == ForwardResult.UpstreamFailed && !ctx.Response.HasStarted)

@@ -46,18 +46,25 @@ public static class UidCookie
         return null;
     }
 
-    /// <summary>The Cookie header without any cookie named exactly <see cref="Name"/> (null when nothing remains).</summary>
+    /// <summary>
+    /// The Cookie header without the router's own cookies (null when nothing remains): the uid, and with sign-in the
+    /// login and sign-in flow cookies. The router owns the name prefix <c>htagkube_</c> (exact case, as cookie names
+    /// are); <c>HTAGKUBE_UID</c> and other names pass to the app.
+    /// </summary>
     public static string? Strip(string cookieHeader)
     {
-        if (!cookieHeader.Contains(Name, StringComparison.Ordinal)) return cookieHeader.Length == 0 ? null : cookieHeader;
+        if (!cookieHeader.Contains(RouterPrefix, StringComparison.Ordinal)) return cookieHeader.Length == 0 ? null : cookieHeader;
         var kept = new List<string>();
         foreach (var range in cookieHeader.AsSpan().Split(';'))
         {
             var pair = cookieHeader.AsSpan()[range].Trim();
-            if (pair.Length > 0 && !IsUid(pair)) kept.Add(pair.ToString());
+            if (pair.Length > 0 && !pair.StartsWith(RouterPrefix, StringComparison.Ordinal)) kept.Add(pair.ToString());
         }
         return kept.Count == 0 ? null : string.Join("; ", kept);
     }
+
+    /// <summary>Name prefix of every cookie the router sets (uid, login, sign-in correlation and nonce).</summary>
+    public const string RouterPrefix = "htagkube_";
 
     // "name=value" or "name = value" with the exact name; a bare "htagkube_uid" (no '=') is no cookie of that name.
     static bool IsUid(ReadOnlySpan<char> pair)

@@ -1,0 +1,42 @@
+using System.Net;
+using HTagKube.Router.Hosting;
+
+namespace HTagKube.Router.SignIn;
+
+/// <summary>Checks the <c>--oidc-*</c> settings at start (a bad one stops the start with a clear message).</summary>
+public static class SignInConfig
+{
+    /// <summary>Environment variable with the client secret (when no secret file is given).</summary>
+    public const string SecretVariable = "HTAGKUBE_OIDC_CLIENT_SECRET";
+
+    /// <summary>Validates and completes the sign-in settings of <paramref name="o"/>.</summary>
+    public static void Validate(RouterOptions o)
+    {
+        if (string.IsNullOrWhiteSpace(o.OidcAuthority)) { o.OidcAuthority = null; return; }
+        if (!Uri.TryCreate(o.OidcAuthority, UriKind.Absolute, out var authority)
+            || (authority.Scheme != Uri.UriSchemeHttps && !(authority.Scheme == Uri.UriSchemeHttp && IsLoopback(authority))))
+            throw new ArgumentException("--oidc-authority must be an https:// URL (http:// only on loopback, for development and tests)");
+        if (string.IsNullOrWhiteSpace(o.OidcClientId)) throw new ArgumentException("--oidc-client-id is required with --oidc-authority");
+        if (!string.IsNullOrWhiteSpace(o.OidcClientSecretFile))
+        {
+            try { o.OidcClientSecret = File.ReadAllText(o.OidcClientSecretFile).Trim(); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ArgumentException($"--oidc-client-secret-file cannot be read: {e.Message}");
+            }
+        }
+        else o.OidcClientSecret = Environment.GetEnvironmentVariable(SecretVariable)?.Trim();
+        if (string.IsNullOrEmpty(o.OidcClientSecret)) o.OidcClientSecret = null;
+        if (o.OidcLoginLifetime <= TimeSpan.Zero) throw new ArgumentException("--oidc-login-lifetime must be positive");
+        if (!o.OidcScopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("openid"))
+            throw new ArgumentException("--oidc-scopes must include openid");
+    }
+
+    /// <summary>A comma-separated list, trimmed, empty entries dropped.</summary>
+    public static string[] List(string? value) =>
+        value?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
+    /// <summary>True for an http authority the router may talk to without TLS: loopback only.</summary>
+    public static bool IsLoopback(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+}

@@ -1,0 +1,109 @@
+using HTagKube.Router.Hosting;
+using HTagKube.Router.Proxy;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.IdentityModel.Tokens;
+using StackExchange.Redis;
+
+namespace HTagKube.Router.SignIn;
+
+/// <summary>
+/// ASP.NET Core's cookie and OpenID Connect handlers, set up for the router: code flow with PKCE, callbacks under
+/// the reserved <c>/_htagkube/</c> paths, every router cookie named <c>htagkube_*</c> (stripped before forwarding),
+/// and the data-protection keys that seal the login cookie shared by every router on the same Redis.
+/// </summary>
+public static class SignInSetup
+{
+    /// <summary>The login cookie (ASP.NET may split it into htagkube_authC1, C2…).</summary>
+    public const string CookieName = "htagkube_auth";
+
+    /// <summary>Callback path of the code flow.</summary>
+    public const string CallbackPath = "/_htagkube/signin-oidc";
+
+    /// <summary>Where data-protection keys live in Redis (a secret, like the uid MAC key).</summary>
+    public const string KeysRedisKey = "htagkube:dataprotection-keys";
+
+    /// <summary>Adds the sign-in services when <see cref="RouterOptions.SignIn"/> is on.</summary>
+    public static void Add(IServiceCollection services, RouterOptions options, IConnectionMultiplexer? redis)
+    {
+        if (!options.SignIn) return;
+        var keys = services.AddDataProtection().SetApplicationName("htagkube-router");
+        // A router without Redis keeps its keys in memory: its logins end with it, like its userpods.
+        if (redis is not null) keys.PersistKeysToStackExchangeRedis(redis, KeysRedisKey);
+        else keys.UseEphemeralDataProtectionProvider();
+        services.AddSingleton<AccessRules>();
+        services.AddSingleton<SignInGate>();
+        var authority = new Uri(options.OidcAuthority!);
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+                o.DefaultChallengeScheme = OpenIdConnectDefaults.AuthenticationScheme;
+            })
+            .AddCookie(c =>
+            {
+                c.Cookie.Name = CookieName;
+                c.Cookie.HttpOnly = true;
+                c.Cookie.SameSite = SameSiteMode.Lax;
+                c.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                c.Cookie.IsEssential = true;
+                // The login's lifetime is fixed at sign-in; after it the next page goes back to the provider.
+                c.ExpireTimeSpan = options.OidcLoginLifetime;
+                c.SlidingExpiration = false;
+            })
+            .AddOpenIdConnect(o =>
+            {
+                o.Authority = options.OidcAuthority;
+                o.RequireHttpsMetadata = authority.Scheme == Uri.UriSchemeHttps; // http only on loopback (checked at start)
+                o.ClientId = options.OidcClientId;
+                o.ClientSecret = options.OidcClientSecret;
+                o.ResponseType = "code";
+                o.UsePkce = true;
+                o.ResponseMode = "query"; // a redirect, so the Lax correlation cookie comes back without SameSite=None
+                o.CallbackPath = CallbackPath;
+                o.SignedOutCallbackPath = "/_htagkube/signout-callback-oidc";
+                o.RemoteSignOutPath = "/_htagkube/signout-oidc";
+                o.Scope.Clear();
+                foreach (var scope in options.OidcScopes.Split(' ', StringSplitOptions.RemoveEmptyEntries)) o.Scope.Add(scope);
+                o.MapInboundClaims = false; // claims under their JSON names: sub, name, email, groups
+                o.GetClaimsFromUserInfoEndpoint = true;
+                o.SaveTokens = false; // the router needs the identity only; the cookie stays small
+                o.ClaimActions.MapJsonKey(options.OidcGroupsClaim, options.OidcGroupsClaim);
+                o.ClaimActions.MapUniqueJsonKey("email_verified", "email_verified");
+                o.TokenValidationParameters = new TokenValidationParameters { NameClaimType = "name" };
+                foreach (var cookie in new[] { o.CorrelationCookie, o.NonceCookie })
+                {
+                    cookie.SameSite = SameSiteMode.Lax;
+                    cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                }
+                o.CorrelationCookie.Name = "htagkube_oidc_correlation.";
+                o.NonceCookie.Name = "htagkube_oidc_nonce.";
+                o.Events.OnTokenValidated = ctx =>
+                {
+                    // The userKey is issuer + subject: keep the token's issuer beside the subject in the login cookie.
+                    if (ctx.SecurityToken?.Issuer is { Length: > 0 } iss && ctx.Principal?.Identity is System.Security.Claims.ClaimsIdentity id)
+                        id.AddClaim(new System.Security.Claims.Claim(SignedInUser.IssuerClaim, iss));
+                    return Task.CompletedTask;
+                };
+                o.Events.OnRemoteFailure = async ctx =>
+                {
+                    // A stale or forged callback (no correlation cookie, wrong state, provider error): a clear page.
+                    ctx.HandleResponse();
+                    ctx.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("HTagKube.Router.SignIn")
+                        .LogWarning("sign-in callback failed: {Error}", ctx.Failure?.Message);
+                    await Pages.WriteSignInFailedAsync(ctx.HttpContext);
+                };
+            });
+    }
+
+    /// <summary>The sign-in middleware (callbacks, reading the login cookie); only when sign-in is on.</summary>
+    public static void Use(WebApplication app, RouterOptions options)
+    {
+        if (options.SignIn) app.UseAuthentication();
+    }
+
+    /// <summary>Sends a browser to the provider, coming back to <paramref name="returnTo"/>.</summary>
+    public static Task ChallengeAsync(HttpContext ctx, string returnTo) =>
+        ctx.ChallengeAsync(OpenIdConnectDefaults.AuthenticationScheme, new AuthenticationProperties { RedirectUri = returnTo });
+}

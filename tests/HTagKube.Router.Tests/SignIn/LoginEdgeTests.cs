@@ -1,0 +1,97 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using HTagKube.Router.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace HTagKube.Router.Tests.SignIn;
+
+/// <summary>Issue 17, session edges: logins that expire (also under a live WebSocket) and logins shared by routers.</summary>
+public sealed class LoginEdgeTests : IAsyncLifetime
+{
+    TestProvider _provider = null!;
+    readonly string _secretFile = Path.GetTempFileName();
+
+    public async Task InitializeAsync() => _provider = await TestProvider.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _provider.DisposeAsync();
+        File.Delete(_secretFile);
+    }
+
+    [Fact]
+    public async Task An_expired_login_sends_the_browser_back_to_the_provider()
+    {
+        await using var router = await RouterHost.StartAsync(_provider.RouterArgs(_secretFile, "--oidc-login-lifetime", "00:00:03", "--warm-pool", "0"));
+        var browser = await DebianChromium.SharedAsync();
+        await using var context = await browser.NewContextAsync();
+        await Browsing.SignInAsync(await context.NewPageAsync(), new Uri(router.BaseAddress, "whoami"), TestProvider.Alice);
+        var cookies = await Browsing.CookieHeaderAsync(context, router.BaseAddress);
+
+        using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = router.BaseAddress };
+        HttpStatusCode Send()
+        {
+            using var req = new HttpRequestMessage(HttpMethod.Get, "whoami");
+            req.Headers.Accept.ParseAdd("text/html");
+            req.Headers.Add("Cookie", cookies);
+            var res = http.Send(req);
+            if (res.StatusCode == HttpStatusCode.Redirect) Assert.StartsWith(_provider.Authority + "/auth?", res.Headers.Location!.ToString());
+            return res.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.OK, Send());
+        // The same cookie, once its login lifetime is over, is no login any more.
+        await Eventually.True(() => Send() == HttpStatusCode.Redirect, TimeSpan.FromSeconds(60), "the login expired");
+    }
+
+    [Fact]
+    public async Task A_login_expiring_under_a_live_websocket_ends_in_a_reload_that_signs_in_again()
+    {
+        await using var router = await RouterHost.StartAsync(_provider.RouterArgs(_secretFile, "--oidc-login-lifetime", "00:00:08", "--warm-pool", "0",
+            "--userpod-command", $"dotnet \"{TestPaths.DemoDll}\""));
+        var browser = await DebianChromium.SharedAsync();
+        await using var context = await browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var counter = new Uri(router.BaseAddress, "counter");
+        await Browsing.SignInAsync(page, counter, TestProvider.Alice);
+        var plus = page.GetByRole(AriaRole.Button, new() { Name = "+1" });
+        await plus.ClickAsync();
+        await Assertions.Expect(page.Locator(".count")).ToHaveTextAsync(new Regex(@"^\s*1\s*$"));
+
+        // When the login ends, the router closes the page's socket; htag.js reconnects, is told to reload, and the
+        // reload goes through the provider (its session still open: no password) back to the app.
+        var backThroughProvider = page.WaitForRequestAsync(r => r.Url.StartsWith(_provider.Authority + "/auth?", StringComparison.Ordinal),
+            new() { Timeout = 120_000 });
+        await backThroughProvider;
+        await page.WaitForURLAsync(counter.ToString(), new() { Timeout = 120_000 });
+        await plus.WaitForAsync(new() { Timeout = 120_000 });
+        await plus.ClickAsync();
+        await Assertions.Expect(page.Locator(".count")).ToHaveTextAsync(new Regex(@"^\s*\d+\s*$"));
+        Assert.DoesNotContain("Sign in", await page.ContentAsync());
+    }
+
+    [Fact]
+    public async Task Two_routers_on_one_redis_accept_each_others_logins()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var args = _provider.RouterArgs(_secretFile, "--redis", redis.Configuration, "--keep-userpods", "false", "--warm-pool", "0");
+        await using var one = await RouterProcess.StartAsync(args);
+        await using var two = await RouterProcess.StartAsync(args);
+        var browser = await DebianChromium.SharedAsync();
+        await using var context = await browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var viaOne = Whoami.Parse(await (await Browsing.SignInAsync(page, new Uri(one.BaseAddress, "whoami"), TestProvider.Bob))!.TextAsync());
+
+        // The login cookie router one sealed, sent to router two only (no browser sharing host cookies involved).
+        var cookies = await Browsing.CookieHeaderAsync(context, one.BaseAddress);
+        using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = two.BaseAddress };
+        using var req = new HttpRequestMessage(HttpMethod.Get, "whoami");
+        req.Headers.Accept.ParseAdd("text/html");
+        req.Headers.Add("Cookie", cookies);
+        var res = await http.SendAsync(req);
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        Assert.Equal(viaOne.Pid, Whoami.Parse(await res.Content.ReadAsStringAsync()).Pid);
+        // Through the data-protection keys both routers read from Redis (not a file both happen to see).
+        await using var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        Assert.True(await mux.GetDatabase().KeyExistsAsync(HTagKube.Router.SignIn.SignInSetup.KeysRedisKey));
+    }
+}

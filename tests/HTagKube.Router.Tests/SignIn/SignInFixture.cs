@@ -1,0 +1,54 @@
+using HTagKube.Router.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace HTagKube.Router.Tests.SignIn;
+
+/// <summary>The test provider and one router signing users in with it (allow-list: group staff; admins: group admins).</summary>
+public sealed class SignInFixture : IAsyncLifetime
+{
+    public TestProvider Provider { get; private set; } = null!;
+    public RouterHost Router { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+    readonly string _secretFile = Path.GetTempFileName();
+
+    public async Task InitializeAsync()
+    {
+        Provider = await TestProvider.StartAsync();
+        Router = await RouterHost.StartAsync(Provider.RouterArgs(_secretFile,
+            "--oidc-allowed-groups", "staff", "--oidc-admin-group", "admins", "--warm-pool", "0"));
+        Browser = await DebianChromium.SharedAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Router.DisposeAsync();
+        await Provider.DisposeAsync();
+        File.Delete(_secretFile);
+    }
+}
+
+/// <summary>Chromium steps shared by the sign-in tests.</summary>
+public static class Browsing
+{
+    /// <summary>Opens <paramref name="url"/>, fills the provider's login form as <paramref name="user"/>, and waits to be back.</summary>
+    public static async Task<IResponse?> SignInAsync(IPage page, Uri url, TestUser user)
+    {
+        await page.GotoAsync(url.ToString());
+        await page.FillAsync("#username", user.Username);
+        await page.FillAsync("#password", user.Password);
+        var back = page.WaitForResponseAsync(r => r.Url == url.ToString(), new() { Timeout = 120_000 });
+        await page.ClickAsync("#signin");
+        return await back;
+    }
+
+    /// <summary>The text of the page at <paramref name="url"/> (already signed in).</summary>
+    public static async Task<string> TextAsync(IPage page, Uri url)
+    {
+        var res = await page.GotoAsync(url.ToString(), new() { Timeout = 120_000 });
+        return await res!.TextAsync();
+    }
+
+    /// <summary>Copies the context's router cookies into a Cookie header (for HTTP-level checks).</summary>
+    public static async Task<string> CookieHeaderAsync(IBrowserContext context, Uri router) =>
+        string.Join("; ", (await context.CookiesAsync([router.ToString()])).Select(c => $"{c.Name}={c.Value}"));
+}

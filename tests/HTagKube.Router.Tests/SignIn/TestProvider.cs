@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace HTagKube.Router.Tests.SignIn;
+
+/// <summary>A test user of the <see cref="TestProvider"/>.</summary>
+public sealed record TestUser(string Sub, string Username, string Password, string? Name, string? Email, string[] Groups);
+
+/// <summary>
+/// A real OpenID provider (the npm package oidc-provider, SignIn/Provider/server.mjs under node) on loopback, with
+/// test users signing in by password and one static client. Its node_modules come from <c>npm ci</c> in that folder
+/// (make test and .ci/run do it).
+/// </summary>
+public sealed class TestProvider : IAsyncDisposable
+{
+    public const string ClientId = "htagkube-router", ClientSecret = "test-client-secret";
+
+    readonly Process _node;
+
+    TestProvider(Process node, Uri issuer) { _node = node; Issuer = issuer; }
+
+    /// <summary>The issuer URL (the router's <c>--oidc-authority</c>).</summary>
+    public Uri Issuer { get; }
+
+    public string Authority => Issuer.ToString().TrimEnd('/');
+
+    public static readonly TestUser Alice = new("sub-alice", "alice", "alice-pw", "Alice Example", "alice@example.com", ["staff"]);
+    public static readonly TestUser Bob = new("sub-bob", "bob", "bob-pw", "Bob Example", "bob@example.com", ["staff"]);
+    public static readonly TestUser Carol = new("sub-carol", "carol", "carol-pw", "Carol Outsider", "carol@elsewhere.org", ["guests"]);
+    public static readonly TestUser Dana = new("sub-dana", "dana", "dana-pw", "Dana Admin", "dana@example.com", ["staff", "admins"]);
+    public static readonly TestUser[] Users = [Alice, Bob, Carol, Dana];
+
+    static string Folder
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "SignIn", "Provider");
+                if (File.Exists(Path.Combine(candidate, "server.mjs"))) return candidate;
+            }
+            throw new DirectoryNotFoundException("tests/HTagKube.Router.Tests/SignIn/Provider not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    public static async Task<TestProvider> StartAsync()
+    {
+        var folder = Folder;
+        if (!Directory.Exists(Path.Combine(folder, "node_modules", "oidc-provider")))
+            throw new InvalidOperationException($"run `npm ci` in {folder} first (make test does)");
+        var psi = new ProcessStartInfo("node", "server.mjs")
+        {
+            WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        psi.Environment["OIDC_CLIENT_ID"] = ClientId;
+        psi.Environment["OIDC_CLIENT_SECRET"] = ClientSecret;
+        psi.Environment["OIDC_USERS"] = JsonSerializer.Serialize(Users.Select(u => new Dictionary<string, object?>
+        {
+            ["sub"] = u.Sub, ["username"] = u.Username, ["password"] = u.Password, ["name"] = u.Name, ["email"] = u.Email,
+            ["groups"] = u.Groups,
+        }));
+        var node = Process.Start(psi) ?? throw new InvalidOperationException("node did not start");
+        var issuer = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new List<string>();
+        void OnLine(string? line)
+        {
+            if (line is null) return;
+            lock (output) output.Add(line);
+            const string Marker = "oidc-provider-listening: ";
+            if (line.StartsWith(Marker, StringComparison.Ordinal)) issuer.TrySetResult(new Uri(line[Marker.Length..].Trim()));
+        }
+        node.OutputDataReceived += (_, e) => OnLine(e.Data);
+        node.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        node.BeginOutputReadLine();
+        node.BeginErrorReadLine();
+        var exited = node.WaitForExitAsync();
+        var first = await Task.WhenAny(issuer.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+        if (first != issuer.Task)
+        {
+            if (!node.HasExited) node.Kill();
+            lock (output) throw new InvalidOperationException("the test OpenID provider did not start:\n" + string.Join('\n', output));
+        }
+        return new TestProvider(node, await issuer.Task);
+    }
+
+    /// <summary>Router flags for this provider (client secret in a file, as the chart mounts it).</summary>
+    public string[] RouterArgs(string secretFile, params string[] more)
+    {
+        File.WriteAllText(secretFile, ClientSecret + "\n");
+        return ["--oidc-authority", Authority, "--oidc-client-id", ClientId, "--oidc-client-secret-file", secretFile,
+            "--oidc-scopes", "openid profile email groups", .. more];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_node.HasExited) _node.Kill();
+        await _node.WaitForExitAsync();
+        _node.Dispose();
+    }
+}
