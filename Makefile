@@ -3,7 +3,7 @@ CONFIG ?= Release
 DOTNET ?= dotnet
 RESULTS ?= artifacts/test-results
 
-.PHONY: build run test test-unit crds images bench soak clean
+.PHONY: build run test test-deps test-unit crds images bench soak clean
 
 build:
 	$(DOTNET) build HTagKube.sln -c $(CONFIG) -nologo -v:q
@@ -16,11 +16,17 @@ run:
 # At most TEST_ASSEMBLIES test assemblies run at once (each runs its test classes on as many threads as cores):
 # every one starts routers, userpods, Chromium or cluster work, and CI machines have 2 cores.
 TEST_ASSEMBLIES ?= 2
-test: build
+test: build test-deps
 	rm -rf $(RESULTS)
 	$(DOTNET) test HTagKube.sln -c $(CONFIG) --no-build -nologo -maxcpucount:$(TEST_ASSEMBLIES) \
 	  --blame-hang-timeout 8m --blame-hang-dump-type none \
 	  --logger "trx" --logger "console;verbosity=normal" --results-directory $(RESULTS)
+
+# The sign-in tests' OpenID provider (npm package oidc-provider, pinned by its package-lock.json) runs under node.
+SIGNIN_PROVIDER = tests/HTagKube.Router.Tests/SignIn/Provider
+test-deps: $(SIGNIN_PROVIDER)/node_modules/.package-lock.json
+$(SIGNIN_PROVIDER)/node_modules/.package-lock.json: $(SIGNIN_PROVIDER)/package-lock.json
+	npm ci --prefix $(SIGNIN_PROVIDER) --no-audit --no-fund
 
 clean:
 	$(DOTNET) clean HTagKube.sln -v:q
