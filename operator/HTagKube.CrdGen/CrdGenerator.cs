@@ -46,6 +46,7 @@ public static class CrdGenerator
                     ["subresources"] = new JsonObject { ["status"] = new JsonObject() },
                     ["additionalPrinterColumns"] = new JsonArray(
                         Column("User", "string", ".status.user", "First characters of the userKey"),
+                        Column("Person", "string", ".status.displayName", "The signed-in person's display name"),
                         Column("Phase", "string", ".status.phase", "Pending, Starting, Ready, Failed or Terminating"),
                         Column("Pod", "string", ".status.podName", "The userpod"),
                         Column("IP", "string", ".status.podIP", "Pod IP the route points to"),

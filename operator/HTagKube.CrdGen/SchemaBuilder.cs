@@ -36,6 +36,7 @@ public static class SchemaBuilder
             ?? (ctx.PropertyInfo is null ? type.GetCustomAttribute<DescriptionAttribute>()?.Description : null);
         if (description is not null) obj["description"] = description;
         if ((attrs as MemberInfo)?.GetCustomAttribute<RegularExpressionAttribute>() is { } re) obj["pattern"] = re.Pattern;
+        if ((attrs as MemberInfo)?.GetCustomAttribute<MaxLengthAttribute>() is { } max) obj["maxLength"] = (long)max.Length;
         if ((attrs as MemberInfo)?.GetCustomAttribute<RangeAttribute>() is { } range)
         {
             obj["minimum"] = Convert.ToInt64(range.Minimum, System.Globalization.CultureInfo.InvariantCulture);

@@ -16,6 +16,12 @@ public interface ISessionProvisioner : IAsyncDisposable
     /// </summary>
     Task<RouteEntry> EnsureSessionAsync(string userKey, CancellationToken ct);
 
+    /// <summary>
+    /// <see cref="EnsureSessionAsync(string, CancellationToken)"/> for a signed-in person: a session this call creates
+    /// records <paramref name="displayName"/> (Kubernetes: the HTagSession's, shown by kubectl). Never the subject.
+    /// </summary>
+    Task<RouteEntry> EnsureSessionAsync(string userKey, string? displayName, CancellationToken ct) => EnsureSessionAsync(userKey, ct);
+
     /// <summary>True while a start for this user is in flight (its retries are not new sessions).</summary>
     bool IsStarting(string userKey);
 

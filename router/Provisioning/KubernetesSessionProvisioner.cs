@@ -56,19 +56,22 @@ public sealed class KubernetesSessionProvisioner(
     public IReadOnlyList<SessionInfo> ListSessions() => [.. _known.Values];
 
     /// <inheritdoc />
-    public async Task<RouteEntry> EnsureSessionAsync(string userKey, CancellationToken ct)
+    public Task<RouteEntry> EnsureSessionAsync(string userKey, CancellationToken ct) => EnsureSessionAsync(userKey, null, ct);
+
+    /// <inheritdoc />
+    public async Task<RouteEntry> EnsureSessionAsync(string userKey, string? displayName, CancellationToken ct)
     {
         if (!UserKey.IsWellFormed(userKey)) throw new ArgumentException("not a userKey", nameof(userKey));
         if (await UsableRouteAsync(userKey, ct) is { } route) return Remember(userKey, route);
         // Concurrent requests of one user share one start, which outlives any one caller.
-        return await _starting.RunAsync(userKey, StartAsync).WaitAsync(ct);
+        return await _starting.RunAsync(userKey, key => StartAsync(key, displayName)).WaitAsync(ct);
     }
 
-    async Task<RouteEntry> StartAsync(string userKey)
+    async Task<RouteEntry> StartAsync(string userKey, string? displayName)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         timeout.CancelAfter(options.StartTimeout);
-        try { return Remember(userKey, await CreateAndWaitAsync(userKey, timeout.Token)); }
+        try { return Remember(userKey, await CreateAndWaitAsync(userKey, displayName, timeout.Token)); }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             throw new ProvisioningException($"session {SessionNames.ForUserKey(userKey)} not ready within {options.StartTimeout.TotalSeconds:F0}s");
@@ -79,7 +82,7 @@ public sealed class KubernetesSessionProvisioner(
         }
     }
 
-    async Task<RouteEntry> CreateAndWaitAsync(string userKey, CancellationToken ct)
+    async Task<RouteEntry> CreateAndWaitAsync(string userKey, string? displayName, CancellationToken ct)
     {
         var name = SessionNames.ForUserKey(userKey);
         var created = false;
@@ -93,7 +96,7 @@ public sealed class KubernetesSessionProvisioner(
                 HTagSession? existing;
                 try { existing = await kube.ReadSessionAsync(Namespace, name, ct); }
                 catch (HttpOperationException e) when (e.Response?.StatusCode == System.Net.HttpStatusCode.NotFound) { existing = null; }
-                if (existing is null) created = await CreateAsync(userKey, name, ct);
+                if (existing is null) created = await CreateAsync(userKey, name, displayName, ct);
                 else if (existing.Spec.UserKey != userKey)
                     throw new ProvisioningException($"session {name} belongs to another userKey (prefix collision)");
                 else if (existing.Metadata.DeletionTimestamp is null) created = true; // exists: wait for its route
@@ -104,7 +107,7 @@ public sealed class KubernetesSessionProvisioner(
         }
     }
 
-    async Task<bool> CreateAsync(string userKey, string name, CancellationToken ct)
+    async Task<bool> CreateAsync(string userKey, string name, string? displayName, CancellationToken ct)
     {
         try
         {
@@ -113,7 +116,7 @@ public sealed class KubernetesSessionProvisioner(
                 Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace, Labels = new Dictionary<string, string> { [SessionNames.UserLabel] = userKey } },
                 Spec = new HTagSessionSpec
                 {
-                    UserKey = userKey, Image = options.Image,
+                    UserKey = userKey, Image = options.Image, DisplayName = HTagSessionSpec.FitDisplayName(displayName),
                     IdleTimeoutSeconds = (int)Math.Max(10, options.IdleTimeout.TotalSeconds),
                 },
             }, ct);

@@ -158,7 +158,7 @@ public sealed class ProxyHandler(
             return null;
         }
 
-        var starting = provisioner.EnsureSessionAsync(userKey, CancellationToken.None);
+        var starting = provisioner.EnsureSessionAsync(userKey, ctx.Features.Get<SignedInUser>()?.DisplayName, CancellationToken.None);
         _ = EndReservationAsync(userKey, starting); // also when this request stops waiting
         try
         {

@@ -47,6 +47,21 @@ public sealed class HTagSessionSpec
 
     [Description("Userpod container requests and limits (cpu, memory).")]
     public SessionResources? Resources { get; set; }
+
+    /// <summary>Longest display name kept.</summary>
+    public const int DisplayNameMax = 128;
+
+    [Description("The signed-in person's display name, set by the router (never the subject); absent for anonymous users.")]
+    [MaxLength(DisplayNameMax)]
+    public string? DisplayName { get; set; }
+
+    /// <summary>A display name as the spec keeps it: trimmed, control characters dropped, at most <see cref="DisplayNameMax"/>.</summary>
+    public static string? FitDisplayName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) return null;
+        var clean = new string([.. name.Where(c => !char.IsControl(c))]).Trim();
+        return clean.Length == 0 ? null : clean.Length <= DisplayNameMax ? clean : clean[..DisplayNameMax];
+    }
 }
 
 public sealed class SessionResources
@@ -65,6 +80,9 @@ public sealed class HTagSessionStatus
 
     [Description("First 8 characters of the userKey, for kubectl get.")]
     public string? User { get; set; }
+
+    [Description("The signed-in person's display name (from spec.displayName), for kubectl get.")]
+    public string? DisplayName { get; set; }
 
     public string? PodName { get; set; }
     public string? PodIP { get; set; }

@@ -46,6 +46,7 @@ public sealed class SessionReconciler(
         var pod = await pods.FindAsync(s, ct);
         var status = Clone(s.Status);
         status.User = userKey[..8];
+        status.DisplayName = s.Spec.DisplayName;
         status.Port = o.UserpodPort;
         status.ObservedGeneration = s.Metadata.Generation;
         var now = WholeSecondsTimeConverter.Truncate(DateTimeOffset.UtcNow); // status times are whole seconds
