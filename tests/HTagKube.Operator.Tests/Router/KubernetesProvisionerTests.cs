@@ -59,6 +59,20 @@ public sealed class KubernetesProvisionerTests(OperatorFixture f, ITestOutputHel
     }
 
     [ClusterFact]
+    public async Task A_signed_in_persons_display_name_goes_to_the_session_and_its_status_for_kubectl()
+    {
+        await using var p = Provisioner();
+        var key = UserKey.FromIdentity("https://idp.example.com", "subject-" + Guid.NewGuid().ToString("N"));
+        await p.EnsureSessionAsync(key, "Alice\u0007 Example", Ct);
+        var name = SessionNames.ForUserKey(key);
+        var s = await f.Client.ReadSessionAsync(f.Namespace, name, Ct);
+        Assert.Equal("Alice Example", s.Spec.DisplayName); // control characters dropped
+        await Eventually.True(async () => (await f.Client.ReadSessionAsync(f.Namespace, name, Ct)).Status?.DisplayName == "Alice Example",
+            TimeSpan.FromSeconds(60), "the operator copied the display name to status");
+        Assert.True(await p.EndSessionAsync(key, Ct));
+    }
+
+    [ClusterFact]
     public async Task An_existing_session_409_is_waited_for_not_duplicated()
     {
         var s = f.NewSession();
