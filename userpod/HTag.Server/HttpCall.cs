@@ -14,23 +14,8 @@ internal static class HttpCall
 {
     public static async Task HandleAsync(HttpContext ctx, HTagServer server)
     {
-        if (!HttpMethods.IsPost(ctx.Request.Method))
-        {
-            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status405MethodNotAllowed, new ServerMessage { Err = "POST expected" }).ConfigureAwait(false);
-            return;
-        }
-        var instance = server.Apps.TryGetValue(ctx.Request.Query["app"].ToString(), out var host) ? host.Find(ctx.Request.Query["i"].ToString()) : null;
+        if (await HttpInteraction.FindForPostAsync(ctx, server, "exposed calls").ConfigureAwait(false) is not { } instance) return;
         var name = ctx.Request.Query["name"].ToString();
-        if (instance is null)
-        {
-            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status404NotFound, new ServerMessage { Err = "no such app instance (reload the page)" }).ConfigureAwait(false);
-            return;
-        }
-        if (instance.Cipher is not null)
-        {
-            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status403Forbidden, new ServerMessage { Err = "exposed calls are not available in parano mode" }).ConfigureAwait(false);
-            return;
-        }
         if (instance.Runtime.Root.GetExposed(name) is null)
         {
             await HttpInteraction.WriteAsync(ctx, StatusCodes.Status404NotFound, new ServerMessage { Err = $"no exposed method '{(name.Length > 40 ? name[..40] : name)}'" }).ConfigureAwait(false);
@@ -50,21 +35,9 @@ internal static class HttpCall
             await HttpInteraction.WriteAsync(ctx, StatusCodes.Status400BadRequest, new ServerMessage { Err = "the arguments must be a JSON array" }).ConfigureAwait(false);
             return;
         }
-        var merged = new ServerMessage();
-        var reply = await Interactions.RunAsync(instance, partial => instance.Runtime.CallAsync(name, args, partial, CancellationToken.None),
-            "exposed call " + name, part =>
-            {
-                lock (merged) HttpInteraction.Merge(merged, part);
-                return Task.FromResult(true);
-            }, ctx.RequestAborted).ConfigureAwait(false);
-        if (reply is null)
-        {
-            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status503ServiceUnavailable, merged).ConfigureAwait(false);
-            return;
-        }
-        lock (merged) HttpInteraction.Merge(merged, reply);
-        merged.Result = reply.Result;
+        var (merged, finished) = await HttpInteraction.RunMergedAsync(instance, partial => instance.Runtime.CallAsync(name, args, partial, CancellationToken.None),
+            "exposed call " + name, ctx.RequestAborted).ConfigureAwait(false);
         if (instance.Runtime.Exited) instance.Host.Forget(instance);
-        await HttpInteraction.WriteAsync(ctx, merged.Err is null ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError, merged).ConfigureAwait(false);
+        await HttpInteraction.WriteAsync(ctx, HttpInteraction.StatusOf(merged, finished), merged).ConfigureAwait(false);
     }
 }

@@ -43,16 +43,56 @@ internal static class HttpInteraction
             await WriteAsync(ctx, StatusCodes.Status400BadRequest, new ServerMessage { Err = "malformed message" }).ConfigureAwait(false);
             return;
         }
-        var merged = new ServerMessage();
-        var reply = await Interactions.RunAsync(instance, msg, part =>
-        {
-            lock (merged) Merge(merged, part);
-            return Task.FromResult(true);
-        }, ctx.RequestAborted).ConfigureAwait(false);
-        if (reply is not null) lock (merged) Merge(merged, reply);
+        // A timed-out one is a 200 too: its reply carries the error (and the page reloads).
+        var (merged, _) = await RunMergedAsync(instance, partial => instance.Runtime.InteractAsync(msg, partial, CancellationToken.None),
+            $"tag {msg.Id}, event {msg.Ev}", ctx.RequestAborted).ConfigureAwait(false);
         if (instance.Runtime.Exited) instance.Host.Forget(instance);
         await WriteAsync(ctx, StatusCodes.Status200OK, instance.PostChannel is { } ch ? ch.Seal(merged) : merged).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The instance a POST from a page addresses (<c>app</c>, <c>i</c>) for <paramref name="what"/>, or null after
+    /// answering 405 (not a POST), 404 (no such instance) or 403 (parano app: these requests are not encrypted).
+    /// </summary>
+    internal static async Task<Instance?> FindForPostAsync(HttpContext ctx, HTagServer server, string what)
+    {
+        if (!HttpMethods.IsPost(ctx.Request.Method))
+        {
+            await WriteAsync(ctx, StatusCodes.Status405MethodNotAllowed, new ServerMessage { Err = "POST expected" }).ConfigureAwait(false);
+            return null;
+        }
+        var instance = server.Apps.TryGetValue(ctx.Request.Query["app"].ToString(), out var host) ? host.Find(ctx.Request.Query["i"].ToString()) : null;
+        if (instance is null)
+        {
+            await WriteAsync(ctx, StatusCodes.Status404NotFound, new ServerMessage { Err = "no such app instance (reload the page)" }).ConfigureAwait(false);
+            return null;
+        }
+        if (instance.Cipher is not null)
+        {
+            await WriteAsync(ctx, StatusCodes.Status403Forbidden, new ServerMessage { Err = what + " are not available in parano mode" }).ConfigureAwait(false);
+            return null;
+        }
+        return instance;
+    }
+
+    /// <summary>Runs app code for one HTTP request under the interaction rules (<see cref="Interactions"/>), its streamed
+    /// partial updates merged into the one reply; <c>Finished</c> is false when it timed out (the reply has the error).</summary>
+    internal static async Task<(ServerMessage Merged, bool Finished)> RunMergedAsync(Instance instance,
+        Func<Func<ServerMessage, Task>, Task<ServerMessage>> run, string what, CancellationToken ct)
+    {
+        var merged = new ServerMessage();
+        var reply = await Interactions.RunAsync(instance, run, what, part =>
+        {
+            lock (merged) Merge(merged, part);
+            return Task.FromResult(true);
+        }, ct).ConfigureAwait(false);
+        if (reply is not null) lock (merged) Merge(merged, reply);
+        return (merged, reply is not null);
+    }
+
+    /// <summary>200, or 500 when the app code threw, or 503 when it timed out.</summary>
+    internal static int StatusOf(ServerMessage merged, bool finished) =>
+        !finished ? StatusCodes.Status503ServiceUnavailable : merged.Err is null ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError;
 
     /// <summary>The request body, or null when it is over <paramref name="max"/> bytes (declared or sent).</summary>
     internal static async Task<ReadOnlyMemory<byte>?> ReadLimitedAsync(HttpContext ctx, int max)
@@ -80,6 +120,7 @@ internal static class HttpInteraction
         into.Title = m.Title ?? into.Title;
         into.Err = m.Err ?? into.Err;
         into.Reload = m.Reload ?? into.Reload;
+        into.Result = m.Result ?? into.Result;
     }
 
     internal static async Task WriteAsync(HttpContext ctx, int status, ServerMessage msg)

@@ -7,31 +7,21 @@ namespace HTag;
 /// <c>POST /_htag/upload?app=&amp;i=&amp;id=&amp;name=</c>, body the file: hands the request body as a stream to the tag's
 /// upload handler (<see cref="Tag.OnUpload"/>) under the interaction rules. A file over
 /// <see cref="HTagOptions.MaxUploadBytes"/> is a 413 (before the handler when its length is declared, else when the
-/// handler reads past the limit); 404 unknown instance or tag, 405 not a POST, 403 parano app.
+/// handler reads past the limit); 404 unknown instance or field, 405 not a POST, 403 parano app.
 /// </summary>
 internal static class HttpUpload
 {
     public static async Task HandleAsync(HttpContext ctx, HTagServer server)
     {
-        if (!HttpMethods.IsPost(ctx.Request.Method))
-        {
-            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status405MethodNotAllowed, new ServerMessage { Err = "POST expected" }).ConfigureAwait(false);
-            return;
-        }
-        var q = ctx.Request.Query;
-        var instance = server.Apps.TryGetValue(q["app"].ToString(), out var host) ? host.Find(q["i"].ToString()) : null;
-        if (instance is null || instance.Runtime.Root.Find(q["id"].ToString())?._upload is null)
+        if (await HttpInteraction.FindForPostAsync(ctx, server, "uploads").ConfigureAwait(false) is not { } instance) return;
+        var id = ctx.Request.Query["id"].ToString();
+        if (instance.Runtime.Root.Find(id)?._upload is null)
         {
             await HttpInteraction.WriteAsync(ctx, StatusCodes.Status404NotFound, new ServerMessage { Err = "no such upload field (reload the page)" }).ConfigureAwait(false);
             return;
         }
-        if (instance.Cipher is not null)
-        {
-            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status403Forbidden, new ServerMessage { Err = "uploads are not available in parano mode" }).ConfigureAwait(false);
-            return;
-        }
         var limit = server.Options.MaxUploadBytes;
-        var name = Path.GetFileName(q["name"].ToString().Replace('\\', '/'));
+        var name = Path.GetFileName(ctx.Request.Query["name"].ToString().Replace('\\', '/'));
         if (ctx.Request.ContentLength > limit)
         {
             await TooLargeAsync(ctx, name, limit).ConfigureAwait(false);
@@ -41,22 +31,15 @@ internal static class HttpUpload
         if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = null;
         var body = new LimitedStream(ctx.Request.Body, limit);
         var upload = new Upload(name, ctx.Request.ContentType ?? "", ctx.Request.ContentLength, body);
-        var merged = new ServerMessage();
-        var reply = await Interactions.RunAsync(instance, partial => instance.Runtime.UploadAsync(q["id"].ToString(), upload, partial, CancellationToken.None),
-            "upload " + name, part =>
-            {
-                lock (merged) HttpInteraction.Merge(merged, part);
-                return Task.FromResult(true);
-            }, ctx.RequestAborted).ConfigureAwait(false);
+        var (merged, finished) = await HttpInteraction.RunMergedAsync(instance, partial => instance.Runtime.UploadAsync(id, upload, partial, CancellationToken.None),
+            "upload " + name, ctx.RequestAborted).ConfigureAwait(false);
         if (body.Exceeded)
         {
             await TooLargeAsync(ctx, name, limit).ConfigureAwait(false);
             return;
         }
-        if (reply is not null) lock (merged) HttpInteraction.Merge(merged, reply);
         if (instance.Runtime.Exited) instance.Host.Forget(instance);
-        var status = reply is null ? StatusCodes.Status503ServiceUnavailable : merged.Err is null ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError;
-        await HttpInteraction.WriteAsync(ctx, status, merged).ConfigureAwait(false);
+        await HttpInteraction.WriteAsync(ctx, HttpInteraction.StatusOf(merged, finished), merged).ConfigureAwait(false);
     }
 
     static Task TooLargeAsync(HttpContext ctx, string name, long limit) =>
