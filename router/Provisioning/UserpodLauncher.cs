@@ -32,16 +32,19 @@ public sealed class UserpodLauncher(UserpodCommand command, HttpMessageInvoker h
         }
 
         // stdin stays open: it is the userpod's lifeline (HTAG_LIFELINE), ending when this router's process does.
-        _ = DrainErrorsAsync(process.StandardError, process.Id, userKey);
+        // Its lines are tagged with the session's user as it is now: a warm userpod's changes when a user claims it.
+        LocalSession? session = null;
+        string UserKeyNow() => session?.UserKey ?? userKey;
+        _ = DrainErrorsAsync(process.StandardError, process.Id, UserKeyNow);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
         try
         {
             var endpoint = await ReadListeningAsync(process, cts.Token);
-            _ = DrainAsync(process, userKey);
+            _ = DrainAsync(process, UserKeyNow);
             await WaitHealthyAsync(process, endpoint, cts.Token);
             var route = new RouteEntry(endpoint, RouteEntry.LocalSessionPrefix + process.Id, token, DateTimeOffset.UtcNow);
-            return new LocalSession(userKey, route, process, adopted: false);
+            return session = new LocalSession(userKey, route, process, adopted: false);
         }
         catch (Exception e)
         {
@@ -91,23 +94,25 @@ public sealed class UserpodLauncher(UserpodCommand command, HttpMessageInvoker h
         }
     }
 
-    async Task DrainErrorsAsync(StreamReader stderr, int pid, string userKey)
+    async Task DrainErrorsAsync(StreamReader stderr, int pid, Func<string> userKey)
     {
         try
         {
             while (await stderr.ReadLineAsync() is { } line)
-                logger.LogWarning("userpod {UserKey} pid {Pid} stderr: {Line}", userKey, pid, line);
+                logger.LogWarning("userpod {UserKey} pid {Pid} stderr: {Line}", userKey(), pid, line);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
     }
 
-    async Task DrainAsync(Process process, string userKey)
+    async Task DrainAsync(Process process, Func<string> userKey)
     {
-        // The pipe must be read, or a chatty userpod blocks on a full pipe. Its lines go to our log.
+        // The pipe must be read, or a chatty userpod blocks on a full pipe. Its lines go to our log: the app authors'
+        // own information lines (category app/…, Tag.Log) as information, the framework's at debug level.
         try
         {
             while (await process.StandardOutput.ReadLineAsync() is { } line)
-                logger.LogDebug("userpod {UserKey} pid {Pid}: {Line}", userKey, process.Id, line);
+                logger.Log(line.StartsWith("info: app/", StringComparison.Ordinal) ? LogLevel.Information : LogLevel.Debug,
+                    "userpod {UserKey} pid {Pid}: {Line}", userKey(), process.Id, line);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
     }
