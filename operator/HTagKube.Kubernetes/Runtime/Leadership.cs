@@ -72,7 +72,7 @@ public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, IEnume
                 lead = LeadAsync(leading.Token);
             };
             elector.OnStoppedLeading += () => leading.Cancel();
-            elector.OnError += e => log.LogWarning("lease {Lease}: {Error}", o.LeaseName, e?.Message);
+            elector.OnError += e => { if (!ct.IsCancellationRequested) log.LogWarning("lease {Lease}: {Error}", o.LeaseName, e?.Message); }; // not the calls a stop cancels
             (_seenByElector, _campaign) = (null, campaign);
             Exception? failed = null;
             try { await elector.RunUntilLeadershipLostAsync(campaign.Token); }
