@@ -107,7 +107,9 @@ bench: userpod-aot
 # Soak (docs/soak.md): the real router and Demo userpods on loopback, 50 simulated users arriving, clicking (every result
 # checked), leaving and returning for 10 minutes; then every session must expire, the router stop and nothing of it
 # stay alive. Not part of `make test`. ARGS="--minutes 2" for a short run; ARGS=--redis: routes in a real redis-server
-# (report: docs/soak-redis.md).
+# (report: docs/soak-redis.md); ARGS=--cluster: the operator and the router (Kubernetes mode) against the test cluster
+# ($$KUBECONFIG from ../shared/kube/up, images from `make images`), 12 users for 3 minutes, each a pod; afterwards no
+# session pod, Secret, HTagSession or route key may stay (report: docs/soak-cluster.md).
 soak:
 	$(DOTNET) build tests/Soak -c Release -nologo -v:q
 	$(DOTNET) run -c Release --no-build --project tests/Soak -- $(ARGS)

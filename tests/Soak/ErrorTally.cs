@@ -38,6 +38,10 @@ sealed class ErrorTally
     public int Unexpected => _counts.Where(c => !c.Key.Expected).Sum(c => c.Value);
 
     public IReadOnlyCollection<string> Examples => _examples;
+
+    /// <summary>The reports' table of errors by kind ("None." without any).</summary>
+    public string Markdown() => Counts.Count == 0 ? "None.\n"
+        : "| Kind | Expected | Count |\n|---|---|---|\n" + string.Concat(Counts.Select(c => $"| {c.Kind} | {(c.Expected ? "yes" : "**no**")} | {c.Count} |\n"));
 }
 
 /// <summary>A page or an update showed another count than the user's clicks (and expiries) imply.</summary>

@@ -11,6 +11,8 @@ sealed class SoakOptions
     public TimeSpan IdleTimeout { get; private set; } = TimeSpan.FromSeconds(20);
     /// <summary>Routes in a real redis-server (loopback) instead of the router's in-memory table.</summary>
     public bool Redis { get; private set; }
+    /// <summary>The operator and the router in Kubernetes mode against the test cluster ($KUBECONFIG): every user a pod.</summary>
+    public bool Cluster { get; private set; }
     public string? Out { get; private set; }
     public int Seed { get; private set; } = Random.Shared.Next();
 
@@ -19,6 +21,7 @@ sealed class SoakOptions
     public static SoakOptions? Parse(string[] args)
     {
         var o = new SoakOptions();
+        if (args.Contains("--cluster")) (o.Minutes, o.Users) = (3, 12); // shorter and fewer by default: each user is a pod on a 2-core node
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -29,15 +32,26 @@ sealed class SoakOptions
                 case "--idle-seconds" when int.TryParse(value, out var s) && s is >= 5 and <= 600: o.IdleTimeout = TimeSpan.FromSeconds(s); i++; break;
                 case "--seed" when int.TryParse(value, out var seed): o.Seed = seed; i++; break;
                 case "--redis": o.Redis = true; break;
+                case "--cluster": o.Cluster = true; break;
                 case "--out" when value is not null: o.Out = value; i++; break;
                 default:
-                    Console.Error.WriteLine($"bad argument '{args[i]}'. Usage: [--minutes 1..120] [--users 1..200] [--idle-seconds 5..600] [--seed N] [--redis] [--out FILE]");
+                    Console.Error.WriteLine($"bad argument '{args[i]}'. Usage: [--minutes 1..120] [--users 1..200] [--idle-seconds 5..600] [--seed N] [--redis | --cluster] [--out FILE]");
                     return null;
             }
         }
         return o;
     }
 
-    public string Command =>
-        "make soak" + (Minutes != 10 || Redis ? $" ARGS=\"{(Minutes != 10 ? $"--minutes {Minutes.ToString(CultureInfo.InvariantCulture)}" : "")}{(Minutes != 10 && Redis ? " " : "")}{(Redis ? "--redis" : "")}\"" : "");
+    public string Command
+    {
+        get
+        {
+            var args = new List<string>();
+            if (Cluster) args.Add("--cluster");
+            if (Minutes != (Cluster ? 3 : 10)) args.Add($"--minutes {Minutes.ToString(CultureInfo.InvariantCulture)}");
+            if (Cluster && Users != 12) args.Add($"--users {Users}");
+            if (Redis) args.Add("--redis");
+            return "make soak" + (args.Count > 0 ? $" ARGS=\"{string.Join(' ', args)}\"" : "");
+        }
+    }
 }

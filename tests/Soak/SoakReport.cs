@@ -34,7 +34,7 @@ sealed class SoakReport
         L();
         L($"Written by `{o.Command}` (tests/Soak): the real router as a child process with the Demo userpods, idle timeout "
           + $"{o.IdleTimeout.TotalSeconds:0} s, warm pool 2{(o.Redis ? ", routes in a real redis-server on loopback" : ", in-memory route table")}; "
-          + $"{o.Users} simulated users for {o.Minutes:0.#} min, all on loopback. A cluster soak is not part of it.");
+          + $"{o.Users} simulated users for {o.Minutes:0.#} min, all on loopback (the cluster soak: docs/soak-cluster.md).");
         L();
         L($"**Result: {(Failures.Count == 0 ? "passed" : "FAILED")}**");
         foreach (var f in Failures) L($"- {f}");
@@ -84,13 +84,7 @@ sealed class SoakReport
         L();
         L("## Errors by kind");
         L();
-        if (Errors.Counts.Count == 0) L("None.");
-        else
-        {
-            L("| Kind | Expected | Count |");
-            L("|---|---|---|");
-            foreach (var (kind, expected, count) in Errors.Counts) L($"| {kind} | {(expected ? "yes" : "**no**")} | {count} |");
-        }
+        sb.Append(Errors.Markdown());
         L();
         L($"Router log lines at warn/fail/crit: {(RouterLogProblems.Count == 0 ? "none" : "")}");
         foreach (var line in RouterLogProblems.Take(20)) L($"- `{line}`");

@@ -9,9 +9,9 @@ namespace HTagKube.Soak;
 sealed class SoakRun(SoakOptions o)
 {
 #if DEBUG
-    const string Config = "Debug";
+    internal const string Config = "Debug";
 #else
-    const string Config = "Release";
+    internal const string Config = "Release";
 #endif
     const string Marker = "HTAGKUBE_SOAK_RUN";
     /// <summary>The router's warm pool: spares that are not sessions, stopped with the router.</summary>
@@ -149,16 +149,16 @@ sealed class SoakRun(SoakOptions o)
         ("proxied_requests_total{code=5xx}", RouterProbe.Value(metrics, "htagkube_proxied_requests_total", "code=\"5")),
     ];
 
-    static void Log(string line) => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
+    internal static void Log(string line) => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
 
-    static string FindRoot()
+    internal static string FindRoot()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "HTagKube.sln"))) return d.FullName;
         throw new InvalidOperationException("HTagKube.sln not found above " + AppContext.BaseDirectory);
     }
 
-    static string Git(string root, string args)
+    internal static string Git(string root, string args)
     {
         try
         {
