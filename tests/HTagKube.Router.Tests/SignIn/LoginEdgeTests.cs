@@ -22,32 +22,30 @@ public sealed class LoginEdgeTests : IAsyncLifetime
     [Fact]
     public async Task An_expired_login_sends_the_browser_back_to_the_provider()
     {
-        await using var router = await RouterHost.StartAsync(_provider.RouterArgs(_secretFile, "--oidc-login-lifetime", "00:00:03", "--warm-pool", "0"));
+        await using var router = await RouterHost.StartAsync(_provider.RouterArgs(_secretFile, "--oidc-login-lifetime", "00:00:15", "--warm-pool", "0"));
         var browser = await DebianChromium.SharedAsync();
         await using var context = await browser.NewContextAsync();
         await Browsing.SignInAsync(await context.NewPageAsync(), new Uri(router.BaseAddress, "whoami"), TestProvider.Alice);
         var cookies = await Browsing.CookieHeaderAsync(context, router.BaseAddress);
 
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = router.BaseAddress };
-        HttpStatusCode Send()
+        async Task<HttpStatusCode> SendAsync()
         {
-            using var req = new HttpRequestMessage(HttpMethod.Get, "whoami");
-            req.Headers.Accept.ParseAdd("text/html");
-            req.Headers.Add("Cookie", cookies);
-            var res = http.Send(req);
+            using var req = Browsing.Navigation("whoami", cookies);
+            var res = await http.SendAsync(req);
             if (res.StatusCode == HttpStatusCode.Redirect) Assert.StartsWith(_provider.Authority + "/auth?", res.Headers.Location!.ToString());
             return res.StatusCode;
         }
-        Assert.Equal(HttpStatusCode.OK, Send());
+        Assert.Equal(HttpStatusCode.OK, await SendAsync());
         // The same cookie, once its login lifetime is over, is no login any more.
-        await Eventually.True(() => Send() == HttpStatusCode.Redirect, TimeSpan.FromSeconds(60), "the login expired");
+        await Eventually.True(async () => await SendAsync() == HttpStatusCode.Redirect, TimeSpan.FromSeconds(90), "the login expired");
     }
 
     [Fact]
     public async Task A_login_expiring_under_a_live_websocket_ends_in_a_reload_that_signs_in_again()
     {
-        // Long enough for a sign-in and a click on a loaded machine; the test then waits for the login to end by itself.
-        await using var router = await RouterHost.StartAsync(_provider.RouterArgs(_secretFile, "--oidc-login-lifetime", "00:00:20", "--warm-pool", "0",
+        // Long enough for a sign-in and a click on a loaded 2-core machine; the test then waits for the login to end by itself.
+        await using var router = await RouterHost.StartAsync(_provider.RouterArgs(_secretFile, "--oidc-login-lifetime", "00:00:30", "--warm-pool", "0",
             "--userpod-command", $"dotnet \"{TestPaths.DemoDll}\""));
         var browser = await DebianChromium.SharedAsync();
         await using var context = await browser.NewContextAsync();
@@ -65,7 +63,7 @@ public sealed class LoginEdgeTests : IAsyncLifetime
         // navigates nowhere.
         var request = await page.WaitForRequestAsync(r => r.Url.StartsWith(_provider.Authority + "/auth?", StringComparison.Ordinal),
             new() { Timeout = 180_000 });
-        Assert.True(DateTimeOffset.UtcNow - signedInAt >= TimeSpan.FromSeconds(19), "not before the login ended");
+        Assert.True(DateTimeOffset.UtcNow - signedInAt >= TimeSpan.FromSeconds(29), "not before the login ended");
         Assert.True(request.IsNavigationRequest);
         await page.WaitForURLAsync(counter.ToString(), new() { Timeout = 120_000 });
         await plus.ClickAsync(new() { Timeout = 120_000 });
@@ -88,9 +86,7 @@ public sealed class LoginEdgeTests : IAsyncLifetime
         // The login cookie router one sealed, sent to router two only (no browser sharing host cookies involved).
         var cookies = await Browsing.CookieHeaderAsync(context, one.BaseAddress);
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = two.BaseAddress };
-        using var req = new HttpRequestMessage(HttpMethod.Get, "whoami");
-        req.Headers.Accept.ParseAdd("text/html");
-        req.Headers.Add("Cookie", cookies);
+        using var req = Browsing.Navigation("whoami", cookies);
         var res = await http.SendAsync(req);
         Assert.Equal(HttpStatusCode.OK, res.StatusCode);
         Assert.Equal(viaOne.Pid, Whoami.Parse(await res.Content.ReadAsStringAsync()).Pid);

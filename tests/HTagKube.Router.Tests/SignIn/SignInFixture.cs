@@ -48,6 +48,15 @@ public static class Browsing
         return await res!.TextAsync();
     }
 
+    /// <summary>A page navigation (as a browser asks for HTML) carrying <paramref name="cookies"/>, for HTTP-level checks.</summary>
+    public static HttpRequestMessage Navigation(string path, string? cookies = null)
+    {
+        var req = new HttpRequestMessage(HttpMethod.Get, path);
+        req.Headers.Accept.ParseAdd("text/html");
+        if (cookies is not null) req.Headers.Add("Cookie", cookies);
+        return req;
+    }
+
     /// <summary>Copies the context's router cookies into a Cookie header (for HTTP-level checks).</summary>
     public static async Task<string> CookieHeaderAsync(IBrowserContext context, Uri router) =>
         string.Join("; ", (await context.CookiesAsync([router.ToString()])).Select(c => $"{c.Name}={c.Value}"));

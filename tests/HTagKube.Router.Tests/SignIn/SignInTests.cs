@@ -20,14 +20,6 @@ public sealed class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
     HttpClient Bare() => new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })
     { BaseAddress = f.Router.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
-    static HttpRequestMessage Navigation(string path, string? cookies = null)
-    {
-        var req = new HttpRequestMessage(HttpMethod.Get, path);
-        req.Headers.Accept.ParseAdd("text/html");
-        if (cookies is not null) req.Headers.Add("Cookie", cookies);
-        return req;
-    }
-
     [Fact]
     public async Task A_user_signs_in_with_a_password_and_a_second_browser_of_the_same_user_reaches_the_same_userpod()
     {
@@ -71,7 +63,7 @@ public sealed class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
         // Nor through a WebSocket or any other path.
         using var http = Bare();
         var cookies = await Browsing.CookieHeaderAsync(carol, f.Router.BaseAddress);
-        using var req = Navigation("counter", cookies);
+        using var req = Browsing.Navigation("counter", cookies);
         Assert.Equal(HttpStatusCode.Forbidden, (await http.SendAsync(req)).StatusCode);
         Assert.Null(f.Router.Provisioner.Find(KeyOf(TestProvider.Carol)));
         Assert.True(f.Router.Provisioner.LiveSessions <= before + 2, "only other tests' users may have started meanwhile");
@@ -107,7 +99,7 @@ public sealed class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
         Assert.Contains("htagkube_auth=", cookies);
         using var http = Bare();
 
-        using (var ok = Navigation("whoami", cookies))
+        using (var ok = Browsing.Navigation("whoami", cookies))
             Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(ok)).StatusCode);
 
         // One character of the sealed login changed: not a login at all.
@@ -115,7 +107,7 @@ public sealed class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
         var tampered = cookies[..at] + (cookies[at] == 'A' ? 'B' : 'A') + cookies[(at + 1)..];
         foreach (var header in new[] { tampered, "" })
         {
-            using var req = Navigation("whoami", header.Length == 0 ? null : header);
+            using var req = Browsing.Navigation("whoami", header.Length == 0 ? null : header);
             var res = await http.SendAsync(req);
             Assert.Equal(HttpStatusCode.Redirect, res.StatusCode);
             Assert.StartsWith(f.Provider.Authority + "/auth?", res.Headers.Location!.ToString());
@@ -155,7 +147,7 @@ public sealed class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
         Assert.DoesNotContain(await context.CookiesAsync(), c => c.Name.StartsWith("htagkube_auth", StringComparison.Ordinal));
 
         using var http = Bare();
-        using var req = Navigation("whoami", await Browsing.CookieHeaderAsync(context, f.Router.BaseAddress));
+        using var req = Browsing.Navigation("whoami", await Browsing.CookieHeaderAsync(context, f.Router.BaseAddress));
         Assert.Equal(HttpStatusCode.Redirect, (await http.SendAsync(req)).StatusCode);
     }
 }
