@@ -34,6 +34,14 @@ public sealed class RequestAndUserTests
         var update = WebUtility.HtmlDecode((await ws.ReceiveAsync())!.Value.GetProperty("update").EnumerateObject().Single().Value.GetString());
         Assert.Contains("handler path=/init q=yes", update);
         Assert.Contains("user=True/u-42/", update);
+
+        // A later page load of the same instance brings the router's latest word on the user (e.g. new groups).
+        var again = UserHeader("{\"sub\":\"u-42\",\"name\":\"Ann Ö\",\"groups\":[\"staff\"]}");
+        using var res2 = await h.Http.SendAsync(Get("/init?mode=ok&extra=yes", again));
+        Assert.Equal(page.Instance, new AppPage(await res2.Content.ReadAsStringAsync()).Instance);
+        await ws.ClickAsync(page.IdOf("class=\"again\""));
+        var later = WebUtility.HtmlDecode((await ws.ReceiveAsync())!.Value.GetProperty("update").EnumerateObject().Single().Value.GetString());
+        Assert.Contains("user=True/u-42/Ann Ö//staff", later);
     }
 
     [Theory]

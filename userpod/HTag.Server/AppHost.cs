@@ -35,7 +35,11 @@ internal sealed class AppHost(string path, [DynamicallyAccessedMembers(InitArgs.
     {
         lock (_lock)
         {
-            if (_current is { Runtime.Exited: false, Dropped: false } c && c.QueryKey == queryKey) return c;
+            if (_current is { Runtime.Exited: false, Dropped: false } c && c.QueryKey == queryKey)
+            {
+                c.Runtime.User = user; // the router's latest word: a new sign-in may have changed groups
+                return c;
+            }
         }
         var created = await Deadline.RunAsync(server, InteractionTimeout, () => Task.FromResult(Create(queryKey, request, user)), $"Init of app {Path} ({AppType.Name})", ct,
             abandon: late => late.Drop(reload: false)).ConfigureAwait(false);
