@@ -14,9 +14,13 @@ internal static class Deadline
     public static async Task<T?> RunAsync<T>(HTagServer server, TimeSpan timeout, Func<Task<T>> work, string what, CancellationToken ct, Action<T>? abandon = null) where T : class
     {
         var task = Task.Run(work, CancellationToken.None);
-        var finished = await Task.WhenAny(task, Task.Delay(timeout, ct)).ConfigureAwait(false);
-        if (finished == task) return await task.ConfigureAwait(false);
-        ct.ThrowIfCancellationRequested();
+        // WaitAsync, not WhenAny with a Delay: its timer goes as soon as the work is done (one per page load).
+        try { return await task.WaitAsync(timeout, ct).ConfigureAwait(false); }
+        catch (TimeoutException)
+        {
+            // Done after all (at the same moment, or it threw a TimeoutException of its own): its outcome.
+            if (task.IsCompleted) return await task.ConfigureAwait(false);
+        }
         server.Logger.LogError("{What} did not finish within the interaction timeout ({Timeout})", what, timeout);
         if (abandon is not null)
             _ = task.ContinueWith(t => abandon(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);

@@ -21,9 +21,13 @@ internal static class Interactions
         var server = instance.Server;
         var work = Task.Run(() => run(async m => await sendPartial(m).ConfigureAwait(false)), CancellationToken.None);
         var timeout = instance.Host.InteractionTimeout;
-        var finished = await Task.WhenAny(work, Task.Delay(timeout, ct)).ConfigureAwait(false);
-        if (finished == work) return await work.ConfigureAwait(false);
-        ct.ThrowIfCancellationRequested();
+        // WaitAsync, not WhenAny with a Delay: its timer goes as soon as the interaction is done.
+        try { return await work.WaitAsync(timeout, ct).ConfigureAwait(false); }
+        catch (TimeoutException)
+        {
+            // Done after all (at the same moment, or it threw a TimeoutException of its own): its outcome.
+            if (work.IsCompleted) return await work.ConfigureAwait(false);
+        }
         server.Logger.LogError("interaction timed out after {Timeout} in app {App} ({What}); dropping the instance",
             timeout, instance.Host.Path, what);
         // The error first, then drop the instance (which tells open pages to reload).
