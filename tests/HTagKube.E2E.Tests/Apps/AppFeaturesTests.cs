@@ -33,6 +33,17 @@ public sealed class AppFeaturesTests(AppsFixture apps)
     }
 
     [Fact]
+    public async Task Without_debug_an_init_exception_is_an_error_page_without_details()
+    {
+        var page = await apps.Chromium.NewUserPageAsync();
+        var response = await page.GotoAsync(new Uri(apps.Router.BaseAddress, "startup?mode=throw").ToString());
+        Assert.Equal(500, response!.Status);
+        await Expect(page.Locator("h1.htag-error")).ToHaveTextAsync("The app failed to start");
+        await Expect(page.Locator("pre.htag-error-detail")).ToHaveCountAsync(0);
+        Assert.DoesNotContain("Init failed on purpose", await page.ContentAsync());
+    }
+
+    [Fact]
     public async Task Whoami_shows_the_full_query_the_client_address_and_writes_to_the_log()
     {
         var (page, errors) = await apps.OpenAsync("/whoami?x=1&utm_source=mail");

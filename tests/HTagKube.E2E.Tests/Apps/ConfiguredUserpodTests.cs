@@ -8,11 +8,11 @@ using static Microsoft.Playwright.Assertions;
 namespace HTagKube.E2E.Tests.Apps;
 
 /// <summary>
-/// A style sheet from another origin (a loopback Kestrel standing in for a CDN), allowed for the demo's /cdn app by
-/// configuration, through the router in Chromium; the strict CSP still blocks what was not allowed. Its own router:
-/// the demo reads the CDN's URL from its environment, which the router's userpods inherit.
+/// Demo userpods configured through the environment (their own router; its userpods inherit it): a style sheet from
+/// another origin (a loopback Kestrel standing in for a CDN) allowed for the demo's /cdn app by configuration, while
+/// the strict CSP still blocks what was not allowed; and HTAG_DEBUG=1 showing a failing Init's stack trace.
 /// </summary>
-public sealed class CdnTests : IAsyncLifetime
+public sealed class ConfiguredUserpodTests : IAsyncLifetime
 {
     WebApplication _cdn = null!;
     RouterProcess _router = null!;
@@ -37,6 +37,7 @@ public sealed class CdnTests : IAsyncLifetime
         _router = await RouterProcess.StartAsync(["--warm-pool", "0"], env: new Dictionary<string, string>
         {
             ["DEMO_CDN_STYLESHEET"] = cdnBase + "/lib/cdn.css",
+            ["HTAG_DEBUG"] = "1",
         });
     }
 
@@ -71,6 +72,17 @@ public sealed class CdnTests : IAsyncLifetime
         await page.EvaluateAsync("u => { const l = document.createElement('link'); l.rel = 'stylesheet'; l.href = u; document.head.appendChild(l); }", url);
         await Eventually.True(() => Task.FromResult(errors.Any(e => e.Contains("Content Security Policy"))), TimeSpan.FromSeconds(15), "a CSP refusal in the console");
         Assert.Equal(0, Volatile.Read(ref _otherCssRequests));
+    }
+
+    [Fact]
+    public async Task With_debug_an_init_exception_shows_its_stack_trace_in_the_browser()
+    {
+        var page = await _chromium.NewUserPageAsync();
+        var response = await page.GotoAsync(new Uri(_router.BaseAddress, "startup?mode=throw").ToString());
+        Assert.Equal(500, response!.Status);
+        await Expect(page.Locator("h1.htag-error")).ToHaveTextAsync("The app failed to start");
+        await Expect(page.Locator("pre.htag-error-detail")).ToContainTextAsync("System.InvalidOperationException: Init failed on purpose");
+        await Expect(page.Locator("pre.htag-error-detail")).ToContainTextAsync("at HTagKube.Demo.Startup.Init(String mode)");
     }
 
     public async Task DisposeAsync()
