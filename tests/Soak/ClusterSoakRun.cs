@@ -24,8 +24,11 @@ sealed class ClusterSoakRun(SoakOptions o)
     const string SessionLabel = "htagkube.io/session";
     static readonly TimeSpan Grace = TimeSpan.FromSeconds(90);
 
+    /// <param name="OperatorHeapBytes">The managed heaps after a full GC (ManagedHeap.cs), on samples that asked for them.</param>
     sealed record Sample(TimeSpan At, long OperatorRssKb, long RouterRssKb, int LiveSessions, int Listed, int RouteKeys,
-        int HTagSessions, int Ready, int SessionPods, int SessionSecrets, int WarmPods);
+        int HTagSessions, int Ready, int SessionPods, int SessionSecrets, int WarmPods, long? OperatorHeapBytes = null, long? RouterHeapBytes = null);
+    /// <summary>Every this many samples (10 s apart) the heaps are also read after a full GC: about once a minute.</summary>
+    const int HeapEvery = 6;
 
     readonly ErrorTally _errors = new();
     readonly SoakCounters _counters = new();
@@ -66,8 +69,9 @@ sealed class ClusterSoakRun(SoakOptions o)
                 ["--kubernetes", "--redis", redisConfig, "--idle-timeout", o.IdleTimeout.ToString("c"), "--sessions-per-ip-per-minute", "100000"], env: quiet);
             using var http = new HttpClient { BaseAddress = router.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
             var clock = Stopwatch.StartNew();
-            async Task<Sample> SampleAsync(bool keep = true)
+            async Task<Sample> SampleAsync(bool keep = true, bool heap = false)
             {
+                var (opRss, routerRss) = (ProcFs.Rollup(op.Pid)?.RssKb ?? 0, ProcFs.Rollup(router.Pid)?.RssKb ?? 0); // before any induced GC
                 var metrics = await http.GetStringAsync("metrics");
                 var listed = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("_htagkube/sessions")).RootElement.GetArrayLength();
                 var keys = 0;
@@ -75,16 +79,18 @@ sealed class ClusterSoakRun(SoakOptions o)
                 var sessions = (await kube.ListSessionsAsync(ns, null, CancellationToken.None)).Items;
                 var pods = (await kube.CoreV1.ListNamespacedPodAsync(ns)).Items;
                 var secrets = (await kube.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: SessionLabel)).Items;
-                var s = new Sample(clock.Elapsed, ProcFs.Rollup(op.Pid)?.RssKb ?? 0, ProcFs.Rollup(router.Pid)?.RssKb ?? 0,
+                var s = new Sample(clock.Elapsed, opRss, routerRss,
                     (int)RouterProbe.Value(metrics, "htagkube_live_sessions"), listed, keys, sessions.Count,
                     sessions.Count(x => x.Status?.Phase == SessionPhase.Ready),
                     pods.Count(p => p.Metadata.Labels?.ContainsKey(SessionLabel) == true),
-                    secrets.Count, pods.Count(p => p.Metadata.Labels is { } l && l.TryGetValue("htagkube.io/warm", out var w) && w == "true"));
+                    secrets.Count, pods.Count(p => p.Metadata.Labels is { } l && l.TryGetValue("htagkube.io/warm", out var w) && w == "true"),
+                    heap ? (await ManagedHeap.ReadAsync(op.Pid, CancellationToken.None))?.Total : null,
+                    heap ? (await ManagedHeap.ReadAsync(router.Pid, CancellationToken.None))?.Total : null);
                 if (keep) _samples.Add(s);
                 return s;
             }
             await Eventually.True(async () => (await SampleAsync(keep: false)).WarmPods == WarmPool, TimeSpan.FromMinutes(3), "the warm pool filled");
-            await SampleAsync();
+            await SampleAsync(heap: true);
             var rng = new Random(o.Seed);
             var endAt = DateTime.UtcNow + o.Duration;
             using var hardStop = new CancellationTokenSource(o.Duration + TimeSpan.FromMinutes(3));
@@ -93,7 +99,7 @@ sealed class ClusterSoakRun(SoakOptions o)
             while (!all.IsCompleted)
             {
                 await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(10)));
-                var s = await SampleAsync();
+                var s = await SampleAsync(heap: all.IsCompleted || _samples.Count % HeapEvery == 0);
                 SoakRun.Log($"{s.At:mm\\:ss} users {_counters.Arrived}/{o.Users} visits {_counters.Visits} clicks {_counters.Clicks} live {s.LiveSessions} listed {s.Listed} route keys {s.RouteKeys} "
                     + $"HTagSessions {s.HTagSessions} (Ready {s.Ready}) pods {s.SessionPods}+{s.WarmPods} warm, operator RSS {s.OperatorRssKb / 1024} MB, router RSS {s.RouterRssKb / 1024} MB, errors {_errors.Unexpected}");
             }
@@ -108,7 +114,7 @@ sealed class ClusterSoakRun(SoakOptions o)
             }
             catch (TimeoutException e) { failures.Add(e.Message); }
             expiry = wait.Elapsed;
-            afterIdle = await SampleAsync();
+            afterIdle = await SampleAsync(heap: true);
             if (afterIdle.WarmPods > WarmPool) failures.Add($"{afterIdle.WarmPods} warm pods for a pool of {WarmPool}");
             var errors = RouterErrors(await http.GetStringAsync("metrics"));
             foreach (var (name, value) in errors) if (value > 0) _errors.Add($"router {name}", expected: false, $"{value}");
@@ -166,7 +172,7 @@ sealed class ClusterSoakRun(SoakOptions o)
     {
         var sb = new StringBuilder();
         void L(string s = "") => sb.Append(s).Append('\n');
-        static string Mb(long kb) => (kb / 1024.0).ToString("0.0", CultureInfo.InvariantCulture);
+        static string Mb(long kb) => Trend.MbFromKb(kb);
         L("# Soak (cluster)");
         L();
         L($"Written by `{o.Command}` (tests/Soak, with `$KUBECONFIG` and `$DOCKER_HOST` from `../shared/kube/up` and the images from "
@@ -208,24 +214,32 @@ sealed class ClusterSoakRun(SoakOptions o)
         L();
         L($"Operator log lines at warn/fail/crit: {operatorProblems}");
         L();
-        L("## Memory (RSS)");
+        L("## Memory (RSS, and the managed heap after a full GC)");
         L();
         if (_samples.Count > 0)
         {
             var first = _samples[0];
-            L("| When | Operator MB | Router MB | HTagSessions |");
-            L("|---|---|---|---|");
-            L($"| Start (warm pool full, no user) | {Mb(first.OperatorRssKb)} | {Mb(first.RouterRssKb)} | {first.HTagSessions} |");
-            L($"| Peak | {Mb(_samples.Max(s => s.OperatorRssKb))} | {Mb(_samples.Max(s => s.RouterRssKb))} | {_samples.Max(s => s.HTagSessions)} |");
-            if (endOfLoad is not null) L($"| End of load | {Mb(endOfLoad.OperatorRssKb)} | {Mb(endOfLoad.RouterRssKb)} | {endOfLoad.HTagSessions} |");
-            if (idle is not null) L($"| Every session expired | {Mb(idle.OperatorRssKb)} | {Mb(idle.RouterRssKb)} | {idle.HTagSessions} |");
+            L("| When | Operator RSS MB | Operator heap MB | Router RSS MB | Router heap MB | HTagSessions |");
+            L("|---|---|---|---|---|---|");
+            void MemRow(string name, Sample x) => L($"| {name} | {Mb(x.OperatorRssKb)} | {Trend.MbFromBytes(x.OperatorHeapBytes)} | {Mb(x.RouterRssKb)} | {Trend.MbFromBytes(x.RouterHeapBytes)} | {x.HTagSessions} |");
+            MemRow("Start (warm pool full, no user)", first);
+            L($"| Peak | {Mb(_samples.Max(s => s.OperatorRssKb))} | {Trend.MbFromBytes(_samples.Max(s => s.OperatorHeapBytes))} | {Mb(_samples.Max(s => s.RouterRssKb))} | {Trend.MbFromBytes(_samples.Max(s => s.RouterHeapBytes))} | {_samples.Max(s => s.HTagSessions)} |");
+            if (endOfLoad is not null) MemRow("End of load", endOfLoad);
+            if (idle is not null) MemRow("Every session expired", idle);
+            L();
+            var op = _samples.Where(s => s.OperatorHeapBytes is not null).ToList();
+            var rt = _samples.Where(s => s.RouterHeapBytes is not null).ToList();
+            L(Trend.HeapVerdict("Operator", [.. op.Select(s => (s.At, s.OperatorHeapBytes!.Value))], [.. op.Select(s => (s.At, s.OperatorRssKb))]));
+            L();
+            L(Trend.HeapVerdict("Router", [.. rt.Select(s => (s.At, s.RouterHeapBytes!.Value))], [.. rt.Select(s => (s.At, s.RouterRssKb))])
+              + " Heaps are read over each process's diagnostics port about once a minute (ManagedHeap.cs: an EventPipe session that induces a full blocking GC).");
             L();
             L("<details><summary>Samples (10 s apart during the load)</summary>");
             L();
-            L("| t | operator MB | router MB | live | listed | route keys | HTagSessions (Ready) | session pods | Secrets | warm |");
-            L("|---|---|---|---|---|---|---|---|---|---|");
+            L("| t | operator RSS MB | heap MB | router RSS MB | heap MB | live | listed | route keys | HTagSessions (Ready) | session pods | Secrets | warm |");
+            L("|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var s in _samples)
-                L($"| {s.At:mm\\:ss} | {Mb(s.OperatorRssKb)} | {Mb(s.RouterRssKb)} | {s.LiveSessions} | {s.Listed} | {s.RouteKeys} | {s.HTagSessions} ({s.Ready}) | {s.SessionPods} | {s.SessionSecrets} | {s.WarmPods} |");
+                L($"| {s.At:mm\\:ss} | {Mb(s.OperatorRssKb)} | {Trend.MbFromBytes(s.OperatorHeapBytes)} | {Mb(s.RouterRssKb)} | {Trend.MbFromBytes(s.RouterHeapBytes)} | {s.LiveSessions} | {s.Listed} | {s.RouteKeys} | {s.HTagSessions} ({s.Ready}) | {s.SessionPods} | {s.SessionSecrets} | {s.WarmPods} |");
             L();
             L("</details>");
         }

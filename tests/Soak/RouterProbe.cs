@@ -10,14 +10,19 @@ sealed class RouterProbe(ServerProgram router, string marker, string run, string
 {
     readonly HttpClient _http = new() { BaseAddress = router.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
-    public sealed record Sample(TimeSpan At, long RssKb, long PssKb, int LiveSessions, int Listed, int Userpods, int? RouteKeys);
+    /// <param name="HeapBytes">The router's managed heap right after a full GC (only on samples that asked for it).</param>
+    public sealed record Sample(TimeSpan At, long RssKb, long PssKb, int LiveSessions, int Listed, int Userpods, int? RouteKeys, long? HeapBytes = null, RssParts? Parts = null);
 
-    public async Task<Sample> SampleAsync(TimeSpan at, CancellationToken ct)
+    /// <param name="heap">Also read the managed heap after a full GC (<see cref="ManagedHeap"/>): it induces that GC, so
+    /// not on every sample; RSS is read first, as the process left it.</param>
+    public async Task<Sample> SampleAsync(TimeSpan at, CancellationToken ct, bool heap = false)
     {
         var mem = ProcFs.Rollup(router.Pid);
+        var parts = RssParts.Read(router.Pid);
         var metrics = await MetricsAsync(ct);
+        var heapBytes = heap ? (await ManagedHeap.ReadAsync(router.Pid, ct))?.Total : null;
         return new Sample(at, mem?.RssKb ?? 0, mem?.PssKb ?? 0, (int)Value(metrics, "htagkube_live_sessions"),
-            (await ListedAsync(ct)).Count, Userpods().Length, redis is null ? null : await RouteKeysAsync(ct));
+            (await ListedAsync(ct)).Count, Userpods().Length, redis is null ? null : await RouteKeysAsync(ct), heapBytes, parts);
     }
 
     public Task<string> MetricsAsync(CancellationToken ct) => _http.GetStringAsync("metrics", ct);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace HTagKube.Soak;
@@ -96,25 +95,30 @@ sealed class SoakReport
         {
             var first = load[0];
             var firstMinute = load.FirstOrDefault(s => s.At >= TimeSpan.FromMinutes(1)) ?? load[^1];
-            L("| When | RSS MB | PSS MB | Sessions |");
-            L("|---|---|---|---|");
-            L($"| Start (router ready, no user) | {Mb(first.RssKb)} | {Mb(first.PssKb)} | {first.LiveSessions} |");
-            L($"| After 1 min | {Mb(firstMinute.RssKb)} | {Mb(firstMinute.PssKb)} | {firstMinute.LiveSessions} |");
-            L($"| End of load | {Mb(load[^1].RssKb)} | {Mb(load[^1].PssKb)} | {load[^1].LiveSessions} |");
-            if (AfterIdle is { } ai) L($"| Every session expired | {Mb(ai.RssKb)} | {Mb(ai.PssKb)} | {ai.LiveSessions} |");
+            L("| When | RSS MB | of it anon / file / shmem MB | PSS MB | Managed heap after a full GC, MB | Sessions |");
+            L("|---|---|---|---|---|---|");
+            void Row(string name, RouterProbe.Sample x) => L($"| {name} | {Mb(x.RssKb)} | {Parts(x)} | {Mb(x.PssKb)} | {Trend.MbFromBytes(x.HeapBytes)} | {x.LiveSessions} |");
+            Row("Start (router ready, no user)", first);
+            Row("After 1 min", firstMinute);
+            Row("End of load", load[^1]);
+            if (AfterIdle is { } ai) Row("Every session expired", ai);
             var secondHalf = load.Where(s => s.At >= load[^1].At / 2).ToList();
             var lastThird = load.Where(s => s.At >= load[^1].At * 2 / 3).ToList();
             L();
-            L($"Trend of RSS (least squares, samples 10 s apart): {Slope(secondHalf):+0.0;-0.0} MB/min over the second half of the load "
-              + $"({secondHalf.Count} samples), {Slope(lastThird):+0.0;-0.0} MB/min over its last third ({lastThird.Count}); peak RSS {Mb(load.Max(s => s.RssKb))} MB. "
-              + "Flat means a trend near 0 once the router has warmed up; a rising one is a leak only if a longer run keeps it.");
+            L($"Trend of RSS (least squares, samples 10 s apart): {Slope(secondHalf)} MB/min over the second half of the load "
+              + $"({secondHalf.Count} samples), {Slope(lastThird)} MB/min over its last third ({lastThird.Count}); peak RSS {Mb(load.Max(s => s.RssKb))} MB.");
+            L();
+            var withHeap = Samples.Where(s => s.HeapBytes is not null).ToList();
+            L(Trend.HeapVerdict("Router", [.. withHeap.Select(s => (s.At, s.HeapBytes!.Value))], [.. withHeap.Select(s => (s.At, s.RssKb))])
+              + " The heap is read over the router's diagnostics port once a minute (ManagedHeap.cs: an EventPipe session that induces a full blocking GC). "
+              + "RSS by kind (/proc/PID/status): anon holds the GC heap, native allocations and stacks; file is pages of mapped assemblies, touched as more code runs; shmem is the runtime's double-mapped executable memory (JIT-compiled code, which tiered compilation keeps adding as methods get hot).");
             L();
             L("<details><summary>Samples</summary>");
             L();
-            L("| t | RSS MB | PSS MB | Sessions | Listed | Userpods |" + (o.Redis ? " Route keys |" : ""));
-            L("|---|---|---|---|---|---|" + (o.Redis ? "---|" : ""));
+            L("| t | RSS MB | anon / file / shmem MB | PSS MB | Heap after full GC MB | Sessions | Listed | Userpods |" + (o.Redis ? " Route keys |" : ""));
+            L("|---|---|---|---|---|---|---|---|" + (o.Redis ? "---|" : ""));
             foreach (var s in Samples)
-                L($"| {s.At:mm\\:ss} | {Mb(s.RssKb)} | {Mb(s.PssKb)} | {s.LiveSessions} | {s.Listed} | {s.Userpods} |" + (s.RouteKeys is { } k ? $" {k} |" : ""));
+                L($"| {s.At:mm\\:ss} | {Mb(s.RssKb)} | {Parts(s)} | {Mb(s.PssKb)} | {Trend.MbFromBytes(s.HeapBytes)} | {s.LiveSessions} | {s.Listed} | {s.Userpods} |" + (s.RouteKeys is { } k ? $" {k} |" : ""));
             L();
             L("</details>");
         }
@@ -122,16 +126,9 @@ sealed class SoakReport
     }
 
     static string Short(string loadavg) => string.Join(", ", loadavg.Split(' ').Take(3));
-    static string Mb(long kb) => (kb / 1024.0).ToString("0.0", CultureInfo.InvariantCulture);
+    static string Mb(long kb) => Trend.MbFromKb(kb);
+    static string Parts(RouterProbe.Sample s) => s.Parts is { } p ? $"{Mb(p.AnonKb)} / {Mb(p.FileKb)} / {Mb(p.ShmemKb)}" : "";
 
-    /// <summary>RSS slope in MB per minute (least squares).</summary>
-    static double Slope(List<RouterProbe.Sample> s)
-    {
-        if (s.Count < 2) return 0;
-        var xs = s.Select(x => x.At.TotalMinutes).ToArray();
-        var ys = s.Select(x => x.RssKb / 1024.0).ToArray();
-        double mx = xs.Average(), my = ys.Average();
-        var den = xs.Sum(x => (x - mx) * (x - mx));
-        return den == 0 ? 0 : xs.Zip(ys).Sum(p => (p.First - mx) * (p.Second - my)) / den;
-    }
+    /// <summary>RSS slope in MB per minute (least squares), signed.</summary>
+    static string Slope(List<RouterProbe.Sample> s) => Trend.Signed(Trend.MbPerMinute(s.Select(x => (x.At, x.RssKb / 1024.0))));
 }

@@ -18,6 +18,8 @@ sealed class SoakRun(SoakOptions o)
     const int WarmPool = 2;
     /// <summary>A userpod stops within idle timeout + this of its last request (its own backstop), and the router sweeps each second.</summary>
     static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
+    /// <summary>Every this many samples (10 s apart) the router's heap is also read after a full GC: once a minute.</summary>
+    const int HeapEvery = 6;
 
     readonly ErrorTally _errors = new();
     readonly SoakCounters _counters = new();
@@ -60,7 +62,7 @@ sealed class SoakRun(SoakOptions o)
         try
         {
             var clock = Stopwatch.StartNew();
-            _samples.Add(await probe.SampleAsync(clock.Elapsed, CancellationToken.None));
+            _samples.Add(await probe.SampleAsync(clock.Elapsed, CancellationToken.None, heap: true));
             var endAt = DateTime.UtcNow + o.Duration;
             using var hardStop = new CancellationTokenSource(o.Duration + TimeSpan.FromMinutes(3)); // bound on the user phase
             var arrivalWindow = o.Duration * 0.6;
@@ -72,9 +74,9 @@ sealed class SoakRun(SoakOptions o)
             while (!all.IsCompleted)
             {
                 await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(10))); // sampling period
-                var s = await probe.SampleAsync(clock.Elapsed, CancellationToken.None);
+                var s = await probe.SampleAsync(clock.Elapsed, CancellationToken.None, heap: all.IsCompleted || _samples.Count % HeapEvery == 0);
                 _samples.Add(s);
-                Log($"{s.At:mm\\:ss} users {_counters.Arrived}/{o.Users} visits {_counters.Visits} clicks {_counters.Clicks} sessions {s.LiveSessions} listed {s.Listed} userpods {s.Userpods}{(s.RouteKeys is { } k ? $" route keys {k}" : "")} RSS {s.RssKb / 1024} MB PSS {s.PssKb / 1024} MB errors {_errors.Unexpected} load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+                Log($"{s.At:mm\\:ss} users {_counters.Arrived}/{o.Users} visits {_counters.Visits} clicks {_counters.Clicks} sessions {s.LiveSessions} listed {s.Listed} userpods {s.Userpods}{(s.RouteKeys is { } k ? $" route keys {k}" : "")} RSS {s.RssKb / 1024} MB PSS {s.PssKb / 1024} MB{(s.HeapBytes is { } h ? $" heap after full GC {h / 1024 / 1024.0:0.0} MB" : "")} errors {_errors.Unexpected} load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
             }
             try { await all; } catch (OperationCanceledException) { _errors.Add("user phase past its bound", expected: false); }
             _report.EndOfLoad = _samples[^1];
@@ -89,7 +91,7 @@ sealed class SoakRun(SoakOptions o)
             }
             catch (TimeoutException e) { failures.Add(e.Message); }
             _report.ExpiryTook = quiet.Elapsed;
-            var idle = await probe.SampleAsync(clock.Elapsed, CancellationToken.None);
+            var idle = await probe.SampleAsync(clock.Elapsed, CancellationToken.None, heap: true);
             _samples.Add(idle);
             _report.AfterIdle = idle;
             var listed = await probe.ListedAsync(CancellationToken.None);
