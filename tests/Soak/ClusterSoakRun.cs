@@ -26,7 +26,8 @@ sealed class ClusterSoakRun(SoakOptions o)
 
     /// <param name="OperatorHeapBytes">The managed heaps after a full GC (ManagedHeap.cs), on samples that asked for them.</param>
     sealed record Sample(TimeSpan At, long OperatorRssKb, long RouterRssKb, int LiveSessions, int Listed, int RouteKeys,
-        int HTagSessions, int Ready, int SessionPods, int SessionSecrets, int WarmPods, long? OperatorHeapBytes = null, long? RouterHeapBytes = null);
+        int HTagSessions, int Ready, int SessionPods, int SessionSecrets, int WarmPods, long? OperatorHeapBytes = null, long? RouterHeapBytes = null,
+        RssParts? OperatorParts = null, RssParts? RouterParts = null);
     /// <summary>Every this many samples (10 s apart) the heaps are also read after a full GC: about once a minute.</summary>
     const int HeapEvery = 6;
 
@@ -72,6 +73,7 @@ sealed class ClusterSoakRun(SoakOptions o)
             async Task<Sample> SampleAsync(bool keep = true, bool heap = false)
             {
                 var (opRss, routerRss) = (ProcFs.Rollup(op.Pid)?.RssKb ?? 0, ProcFs.Rollup(router.Pid)?.RssKb ?? 0); // before any induced GC
+                var (opParts, routerParts) = (RssParts.Read(op.Pid), RssParts.Read(router.Pid));
                 var metrics = await http.GetStringAsync("metrics");
                 var listed = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("_htagkube/sessions")).RootElement.GetArrayLength();
                 var keys = 0;
@@ -85,7 +87,7 @@ sealed class ClusterSoakRun(SoakOptions o)
                     pods.Count(p => p.Metadata.Labels?.ContainsKey(SessionLabel) == true),
                     secrets.Count, pods.Count(p => p.Metadata.Labels is { } l && l.TryGetValue("htagkube.io/warm", out var w) && w == "true"),
                     heap ? (await ManagedHeap.ReadAsync(op.Pid, CancellationToken.None))?.Total : null,
-                    heap ? (await ManagedHeap.ReadAsync(router.Pid, CancellationToken.None))?.Total : null);
+                    heap ? (await ManagedHeap.ReadAsync(router.Pid, CancellationToken.None))?.Total : null, opParts, routerParts);
                 if (keep) _samples.Add(s);
                 return s;
             }
@@ -219,11 +221,12 @@ sealed class ClusterSoakRun(SoakOptions o)
         if (_samples.Count > 0)
         {
             var first = _samples[0];
-            L("| When | Operator RSS MB | Operator heap MB | Router RSS MB | Router heap MB | HTagSessions |");
-            L("|---|---|---|---|---|---|");
-            void MemRow(string name, Sample x) => L($"| {name} | {Mb(x.OperatorRssKb)} | {Trend.MbFromBytes(x.OperatorHeapBytes)} | {Mb(x.RouterRssKb)} | {Trend.MbFromBytes(x.RouterHeapBytes)} | {x.HTagSessions} |");
+            L("| When | Operator RSS MB | anon / file / shmem | Operator heap MB | Router RSS MB | anon / file / shmem | Router heap MB | HTagSessions |");
+            L("|---|---|---|---|---|---|---|---|");
+            static string Parts(RssParts? p) => p is null ? "" : $"{Mb(p.AnonKb)} / {Mb(p.FileKb)} / {Mb(p.ShmemKb)}";
+            void MemRow(string name, Sample x) => L($"| {name} | {Mb(x.OperatorRssKb)} | {Parts(x.OperatorParts)} | {Trend.MbFromBytes(x.OperatorHeapBytes)} | {Mb(x.RouterRssKb)} | {Parts(x.RouterParts)} | {Trend.MbFromBytes(x.RouterHeapBytes)} | {x.HTagSessions} |");
             MemRow("Start (warm pool full, no user)", first);
-            L($"| Peak | {Mb(_samples.Max(s => s.OperatorRssKb))} | {Trend.MbFromBytes(_samples.Max(s => s.OperatorHeapBytes))} | {Mb(_samples.Max(s => s.RouterRssKb))} | {Trend.MbFromBytes(_samples.Max(s => s.RouterHeapBytes))} | {_samples.Max(s => s.HTagSessions)} |");
+            L($"| Peak | {Mb(_samples.Max(s => s.OperatorRssKb))} | | {Trend.MbFromBytes(_samples.Max(s => s.OperatorHeapBytes))} | {Mb(_samples.Max(s => s.RouterRssKb))} | | {Trend.MbFromBytes(_samples.Max(s => s.RouterHeapBytes))} | {_samples.Max(s => s.HTagSessions)} |");
             if (endOfLoad is not null) MemRow("End of load", endOfLoad);
             if (idle is not null) MemRow("Every session expired", idle);
             L();
@@ -232,7 +235,8 @@ sealed class ClusterSoakRun(SoakOptions o)
             L(Trend.HeapVerdict("Operator", [.. op.Select(s => (s.At, s.OperatorHeapBytes!.Value))], [.. op.Select(s => (s.At, s.OperatorRssKb))]));
             L();
             L(Trend.HeapVerdict("Router", [.. rt.Select(s => (s.At, s.RouterHeapBytes!.Value))], [.. rt.Select(s => (s.At, s.RouterRssKb))])
-              + " Heaps are read over each process's diagnostics port about once a minute (ManagedHeap.cs: an EventPipe session that induces a full blocking GC).");
+              + " Heaps are read over each process's diagnostics port about once a minute (ManagedHeap.cs: an EventPipe session that induces a full blocking GC). "
+              + RssParts.Legend);
             L();
             L("<details><summary>Samples (10 s apart during the load)</summary>");
             L();

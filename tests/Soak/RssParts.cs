@@ -7,6 +7,11 @@ namespace HTagKube.Soak;
 /// </summary>
 sealed record RssParts(long AnonKb, long FileKb, long ShmemKb)
 {
+    /// <summary>The reports' explanation of the three columns.</summary>
+    public const string Legend = "RSS by kind (/proc/PID/status): anon holds the GC heap, native allocations and thread stacks; file is pages of "
+        + "mapped assemblies and libraries, touched as more code paths run; shmem is the runtime's double-mapped executable memory "
+        + "(JIT-compiled code, which tiered compilation keeps adding as methods get hot).";
+
     public static RssParts? Read(int pid)
     {
         try

@@ -111,7 +111,7 @@ sealed class SoakReport
             var withHeap = Samples.Where(s => s.HeapBytes is not null).ToList();
             L(Trend.HeapVerdict("Router", [.. withHeap.Select(s => (s.At, s.HeapBytes!.Value))], [.. withHeap.Select(s => (s.At, s.RssKb))])
               + " The heap is read over the router's diagnostics port once a minute (ManagedHeap.cs: an EventPipe session that induces a full blocking GC). "
-              + "RSS by kind (/proc/PID/status): anon holds the GC heap, native allocations and stacks; file is pages of mapped assemblies, touched as more code runs; shmem is the runtime's double-mapped executable memory (JIT-compiled code, which tiered compilation keeps adding as methods get hot).");
+              + RssParts.Legend);
             L();
             L("<details><summary>Samples</summary>");
             L();
