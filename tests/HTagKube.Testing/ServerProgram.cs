@@ -114,6 +114,26 @@ public sealed class ServerProgram : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// A port free now and below the kernel's ephemeral range (32768+), for a server that starts long after the pick:
+    /// a port from the ephemeral range can meanwhile become the local end of any process's outgoing connection (the
+    /// clients retrying that very server included), and the late bind then fails.
+    /// </summary>
+    public static int FreePortBelowEphemeralRange()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Random.Shared.Next(20000, 32000);
+            try
+            {
+                using var l = new TcpListener(IPAddress.Loopback, port);
+                l.Start();
+                return port;
+            }
+            catch (SocketException) when (attempt < 100) { }
+        }
+    }
+
     [DllImport("libc", SetLastError = true)]
     static extern int kill(int pid, int sig);
 }

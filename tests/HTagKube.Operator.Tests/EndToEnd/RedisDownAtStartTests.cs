@@ -19,7 +19,7 @@ public sealed class RedisDownAtStartTests(KubeFixture kube, ITestOutputHelper ou
     public async Task Operator_and_router_started_while_Redis_is_down_work_once_it_is_up()
     {
         await Images.EnsureUserpodAsync();
-        var port = ServerProgram.FreePort();
+        var port = ServerProgram.FreePortBelowEphemeralRange(); // redis-server binds it much later
         var redis = $"127.0.0.1:{port},abortConnect=false";
         await using var op = await OperatorProcess.StartAsync(kube.Namespace, redis);
         await using var router = await RouterProcess.StartAsync(kube.Namespace, redis, TimeSpan.FromMinutes(10));
