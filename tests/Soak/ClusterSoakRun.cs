@@ -183,13 +183,7 @@ sealed class ClusterSoakRun(SoakOptions o)
           + $"{WarmPool}, idle timeout {o.IdleTimeout.TotalSeconds:0} s. {o.Users} simulated users for {o.Minutes:0.#} min, each user a pod; "
           + "the users' choices are the local soak's (docs/soak.md). Afterwards every session must expire, and its pod, Secret, HTagSession and route go.");
         L();
-        L($"**Result: {(failures.Count == 0 ? "passed" : "FAILED")}**");
-        foreach (var f in failures) L($"- {f}");
-        L();
-        L("| | |");
-        L("|---|---|");
-        L($"| Date | {started:yyyy-MM-dd HH:mm} → {DateTimeOffset.UtcNow:HH:mm} UTC |");
-        L($"| Commit | {commit} |");
+        SoakReport.Head(sb, failures, started, DateTimeOffset.UtcNow, commit);
         L($"| Machine | {Environment.ProcessorCount} cores; load average at start {string.Join(", ", loadAtStart.Split(' ').Take(3))} |");
         L($"| Seed | {o.Seed} |");
         L($"| Users arrived / visits / clicks checked | {_counters.Arrived} / {_counters.Visits} / {_counters.Clicks} |");

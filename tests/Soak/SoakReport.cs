@@ -35,13 +35,7 @@ sealed class SoakReport
           + $"{o.IdleTimeout.TotalSeconds:0} s, warm pool 2{(o.Redis ? ", routes in a real redis-server on loopback" : ", in-memory route table")}; "
           + $"{o.Users} simulated users for {o.Minutes:0.#} min, all on loopback (the cluster soak: docs/soak-cluster.md).");
         L();
-        L($"**Result: {(Failures.Count == 0 ? "passed" : "FAILED")}**");
-        foreach (var f in Failures) L($"- {f}");
-        L();
-        L("| | |");
-        L("|---|---|");
-        L($"| Date | {StartedAt:yyyy-MM-dd HH:mm} → {FinishedAt:HH:mm} UTC |");
-        L($"| Commit | {Commit} |");
+        Head(sb, Failures, StartedAt, FinishedAt, Commit);
         L($"| Machine | {Machine} |");
         L($"| Load average (1, 5, 15 min) at start / end of load | {Short(LoadAtStart)} / {Short(LoadAtEnd)} |");
         L($"| Seed | {o.Seed} (`--seed` replays the users' choices; timing does not replay) |");
@@ -123,6 +117,19 @@ sealed class SoakReport
             L("</details>");
         }
         return sb.ToString();
+    }
+
+    /// <summary>What the local and the cluster report open with: the verdict with its failures, then the first rows of the
+    /// facts table (date, commit); each report adds its own rows after these.</summary>
+    public static void Head(StringBuilder sb, IReadOnlyList<string> failures, DateTimeOffset started, DateTimeOffset finished, string commit)
+    {
+        sb.Append($"**Result: {(failures.Count == 0 ? "passed" : "FAILED")}**\n");
+        foreach (var f in failures) sb.Append($"- {f}\n");
+        sb.Append('\n');
+        sb.Append("| | |\n");
+        sb.Append("|---|---|\n");
+        sb.Append($"| Date | {started:yyyy-MM-dd HH:mm} → {finished:HH:mm} UTC |\n");
+        sb.Append($"| Commit | {commit} |\n");
     }
 
     static string Short(string loadavg) => string.Join(", ", loadavg.Split(' ').Take(3));
