@@ -72,6 +72,24 @@ public sealed class LoginEdgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_oidc_logout_ends_session_logout_ends_the_persons_userpod()
+    {
+        await using var router = await RouterHost.StartAsync(_provider.RouterArgs(_secretFile, "--oidc-logout-ends-session", "--warm-pool", "0"));
+        var browser = await DebianChromium.SharedAsync();
+        await using var context = await browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var pid = Whoami.Parse(await (await Browsing.SignInAsync(page, new Uri(router.BaseAddress, "whoami"), TestProvider.Carol))!.TextAsync()).Pid;
+        var key = HTagKube.Routing.Identity.UserKey.FromIdentity(_provider.Authority, TestProvider.Carol.Sub);
+        Assert.Equal(pid, router.Provisioner.Find(key)?.Pid);
+        Assert.True(Processes.IsAlive(pid));
+
+        // The logout page's button, as the person clicks it (a POST); without the flag this userpod would stay.
+        await Browsing.SignOutAsync(page, router.BaseAddress);
+        await Eventually.True(() => !Processes.IsAlive(pid), TimeSpan.FromSeconds(60), $"the userpod {pid} of the signed-out person exited");
+        Assert.Null(router.Provisioner.Find(key));
+    }
+
+    [Fact]
     public async Task Two_routers_on_one_redis_accept_each_others_logins()
     {
         await using var redis = await RedisServer.StartAsync();

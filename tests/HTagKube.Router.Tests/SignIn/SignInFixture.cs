@@ -41,6 +41,14 @@ public static class Browsing
         return await back;
     }
 
+    /// <summary>Signs out as a user does: the router's logout page, its button (a POST), and the page saying so.</summary>
+    public static async Task SignOutAsync(IPage page, Uri router)
+    {
+        await page.GotoAsync(new Uri(router, "_htagkube/logout").ToString(), new() { Timeout = 120_000 });
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForSelectorAsync("text=You are signed out", new() { Timeout = 120_000 });
+    }
+
     /// <summary>The text of the page at <paramref name="url"/> (already signed in).</summary>
     public static async Task<string> TextAsync(IPage page, Uri url)
     {

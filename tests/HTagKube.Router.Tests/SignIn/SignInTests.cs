@@ -140,11 +140,12 @@ public sealed class SignInTests(SignInFixture f) : IClassFixture<SignInFixture>
     {
         await using var context = await f.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
-        await Browsing.SignInAsync(page, At("whoami"), TestProvider.Bob);
-        await page.GotoAsync(At("_htagkube/logout").ToString());
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("text=You are signed out");
+        var pid = Whoami.Parse(await (await Browsing.SignInAsync(page, At("whoami"), TestProvider.Bob))!.TextAsync()).Pid;
+        await Browsing.SignOutAsync(page, f.Router.BaseAddress);
         Assert.DoesNotContain(await context.CookiesAsync(), c => c.Name.StartsWith("htagkube_auth", StringComparison.Ordinal));
+        // Without --oidc-logout-ends-session the person's userpod stays (their other browsers still use it).
+        Assert.True(Processes.IsAlive(pid), "the userpod survives a logout by default");
+        Assert.Equal(pid, f.Router.Provisioner.Find(KeyOf(TestProvider.Bob))?.Pid);
 
         using var http = Bare();
         using var req = Browsing.Navigation("whoami", await Browsing.CookieHeaderAsync(context, f.Router.BaseAddress));
