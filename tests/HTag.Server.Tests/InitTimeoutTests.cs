@@ -35,6 +35,32 @@ public sealed class InitTimeoutTests
         finally { InitApp.Release = true; }
     }
 
+    [Fact]
+    public async Task A_hanging_init_whose_client_gave_up_before_the_timeout_still_trips_the_watchdog()
+    {
+        var exits = new List<int>();
+        InitApp.Release = false;
+        try
+        {
+            // The timeout is long enough that the client gives up well before it, even on a loaded machine.
+            await using var h = await Harness.StartAsync(s => s.Map<InitApp>("/init"), o =>
+            {
+                o.InteractionTimeout = TimeSpan.FromSeconds(5);
+                o.TimeoutGrace = TimeSpan.FromMilliseconds(500);
+            });
+            h.Server.ExitProcess = code => { lock (exits) exits.Add(code); };
+            var before = InitApp.Hanging;
+            using var gaveUp = new CancellationTokenSource();
+            var hung = h.Http.GetAsync("/init?mode=hang", gaveUp.Token);
+            await Eventually.True(() => Task.FromResult(InitApp.Hanging > before), TimeSpan.FromSeconds(30), "Init hanging");
+            await gaveUp.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hung);
+            await Eventually.True(() => Task.FromResult(exits.Count > 0), TimeSpan.FromSeconds(60), "the watchdog's exit");
+            Assert.Equal([Watchdog.ExitCode], exits);
+        }
+        finally { InitApp.Release = true; }
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -64,12 +64,16 @@ public sealed class HangApp : Tag.Div
 public sealed class InitApp : Tag.Div
 {
     public static volatile bool Release;
+    static int s_hanging;
+
+    /// <summary>How many Inits have started to hang (a test waits for its own before acting).</summary>
+    public static int Hanging => Volatile.Read(ref s_hanging);
 
     void Init(string mode)
     {
         switch (mode)
         {
-            case "hang": while (!Release) Thread.Sleep(20); break;
+            case "hang": Interlocked.Increment(ref s_hanging); while (!Release) Thread.Sleep(20); break;
             case "throw": throw new InvalidOperationException("init blew up");
         }
         Log.LogInformation("init app with mode {Mode}", mode);
@@ -87,10 +91,16 @@ public sealed class InitApp : Tag.Div
         $"user={t.User.IsAuthenticated}/{t.User.Subject}/{t.User.Name}/{t.User.Email}/{string.Join(",", t.User.Groups)}";
 }
 
-/// <summary>Exposed methods: a sum, a read-await-write counter (races without the lock), one that throws, one that changes a tag.</summary>
+/// <summary>Exposed methods: a sum, a read-await-write counter (races without the lock), one that throws, one that changes a
+/// tag, one that hangs until released.</summary>
 public sealed class ExposeApp : Tag.Div
 {
+    public static volatile bool Release;
+    static int s_hanging;
     int _n;
+
+    /// <summary>How many calls of "hang" have started.</summary>
+    public static int Hanging => Volatile.Read(ref s_hanging);
 
     protected override void Init()
     {
@@ -105,6 +115,12 @@ public sealed class ExposeApp : Tag.Div
         });
         Expose("show", JsonNode? (args) => { shown.Text = args[0].GetString() ?? ""; return null; });
         Expose("fail", JsonNode? (_) => throw new InvalidOperationException("exposed blew up"));
+        Expose("hang", JsonNode? (_) =>
+        {
+            Interlocked.Increment(ref s_hanging);
+            while (!Release) Thread.Sleep(20);
+            return null;
+        });
         Add(shown);
     }
 }

@@ -81,12 +81,18 @@ internal static class HttpInteraction
         Func<Func<ServerMessage, Task>, Task<ServerMessage>> run, string what, CancellationToken ct)
     {
         var merged = new ServerMessage();
+        var sealedReply = false;
         var reply = await Interactions.RunAsync(instance, run, what, part =>
         {
-            lock (merged) Merge(merged, part);
-            return Task.FromResult(true);
+            // A timed-out handler may still flush while the reply is being written: its late parts go nowhere.
+            lock (merged) if (!sealedReply) Merge(merged, part);
+            return Task.FromResult(!sealedReply);
         }, ct).ConfigureAwait(false);
-        if (reply is not null) lock (merged) Merge(merged, reply);
+        lock (merged)
+        {
+            if (reply is not null) Merge(merged, reply);
+            sealedReply = true;
+        }
         return (merged, reply is not null);
     }
 
