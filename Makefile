@@ -23,7 +23,7 @@ test: build test-deps
 	  --logger "trx" --logger "console;verbosity=normal" --results-directory $(RESULTS)
 
 # The sign-in tests' OpenID provider (npm package oidc-provider, pinned by its package-lock.json) runs under node.
-SIGNIN_PROVIDER = tests/HTagKube.Router.Tests/SignIn/Provider
+SIGNIN_PROVIDER = tests/HTagKube.Testing/OidcProvider
 test-deps: $(SIGNIN_PROVIDER)/node_modules/.package-lock.json
 $(SIGNIN_PROVIDER)/node_modules/.package-lock.json: $(SIGNIN_PROVIDER)/package-lock.json
 	npm ci --prefix $(SIGNIN_PROVIDER) --no-audit --no-fund

@@ -29,6 +29,7 @@ public static class RouterConfig
         ["--oidc-authority"] = "Router:OidcAuthority",
         ["--oidc-client-id"] = "Router:OidcClientId",
         ["--oidc-client-secret-file"] = "Router:OidcClientSecretFile",
+        ["--oidc-ca-file"] = "Router:OidcCaFile",
         ["--oidc-scopes"] = "Router:OidcScopes",
         ["--oidc-groups-claim"] = "Router:OidcGroupsClaim",
         ["--oidc-allowed-groups"] = "Router:OidcAllowedGroups",

@@ -90,6 +90,12 @@ public sealed class RouterOptions
     /// <summary>File holding the client secret (else <c>HTAGKUBE_OIDC_CLIENT_SECRET</c>; none = a public client, PKCE only).</summary>
     public string? OidcClientSecretFile { get; set; }
 
+    /// <summary>
+    /// PEM file of the CA certificates that alone are trusted for the provider's TLS on the router's own calls to it
+    /// (discovery, keys, token, user info); null = the system's trust store. For a provider with a private CA.
+    /// </summary>
+    public string? OidcCaFile { get; set; }
+
     /// <summary>The client secret, read from <see cref="OidcClientSecretFile"/> or the environment (never bound from flags).</summary>
     public string? OidcClientSecret { get; set; }
 

@@ -1,5 +1,6 @@
 using HTagKube.Router.Hosting;
 using HTagKube.Router.Proxy;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -56,6 +57,7 @@ public static class SignInSetup
             {
                 o.Authority = options.OidcAuthority;
                 o.RequireHttpsMetadata = authority.Scheme == Uri.UriSchemeHttps; // http only on loopback (checked at start)
+                if (options.OidcCaFile is not null) o.BackchannelHttpHandler = PrivateCaHandler(SignInConfig.ReadCa(options.OidcCaFile));
                 o.ClientId = options.OidcClientId;
                 o.ClientSecret = options.OidcClientSecret;
                 o.ResponseType = "code";
@@ -95,6 +97,18 @@ public static class SignInSetup
                     await Pages.WriteSignInFailedAsync(ctx.HttpContext);
                 };
             });
+    }
+
+    /// <summary>
+    /// The router's own calls to the provider (discovery, keys, token, user info) trusting only <paramref name="ca"/>:
+    /// a provider with a private CA, without adding that CA to the whole container's trust store. Host names are
+    /// checked as usual. No revocation check: a private CA rarely publishes a list the router could reach.
+    /// </summary>
+    static SocketsHttpHandler PrivateCaHandler(X509Certificate2Collection ca)
+    {
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.AddRange(ca);
+        return new SocketsHttpHandler { SslOptions = { CertificateChainPolicy = policy }, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
     }
 
     /// <summary>The sign-in middleware (callbacks, reading the login cookie); only when sign-in is on.</summary>

@@ -40,6 +40,33 @@ public sealed class AuthRenderTests
     }
 
     [Fact]
+    public async Task A_private_ca_config_map_is_mounted_read_only_and_named_by_the_ca_file_flag()
+    {
+        var r = await HelmChart.TemplateAsync("auth.oidc.enabled=true", "auth.oidc.authority=https://idp.internal", "auth.oidc.clientId=htag",
+            "auth.oidc.caConfigMap=idp-ca", "auth.oidc.caConfigMapKey=root.pem");
+        var deployment = r.Get("Deployment", "htag-router");
+        var c = HelmChart.Container(deployment, "router");
+        Assert.Contains("--oidc-ca-file=/etc/htagkube/oidc-ca/ca.crt", c["args"].Strings);
+        var mount = c["volumeMounts"].List.Single(m => m["name"].S == "oidc-ca");
+        Assert.Equal("/etc/htagkube/oidc-ca", mount["mountPath"].S);
+        Assert.Equal("true", mount["readOnly"].S);
+        var volume = deployment.At("spec.template.spec.volumes").List.Single(v => v["name"].S == "oidc-ca");
+        Assert.Equal("idp-ca", volume.At("configMap.name").S);
+        var item = Assert.Single(volume.At("configMap.items").List);
+        Assert.Equal("root.pem", item["key"].S);
+        Assert.Equal("ca.crt", item["path"].S);
+
+        // Without the value (or with sign-in off): no flag, no volume.
+        foreach (var set in new[] { new[] { "auth.oidc.enabled=true", "auth.oidc.authority=https://idp.internal", "auth.oidc.clientId=htag" },
+                     ["auth.oidc.caConfigMap=idp-ca"] })
+        {
+            var plain = (await HelmChart.TemplateAsync(set)).Get("Deployment", "htag-router");
+            Assert.DoesNotContain(HelmChart.Container(plain, "router")["args"].Strings, a => a.StartsWith("--oidc-ca-file", StringComparison.Ordinal));
+            Assert.DoesNotContain(plain.At("spec.template.spec.volumes").List, v => v["name"].S == "oidc-ca");
+        }
+    }
+
+    [Fact]
     public async Task A_public_client_has_no_secret_and_unset_lists_render_no_flags()
     {
         var r = await HelmChart.TemplateAsync("auth.oidc.enabled=true", "auth.oidc.authority=https://idp.example.com", "auth.oidc.clientId=htag");

@@ -1,15 +1,16 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace HTagKube.Router.Tests.SignIn;
+namespace HTagKube.Testing;
 
 /// <summary>A test user of the <see cref="TestProvider"/>.</summary>
 public sealed record TestUser(string Sub, string Username, string Password, string? Name, string? Email, string[] Groups);
 
 /// <summary>
-/// A real OpenID provider (the npm package oidc-provider, SignIn/Provider/server.mjs under node) on loopback, with
-/// test users signing in by password and one static client. Its node_modules come from <c>npm ci</c> in that folder
-/// (make test and .ci/run do it).
+/// A real OpenID provider (the npm package oidc-provider, tests/HTagKube.Testing/OidcProvider/server.mjs under node)
+/// on loopback (or the docker0 bridge address, for the cluster test), over http or, with a <see cref="TestCertificates"/>
+/// server certificate, https; test users sign in by password to one static client. Its node_modules come from
+/// <c>make test-deps</c> (make test and .ci/run run it).
 /// </summary>
 public sealed class TestProvider : IAsyncDisposable
 {
@@ -36,24 +37,31 @@ public sealed class TestProvider : IAsyncDisposable
         {
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             {
-                var candidate = Path.Combine(dir.FullName, "SignIn", "Provider");
+                var candidate = Path.Combine(dir.FullName, "HTagKube.Testing", "OidcProvider");
                 if (File.Exists(Path.Combine(candidate, "server.mjs"))) return candidate;
             }
-            throw new DirectoryNotFoundException("tests/HTagKube.Router.Tests/SignIn/Provider not found above " + AppContext.BaseDirectory);
+            throw new DirectoryNotFoundException("tests/HTagKube.Testing/OidcProvider not found above " + AppContext.BaseDirectory);
         }
     }
 
-    public static async Task<TestProvider> StartAsync()
+    /// <summary>Starts the provider on <paramref name="host"/>; with <paramref name="tls"/>, on https with its server certificate.</summary>
+    public static async Task<TestProvider> StartAsync(string host = "127.0.0.1", TestCertificates? tls = null)
     {
         var folder = Folder;
         if (!Directory.Exists(Path.Combine(folder, "node_modules", "oidc-provider")))
-            throw new InvalidOperationException($"run `npm ci` in {folder} first (make test does)");
+            throw new InvalidOperationException($"run `make test-deps` first (npm ci in {folder}; make test does)");
         var psi = new ProcessStartInfo("node", "server.mjs")
         {
             WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         psi.Environment["OIDC_CLIENT_ID"] = ClientId;
         psi.Environment["OIDC_CLIENT_SECRET"] = ClientSecret;
+        psi.Environment["OIDC_HOST"] = host;
+        if (tls is not null)
+        {
+            psi.Environment["OIDC_TLS_CERT"] = tls.ServerCertFile;
+            psi.Environment["OIDC_TLS_KEY"] = tls.ServerKeyFile;
+        }
         psi.Environment["OIDC_USERS"] = JsonSerializer.Serialize(Users.Select(u => new Dictionary<string, object?>
         {
             ["sub"] = u.Sub, ["username"] = u.Username, ["password"] = u.Password, ["name"] = u.Name, ["email"] = u.Email,

@@ -1,8 +1,12 @@
-// A real OpenID provider for the router's sign-in tests (oidc-provider), on loopback only.
+// A real OpenID provider for the router's sign-in tests (oidc-provider), on loopback (or, for the cluster test, the
+// docker0 bridge address the test cluster's pods reach; never 0.0.0.0).
 // Environment: OIDC_USERS = JSON [{sub, username, password, name, email, email_verified, groups}],
-// OIDC_CLIENT_ID, OIDC_CLIENT_SECRET. Prints "oidc-provider-listening: <issuer>" once it serves.
+// OIDC_CLIENT_ID, OIDC_CLIENT_SECRET; OIDC_HOST (default 127.0.0.1); OIDC_TLS_CERT + OIDC_TLS_KEY (PEM files):
+// https instead of http. Prints "oidc-provider-listening: <issuer>" once it serves.
 // The login form checks each user's password; consent is granted for the one static client (a first-party app).
 import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Provider from 'oidc-provider';
 
@@ -10,17 +14,23 @@ const users = JSON.parse(process.env.OIDC_USERS ?? '[]');
 const clientId = process.env.OIDC_CLIENT_ID ?? 'htagkube';
 const clientSecret = process.env.OIDC_CLIENT_SECRET ?? 'secret';
 
+const host = process.env.OIDC_HOST ?? '127.0.0.1';
+const tls = process.env.OIDC_TLS_CERT
+  ? { cert: readFileSync(process.env.OIDC_TLS_CERT), key: readFileSync(process.env.OIDC_TLS_KEY) }
+  : undefined;
+
 let provider;
-const server = http.createServer((req, res) => {
+const handler = (req, res) => {
   if (req.url.startsWith('/interaction/')) {
     interaction(req, res).catch((e) => { res.statusCode = 500; res.end(String(e)); });
   } else {
     provider.callback()(req, res);
   }
-});
+};
+const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
 
-server.listen(0, '127.0.0.1', () => {
-  const issuer = `http://127.0.0.1:${server.address().port}`;
+server.listen(0, host, () => {
+  const issuer = `${tls ? 'https' : 'http'}://${host}:${server.address().port}`;
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   provider = new Provider(issuer, {
     clients: [{
