@@ -17,7 +17,8 @@ public sealed record LeaderElectionOptions
     public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
 }
 
-/// <summary>What runs only while this process leads: started when it wins the lease, cancelled when it loses it or stops.</summary>
+/// <summary>What runs only while this process leads: started when it wins the lease, cancelled when it loses it or stops.
+/// An exception out of it ends the whole term (see <see cref="Leadership"/>).</summary>
 public interface ILeaderWork
 {
     Task LeadAsync(CancellationToken ct);
@@ -27,9 +28,12 @@ public interface ILeaderWork
 /// The runtime's leader election (KubeOps' LeaderElectionBackgroundService with its leader-aware watchers): campaigns for a
 /// coordination.k8s.io/v1 Lease with the client's <see cref="LeaderElector"/> (<see cref="LeaseLock"/>) and, while leading,
 /// runs every <see cref="ILeaderWork"/> (controllers with their watches and queues, leader-only loops), stopping them when
-/// the lease is lost; <c>htagkube_leader</c> says whether it leads. Added to the library: a stopping leader releases the
-/// lease, and a standby watches the Lease and campaigns again the moment it sees it released, instead of at its next retry
-/// (every lease/7.5 s), so a graceful hand-over takes about one API round trip.
+/// the lease is lost; <c>htagkube_leader</c> says whether it leads. A term's work is cancelled and awaited before the next
+/// term starts. A work item that throws ends the term (logged as an error): the other items are cancelled, the lease is
+/// released and, after the retry period, campaigned for again with all work fresh, rather than holding the lease with that
+/// work dead. Added to the library: a stopping leader releases the lease, and a standby watches the Lease and campaigns
+/// again the moment it sees it released, instead of at its next retry (every lease/7.5 s), so a graceful hand-over takes
+/// about one API round trip.
 /// </summary>
 public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, IEnumerable<ILeaderWork> work, ILogger log) : BackgroundService
 {
@@ -64,33 +68,40 @@ public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, IEnume
             using var campaign = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var leading = CancellationTokenSource.CreateLinkedTokenSource(ct);
             Task? lead = null;
+            var workFailed = false;
             elector.OnStartedLeading += () =>
             {
                 _isLeader = true;
                 RuntimeMetrics.Leading(+1);
                 log.LogInformation("{Identity} became leader of {Lease}", o.Identity, o.LeaseName);
-                lead = LeadAsync(leading.Token);
+                lead = LeadAsync(leading.Token, () =>
+                {
+                    workFailed = true;
+                    try { campaign.Cancel(); } // ends the elector's renewals: the term is over
+                    catch (ObjectDisposedException) { } // that campaign just ended anyway
+                });
             };
             elector.OnStoppedLeading += () => leading.Cancel();
             elector.OnError += e => { if (!ct.IsCancellationRequested) log.LogWarning("lease {Lease}: {Error}", o.LeaseName, e?.Message); }; // not the calls a stop cancels
             (_seenByElector, _campaign) = (null, campaign);
             Exception? failed = null;
             try { await elector.RunUntilLeadershipLostAsync(campaign.Token); }
-            catch (OperationCanceledException) when (campaign.IsCancellationRequested) { } // stopping, or the lease was released
+            catch (OperationCanceledException) when (campaign.IsCancellationRequested) { } // stopping, released, or work failed
             catch (Exception e) { failed = e; } // the elector lets API errors of a campaign escape: campaign again
             _campaign = null;
+            await campaign.CancelAsync(); // a renewal the elector gave up waiting for must not go on trying in the background
             await leading.CancelAsync();
             if (lead is not null)
             {
                 await lead;
                 _isLeader = false;
                 RuntimeMetrics.Leading(-1);
-                if (ct.IsCancellationRequested) await ReleaseAsync();
+                if (ct.IsCancellationRequested || workFailed) await ReleaseAsync();
                 else log.LogWarning("{Identity} lost leadership of {Lease}", o.Identity, o.LeaseName);
             }
-            if (failed is not null && !ct.IsCancellationRequested)
+            if ((failed is not null || workFailed) && !ct.IsCancellationRequested)
             {
-                log.LogWarning("lease {Lease}: {Error}", o.LeaseName, failed.Message);
+                if (failed is not null) log.LogWarning("lease {Lease}: {Error}", o.LeaseName, failed.Message);
                 try { await Task.Delay(o.RetryPeriod, ct); }
                 catch (OperationCanceledException) { break; }
             }
@@ -99,14 +110,18 @@ public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, IEnume
         await watching;
     }
 
-    async Task LeadAsync(CancellationToken ct)
+    async Task LeadAsync(CancellationToken ct, Action endTerm)
     {
         await Task.Yield(); // off the elector's callback
         await Task.WhenAll(work.Select(async w =>
         {
             try { await w.LeadAsync(ct); }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
-            catch (Exception e) { log.LogError(e, "leader work {Work} failed", w.GetType().Name); }
+            catch (Exception e)
+            {
+                log.LogError(e, "leader work {Work} failed: {Identity} ends its term and releases {Lease}", w.GetType().Name, o.Identity, o.LeaseName);
+                endTerm();
+            }
         }));
     }
 

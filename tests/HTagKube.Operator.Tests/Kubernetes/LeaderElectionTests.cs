@@ -19,19 +19,28 @@ public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper outp
         public CancellationTokenSource Cts = new(TimeSpan.FromSeconds(180));
         public volatile bool Leading;
         public int Terms;
+        public bool FailFirstTerm;
 
         public async Task LeadAsync(CancellationToken ct)
         {
             Leading = true;
-            Interlocked.Increment(ref Terms);
-            try { await Task.Delay(Timeout.Infinite, ct); }
+            var term = Interlocked.Increment(ref Terms);
+            try
+            {
+                if (FailFirstTerm && term == 1)
+                {
+                    await Task.Yield();
+                    throw new InvalidOperationException("leader work blew up");
+                }
+                await Task.Delay(Timeout.Infinite, ct);
+            }
             finally { Leading = false; }
         }
     }
 
-    Candidate Start(IKubernetes client, string lease, string id, TimeSpan leaseDuration, TimeSpan retry)
+    Candidate Start(IKubernetes client, string lease, string id, TimeSpan leaseDuration, TimeSpan retry, bool failFirstTerm = false)
     {
-        var c = new Candidate();
+        var c = new Candidate { FailFirstTerm = failFirstTerm };
         c.Elector = new Leadership(client, new LeaderElectionOptions
         {
             Namespace = kube.Namespace, LeaseName = lease, Identity = id,
@@ -120,6 +129,28 @@ public sealed class LeaderElectionTests(KubeFixture kube, ITestOutputHelper outp
             && t > DateTime.UtcNow.AddSeconds(-1), Wait, "b renews");
         Assert.False(a.Leading);
         Assert.Equal(1, a.Terms);
+
+        watch.Cancel();
+        Assert.True(await exclusive, "both candidates led at the same time");
+        a.Cts.Cancel(); b.Cts.Cancel();
+        await Task.WhenAll(a.Run, b.Run);
+    }
+
+    [ClusterFact]
+    public async Task Leader_work_that_throws_ends_the_term_and_the_lease_is_not_held_with_the_work_dead()
+    {
+        // A 90 s lease: held by a leader whose work died, nobody would do the work for 90 s or, renewed, ever.
+        var (lease, retry) = (TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(2));
+        var a = Start(kube.Client, "failing-work", "a", lease, retry, failFirstTerm: true);
+        await Eventually.True(() => Volatile.Read(ref a.Terms) >= 1, Wait, "a leads");
+        var b = Start(kube.Client, "failing-work", "b", lease, TimeSpan.FromSeconds(60));
+        using var watch = new CancellationTokenSource();
+        var exclusive = NeverBothAsync(a, b, watch.Token);
+
+        // The work runs again in a fresh term, whoever wins it (b, woken by the release, or a after its retry period).
+        await Eventually.True(() => b.Leading || (a.Leading && Volatile.Read(ref a.Terms) >= 2), Wait, "a new term with the work running");
+        var held = await kube.Client.CoordinationV1.ReadNamespacedLeaseAsync("failing-work", kube.Namespace);
+        Assert.Equal(b.Leading ? "b" : "a", held.Spec.HolderIdentity);
 
         watch.Cancel();
         Assert.True(await exclusive, "both candidates led at the same time");
