@@ -8,7 +8,8 @@ sealed class SoakOptions
     public double Minutes { get; private set; } = 10;
     public int Users { get; private set; } = 50;
     /// <summary>The router's --idle-timeout: short, so sessions of users who leave expire during the run.</summary>
-    public TimeSpan IdleTimeout { get; private set; } = TimeSpan.FromSeconds(20);
+    public TimeSpan IdleTimeout { get; private set; } = DefaultIdleTimeout;
+    static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(20);
     /// <summary>Routes in a real redis-server (loopback) instead of the router's in-memory table.</summary>
     public bool Redis { get; private set; }
     /// <summary>The operator and the router in Kubernetes mode against the test cluster ($KUBECONFIG): every user a pod.</summary>
@@ -49,7 +50,8 @@ sealed class SoakOptions
             var args = new List<string>();
             if (Cluster) args.Add("--cluster");
             if (Minutes != (Cluster ? 3 : 10)) args.Add($"--minutes {Minutes.ToString(CultureInfo.InvariantCulture)}");
-            if (Cluster && Users != 12) args.Add($"--users {Users}");
+            if (Users != (Cluster ? 12 : 50)) args.Add($"--users {Users}");
+            if (IdleTimeout != DefaultIdleTimeout) args.Add($"--idle-seconds {IdleTimeout.TotalSeconds:0}");
             if (Redis) args.Add("--redis");
             return "make soak" + (args.Count > 0 ? $" ARGS=\"{string.Join(' ', args)}\"" : "");
         }
