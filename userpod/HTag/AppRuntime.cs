@@ -27,7 +27,9 @@ internal sealed class AppRuntime
 
     public Tag Root { get; }
 
-    /// <summary>Random per instance: the browser compares it after a reconnect to detect a replaced instance.</summary>
+    /// <summary>Random per instance: the browser compares it after a reconnect to detect a replaced instance. Only the
+    /// page knows it, and every POST (<c>/_htag/post</c>, <c>call</c>, <c>upload</c>) and WebSocket must name it, so
+    /// another site's page cannot aim a request at the instance (besides the router's SameSite=Lax uid cookie).</summary>
     public string InstanceId { get; }
 
     /// <summary>Sends a push message to the browser(s); false when no live connection can carry it.</summary>

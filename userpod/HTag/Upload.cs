@@ -44,7 +44,8 @@ public partial class Tag
     /// to <paramref name="handler"/>, one call per file, each with the file's contents as a stream over its own HTTP
     /// request. It runs like an event handler: under the app's lock and the interaction timeout (the transfer
     /// included), and its changes reach the page. A file over the server's <c>MaxUploadBytes</c> is refused with a
-    /// 413 before the handler runs. Null removes it.
+    /// 413: before the handler runs when the browser declares its size, else (a chunked upload) when the handler reads
+    /// past the limit, which throws <see cref="UploadTooLargeException"/> in it. Null removes it.
     /// </summary>
     /// <param name="handler">Reads the upload.</param>
     /// <returns>This tag.</returns>
