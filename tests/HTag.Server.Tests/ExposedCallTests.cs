@@ -71,17 +71,11 @@ public sealed class ExposedCallTests
     [Fact]
     public async Task A_hanging_call_whose_client_gave_up_is_still_timed_out_and_the_watchdog_trips()
     {
-        var exits = new List<int>();
         ExposeApp.Release = false;
         try
         {
             // The timeout is long enough that the client gives up well before it, even on a loaded machine.
-            await using var h = await Harness.StartAsync(s => s.Map<ExposeApp>("/"), o =>
-            {
-                o.InteractionTimeout = TimeSpan.FromSeconds(5);
-                o.TimeoutGrace = TimeSpan.FromMilliseconds(500);
-            });
-            h.Server.ExitProcess = code => { lock (exits) exits.Add(code); };
+            await using var h = await Harness.StartTimedAsync(s => s.Map<ExposeApp>("/"), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(500));
             var page = await h.GetPageAsync("/");
             var before = ExposeApp.Hanging;
             using var gaveUp = new CancellationTokenSource();
@@ -91,8 +85,7 @@ public sealed class ExposedCallTests
             await gaveUp.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
             // The app's lock is still held: only the timeout and the watchdog can end this, client or no client.
-            await Eventually.True(() => Task.FromResult(exits.Count > 0), TimeSpan.FromSeconds(60), "the watchdog's exit");
-            Assert.Equal([Watchdog.ExitCode], exits);
+            await h.WatchdogExitAsync();
             Assert.Equal(HttpStatusCode.NotFound, (await CallAsync(h, page, "add", "[1, 2]")).Status);
         }
         finally { ExposeApp.Release = true; }

@@ -12,9 +12,12 @@ public sealed partial class Harness : IAsyncDisposable
 {
     public const string Token = "test-token-123";
 
+    readonly List<int> _exits = [];
+
     Harness(HTagServer server)
     {
         Server = server;
+        server.ExitProcess = code => { lock (_exits) _exits.Add(code); }; // the watchdog must not end the test run
         BaseUrl = server.Urls.First().TrimEnd('/');
         Http = new HttpClient { BaseAddress = new Uri(BaseUrl) };
         Http.DefaultRequestHeaders.Add("X-HTag-Token", Token);
@@ -34,6 +37,21 @@ public sealed partial class Harness : IAsyncDisposable
         map(server);
         await server.StartAsync();
         return new Harness(server);
+    }
+
+    /// <summary>A server with a short interaction timeout and watchdog grace, for tests of app code that outlives them.</summary>
+    public static Task<Harness> StartTimedAsync(Action<HTagServer> map, TimeSpan timeout, TimeSpan grace) =>
+        StartAsync(map, o =>
+        {
+            o.InteractionTimeout = timeout;
+            o.TimeoutGrace = grace;
+        });
+
+    /// <summary>Waits until the watchdog has ended the (recorded, not real) process, once, with its exit code.</summary>
+    public async Task WatchdogExitAsync()
+    {
+        await Eventually.True(() => { lock (_exits) return _exits.Count > 0; }, TimeSpan.FromSeconds(60), "the watchdog's exit");
+        lock (_exits) Assert.Equal([Watchdog.ExitCode], _exits);
     }
 
     public async Task<AppPage> GetPageAsync(string pathAndQuery)

@@ -8,16 +8,10 @@ public sealed class InitTimeoutTests
     [Fact]
     public async Task A_hanging_init_gets_an_error_page_within_the_timeout_other_apps_keep_working_and_the_watchdog_trips()
     {
-        var exits = new List<int>();
         InitApp.Release = false;
         try
         {
-            await using var h = await Harness.StartAsync(s => s.Map<InitApp>("/init").Map<CounterApp>("/counter"), o =>
-            {
-                o.InteractionTimeout = TimeSpan.FromMilliseconds(500);
-                o.TimeoutGrace = TimeSpan.FromMilliseconds(500);
-            });
-            h.Server.ExitProcess = code => { lock (exits) exits.Add(code); };
+            await using var h = await Harness.StartTimedAsync(s => s.Map<InitApp>("/init").Map<CounterApp>("/counter"), TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
             var hung = h.Http.GetAsync("/init?mode=hang");
             // The user's other app answers while Init hangs.
             var counter = await h.GetPageAsync("/counter");
@@ -29,8 +23,7 @@ public sealed class InitTimeoutTests
             using var res = await hung.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, res.StatusCode);
             Assert.Contains("did not start in time", await res.Content.ReadAsStringAsync());
-            await Eventually.True(() => Task.FromResult(exits.Count > 0), TimeSpan.FromSeconds(30), "the watchdog's exit");
-            Assert.Equal([Watchdog.ExitCode], exits);
+            await h.WatchdogExitAsync();
         }
         finally { InitApp.Release = true; }
     }
@@ -38,25 +31,18 @@ public sealed class InitTimeoutTests
     [Fact]
     public async Task A_hanging_init_whose_client_gave_up_before_the_timeout_still_trips_the_watchdog()
     {
-        var exits = new List<int>();
         InitApp.Release = false;
         try
         {
             // The timeout is long enough that the client gives up well before it, even on a loaded machine.
-            await using var h = await Harness.StartAsync(s => s.Map<InitApp>("/init"), o =>
-            {
-                o.InteractionTimeout = TimeSpan.FromSeconds(5);
-                o.TimeoutGrace = TimeSpan.FromMilliseconds(500);
-            });
-            h.Server.ExitProcess = code => { lock (exits) exits.Add(code); };
+            await using var h = await Harness.StartTimedAsync(s => s.Map<InitApp>("/init"), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(500));
             var before = InitApp.Hanging;
             using var gaveUp = new CancellationTokenSource();
             var hung = h.Http.GetAsync("/init?mode=hang", gaveUp.Token);
             await Eventually.True(() => Task.FromResult(InitApp.Hanging > before), TimeSpan.FromSeconds(30), "Init hanging");
             await gaveUp.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => hung);
-            await Eventually.True(() => Task.FromResult(exits.Count > 0), TimeSpan.FromSeconds(60), "the watchdog's exit");
-            Assert.Equal([Watchdog.ExitCode], exits);
+            await h.WatchdogExitAsync();
         }
         finally { InitApp.Release = true; }
     }

@@ -52,13 +52,7 @@ public class RuntimeBehaviourTests
     [Fact]
     public async Task Async_handler_past_the_timeout_gets_an_error_drops_the_instance_and_trips_the_watchdog()
     {
-        var exits = new List<int>();
-        await using var h = await Harness.StartAsync(s => s.Map<HangApp>("/"), o =>
-        {
-            o.InteractionTimeout = TimeSpan.FromMilliseconds(300);
-            o.TimeoutGrace = TimeSpan.FromMilliseconds(300);
-        });
-        h.Server.ExitProcess = code => { lock (exits) exits.Add(code); };
+        await using var h = await Harness.StartTimedAsync(s => s.Map<HangApp>("/"), TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300));
         var page = await h.GetPageAsync("/");
         using var ws = await h.ConnectAsync(page);
         await ws.ClickAsync(page.IdOf("class=\"hang\""));
@@ -69,33 +63,23 @@ public class RuntimeBehaviourTests
         Assert.True(seenError);
         var again = await h.GetPageAsync("/");
         Assert.NotEqual(page.Instance, again.Instance);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline && exits.Count == 0) await Task.Delay(20);
-        Assert.Equal([75], exits);
+        await h.WatchdogExitAsync();
     }
 
     [Fact]
     public async Task Cpu_bound_handler_does_not_block_the_server_and_trips_the_watchdog()
     {
-        var exits = new List<int>();
         HangApp.Release = false;
         try
         {
-            await using var h = await Harness.StartAsync(s => s.Map<HangApp>("/"), o =>
-            {
-                o.InteractionTimeout = TimeSpan.FromMilliseconds(300);
-                o.TimeoutGrace = TimeSpan.FromMilliseconds(300);
-            });
-            h.Server.ExitProcess = code => { lock (exits) exits.Add(code); };
+            await using var h = await Harness.StartTimedAsync(s => s.Map<HangApp>("/"), TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300));
             var page = await h.GetPageAsync("/");
             using var ws = await h.ConnectAsync(page);
             await ws.ClickAsync(page.IdOf("class=\"burn\""));
             var m = await Next(ws);
             Assert.Contains("timed out", m.GetProperty("err").GetString());
             Assert.Equal("ok", await h.Http.GetStringAsync("/healthz"));
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (DateTime.UtcNow < deadline && exits.Count == 0) await Task.Delay(20);
-            Assert.Equal([75], exits);
+            await h.WatchdogExitAsync();
         }
         finally { HangApp.Release = true; }
     }
