@@ -125,6 +125,36 @@ public sealed class ExposeApp : Tag.Div
     }
 }
 
+/// <summary>An upload field after many tags, and a "churn" button whose handler changes the tree for 4 s (a busy handler,
+/// for requests that come meanwhile: long enough for them to arrive on a loaded machine).</summary>
+public sealed class ChurnUploadApp : Tag.Div
+{
+    static int s_churning;
+
+    /// <summary>How many churn handlers have started.</summary>
+    public static int Churning => Volatile.Read(ref s_churning);
+
+    protected override void Init()
+    {
+        var churn = new Tag.Button("churn") { ["class"] = "churn" };
+        churn.OnClick = _ =>
+        {
+            Interlocked.Increment(ref s_churning);
+            var extra = new Tag.Span("x");
+            for (var until = DateTime.UtcNow.AddSeconds(4); DateTime.UtcNow < until;)
+            {
+                Add(extra);
+                extra.Remove();
+            }
+        };
+        Add(churn);
+        for (var i = 0; i < 500; i++) Add(new Tag.Span(i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var input = new Tag.Input { ["type"] = "file", ["class"] = "file" };
+        input.OnUpload(async u => await u.Content.CopyToAsync(Stream.Null));
+        Add(input);
+    }
+}
+
 /// <summary>An upload field whose handler hashes what it reads; <c>"boom"</c> files throw.</summary>
 public sealed class UploadApp : Tag.Div
 {

@@ -69,4 +69,23 @@ public sealed class UploadTests
     {
         public override bool CanSeek => false;
     }
+
+    [Fact]
+    public async Task Uploads_while_a_handler_changes_the_tree_wait_for_it_and_succeed()
+    {
+        await using var h = await Harness.StartAsync(s => s.Map<ChurnUploadApp>("/"));
+        var page = await h.GetPageAsync("/");
+        using var ws = await h.ConnectAsync(page);
+        var before = ChurnUploadApp.Churning;
+        await ws.ClickAsync(page.IdOf("class=\"churn\""));
+        await Eventually.True(() => ChurnUploadApp.Churning > before, TimeSpan.FromSeconds(30), "the handler changing the tree");
+        // The field is looked up in the tag tree, which is the app's: under its lock, never beside a running handler.
+        var field = page.IdOf("class=\"file\"");
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            using var res = await h.Http.PostAsync($"/_htag/upload?app=/&i={page.Instance}&id={field}&name=f{i}", new ByteArrayContent(Random(100)));
+            return $"{(int)res.StatusCode} {await res.Content.ReadAsStringAsync()}";
+        }));
+        Assert.All(statuses, s => Assert.StartsWith("200 ", s));
+    }
 }

@@ -7,8 +7,9 @@ namespace HTag;
 /// <c>POST /_htag/call?app=&amp;i=&amp;name=</c>, body a JSON array of arguments: runs an exposed method
 /// (<see cref="Tag.Expose(string, Func{JsonElement[], System.Text.Json.Nodes.JsonNode})"/>) under the interaction
 /// rules (same lock as handlers, timeout, watchdog). Bad input is a clear 4xx with a JSON <c>err</c>: 405 not a POST,
-/// 404 unknown instance or name, 403 parano app, 413 over <see cref="HTagOptions.MaxMessageBytes"/>, 400 not a JSON
-/// array. The method's own exception is a 500; the instance carries on.
+/// 404 unknown instance or name (the name is looked up under the lock: the tag tree is the app's), 403 parano app, 413
+/// over <see cref="HTagOptions.MaxMessageBytes"/>, 400 not a JSON array. The method's own exception is a 500; the
+/// instance carries on.
 /// </summary>
 internal static class HttpCall
 {
@@ -16,11 +17,6 @@ internal static class HttpCall
     {
         if (await HttpInteraction.FindForPostAsync(ctx, server, "exposed calls").ConfigureAwait(false) is not { } instance) return;
         var name = ctx.Request.Query["name"].ToString();
-        if (instance.Runtime.Root.GetExposed(name) is null)
-        {
-            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status404NotFound, new ServerMessage { Err = $"no exposed method '{(name.Length > 40 ? name[..40] : name)}'" }).ConfigureAwait(false);
-            return;
-        }
         var body = await HttpInteraction.ReadLimitedAsync(ctx, server.Options.MaxMessageBytes).ConfigureAwait(false);
         if (body is null)
         {

@@ -96,9 +96,11 @@ internal static class HttpInteraction
         return (merged, reply is not null);
     }
 
-    /// <summary>200, or 500 when the app code threw, or 503 when it timed out.</summary>
+    /// <summary>200, or 404 when what it named was not there, 500 when the app code threw, 503 when it timed out.</summary>
     internal static int StatusOf(ServerMessage merged, bool finished) =>
-        !finished ? StatusCodes.Status503ServiceUnavailable : merged.Err is null ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError;
+        !finished ? StatusCodes.Status503ServiceUnavailable
+        : merged.NotFound ? StatusCodes.Status404NotFound
+        : merged.Err is null ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError;
 
     /// <summary>The request body, or null when it is over <paramref name="max"/> bytes (declared or sent).</summary>
     internal static async Task<ReadOnlyMemory<byte>?> ReadLimitedAsync(HttpContext ctx, int max)
@@ -127,6 +129,7 @@ internal static class HttpInteraction
         into.Err = m.Err ?? into.Err;
         into.Reload = m.Reload ?? into.Reload;
         into.Result = m.Result ?? into.Result;
+        into.NotFound |= m.NotFound;
     }
 
     internal static async Task WriteAsync(HttpContext ctx, int status, ServerMessage msg)

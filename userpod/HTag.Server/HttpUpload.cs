@@ -7,7 +7,8 @@ namespace HTag;
 /// <c>POST /_htag/upload?app=&amp;i=&amp;id=&amp;name=</c>, body the file: hands the request body as a stream to the tag's
 /// upload handler (<see cref="Tag.OnUpload"/>) under the interaction rules. A file over
 /// <see cref="HTagOptions.MaxUploadBytes"/> is a 413 (before the handler when its length is declared, else when the
-/// handler reads past the limit); 404 unknown instance or field, 405 not a POST, 403 parano app.
+/// handler reads past the limit); 404 unknown instance or field (the field is looked up under the lock: the tag tree is
+/// the app's), 405 not a POST, 403 parano app.
 /// </summary>
 internal static class HttpUpload
 {
@@ -15,11 +16,6 @@ internal static class HttpUpload
     {
         if (await HttpInteraction.FindForPostAsync(ctx, server, "uploads").ConfigureAwait(false) is not { } instance) return;
         var id = ctx.Request.Query["id"].ToString();
-        if (instance.Runtime.Root.Find(id)?._upload is null)
-        {
-            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status404NotFound, new ServerMessage { Err = "no such upload field (reload the page)" }).ConfigureAwait(false);
-            return;
-        }
         var limit = server.Options.MaxUploadBytes;
         var name = Path.GetFileName(ctx.Request.Query["name"].ToString().Replace('\\', '/'));
         if (ctx.Request.ContentLength > limit)

@@ -120,7 +120,7 @@ internal sealed class AppRuntime
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (Root.GetExposed(name) is not { } method) return new ServerMessage { Err = $"no exposed method '{Truncate(name)}'" };
+            if (Root.GetExposed(name) is not { } method) return new ServerMessage { Err = $"no exposed method '{Truncate(name)}'", NotFound = true };
             JsonNode? result = null;
             var reply = await RunHandlerAsync(async flush => result = await method(args).ConfigureAwait(false), sendPartial, Root, "call " + Truncate(name)).ConfigureAwait(false);
             if (reply.Err is null) reply.Result = result;
@@ -129,14 +129,15 @@ internal sealed class AppRuntime
         finally { _gate.Release(); }
     }
 
-    /// <summary>Runs the upload handler of tag <paramref name="id"/> (<see cref="Tag.OnUpload"/>) under the handlers' lock.</summary>
+    /// <summary>Runs the upload handler of tag <paramref name="id"/> (<see cref="Tag.OnUpload"/>) under the handlers' lock;
+    /// without one it reads nothing.</summary>
     public async Task<ServerMessage> UploadAsync(string id, Upload upload, Func<ServerMessage, Task> sendPartial, CancellationToken ct)
     {
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             var target = Root.Find(id);
-            if (target?._upload is not { } handler) return new ServerMessage { Err = $"tag '{Truncate(id)}' takes no upload" };
+            if (target?._upload is not { } handler) return new ServerMessage { Err = $"no upload field '{Truncate(id)}' (reload the page)", NotFound = true };
             return await RunHandlerAsync(_ => handler(upload), sendPartial, target, "upload").ConfigureAwait(false);
         }
         finally { _gate.Release(); }

@@ -51,6 +51,9 @@ internal sealed class ServerMessage
     public System.Text.Json.Nodes.JsonNode? Result { get; set; }
     /// <summary>The page's interactions up to this number were received (run, or skipped as a resend): it stops keeping them.</summary>
     public long? Ack { get; set; }
+    /// <summary>Not sent: what the request named (an exposed method, an upload field) is not there when its turn came
+    /// (an HTTP 404).</summary>
+    internal bool NotFound { get; set; }
 
     internal bool IsEmpty => Update is null or { Count: 0 } && Js is null or { Count: 0 } && Title is null && Err is null && Reload is null && Root is null;
 }
