@@ -33,7 +33,8 @@ public sealed record KubernetesProvisionerOptions
 /// <summary>
 /// Kubernetes mode: a user's session is an HTagSession (created idempotently: 409 = it exists); the operator
 /// turns it into a pod and publishes the route in the shared route table, which this provisioner waits for.
-/// The router never creates, changes or deletes routes in this mode: the operator owns them.
+/// The router never creates or deletes routes in this mode (the operator owns them); it only moves their expiry:
+/// activity pushes it (ActivityTracker), and ending a session without the right to delete HTagSessions makes it now.
 /// </summary>
 public sealed class KubernetesSessionProvisioner(
     IKubernetes kube, IRouteTable routes, KubernetesProvisionerOptions options, ILogger<KubernetesSessionProvisioner> log)
@@ -170,9 +171,12 @@ public sealed class KubernetesSessionProvisioner(
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode == System.Net.HttpStatusCode.Forbidden)
         {
-            // The chart's RBAC lets the router only create/get sessions; the idle TTL ends them instead.
-            log.LogWarning("not allowed to delete HTagSession {Session} (RBAC: create/get only)", SessionNames.ForUserKey(userKey));
-            return false;
+            // The chart's RBAC lets the router only create/get sessions. The operator ends a session whose route
+            // expires (the idle TTL), so expiring the route now ends it the same way: session, pod and Secret.
+            var ended = await routes.TouchAsync(userKey, TimeSpan.FromMilliseconds(1), ct);
+            log.LogInformation("HTagSession {Session}: route expired now for the operator to end it (RBAC: no delete){Missing}",
+                SessionNames.ForUserKey(userKey), ended ? "" : "; it had no route yet");
+            return ended;
         }
     }
 

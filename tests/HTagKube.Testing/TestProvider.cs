@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace HTagKube.Testing;
 
@@ -50,10 +51,7 @@ public sealed class TestProvider : IAsyncDisposable
         var folder = Folder;
         if (!Directory.Exists(Path.Combine(folder, "node_modules", "oidc-provider")))
             throw new InvalidOperationException($"run `make test-deps` first (npm ci in {folder}; make test does)");
-        var psi = new ProcessStartInfo("node", "server.mjs")
-        {
-            WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
+        var psi = new ProcessStartInfo("node", "server.mjs") { WorkingDirectory = folder };
         psi.Environment["OIDC_CLIENT_ID"] = ClientId;
         psi.Environment["OIDC_CLIENT_SECRET"] = ClientSecret;
         psi.Environment["OIDC_HOST"] = host;
@@ -67,28 +65,8 @@ public sealed class TestProvider : IAsyncDisposable
             ["sub"] = u.Sub, ["username"] = u.Username, ["password"] = u.Password, ["name"] = u.Name, ["email"] = u.Email,
             ["groups"] = u.Groups,
         }));
-        var node = Process.Start(psi) ?? throw new InvalidOperationException("node did not start");
-        var issuer = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var output = new List<string>();
-        void OnLine(string? line)
-        {
-            if (line is null) return;
-            lock (output) output.Add(line);
-            const string Marker = "oidc-provider-listening: ";
-            if (line.StartsWith(Marker, StringComparison.Ordinal)) issuer.TrySetResult(new Uri(line[Marker.Length..].Trim()));
-        }
-        node.OutputDataReceived += (_, e) => OnLine(e.Data);
-        node.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        node.BeginOutputReadLine();
-        node.BeginErrorReadLine();
-        var exited = node.WaitForExitAsync();
-        var first = await Task.WhenAny(issuer.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
-        if (first != issuer.Task)
-        {
-            if (!node.HasExited) node.Kill();
-            lock (output) throw new InvalidOperationException("the test OpenID provider did not start:\n" + string.Join('\n', output));
-        }
-        return new TestProvider(node, await issuer.Task);
+        var (node, announced) = await AnnouncingProcess.StartAsync(psi, new Regex("^oidc-provider-listening: (.+)$"), TimeSpan.FromSeconds(60));
+        return new TestProvider(node, new Uri(announced.Groups[1].Value.Trim()));
     }
 
     /// <summary>Router flags for this provider (client secret in a file, as the chart mounts it).</summary>
