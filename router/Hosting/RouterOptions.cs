@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace HTagKube.Router.Hosting;
 
 /// <summary>Router settings: config section <c>Router</c>, command-line flags (see <see cref="RouterConfig"/>).</summary>
@@ -95,6 +97,9 @@ public sealed class RouterOptions
     /// (discovery, keys, token, user info); null = the system's trust store. For a provider with a private CA.
     /// </summary>
     public string? OidcCaFile { get; set; }
+
+    /// <summary>The certificates of <see cref="OidcCaFile"/>, read once at start (never bound from flags).</summary>
+    public X509Certificate2Collection? OidcCa { get; set; }
 
     /// <summary>The client secret, read from <see cref="OidcClientSecretFile"/> or the environment (never bound from flags).</summary>
     public string? OidcClientSecret { get; set; }

@@ -30,14 +30,14 @@ public static class SignInConfig
         else o.OidcClientSecret = Environment.GetEnvironmentVariable(SecretVariable)?.Trim();
         if (string.IsNullOrEmpty(o.OidcClientSecret)) o.OidcClientSecret = null;
         if (string.IsNullOrWhiteSpace(o.OidcCaFile)) o.OidcCaFile = null;
-        else foreach (var c in ReadCa(o.OidcCaFile)) c.Dispose(); // a bad file stops the start here, not at the first sign-in
+        else o.OidcCa = ReadCa(o.OidcCaFile); // a bad file stops the start here, not at the first sign-in
         if (o.OidcLoginLifetime <= TimeSpan.Zero) throw new ArgumentException("--oidc-login-lifetime must be positive");
         if (!o.OidcScopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("openid"))
             throw new ArgumentException("--oidc-scopes must include openid");
     }
 
     /// <summary>The certificates of the <c>--oidc-ca-file</c> PEM bundle (at least one, else a clear error).</summary>
-    public static X509Certificate2Collection ReadCa(string path)
+    static X509Certificate2Collection ReadCa(string path)
     {
         var certificates = new X509Certificate2Collection();
         try { certificates.ImportFromPemFile(path); }

@@ -57,7 +57,7 @@ public static class SignInSetup
             {
                 o.Authority = options.OidcAuthority;
                 o.RequireHttpsMetadata = authority.Scheme == Uri.UriSchemeHttps; // http only on loopback (checked at start)
-                if (options.OidcCaFile is not null) o.BackchannelHttpHandler = PrivateCaHandler(SignInConfig.ReadCa(options.OidcCaFile));
+                if (options.OidcCa is not null) o.BackchannelHttpHandler = PrivateCaHandler(options.OidcCa);
                 o.ClientId = options.OidcClientId;
                 o.ClientSecret = options.OidcClientSecret;
                 o.ResponseType = "code";
