@@ -31,8 +31,8 @@ internal static class HttpCall
             await HttpInteraction.WriteAsync(ctx, StatusCodes.Status400BadRequest, new ServerMessage { Err = "the arguments must be a JSON array" }).ConfigureAwait(false);
             return;
         }
-        var (merged, finished) = await HttpInteraction.RunMergedAsync(instance, partial => instance.Runtime.CallAsync(name, args, partial, CancellationToken.None),
-            "exposed call " + name, ctx.RequestAborted).ConfigureAwait(false);
+        var (merged, finished) = await HttpInteraction.RunMergedAsync(send => Interactions.RunAsync(instance,
+            partial => instance.Runtime.CallAsync(name, args, partial, CancellationToken.None), "exposed call " + name, send, ctx.RequestAborted)).ConfigureAwait(false);
         if (instance.Runtime.Exited) instance.Host.Forget(instance);
         await HttpInteraction.WriteAsync(ctx, HttpInteraction.StatusOf(merged, finished), merged).ConfigureAwait(false);
     }

@@ -44,8 +44,7 @@ internal static class HttpInteraction
             return;
         }
         // A timed-out one is a 200 too: its reply carries the error (and the page reloads).
-        var (merged, _) = await RunMergedAsync(instance, partial => instance.Runtime.InteractAsync(msg, partial, CancellationToken.None),
-            $"tag {msg.Id}, event {msg.Ev}", ctx.RequestAborted).ConfigureAwait(false);
+        var (merged, _) = await RunMergedAsync(send => Interactions.RunAsync(instance, msg, send, ctx.RequestAborted)).ConfigureAwait(false);
         if (instance.Runtime.Exited) instance.Host.Forget(instance);
         await WriteAsync(ctx, StatusCodes.Status200OK, instance.PostChannel is { } ch ? ch.Seal(merged) : merged).ConfigureAwait(false);
     }
@@ -75,19 +74,20 @@ internal static class HttpInteraction
         return instance;
     }
 
-    /// <summary>Runs app code for one HTTP request under the interaction rules (<see cref="Interactions"/>), its streamed
-    /// partial updates merged into the one reply; <c>Finished</c> is false when it timed out (the reply has the error).</summary>
-    internal static async Task<(ServerMessage Merged, bool Finished)> RunMergedAsync(Instance instance,
-        Func<Func<ServerMessage, Task>, Task<ServerMessage>> run, string what, CancellationToken ct)
+    /// <summary>Runs one interaction (<see cref="Interactions"/>, given the partial-update sender) for one HTTP request,
+    /// its streamed partial updates merged into the one reply; <c>Finished</c> is false when it timed out (the reply has
+    /// the error).</summary>
+    internal static async Task<(ServerMessage Merged, bool Finished)> RunMergedAsync(
+        Func<Func<ServerMessage, Task<bool>>, Task<ServerMessage?>> interact)
     {
         var merged = new ServerMessage();
         var sealedReply = false;
-        var reply = await Interactions.RunAsync(instance, run, what, part =>
+        var reply = await interact(part =>
         {
             // A timed-out handler may still flush while the reply is being written: its late parts go nowhere.
             lock (merged) if (!sealedReply) Merge(merged, part);
             return Task.FromResult(!sealedReply);
-        }, ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
         lock (merged)
         {
             if (reply is not null) Merge(merged, reply);

@@ -27,8 +27,8 @@ internal static class HttpUpload
         if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = null;
         var body = new LimitedStream(ctx.Request.Body, limit);
         var upload = new Upload(name, ctx.Request.ContentType ?? "", ctx.Request.ContentLength, body);
-        var (merged, finished) = await HttpInteraction.RunMergedAsync(instance, partial => instance.Runtime.UploadAsync(id, upload, partial, CancellationToken.None),
-            "upload " + name, ctx.RequestAborted).ConfigureAwait(false);
+        var (merged, finished) = await HttpInteraction.RunMergedAsync(send => Interactions.RunAsync(instance,
+            partial => instance.Runtime.UploadAsync(id, upload, partial, CancellationToken.None), "upload " + name, send, ctx.RequestAborted)).ConfigureAwait(false);
         if (body.Exceeded)
         {
             await TooLargeAsync(ctx, name, limit).ConfigureAwait(false);
