@@ -3,15 +3,25 @@ using System.Text.RegularExpressions;
 
 namespace HTagKube.Testing;
 
-/// <summary>Starts a child process that announces where it serves in one output line (a port it chose, an issuer URL).</summary>
-public static class AnnouncingProcess
+/// <summary>
+/// A child process that announces where it serves in one output line (a port it chose, an issuer URL); disposing it
+/// stops it (SIGKILL) and waits for its exit.
+/// </summary>
+public sealed class AnnouncingProcess : IAsyncDisposable
 {
+    readonly Process _process;
+
+    AnnouncingProcess(Process process, Match announcement) { _process = process; Announcement = announcement; }
+
+    /// <summary>The output line's match.</summary>
+    public Match Announcement { get; }
+
     /// <summary>
     /// Starts <paramref name="psi"/> (its output redirected here) and waits for a stdout/stderr line matching
-    /// <paramref name="announcement"/>: the process and that match. If it exits or stays silent for
-    /// <paramref name="timeout"/>, it is killed and the error carries everything it printed.
+    /// <paramref name="announcement"/>. If it exits or stays silent for <paramref name="timeout"/>, it is killed and the
+    /// error carries everything it printed.
     /// </summary>
-    public static async Task<(Process Process, Match Announcement)> StartAsync(ProcessStartInfo psi, Regex announcement, TimeSpan timeout,
+    public static async Task<AnnouncingProcess> StartAsync(ProcessStartInfo psi, Regex announcement, TimeSpan timeout,
         CancellationToken ct = default)
     {
         psi.RedirectStandardOutput = psi.RedirectStandardError = true;
@@ -33,10 +43,17 @@ public static class AnnouncingProcess
         try
         {
             var first = await Task.WhenAny(found.Task, process.WaitForExitAsync(ct), Task.Delay(timeout, ct));
-            if (first == found.Task) return (process, await found.Task);
+            if (first == found.Task) return new AnnouncingProcess(process, await found.Task);
         }
         catch (OperationCanceledException) { }
         if (!process.HasExited) process.Kill(entireProcessTree: true);
         lock (output) throw new InvalidOperationException($"{psi.FileName} {string.Join(' ', psi.ArgumentList)} did not announce itself:\n" + string.Join('\n', output));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) _process.Kill();
+        await _process.WaitForExitAsync();
+        _process.Dispose();
     }
 }

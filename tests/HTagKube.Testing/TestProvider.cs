@@ -17,9 +17,9 @@ public sealed class TestProvider : IAsyncDisposable
 {
     public const string ClientId = "htagkube-router", ClientSecret = "test-client-secret";
 
-    readonly Process _node;
+    readonly AnnouncingProcess _node;
 
-    TestProvider(Process node, Uri issuer) { _node = node; Issuer = issuer; }
+    TestProvider(AnnouncingProcess node, Uri issuer) { _node = node; Issuer = issuer; }
 
     /// <summary>The issuer URL (the router's <c>--oidc-authority</c>).</summary>
     public Uri Issuer { get; }
@@ -65,8 +65,8 @@ public sealed class TestProvider : IAsyncDisposable
             ["sub"] = u.Sub, ["username"] = u.Username, ["password"] = u.Password, ["name"] = u.Name, ["email"] = u.Email,
             ["groups"] = u.Groups,
         }));
-        var (node, announced) = await AnnouncingProcess.StartAsync(psi, new Regex("^oidc-provider-listening: (.+)$"), TimeSpan.FromSeconds(60));
-        return new TestProvider(node, new Uri(announced.Groups[1].Value.Trim()));
+        var node = await AnnouncingProcess.StartAsync(psi, new Regex("^oidc-provider-listening: (.+)$"), TimeSpan.FromSeconds(60));
+        return new TestProvider(node, new Uri(node.Announcement.Groups[1].Value.Trim()));
     }
 
     /// <summary>Router flags for this provider (client secret in a file, as the chart mounts it).</summary>
@@ -77,10 +77,5 @@ public sealed class TestProvider : IAsyncDisposable
             "--oidc-scopes", "openid profile email groups", .. more];
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_node.HasExited) _node.Kill();
-        await _node.WaitForExitAsync();
-        _node.Dispose();
-    }
+    public ValueTask DisposeAsync() => _node.DisposeAsync();
 }

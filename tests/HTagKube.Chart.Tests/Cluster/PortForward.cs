@@ -10,9 +10,9 @@ namespace HTagKube.Chart.Tests.Cluster;
 /// </summary>
 public sealed partial class PortForward : IAsyncDisposable
 {
-    readonly Process _kubectl;
+    readonly AnnouncingProcess _kubectl;
 
-    PortForward(Process kubectl, Uri address) { _kubectl = kubectl; Address = address; }
+    PortForward(AnnouncingProcess kubectl, Uri address) { _kubectl = kubectl; Address = address; }
 
     /// <summary>http://127.0.0.1:PORT/.</summary>
     public Uri Address { get; }
@@ -23,14 +23,9 @@ public sealed partial class PortForward : IAsyncDisposable
     {
         var psi = new ProcessStartInfo(Tool.Find("kubectl"));
         foreach (var a in new[] { "-n", ns, "port-forward", "--address", "127.0.0.1", "svc/" + service, ":" + port }) psi.ArgumentList.Add(a);
-        var (kubectl, announced) = await AnnouncingProcess.StartAsync(psi, ForwardingRx(), TimeSpan.FromSeconds(60), ct);
-        return new PortForward(kubectl, new Uri($"http://127.0.0.1:{announced.Groups[1].Value}/"));
+        var kubectl = await AnnouncingProcess.StartAsync(psi, ForwardingRx(), TimeSpan.FromSeconds(60), ct);
+        return new PortForward(kubectl, new Uri($"http://127.0.0.1:{kubectl.Announcement.Groups[1].Value}/"));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_kubectl.HasExited) _kubectl.Kill();
-        await _kubectl.WaitForExitAsync();
-        _kubectl.Dispose();
-    }
+    public ValueTask DisposeAsync() => _kubectl.DisposeAsync();
 }
