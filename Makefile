@@ -3,7 +3,7 @@ CONFIG ?= Release
 DOTNET ?= dotnet
 RESULTS ?= artifacts/test-results
 
-.PHONY: build run test test-deps test-unit crds images bench soak clean
+.PHONY: build run test test-deps test-unit crds images bench soak clean packages
 
 build:
 	$(DOTNET) build HTagKube.sln -c $(CONFIG) -nologo -v:q
@@ -27,6 +27,22 @@ SIGNIN_PROVIDER = tests/HTagKube.Testing/OidcProvider
 test-deps: $(SIGNIN_PROVIDER)/node_modules/.package-lock.json
 $(SIGNIN_PROVIDER)/node_modules/.package-lock.json: $(SIGNIN_PROVIDER)/package-lock.json
 	npm ci --prefix $(SIGNIN_PROVIDER) --no-audit --no-fund
+
+# What app authors use (docs/apps.md), into $(PACKAGES): HTag and HTag.Server (each project HTag.Server references is packed
+# as its own package; build/Packaging.props), with symbols (.snupkg), and the template pack HTag.Templates (dotnet new htag).
+# The version is VersionPrefix in Directory.Build.props. A repack of the same version also drops that version from the
+# NuGet cache, where an earlier pack would otherwise keep being used. PACK_ARGS=--no-build packs what is already built.
+PACKAGES ?= artifacts/packages
+PACKAGE_VERSION = $(shell $(DOTNET) msbuild userpod/HTag.Server -getProperty:PackageVersion)
+packages:
+	rm -f $(PACKAGES)/*.nupkg $(PACKAGES)/*.snupkg
+	$(DOTNET) pack userpod/HTag.Server -c $(CONFIG) -o $(PACKAGES) -nologo -v:q $(PACK_ARGS)
+	$(DOTNET) pack templates -c $(CONFIG) -o $(PACKAGES) -nologo -v:q $(PACK_ARGS)
+	@v="$(PACKAGE_VERSION)"; cache=$$($(DOTNET) nuget locals global-packages --list | sed 's/^global-packages: //'); \
+	for f in $(PACKAGES)/*.$$v.nupkg; do id=$$(basename "$$f" ".$$v.nupkg" | tr 'A-Z' 'a-z'); rm -rf "$$cache/$$id/$$v"; done; \
+	ls $(PACKAGES); \
+	echo "next: dotnet new install $(PACKAGES)/HTag.Templates.$$v.nupkg   (--force to replace an installed $$v)"; \
+	echo "      dotnet new htag -o ~/src/MyApps --local-feed $(abspath $(PACKAGES))"
 
 clean:
 	$(DOTNET) clean HTagKube.sln -v:q
