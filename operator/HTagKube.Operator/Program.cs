@@ -1,5 +1,7 @@
-using HTagKube.Routing;
+using HTagKube.Kubernetes.Runtime;
 using HTagKube.Operator.Hosting;
+using HTagKube.Operator.Metrics;
+using HTagKube.Routing;
 using k8s;
 using Prometheus;
 
@@ -16,20 +18,19 @@ catch (Exception e) when (e is ArgumentException or InvalidOperationException or
 }
 
 // The operator's one Redis connection; it connects lazily and keeps retrying: Redis may come up after the operator.
-var routeTable = await RedisRouteTable.ConnectAsync(options.Redis, TimeSpan.FromSeconds(1));
-
+var routes = await RedisRouteTable.ConnectAsync(options.Redis);
 // KUBECONFIG, else ~/.kube/config, else the pod's service account; the namespace defaults to the configuration's.
 var kubeConfig = KubernetesClientConfiguration.BuildDefaultConfig();
 options.Namespace ??= kubeConfig.Namespace ?? "default";
-builder.Services.AddSingleton(sp => new SessionOperator(new Kubernetes(kubeConfig), routeTable, options, sp.GetRequiredService<ILoggerFactory>()));
-builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionOperator>().Leadership);
+builder.Services.AddHTagKubeOperator(options, new Kubernetes(kubeConfig), routes);
 
 var app = builder.Build();
-var log = app.Services.GetRequiredService<ILogger<SessionOperator>>();
-routeTable.Diagnostic += (what, e) => log.LogWarning("route table: {What} {Error}", what, e?.Message);
+var log = app.Services.GetRequiredService<ILogger<Program>>();
+routes.Diagnostic += (what, e) => log.LogWarning("route table: {What} {Error}", what, e?.Message);
+log.LogInformation("operator {Identity}: namespace {Namespace}, campaigning for lease {Lease}",
+    app.Services.GetRequiredService<Leadership>().Identity, options.Namespace, options.LeaseName);
 app.MapGet("/healthz", () => "ok");
-var metrics = app.Services.GetRequiredService<SessionOperator>().Metrics; // listening before the first measurement
+var metrics = app.Services.GetRequiredService<OperatorMetrics>(); // listening before the first measurement
 app.UseMetricServer(settings => settings.Registry = metrics.Registry, "/metrics");
 await app.RunAsync();
-await routeTable.DisposeAsync();
 return 0;

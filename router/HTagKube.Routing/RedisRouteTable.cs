@@ -1,13 +1,13 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using StackExchange.Redis;
 
 namespace HTagKube.Routing;
 
 /// <summary>
-/// The shared route table (docs/design.md §5): <c>htagkube:route:{userKey}</c> hashes with a TTL, the
-/// <c>htagkube:epoch</c> key, keyspace <c>Ex</c> notifications plus a periodic sweep (pub/sub is lossy).
-/// Routes this instance published are re-published when the epoch changes (Redis lost its data).
+/// The shared route table (docs/design.md §5), a plain store: <c>htagkube:route:{userKey}</c> hashes with a TTL, the
+/// <c>htagkube:epoch</c> key, expiries reported from keyspace <c>Ex</c> notifications (lossy: whoever must not miss
+/// one re-checks its own routes). What to do after a data loss belongs to the route's publisher: the operator's
+/// <c>SessionRoutes</c>, a local-mode router's <see cref="RepublishingRouteTable"/>.
 /// Works on the process's one multiplexer (<see cref="Connection"/>), which others may share.
 /// </summary>
 public sealed class RedisRouteTable : IRouteTable
@@ -24,25 +24,19 @@ public sealed class RedisRouteTable : IRouteTable
     readonly IConnectionMultiplexer _mux;
     readonly IDatabase _db;
     readonly int _dbIndex;
-    readonly ConcurrentDictionary<string, (RouteEntry Route, TimeSpan Ttl)> _mine = new(StringComparer.Ordinal);
-    readonly Timer _sweepTimer;
-    readonly SemaphoreSlim _sweeping = new(1, 1);
-    string? _epoch;
     int _disposed;
 
     /// <inheritdoc />
     public event Action<string>? RouteExpired;
 
-    /// <summary>Background failures (sweep, notifications, re-publishing), for logs and metrics.</summary>
+    /// <summary>Background failures (expiry notifications), for logs and metrics.</summary>
     public event Action<string, Exception?>? Diagnostic;
 
-    RedisRouteTable(IConnectionMultiplexer mux, int dbIndex, TimeSpan sweepInterval)
+    RedisRouteTable(IConnectionMultiplexer mux, int dbIndex)
     {
         _mux = mux;
         _dbIndex = dbIndex;
         _db = mux.GetDatabase(dbIndex);
-        _sweepTimer = new Timer(_ => _ = SweepAsync(), null, sweepInterval, sweepInterval);
-        _mux.ConnectionRestored += (_, _) => _ = EnableNotificationsAsync();
     }
 
     /// <summary>True while connected to Redis.</summary>
@@ -56,13 +50,14 @@ public sealed class RedisRouteTable : IRouteTable
 
     /// <summary>
     /// Connects (keeps retrying in the background if Redis is down: calls then fail fast with
-    /// <see cref="RouteTableUnavailableException"/>), subscribes to expiry events and records the epoch.
+    /// <see cref="RouteTableUnavailableException"/>) and subscribes to expiry events.
     /// </summary>
-    public static async Task<RedisRouteTable> ConnectAsync(string configuration, TimeSpan? sweepInterval = null)
+    public static async Task<RedisRouteTable> ConnectAsync(string configuration)
     {
         var options = ConfigurationOptions.Parse(configuration);
         options.AbortOnConnectFail = false;
-        options.AllowAdmin = true; // CONFIG SET notify-keyspace-events; refused on managed Redis, then the sweep alone works
+        // CONFIG SET notify-keyspace-events; refused on managed Redis, then only the publishers' own re-checks see expiries.
+        options.AllowAdmin = true;
         if (options.ConnectTimeout > 2000) options.ConnectTimeout = 2000;
         if (options.SyncTimeout > 2000) options.SyncTimeout = 2000;
         if (options.AsyncTimeout > 2000) options.AsyncTimeout = 2000;
@@ -72,20 +67,13 @@ public sealed class RedisRouteTable : IRouteTable
         options.BacklogPolicy = BacklogPolicy.FailFast;
         options.ReconnectRetryPolicy = new LinearRetry(500);
         var mux = await ConnectionMultiplexer.ConnectAsync(options);
-        var table = new RedisRouteTable(mux, options.DefaultDatabase ?? 0, sweepInterval ?? TimeSpan.FromSeconds(1));
-        await table.StartAsync();
-        return table;
-    }
-
-    async Task StartAsync()
-    {
+        var table = new RedisRouteTable(mux, options.DefaultDatabase ?? 0);
         // Redis may be down, or not yet connected, at start: calls fail fast then, so subscribing (and the
         // keyspace-event setting, which a restarted Redis has forgotten too) is retried whenever a connection is
-        // restored. Until then the sweep alone notices expiries.
-        _mux.ConnectionRestored += (_, _) => _ = ListenForExpiriesAsync();
-        await ListenForExpiriesAsync();
-        try { _epoch = await GetEpochAsync(CancellationToken.None); }
-        catch (RouteTableUnavailableException) { /* Redis down at start: the sweep records the epoch later */ }
+        // restored.
+        mux.ConnectionRestored += (_, _) => _ = table.ListenForExpiriesAsync();
+        await table.ListenForExpiriesAsync();
+        return table;
     }
 
     readonly SemaphoreSlim _listening = new(1, 1);
@@ -134,50 +122,38 @@ public sealed class RedisRouteTable : IRouteTable
         }
         catch (Exception e) when (e is RedisException or RedisCommandException or RedisServerException)
         {
-            Diagnostic?.Invoke("cannot enable keyspace notifications; relying on the sweep", e);
+            Diagnostic?.Invoke("cannot enable keyspace notifications; expiries are seen only by re-checks", e);
         }
     }
 
     static RedisKey Key(string userKey) => RouteKeys.Route(userKey);
 
     /// <inheritdoc />
-    public async ValueTask<RouteEntry?> GetAsync(string userKey, CancellationToken ct)
-    {
-        var key = Key(userKey);
-        var route = Parse(await RedisCalls.Run(() => _db.HashGetAllAsync(key)));
-        if (route is null && await EpochChangedAsync())
-        {
-            // Redis lost its data since we last looked: put back what we own, then answer again.
-            await RepublishAsync();
-            route = Parse(await RedisCalls.Run(() => _db.HashGetAllAsync(key)));
-        }
-        return route;
-    }
+    public async ValueTask<RouteEntry?> GetAsync(string userKey, CancellationToken ct) =>
+        Parse(await RedisCalls.Run(() => _db.HashGetAllAsync(Key(userKey))));
 
     static RouteEntry? Parse(HashEntry[] fields)
     {
         var f = fields.ToStringDictionary();
-        if (f.GetValueOrDefault(RouteKeys.FieldEndpoint) is not { Length: > 0 } endpoint || f.GetValueOrDefault(RouteKeys.FieldToken) is not { Length: > 0 } token)
+        if (f.GetValueOrDefault(RouteKeys.FieldEndpoint) is not { Length: > 0 } endpoint
+            || f.GetValueOrDefault(RouteKeys.FieldToken) is not { Length: > 0 } token)
             return null; // absent, half-written or foreign: no route
-        return new RouteEntry(endpoint, f.GetValueOrDefault(RouteKeys.FieldSession) ?? "", token, ParseSince(f.GetValueOrDefault(RouteKeys.FieldSince)));
+        return new RouteEntry(endpoint, f.GetValueOrDefault(RouteKeys.FieldSession) ?? "", token,
+            ParseSince(f.GetValueOrDefault(RouteKeys.FieldSince)));
     }
 
     /// <summary><c>since</c> is ISO 8601 UTC (round-trip format); unix seconds are accepted too.</summary>
     static DateTimeOffset ParseSince(string? since)
     {
         if (since is null) return DateTimeOffset.UnixEpoch;
-        if (long.TryParse(since, NumberStyles.Integer, CultureInfo.InvariantCulture, out var unix)) return DateTimeOffset.FromUnixTimeSeconds(unix);
-        return DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.UnixEpoch;
+        if (long.TryParse(since, NumberStyles.Integer, CultureInfo.InvariantCulture, out var unix))
+            return DateTimeOffset.FromUnixTimeSeconds(unix);
+        return DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+            ? t : DateTimeOffset.UnixEpoch;
     }
 
     /// <inheritdoc />
-    public async Task PutAsync(string userKey, RouteEntry route, TimeSpan ttl, CancellationToken ct)
-    {
-        await WriteAsync(userKey, route, ttl);
-        _mine[userKey] = (route, ttl);
-    }
-
-    Task WriteAsync(string userKey, RouteEntry route, TimeSpan ttl) =>
+    public Task PutAsync(string userKey, RouteEntry route, TimeSpan ttl, CancellationToken ct) =>
         RedisCalls.Run(() => _db.ScriptEvaluateAsync(PutScript, [Key(userKey)],
         [
             route.Endpoint, route.Session, route.Token,
@@ -197,9 +173,6 @@ public sealed class RedisRouteTable : IRouteTable
     public async Task<bool> RemoveAsync(string userKey, string? ifEndpoint, CancellationToken ct)
     {
         var key = Key(userKey);
-        // Forget it first, so the sweep cannot report our own removal as an expiry.
-        if (_mine.TryGetValue(userKey, out var mine) && (ifEndpoint is null || mine.Route.Endpoint == ifEndpoint))
-            _mine.TryRemove(new KeyValuePair<string, (RouteEntry, TimeSpan)>(userKey, mine));
         if (ifEndpoint is null) return await RedisCalls.Run(() => _db.KeyDeleteAsync(key));
         var removed = await RedisCalls.Run(() => _db.ScriptEvaluateAsync(RemoveIfScript, [key], [ifEndpoint]));
         return (long)removed == 1;
@@ -219,7 +192,8 @@ public sealed class RedisRouteTable : IRouteTable
         var current = (string?)await RedisCalls.Run(() => _db.StringGetAsync(RouteKeys.Epoch));
         if (current is not null) return current;
         await RedisCalls.Run(() => _db.StringSetAsync(RouteKeys.Epoch, Guid.NewGuid().ToString("N"), null, When.NotExists));
-        return (string?)await RedisCalls.Run(() => _db.StringGetAsync(RouteKeys.Epoch)) ?? throw new RouteTableUnavailableException("epoch vanished");
+        return (string?)await RedisCalls.Run(() => _db.StringGetAsync(RouteKeys.Epoch))
+            ?? throw new RouteTableUnavailableException("epoch vanished");
     }
 
     /// <inheritdoc />
@@ -237,7 +211,10 @@ public sealed class RedisRouteTable : IRouteTable
                     keys.Add(key);
             }
         }
-        catch (Exception e) when (RedisCalls.IsUnavailable(e)) { throw new RouteTableUnavailableException("redis: " + e.Message, e); }
+        catch (Exception e) when (RedisCalls.IsUnavailable(e))
+        {
+            throw new RouteTableUnavailableException("redis: " + e.Message, e);
+        }
         foreach (var key in keys)
         {
             ct.ThrowIfCancellationRequested();
@@ -250,68 +227,15 @@ public sealed class RedisRouteTable : IRouteTable
 
     void OnExpiredKey(RedisValue key)
     {
-        var userKey = RouteKeys.UserKeyOf(key);
-        if (userKey is null) return;
-        _mine.TryRemove(userKey, out _);
-        Raise(userKey);
-    }
-
-    void Raise(string userKey)
-    {
+        if (RouteKeys.UserKeyOf(key) is not { } userKey) return;
         try { RouteExpired?.Invoke(userKey); }
         catch (Exception e) { Diagnostic?.Invoke("route expiry subscriber failed", e); }
-    }
-
-    /// <summary>True (once) when the epoch differs from the one last seen: Redis lost its data.</summary>
-    async Task<bool> EpochChangedAsync()
-    {
-        var now = await GetEpochAsync(CancellationToken.None);
-        var before = Interlocked.Exchange(ref _epoch, now);
-        return before is not null && before != now;
-    }
-
-    async Task RepublishAsync()
-    {
-        var routes = _mine.ToArray();
-        await Task.WhenAll(routes.Select(r => WriteAsync(r.Key, r.Value.Route, r.Value.Ttl)));
-        Diagnostic?.Invoke($"redis epoch changed: re-published {routes.Length} routes", null);
-    }
-
-    /// <summary>One sweep: epoch check (re-publish after a data loss), then report our routes that vanished.</summary>
-    public async Task SweepAsync()
-    {
-        if (Volatile.Read(ref _disposed) != 0 || !await _sweeping.WaitAsync(0)) return;
-        try
-        {
-            if (await EpochChangedAsync())
-            {
-                await RepublishAsync();
-                return;
-            }
-            var mine = _mine.ToArray();
-            var exists = await Task.WhenAll(mine.Select(m => RedisCalls.Run(() => _db.KeyExistsAsync(Key(m.Key)))));
-            for (var i = 0; i < mine.Length; i++)
-            {
-                if (exists[i]) continue;
-                if (_mine.TryRemove(new KeyValuePair<string, (RouteEntry, TimeSpan)>(mine[i].Key, mine[i].Value))) Raise(mine[i].Key);
-            }
-        }
-        catch (RouteTableUnavailableException e)
-        {
-            Diagnostic?.Invoke("sweep skipped: redis unavailable", e); // an outage never counts as expiry
-        }
-        finally
-        {
-            _sweeping.Release();
-        }
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        await _sweepTimer.DisposeAsync();
-        await _sweeping.WaitAsync();
         await _mux.CloseAsync(allowCommandsToComplete: false);
         _mux.Dispose();
     }

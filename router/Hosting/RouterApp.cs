@@ -51,7 +51,7 @@ public static class RouterApp
         });
 
         var table = await RouteTableSelection.CreateAsync(options);
-        var uids = table is RedisRouteTable redis ? await UidKeyStore.SharedAsync(redis.Connection, TimeSpan.FromSeconds(10)) : UidKeyStore.Local();
+        var uids = RouteTableSelection.RedisOf(table) is { } redis ? await UidKeyStore.SharedAsync(redis.Connection, TimeSpan.FromSeconds(10)) : UidKeyStore.Local();
         builder.Services.AddSingleton(uids);
         AddServices(builder.Services, options, table);
         var app = builder.Build();
@@ -77,7 +77,7 @@ public static class RouterApp
         // Through a factory so the container disposes it, after the provisioner that uses it.
         services.AddSingleton<IRouteTable>(_ => table);
         // The process's one Redis connection (the route table's), for every other Redis user of the router.
-        if (table is RedisRouteTable redisTable) services.AddSingleton(redisTable.Connection);
+        if (RouteTableSelection.RedisOf(table) is { } redisTable) services.AddSingleton(redisTable.Connection);
         services.AddSingleton(sp => new RouteCache(sp.GetRequiredService<IRouteTable>(),
             options.Redis is null ? TimeSpan.Zero : TimeSpan.FromSeconds(1)));
         services.AddSingleton(sp => new ActivityTracker(sp.GetRequiredService<IRouteTable>(), options.IdleTimeout,
@@ -91,11 +91,11 @@ public static class RouterApp
         // The cap and the per-client rate hold for every router on the same Redis; in memory, for this router.
         var limits = new AdmissionLimits(options.MaxSessions, options.SessionsPerIpPerMinute, TimeSpan.FromMinutes(1),
             options.StartReservation);
-        services.AddSingleton<ISessionAdmission>(sp => table is RedisRouteTable
+        services.AddSingleton<ISessionAdmission>(sp => RouteTableSelection.RedisOf(table) is not null
             ? new RedisSessionAdmission(sp.GetRequiredService<IConnectionMultiplexer>(), limits)
             : new InMemorySessionAdmission(sp.GetRequiredService<IRouteTable>(), limits));
         ProvisionerSelection.AddProvisioner(services, options);
-        SignInSetup.Add(services, options, (table as RedisRouteTable)?.Connection);
+        SignInSetup.Add(services, options, RouteTableSelection.RedisOf(table)?.Connection);
         services.AddSingleton<ProxyHandler>();
     }
 
@@ -109,14 +109,16 @@ public static class RouterApp
         var routes = sp.GetRequiredService<RouteCache>();
         var proxy = sp.GetRequiredService<ProxyHandler>();
         table.RouteExpired += key => { activity.Forget(key); routes.Invalidate(key); };
-        if (table is RedisRouteTable redis)
+        if (RouteTableSelection.RedisOf(table) is { } redis)
         {
             var redisLog = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HTagKube.Router.Redis");
-            redis.Diagnostic += (message, error) =>
+            void Report(string message, Exception? error)
             {
                 if (error is null) redisLog.LogInformation("{Message}", message);
                 else { metrics.RouteTableError(); redisLog.LogWarning("{Message}: {Error}", message, error.Message); }
-            };
+            }
+            redis.Diagnostic += Report;
+            if (table is RepublishingRouteTable republishing) republishing.Diagnostic += Report;
         }
 
         app.Lifetime.ApplicationStarted.Register(() => _ = StartupAsync(app, options));

@@ -3,6 +3,7 @@ namespace HTagKube.Operator.Hosting;
 /// <summary>Command-line flags → configuration keys (everything can also come from env <c>Operator__X</c>).</summary>
 public static class OperatorConfig
 {
+    /// <summary>Flag → configuration key.</summary>
     public static readonly Dictionary<string, string> Switches = new()
     {
         ["--namespace"] = "Operator:Namespace",
@@ -21,6 +22,7 @@ public static class OperatorConfig
         ["--warm-pool"] = "Operator:WarmPool",
     };
 
+    /// <summary>The settings, checked: a bad value is an <see cref="ArgumentException"/> naming the flag.</summary>
     public static OperatorOptions Bind(IConfiguration config)
     {
         var o = new OperatorOptions();

@@ -3,7 +3,9 @@ namespace HTagKube.Operator.Hosting;
 /// <summary>Operator settings: config section <c>Operator</c> or the command-line flags of <see cref="OperatorConfig"/>.</summary>
 public sealed class OperatorOptions
 {
-    /// <summary>Namespace whose HTagSessions are served; unset: the client configuration's (kubeconfig context, else the pod's own).</summary>
+    /// <summary>
+    /// Namespace whose HTagSessions are served; unset: the client configuration's (kubeconfig context, else the pod's own).
+    /// </summary>
     public string? Namespace { get; set; }
 
     /// <summary>Redis connection string (StackExchange.Redis syntax) of the route table.</summary>
@@ -12,6 +14,7 @@ public sealed class OperatorOptions
     /// <summary>Userpod image when a session's spec has none.</summary>
     public string Image { get; set; } = "htagkube/userpod:0.1.0";
 
+    /// <summary>Pull policy of userpod images.</summary>
     public string ImagePullPolicy { get; set; } = "IfNotPresent";
 
     /// <summary>Idle timeout when a session's spec has none.</summary>
@@ -20,7 +23,10 @@ public sealed class OperatorOptions
     /// <summary>Port the userpod listens on in its pod (ASPNETCORE_HTTP_PORTS).</summary>
     public int UserpodPort { get; set; } = 8080;
 
+    /// <summary>Resource requests when a session's spec has none.</summary>
     public Dictionary<string, string> DefaultRequests { get; set; } = new() { ["cpu"] = "10m", ["memory"] = "48Mi" };
+
+    /// <summary>Resource limits when a session's spec has none.</summary>
     public Dictionary<string, string> DefaultLimits { get; set; } = new() { ["cpu"] = "500m", ["memory"] = "256Mi" };
 
     /// <summary>Ready sessions are re-checked this often (route present? expired? activity).</summary>
@@ -32,16 +38,31 @@ public sealed class OperatorOptions
     /// <summary>A pod not Ready after this long is failed and recreated.</summary>
     public int PodStartTimeoutSeconds { get; set; } = 120;
 
-    /// <summary>First delay before a failed pod is recreated; doubles per failure up to <see cref="RecreateBackoffMaxSeconds"/>.</summary>
+    /// <summary><see cref="PodStartTimeoutSeconds"/> as a span.</summary>
+    public TimeSpan PodStartTimeout => TimeSpan.FromSeconds(PodStartTimeoutSeconds);
+
+    /// <summary>
+    /// First delay before a failed pod is recreated; doubles per failure up to <see cref="RecreateBackoffMaxSeconds"/>.
+    /// </summary>
     public double RecreateBackoffSeconds { get; set; } = 2;
+
+    /// <summary>Longest delay before a failed pod is recreated.</summary>
     public double RecreateBackoffMaxSeconds { get; set; } = 300;
 
+    /// <summary>The leader-election Lease: only its holder acts.</summary>
     public string LeaseName { get; set; } = "htagkube-operator";
+
     /// <summary>Namespace of the leader-election Lease; null = <see cref="Namespace"/>.</summary>
     public string? LeaseNamespace { get; set; }
+
+    /// <summary>How long a lease lasts without renewal (a crashed leader's successor waits that long).</summary>
     public int LeaseDurationSeconds { get; set; } = 15;
+
+    /// <summary>Reconciles run in parallel (never two for one session).</summary>
     public int Workers { get; set; } = 4;
 
-    /// <summary>Warm (pre-started, unassigned) pods the leader keeps for new sessions; 0 = none, every session starts cold.</summary>
+    /// <summary>
+    /// Warm (pre-started, unassigned) pods the leader keeps for new sessions; 0 = none, every session starts cold.
+    /// </summary>
     public int WarmPool { get; set; }
 }

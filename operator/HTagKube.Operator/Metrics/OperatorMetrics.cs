@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
 using HTagKube.Api.V1Alpha1;
+using HTagKube.Kubernetes.Runtime;
+using HTagKube.Operator.Hosting;
 using Prometheus;
 
 namespace HTagKube.Operator.Metrics;
@@ -17,11 +19,11 @@ public sealed class OperatorMetrics : IDisposable
     static readonly double[] Buckets = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
     readonly Meter _meter = new(MeterName);
     readonly IDisposable _adapter;
+    volatile Func<(int Ready, int Starting)> _warmPods = () => (0, 0);
 
     /// <param name="sessions">The sessions gauge's source (the controller's informer).</param>
-    /// <param name="warmPods">The warm pool gauge's source.</param>
-    /// <param name="warmTarget">The configured pool size.</param>
-    public OperatorMetrics(Func<IReadOnlyList<HTagSession>> sessions, Func<(int Ready, int Starting)> warmPods, int warmTarget)
+    /// <param name="o">The configured warm pool size.</param>
+    public OperatorMetrics(Informer<HTagSession> sessions, OperatorOptions o)
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
         // Listening before the first instrument exists: nothing recorded before the first scrape is lost.
@@ -38,33 +40,56 @@ public sealed class OperatorMetrics : IDisposable
         SessionsExpired = _meter.CreateCounter<long>("sessions_expired_total");
         PodFailures = _meter.CreateCounter<long>("pod_failures_total");
         Republished = _meter.CreateCounter<long>("routes_republished_total", description: "Routes re-published after the route table lost its data");
-        _meter.CreateObservableGauge("sessions", () => ObserveSessions(sessions()), description: "HTagSessions by phase");
+        _meter.CreateObservableGauge("sessions", () => ObserveSessions(sessions.List()), description: "HTagSessions by phase");
         WarmClaims = _meter.CreateCounter<long>("warm_pool_claims_total", description: "Sessions that got a warm pod");
-        WarmMisses = _meter.CreateCounter<long>("warm_pool_misses_total", description: "Sessions that fell back to a cold pod while the pool is enabled");
+        WarmMisses = _meter.CreateCounter<long>("warm_pool_misses_total",
+            description: "Sessions that fell back to a cold pod while the pool is enabled");
         WarmRefillSeconds = _meter.CreateHistogram<double>("warm_pool_refill_seconds", null, "Warm pod creation to Ready");
-        _meter.CreateObservableGauge("warm_pool_pods", () => ObserveWarm(warmPods()), description: "Warm pods in the pool by state");
-        _meter.CreateObservableGauge("warm_pool_target", () => warmTarget, description: "Configured warm pool size");
+        _meter.CreateObservableGauge("warm_pool_pods", () => ObserveWarm(_warmPods()), description: "Warm pods in the pool by state");
+        _meter.CreateObservableGauge("warm_pool_target", () => o.WarmPool, description: "Configured warm pool size");
     }
+
+    /// <summary>The warm pool gauge reads <paramref name="pods"/> (the pool hands it over; no pool: zero).</summary>
+    public void ObserveWarmPool(Func<(int Ready, int Starting)> pods) => _warmPods = pods;
 
     /// <summary>What <c>/metrics</c> serves.</summary>
     public CollectorRegistry Registry { get; }
 
+    /// <summary>Sessions that got a warm pod.</summary>
     public Counter<long> WarmClaims { get; }
+
+    /// <summary>Sessions that started cold while the pool is enabled.</summary>
     public Counter<long> WarmMisses { get; }
+
+    /// <summary>Warm pod creation to Ready.</summary>
     public Histogram<double> WarmRefillSeconds { get; }
 
     static Measurement<int>[] ObserveWarm((int Ready, int Starting) pods) =>
-        [new(pods.Ready, new KeyValuePair<string, object?>("state", "ready")), new(pods.Starting, new KeyValuePair<string, object?>("state", "starting"))];
+    [
+        new(pods.Ready, new KeyValuePair<string, object?>("state", "ready")),
+        new(pods.Starting, new KeyValuePair<string, object?>("state", "starting")),
+    ];
 
+    /// <summary>A session's own pod: creation to Ready and route published.</summary>
     public Histogram<double> PodStartSeconds { get; }
+
+    /// <summary>Routes published for a new pod.</summary>
     public Counter<long> RoutesPublished { get; }
+
+    /// <summary>Sessions ended by the idle verdict.</summary>
     public Counter<long> SessionsExpired { get; }
+
+    /// <summary>Userpod pods (session or warm) failed and replaced.</summary>
     public Counter<long> PodFailures { get; }
+
+    /// <summary>Routes re-published after the route table lost its data.</summary>
     public Counter<long> Republished { get; }
 
     static IEnumerable<Measurement<int>> ObserveSessions(IReadOnlyList<HTagSession> sessions) => Enum.GetValues<SessionPhase>()
-        .Select(phase => new Measurement<int>(sessions.Count(s => s.Status?.Phase == phase), new KeyValuePair<string, object?>("phase", phase.ToString())));
+        .Select(phase => new Measurement<int>(sessions.Count(s => s.Status?.Phase == phase),
+            new KeyValuePair<string, object?>("phase", phase.ToString())));
 
+    /// <summary>Stops exporting.</summary>
     public void Dispose()
     {
         _adapter.Dispose();

@@ -4,7 +4,7 @@ using HTagKube.Kubernetes;
 using HTagKube.Kubernetes.Runtime;
 using HTagKube.Operator.Hosting;
 using HTagKube.Operator.Metrics;
-using HTagKube.Operator.Sessions;
+using HTagKube.Operator.Pods;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -34,12 +34,15 @@ public sealed class WarmPool : ILeaderWork
     readonly ConcurrentDictionary<string, byte> _readySeen = new();         // pod uids whose refill time was recorded
     DateTimeOffset _lastSweep;
 
-    public WarmPool(IKubernetes kube, OperatorOptions o, Informer<V1Pod> pods, OperatorMetrics metrics, ILogger log)
+    /// <summary>The pool of the served namespace, woken by warm pods' events; its size is reported in the metrics.</summary>
+    public WarmPool(IKubernetes kube, OperatorOptions o, Informer<V1Pod> pods, OperatorMetrics metrics, ILogger<WarmPool> log)
     {
         (_kube, _o, _pods, _metrics, _log, _ns) = (kube, o, pods, metrics, log, o.Namespace!);
         pods.Changed += (_, p) => { if (p.Metadata.Labels?.ContainsKey(WarmPodManifests.WarmLabel) == true) Wake(); };
+        metrics.ObserveWarmPool(Count);
     }
 
+    /// <summary>The configured size (<c>--warm-pool</c>).</summary>
     public int Size => _o.WarmPool;
 
     void Wake() { if (_wake.CurrentCount == 0) _wake.Release(); }
@@ -48,6 +51,7 @@ public sealed class WarmPool : ILeaderWork
     IEnumerable<V1Pod> Pool() =>
         _pods.List().Where(p => p.Metadata.NamespaceProperty == _ns && WarmPodManifests.IsWarm(p) && !_claiming.ContainsKey(p.Metadata.Name!));
 
+    /// <summary>Warm pods in the pool by state (being created counts as starting).</summary>
     public (int Ready, int Starting) Count()
     {
         var pool = Pool().Where(p => PodHealth.Failure(p) is null).ToList();
@@ -56,7 +60,7 @@ public sealed class WarmPool : ILeaderWork
     }
 
     /// <summary>
-    /// Claims a Ready warm pod for the session (see <see cref="WarmPodManifests.TryClaimAsync"/>); on a 409 tries the next.
+    /// Claims a Ready warm pod for the session (see <see cref="TryClaimAsync"/>); on a 409 tries the next.
     /// Null = cold start (pool disabled, empty, or the session needs another image/resources).
     /// </summary>
     public async Task<V1Pod?> ClaimAsync(HTagSession s, CancellationToken ct)
@@ -74,7 +78,7 @@ public sealed class WarmPool : ILeaderWork
         {
             if (!_claiming.TryAdd(warm.Metadata.Name!, DateTimeOffset.UtcNow)) continue;
             var claimed = await TryClaimAsync(_kube, warm, s, ct);
-            if (claimed is null && await _kube.CoreV1.ReadNamespacedPodAsync(warm.Metadata.Name, _ns, cancellationToken: ct).OrNullIfNotFound() is { } fresh
+            if (claimed is null && await ReadPodAsync(warm.Metadata.Name!, ct) is { } fresh
                 && fresh.Metadata.ResourceVersion != warm.Metadata.ResourceVersion && PodHealth.IsReady(fresh))
                 claimed = await TryClaimAsync(_kube, fresh, s, ct); // our view was stale (e.g. a status write), not a lost race
             if (claimed is null)
@@ -85,14 +89,15 @@ public sealed class WarmPool : ILeaderWork
             try
             {
                 // The token Secret belongs to the session too.
-                var secret = WarmPodManifests.TokenSecretName(claimed) ?? throw new InvalidOperationException($"pod {claimed.Metadata.Name} has no token secret");
+                var secret = UserpodPod.TokenSecretName(claimed)
+                    ?? throw new InvalidOperationException($"pod {claimed.Metadata.Name} has no token secret");
                 await _kube.CoreV1.PatchNamespacedSecretAsync(WarmPodManifests.ClaimPatch(s, null), secret, _ns, cancellationToken: ct);
             }
             catch (HttpOperationException e) when (e.IsNotFound())
             {
                 // No token: the pod can never serve. It is the session's now; delete it and start cold.
                 _log.LogWarning("warm pod {Pod} lost its token secret; deleting it", claimed.Metadata.Name);
-                await _kube.CoreV1.DeleteNamespacedPodAsync(claimed.Metadata.Name, _ns, new V1DeleteOptions { GracePeriodSeconds = 0 }, cancellationToken: ct).OrNullIfNotFound();
+                await UserpodPod.DeleteAsync(_kube, claimed, ct);
                 continue;
             }
             _metrics.WarmClaims.Add(1);
@@ -112,7 +117,8 @@ public sealed class WarmPool : ILeaderWork
     public static async Task<V1Pod?> TryClaimAsync(IKubernetes kube, V1Pod warm, HTagSession s, CancellationToken ct)
     {
         if (!WarmPodManifests.IsWarm(warm) || warm.Metadata.ResourceVersion is not { Length: > 0 } rv) return null;
-        try { return await kube.CoreV1.PatchNamespacedPodAsync(WarmPodManifests.ClaimPatch(s, rv), warm.Metadata.Name, warm.Metadata.NamespaceProperty, cancellationToken: ct); }
+        var patch = WarmPodManifests.ClaimPatch(s, rv);
+        try { return await kube.CoreV1.PatchNamespacedPodAsync(patch, warm.Metadata.Name, warm.Metadata.NamespaceProperty, cancellationToken: ct); }
         catch (HttpOperationException e) when (e.IsConflict() || e.IsNotFound()) { return null; }
     }
 
@@ -141,19 +147,17 @@ public sealed class WarmPool : ILeaderWork
         foreach (var (name, at) in _creating)
             if (cached.ContainsKey(name) || now - at > InFlightMax) _creating.TryRemove(name, out _);
         foreach (var (name, at) in _claiming)
-            if (!cached.TryGetValue(name, out var p) || !WarmPodManifests.IsWarm(p) || now - at > InFlightMax) _claiming.TryRemove(name, out _);
+            if (!cached.TryGetValue(name, out var p) || !WarmPodManifests.IsWarm(p) || now - at > InFlightMax)
+                _claiming.TryRemove(name, out _);
 
         var alive = new List<V1Pod>();
         foreach (var p in Pool())
         {
-            var why = PodHealth.Failure(p);
-            if (why is null && !PodHealth.IsReady(p) && now - (p.Metadata.CreationTimestamp ?? now) > TimeSpan.FromSeconds(_o.PodStartTimeoutSeconds))
-                why = $"not ready after {_o.PodStartTimeoutSeconds}s ({PodHealth.Waiting(p)})";
-            if (why is not null)
+            if ((PodHealth.Failure(p) ?? PodHealth.StartTimedOut(p, now, _o.PodStartTimeout)) is { } why)
             {
                 _log.LogWarning("warm pod {Pod}: {Why}; replacing it", p.Metadata.Name, why);
                 _metrics.PodFailures.Add(1);
-                await DeleteAsync(p, ct);
+                await UserpodPod.DeleteAsync(_kube, p, ct);
                 continue;
             }
             if (PodHealth.IsReady(p) && _readySeen.TryAdd(p.Metadata.Uid!, 0) && p.Metadata.CreationTimestamp is { } created)
@@ -165,8 +169,8 @@ public sealed class WarmPool : ILeaderWork
             if (!cached.Values.Any(p => p.Metadata.Uid == uid)) _readySeen.TryRemove(uid, out _);
         var have = alive.Count + _creating.Count;
         // Shrunk pool (e.g. a new leader with a smaller size): drop the youngest, not-ready first.
-        foreach (var extra in alive.OrderBy(PodHealth.IsReady).ThenByDescending(p => p.Metadata.CreationTimestamp).Take(Math.Max(0, have - Size)))
-            await DeleteAsync(extra, ct);
+        var extras = alive.OrderBy(PodHealth.IsReady).ThenByDescending(p => p.Metadata.CreationTimestamp).Take(Math.Max(0, have - Size));
+        foreach (var extra in extras) await UserpodPod.DeleteAsync(_kube, extra, ct);
         for (var i = have; i < Size; i++) await CreateAsync(ct);
 
         if (now - _lastSweep > TimeSpan.FromMinutes(1)) { _lastSweep = now; await SweepSecretsAsync(cached, now, ct); }
@@ -175,33 +179,37 @@ public sealed class WarmPool : ILeaderWork
     async Task CreateAsync(CancellationToken ct)
     {
         var name = WarmPodManifests.NewName();
-        await _kube.CoreV1.CreateNamespacedSecretAsync(WarmPodManifests.Secret(name, _ns), _ns, cancellationToken: ct); // the pod's HTAG_TOKEN comes from it
+        // The pod's token comes from it.
+        await _kube.CoreV1.CreateNamespacedSecretAsync(WarmPodManifests.Secret(name, _ns), _ns, cancellationToken: ct);
         _creating[name] = DateTimeOffset.UtcNow;
         V1Pod pod;
         try { pod = await _kube.CoreV1.CreateNamespacedPodAsync(WarmPodManifests.Pod(name, _ns, _o), _ns, cancellationToken: ct); }
         catch
         {
             _creating.TryRemove(name, out _);
-            await _kube.CoreV1.DeleteNamespacedSecretAsync(WarmPodManifests.SecretName(name), _ns, cancellationToken: CancellationToken.None).OrNullIfNotFound();
+            await _kube.CoreV1.DeleteNamespacedSecretAsync(WarmPodManifests.SecretName(name), _ns, cancellationToken: CancellationToken.None)
+                .OrNullIfNotFound();
             throw;
         }
-        await _kube.CoreV1.PatchNamespacedSecretAsync(WarmPodManifests.OwnedByPodPatch(pod), WarmPodManifests.SecretName(name), _ns, cancellationToken: ct);
+        await _kube.CoreV1.PatchNamespacedSecretAsync(WarmPodManifests.OwnedByPodPatch(pod), WarmPodManifests.SecretName(name), _ns,
+            cancellationToken: ct);
     }
 
-    Task<V1Pod?> DeleteAsync(V1Pod p, CancellationToken ct) =>
-        _kube.CoreV1.DeleteNamespacedPodAsync(p.Metadata.Name, _ns,
-            new V1DeleteOptions { GracePeriodSeconds = 0, Preconditions = new V1Preconditions { Uid = p.Metadata.Uid } }, cancellationToken: ct).OrNullIfNotFound();
+    Task<V1Pod?> ReadPodAsync(string name, CancellationToken ct) =>
+        _kube.CoreV1.ReadNamespacedPodAsync(name, _ns, cancellationToken: ct).OrNullIfNotFound();
 
     /// <summary>A warm Secret whose pod was never created (crash between the two creates) would stay forever.</summary>
     async Task SweepSecretsAsync(Dictionary<string, V1Pod> pods, DateTimeOffset now, CancellationToken ct)
     {
-        var secrets = await _kube.CoreV1.ListNamespacedSecretAsync(_ns, labelSelector: $"{SessionManifests.ManagedBySelector},{WarmPodManifests.WarmLabel}={WarmPodManifests.Warm}", cancellationToken: ct);
+        var selector = $"{UserpodPod.ManagedBySelector},{WarmPodManifests.WarmLabel}={WarmPodManifests.Warm}";
+        var secrets = await _kube.CoreV1.ListNamespacedSecretAsync(_ns, labelSelector: selector, cancellationToken: ct);
         foreach (var s in secrets.Items)
         {
             if (s.Metadata.OwnerReferences is { Count: > 0 } || now - (s.Metadata.CreationTimestamp ?? now) < InFlightMax) continue;
-            var podName = s.Metadata.Name!.EndsWith("-token", StringComparison.Ordinal) ? s.Metadata.Name[..^"-token".Length] : "";
+            var podName = WarmPodManifests.PodNameOf(s.Metadata.Name!) ?? "";
             if (pods.ContainsKey(podName) || _creating.ContainsKey(podName)) continue;
-            await _kube.CoreV1.DeleteNamespacedSecretAsync(s.Metadata.Name, _ns, new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = s.Metadata.Uid } }, cancellationToken: ct).OrNullIfNotFound();
+            var exactly = new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = s.Metadata.Uid } };
+            await _kube.CoreV1.DeleteNamespacedSecretAsync(s.Metadata.Name, _ns, exactly, cancellationToken: ct).OrNullIfNotFound();
         }
     }
 }

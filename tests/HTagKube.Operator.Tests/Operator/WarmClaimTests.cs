@@ -36,7 +36,7 @@ public sealed class WarmClaimTests(KubeFixture f) : IClassFixture<KubeFixture>
         return await Eventually.Value(async () =>
         {
             var p = await f.Client.CoreV1.ReadNamespacedPodAsync(name, f.Namespace, cancellationToken: Ct);
-            return Sessions.PodHealth.IsReady(p) ? p : null;
+            return Pods.PodHealth.IsReady(p) ? p : null;
         }, TimeSpan.FromSeconds(60), $"warm pod {name} ready");
     }
 

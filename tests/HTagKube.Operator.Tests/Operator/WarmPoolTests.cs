@@ -41,7 +41,7 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
     async Task<List<V1Pod>> FullPoolAsync() => await Eventually.Value(async () =>
     {
         var warm = await WarmAsync();
-        return warm.Count == WarmPoolFixture.Size && warm.All(Sessions.PodHealth.IsReady) ? warm : null;
+        return warm.Count == WarmPoolFixture.Size && warm.All(Pods.PodHealth.IsReady) ? warm : null;
     }, Wait, $"{WarmPoolFixture.Size} ready warm pods");
 
     async Task<HTagSession> ReadyAsync(string name) => await Eventually.Value(async () =>
@@ -76,10 +76,10 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
             // Renders its apps once before /readyz answers (HTagOptions.WarmUp), and being Ready it has done so.
             Assert.Contains(c.Env!, e => e.Name == WarmPodManifests.WarmUpEnv && e.Value == "1");
             // Its own token, in a Secret the pod owns (collected with it).
-            var secret = await f.Client.CoreV1.ReadNamespacedSecretAsync(WarmPodManifests.TokenSecretName(p)!, f.Namespace, cancellationToken: Ct);
+            var secret = await f.Client.CoreV1.ReadNamespacedSecretAsync(HTagKube.Operator.Pods.UserpodPod.TokenSecretName(p)!, f.Namespace, cancellationToken: Ct);
             Assert.Equal(p.Metadata.Uid, Assert.Single(secret.Metadata.OwnerReferences!).Uid);
         }
-        Assert.Equal(warm.Count, warm.Select(p => WarmPodManifests.TokenSecretName(p)).Distinct().Count());
+        Assert.Equal(warm.Count, warm.Select(p => HTagKube.Operator.Pods.UserpodPod.TokenSecretName(p)).Distinct().Count());
         var m = await MetricsAsync();
         Assert.Equal(WarmPoolFixture.Size, Metric(m, "htagkube_warm_pool_pods{state=\"ready\"}"));
         Assert.Equal(WarmPoolFixture.Size, Metric(m, "htagkube_warm_pool_target"));
@@ -137,7 +137,7 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
             var owner = Assert.Single(pod.Metadata.OwnerReferences!);
             Assert.Equal(s.Metadata.Uid, owner.Uid);
             Assert.Equal(s.Spec.UserKey, pod.Metadata.Labels!["htagkube.io/user"]);
-            var secret = await f.Client.CoreV1.ReadNamespacedSecretAsync(WarmPodManifests.TokenSecretName(pod)!, f.Namespace, cancellationToken: Ct);
+            var secret = await f.Client.CoreV1.ReadNamespacedSecretAsync(HTagKube.Operator.Pods.UserpodPod.TokenSecretName(pod)!, f.Namespace, cancellationToken: Ct);
             Assert.Equal(s.Metadata.Uid, Assert.Single(secret.Metadata.OwnerReferences!).Uid); // the token moved with the pod
             var route = await f.Routes.GetAsync(s.Spec.UserKey, Ct);
             Assert.Equal($"{pod.Status!.PodIP}:8080", route!.Endpoint);
@@ -168,7 +168,7 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
         var after = await Eventually.Value(async () =>
         {
             var warm = await WarmAsync();
-            return warm.Count == WarmPoolFixture.Size && warm.All(Sessions.PodHealth.IsReady) && warm.All(p => p.Metadata.Name != victim.Metadata.Name) ? warm : null;
+            return warm.Count == WarmPoolFixture.Size && warm.All(Pods.PodHealth.IsReady) && warm.All(p => p.Metadata.Name != victim.Metadata.Name) ? warm : null;
         }, Wait, "pool refilled after a killed warm pod");
         Assert.Equal(WarmPoolFixture.Size - 1, after.Count(p => before.Any(b => b.Metadata.Uid == p.Metadata.Uid)));
         // The victim's Secret went with it (owned by the pod).

@@ -14,7 +14,7 @@ public sealed class RedisRouteTableTests : RouteTableContract
     protected override async Task<IRouteTable> CreateTableAsync()
     {
         _redis = await RedisServer.StartAsync();
-        return await RedisRouteTable.ConnectAsync(_redis.Configuration, TimeSpan.FromMilliseconds(100));
+        return await RedisRouteTable.ConnectAsync(_redis.Configuration);
     }
 
     public override async Task DisposeAsync()
@@ -71,7 +71,7 @@ public sealed class RedisRouteTableTests : RouteTableContract
     [Fact]
     public async Task Two_tables_on_one_redis_share_routes_and_locks()
     {
-        await using var second = await RedisRouteTable.ConnectAsync(_redis.Configuration, TimeSpan.FromMilliseconds(100));
+        await using var second = await RedisRouteTable.ConnectAsync(_redis.Configuration);
         var user = NewUserKey();
         var route = NewRoute();
         await Table.PutAsync(user, route, TimeSpan.FromMinutes(1), default);
@@ -83,24 +83,21 @@ public sealed class RedisRouteTableTests : RouteTableContract
     }
 
     [Fact]
-    public async Task After_redis_loses_its_data_our_routes_are_republished_and_not_reported_expired()
+    public async Task After_redis_loses_its_data_the_plain_store_has_no_route_and_a_new_epoch()
     {
-        var expired = new ConcurrentBag<string>();
-        Table.RouteExpired += expired.Add;
         var user = NewUserKey();
-        var route = NewRoute();
-        await Table.PutAsync(user, route, TimeSpan.FromMinutes(5), default);
+        await Table.PutAsync(user, NewRoute(), TimeSpan.FromMinutes(5), default);
         var epoch = await Table.GetEpochAsync(default);
 
         await _redis.RestartAsync(TimeSpan.FromMilliseconds(300));
 
+        // Re-publishing is the publisher's job (RepublishingRouteTable, the operator's SessionRoutes), not the store's.
         await Eventually.True(async () =>
         {
-            try { return await Table.GetAsync(user, default) == route; }
+            try { return await Table.GetEpochAsync(default) != epoch; }
             catch (RouteTableUnavailableException) { return false; }
-        }, TimeSpan.FromSeconds(15), "route back after the restart");
-        Assert.NotEqual(epoch, await Table.GetEpochAsync(default));
-        Assert.Empty(expired);
+        }, TimeSpan.FromSeconds(15), "a new epoch after the restart");
+        Assert.Null(await Table.GetAsync(user, default));
     }
 
     [Fact]

@@ -2,11 +2,10 @@ using System.Collections.Concurrent;
 using HTagKube.Api.V1Alpha1;
 using HTagKube.Kubernetes;
 using HTagKube.Kubernetes.Runtime;
-using HTagKube.Operator.Sessions;
 using k8s;
 using k8s.Models;
 
-namespace HTagKube.Operator.Warm;
+namespace HTagKube.Operator.Sessions;
 
 /// <summary>
 /// Finds a session's pod, its own or a warm pod it claimed, from the leader's pod informer. A stale cache is harmless:
@@ -17,6 +16,7 @@ public sealed class SessionPods(IKubernetes kube, Informer<V1Pod> pods)
 {
     readonly ConcurrentDictionary<string, string> _claimed = new();         // session uid → warm pod it claimed
     readonly ConcurrentDictionary<string, DateTimeOffset> _coldCreated = new(); // session uid → when we created its own pod
+
     /// <summary>The session just claimed <paramref name="warm"/>.</summary>
     public void Claimed(HTagSession s, V1Pod warm) => _claimed[s.Metadata.Uid] = warm.Metadata.Name;
 
@@ -47,7 +47,8 @@ public sealed class SessionPods(IKubernetes kube, Informer<V1Pod> pods)
         var claimed = _claimed.GetValueOrDefault(s.Metadata.Uid!) ?? s.Status?.PodName;
         if (claimed is null || claimed == own)
             // A claim whose status write was lost (operator restart): the pod still names its owner.
-            return pods.List().FirstOrDefault(p => p.Metadata.NamespaceProperty == ns && p.Metadata.DeletionTimestamp is null && OwnedBy(p, s));
+            return pods.List().FirstOrDefault(p =>
+                p.Metadata.NamespaceProperty == ns && p.Metadata.DeletionTimestamp is null && OwnedBy(p, s));
         pod = pods.Get(ns, claimed);
         if (pod is not null && OwnedBy(pod, s)) return pod;
         if (pod is null && _claimed.GetValueOrDefault(s.Metadata.Uid!) != claimed) return null; // gone (not ours to re-read)

@@ -1,6 +1,6 @@
 using k8s.Models;
 
-namespace HTagKube.Operator.Sessions;
+namespace HTagKube.Operator.Pods;
 
 /// <summary>Reads a userpod's state the way the operator acts on it.</summary>
 public static class PodHealth
@@ -12,6 +12,7 @@ public static class PodHealth
         "CreateContainerConfigError", "CreateContainerError", "CrashLoopBackOff", "RunContainerError",
     ];
 
+    /// <summary>Ready (readiness probe passed) and addressed: it can serve.</summary>
     public static bool IsReady(V1Pod p) =>
         p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true && !string.IsNullOrEmpty(p.Status.PodIP);
 
@@ -31,6 +32,20 @@ public static class PodHealth
         }
         return null;
     }
+
+    /// <summary>
+    /// The start-timeout rule of every userpod pod (a session's and a warm one): not Ready
+    /// <paramref name="timeout"/> after its creation. Null while it still has time (or is Ready).
+    /// </summary>
+    public static string? StartTimedOut(V1Pod p, DateTimeOffset now, TimeSpan timeout) =>
+        !IsReady(p) && p.Metadata.CreationTimestamp is { } created && now - created > timeout
+            ? $"not ready after {timeout.TotalSeconds:F0}s ({Waiting(p)})"
+            : null;
+
+    /// <summary>How long until <see cref="StartTimedOut"/> can first say so (zero when it already can).</summary>
+    public static TimeSpan StartTimeLeft(V1Pod p, DateTimeOffset now, TimeSpan timeout) =>
+        p.Metadata.CreationTimestamp is { } created && timeout - (now - created) is var left && left > TimeSpan.Zero
+            ? left : TimeSpan.Zero;
 
     /// <summary>Short human hint for a pod that is not ready yet.</summary>
     public static string Waiting(V1Pod p)
