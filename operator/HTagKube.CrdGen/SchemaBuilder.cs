@@ -13,6 +13,7 @@ namespace HTagKube.CrdGen;
 /// </summary>
 public static class SchemaBuilder
 {
+    /// <summary>The structural schema of <paramref name="type"/>.</summary>
     public static JsonObject For(JsonTypeInfo type)
     {
         var options = new JsonSchemaExporterOptions

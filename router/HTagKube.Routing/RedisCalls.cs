@@ -9,6 +9,7 @@ namespace HTagKube.Routing;
 /// </summary>
 public static class RedisCalls
 {
+    /// <summary>Runs one Redis call; unavailability becomes <see cref="RouteTableUnavailableException"/>.</summary>
     public static async Task<T> Run<T>(Func<Task<T>> call)
     {
         try { return await call(); }

@@ -19,10 +19,12 @@ public sealed partial class HTagSessionJsonContext : JsonSerializerContext;
 /// <summary>metav1.Time: RFC 3339, UTC, whole seconds.</summary>
 public sealed class WholeSecondsTimeConverter : JsonConverter<DateTimeOffset>
 {
+    /// <inheritdoc />
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t
             : throw new JsonException("not an RFC 3339 time");
 
+    /// <inheritdoc />
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
         writer.WriteStringValue(Truncate(value).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
 

@@ -16,9 +16,11 @@ public static class HTagSessions
 
     const string G = HTagSession.Group, V = HTagSession.Version, P = HTagSession.Plural;
 
+    /// <summary>GET one session.</summary>
     public static Task<HTagSession> ReadSessionAsync(this IKubernetes kube, string ns, string name, CancellationToken ct) =>
         kube.CustomObjects.GetNamespacedCustomObjectAsync<HTagSession>(G, V, ns, P, name, ct);
 
+    /// <summary>LIST sessions (one page).</summary>
     public static Task<HTagSessionList> ListSessionsAsync(this IKubernetes kube, string ns, string? labelSelector, CancellationToken ct,
         string? continueToken = null, int? limit = null) =>
         kube.CustomObjects.ListNamespacedCustomObjectAsync<HTagSessionList>(G, V, ns, P, continueParameter: continueToken,
@@ -36,9 +38,11 @@ public static class HTagSessions
         }
     }
 
+    /// <summary>CREATE (409 when it exists).</summary>
     public static Task<HTagSession> CreateSessionAsync(this IKubernetes kube, HTagSession s, CancellationToken ct) =>
         kube.CustomObjects.CreateNamespacedCustomObjectAsync<HTagSession>(s, G, V, s.Metadata.NamespaceProperty, P, cancellationToken: ct);
 
+    /// <summary>PATCH the session (spec, metadata).</summary>
     public static Task<HTagSession> PatchSessionAsync(this IKubernetes kube, V1Patch patch, string ns, string name, CancellationToken ct) =>
         kube.CustomObjects.PatchNamespacedCustomObjectAsync<HTagSession>(patch, G, V, ns, P, name, cancellationToken: ct);
 

@@ -3,6 +3,7 @@ namespace HTagKube.Kubernetes.Runtime;
 /// <summary>Exponential backoff with jitter: base·2^(n-1), capped, then uniformly in [d/2, d].</summary>
 public static class Backoff
 {
+    /// <summary>The delay after <paramref name="failures"/> failures in a row (zero for none).</summary>
     public static TimeSpan Delay(int failures, TimeSpan baseDelay, TimeSpan max)
     {
         if (failures <= 0) return TimeSpan.Zero;

@@ -5,10 +5,14 @@ using Microsoft.Extensions.Logging;
 
 namespace HTagKube.Kubernetes.Runtime;
 
+/// <summary>How one controller works its queue.</summary>
 public sealed record ControllerOptions
 {
+    /// <summary>Reconciles in parallel (never two for one key).</summary>
     public int Workers { get; init; } = 2;
+    /// <summary>First retry delay of a failed reconcile; doubles per failure.</summary>
     public TimeSpan BackoffBase { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>Longest retry delay of a failed reconcile.</summary>
     public TimeSpan BackoffMax { get; init; } = TimeSpan.FromMinutes(1);
 }
 
@@ -30,6 +34,7 @@ public sealed class EntityController<T> : ILeaderWork where T : class, IKubernet
     readonly List<(Func<CancellationToken, Task> Run, Func<CancellationToken, Task> Synced)> _owned = [];
     volatile WorkQueue _queue;
 
+    /// <summary>A controller of <paramref name="kind"/>, idle until <see cref="LeadAsync"/>.</summary>
     public EntityController(IKubernetes kube, KubeKind<T> kind, Informer<T> informer, IEntityController<T> handler, IEntityFinalizer<T>? finalizer,
         ControllerOptions options, ILogger log)
     {
@@ -65,6 +70,7 @@ public sealed class EntityController<T> : ILeaderWork where T : class, IKubernet
     /// <summary>Ask for a reconcile of "ns/name" (e.g. from an external event); ignored while not leading.</summary>
     public void Enqueue(string? ns, string name) => _queue.Add(KubeKinds.KeyOf(ns, name));
 
+    /// <summary>One term: informers relisted, a fresh queue, the workers; until <paramref name="ct"/> ends it.</summary>
     public async Task LeadAsync(CancellationToken ct)
     {
         var name = $"{_kind.Kind}/{Guid.NewGuid():N}";

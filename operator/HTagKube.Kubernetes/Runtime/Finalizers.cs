@@ -6,12 +6,15 @@ namespace HTagKube.Kubernetes.Runtime;
 /// <summary>Add/remove a finalizer with a merge patch guarded by the resourceVersion (409 when stale).</summary>
 public static class Finalizers
 {
+    /// <summary>Whether the object carries <paramref name="finalizer"/>.</summary>
     public static bool Has(IKubernetesObject<V1ObjectMeta> o, string finalizer) => o.Metadata.Finalizers?.Contains(finalizer) == true;
 
+    /// <summary>Adds <paramref name="finalizer"/>; the object as written.</summary>
     public static Task<T> AddAsync<T>(IKubernetes kube, KubeKind<T> kind, T obj, string finalizer, CancellationToken ct)
         where T : class, IKubernetesObject<V1ObjectMeta> =>
         SetAsync(kube, kind, obj, [.. obj.Metadata.Finalizers ?? [], finalizer], ct);
 
+    /// <summary>Removes <paramref name="finalizer"/>; the object as written.</summary>
     public static Task<T> RemoveAsync<T>(IKubernetes kube, KubeKind<T> kind, T obj, string finalizer, CancellationToken ct)
         where T : class, IKubernetesObject<V1ObjectMeta> =>
         SetAsync(kube, kind, obj, [.. (obj.Metadata.Finalizers ?? []).Where(f => f != finalizer)], ct);

@@ -9,6 +9,7 @@ namespace HTagKube.Kubernetes.Runtime;
 /// </summary>
 public interface IEntityController<in TEntity> where TEntity : class, IKubernetesObject<V1ObjectMeta>
 {
+    /// <summary>Brings the world in line with <paramref name="entity"/>; when to look again.</summary>
     Task<ReconcileResult> ReconcileAsync(TEntity entity, CancellationToken ct);
 
     /// <summary>The object is gone from the API (last known state), for in-memory cleanup. Work that must happen
@@ -23,13 +24,19 @@ public interface IEntityController<in TEntity> where TEntity : class, IKubernete
 /// </summary>
 public interface IEntityFinalizer<TEntity> where TEntity : class, IKubernetesObject<V1ObjectMeta>
 {
+    /// <summary>The finalizer's name in <c>metadata.finalizers</c>.</summary>
     string Identifier { get; }
 
+    /// <summary>The work before the object may go; the object as last written.</summary>
     Task<TEntity> FinalizeAsync(TEntity entity, CancellationToken ct);
 }
 
+/// <summary>What a reconcile asks of the queue: nothing, or another look after a delay.</summary>
+/// <param name="RequeueAfter">Reconcile again after this long; null: only on the next event.</param>
 public readonly record struct ReconcileResult(TimeSpan? RequeueAfter)
 {
+    /// <summary>No further look until an event.</summary>
     public static ReconcileResult Done => new(null);
+    /// <summary>Look again after <paramref name="delay"/>.</summary>
     public static ReconcileResult After(TimeSpan delay) => new(delay);
 }

@@ -5,9 +5,12 @@ using Microsoft.Extensions.Logging;
 
 namespace HTagKube.Kubernetes.Runtime;
 
+/// <summary>What one informer lists and watches.</summary>
 public sealed record InformerOptions
 {
+    /// <summary>The namespace watched.</summary>
     public required string Namespace { get; init; }
+    /// <summary>Only objects with these labels; null: all.</summary>
     public string? LabelSelector { get; init; }
     /// <summary>Server-side watch timeout: the stream is closed and resumed from the last resourceVersion.</summary>
     public int WatchTimeoutSeconds { get; init; } = 300;
@@ -32,17 +35,24 @@ public sealed class Informer<T>(IKubernetes kube, KubeKind<T> kind, InformerOpti
     /// <summary>Called for every change seen (from a watch or a relist), after the cache is updated.</summary>
     public event Action<WatchEventType, T>? Changed;
 
+    /// <summary>The current run has listed everything (only then does the cache answer).</summary>
     public bool HasSynced => _synced.Task.IsCompleted;
+    /// <summary>Full lists so far (tests, diagnostics).</summary>
     public int Relists => _relists;
+    /// <summary>Watch streams resumed so far (tests, diagnostics).</summary>
     public int Reconnects => _reconnects;
 
     /// <summary>Completes once the current run has listed everything.</summary>
     public Task WaitForSyncAsync(CancellationToken ct) => _synced.Task.WaitAsync(ct);
 
+    /// <summary>The cached object of key "ns/name"; null when absent or not synced.</summary>
     public T? Get(string key) => HasSynced && _cache.TryGetValue(key, out var v) ? v : null;
+    /// <summary>The cached object; null when absent or not synced.</summary>
     public T? Get(string? ns, string name) => Get(KubeKinds.KeyOf(ns, name));
+    /// <summary>Every cached object; empty when not synced.</summary>
     public IReadOnlyList<T> List() => HasSynced ? [.. _cache.Values] : [];
 
+    /// <summary>One run (relist, then watch) until <paramref name="ct"/> ends it.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
         try { await ListAndWatchAsync(ct); }

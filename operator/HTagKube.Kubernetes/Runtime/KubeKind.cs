@@ -12,26 +12,35 @@ public sealed record KubePage<T>(IList<T> Items, string? ResourceVersion, string
 /// </summary>
 public sealed class KubeKind<T> where T : class, IKubernetesObject<V1ObjectMeta>
 {
+    /// <summary>Lists one page.</summary>
     public delegate Task<KubePage<T>> ListCall(IKubernetes kube, string ns, string? labelSelector, string? continueToken, CancellationToken ct);
 
+    /// <summary>One watch stream from a resourceVersion.</summary>
     public delegate IAsyncEnumerable<(WatchEventType, T)> WatchCall(
         IKubernetes kube, string ns, string? labelSelector, string resourceVersion, int timeoutSeconds, Action<Exception> onError, CancellationToken ct);
 
+    /// <summary>Patches one object.</summary>
     public delegate Task<T> PatchCall(IKubernetes kube, V1Patch patch, string ns, string name, CancellationToken ct);
 
     /// <summary>apiVersion of the kind, e.g. <c>v1</c> or <c>htagkube.io/v1alpha1</c> (owner references name it).</summary>
     public required string ApiVersion { get; init; }
+    /// <summary>The kind, e.g. <c>Pod</c>.</summary>
     public required string Kind { get; init; }
+    /// <summary>How it is listed.</summary>
     public required ListCall List { get; init; }
+    /// <summary>How it is watched.</summary>
     public required WatchCall Watch { get; init; }
+    /// <summary>How it is patched.</summary>
     public required PatchCall Patch { get; init; }
 }
 
 /// <summary>The built-in kinds the operator watches.</summary>
 public static class KubeKinds
 {
+    /// <summary>Items per list page.</summary>
     public const int PageSize = 500;
 
+    /// <summary>Pods.</summary>
     public static readonly KubeKind<V1Pod> Pods = new()
     {
         ApiVersion = "v1", Kind = "Pod",
@@ -41,6 +50,7 @@ public static class KubeKinds
         Patch = (k, p, ns, name, ct) => k.CoreV1.PatchNamespacedPodAsync(p, name, ns, cancellationToken: ct),
     };
 
+    /// <summary>Secrets.</summary>
     public static readonly KubeKind<V1Secret> Secrets = new()
     {
         ApiVersion = "v1", Kind = "Secret",
@@ -59,5 +69,6 @@ public static class KubeKinds
 
     /// <summary>"ns/name", the key of an object in caches and work queues.</summary>
     public static string KeyOf(string? ns, string name) => ns is null ? name : $"{ns}/{name}";
+    /// <summary>"ns/name" of an object.</summary>
     public static string KeyOf(IKubernetesObject<V1ObjectMeta> o) => KeyOf(o.Metadata.NamespaceProperty, o.Metadata.Name ?? "");
 }

@@ -7,13 +7,20 @@ using Microsoft.Extensions.Logging;
 
 namespace HTagKube.Kubernetes.Runtime;
 
+/// <summary>The Lease campaigned for and the election's timing (the client's LeaderElectionConfig).</summary>
 public sealed record LeaderElectionOptions
 {
+    /// <summary>The Lease's namespace.</summary>
     public required string Namespace { get; init; }
+    /// <summary>The Lease's name.</summary>
     public required string LeaseName { get; init; }
+    /// <summary>This candidate's name in the Lease (unique per process).</summary>
     public string Identity { get; init; } = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
+    /// <summary>How long a lease lasts without renewal.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>A leader that cannot renew within this long stops leading.</summary>
     public TimeSpan RenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Between attempts to take or renew the lease.</summary>
     public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
 }
 
@@ -21,6 +28,7 @@ public sealed record LeaderElectionOptions
 /// An exception out of it ends the whole term (see <see cref="Leadership"/>).</summary>
 public interface ILeaderWork
 {
+    /// <summary>Runs for one term, until <paramref name="ct"/> ends it.</summary>
     Task LeadAsync(CancellationToken ct);
 }
 
@@ -42,11 +50,13 @@ public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, IEnume
     volatile string? _seenByElector;         // the holder the current elector last saw
     volatile CancellationTokenSource? _campaign;
 
+    /// <summary>This candidate's name in the Lease.</summary>
     public string Identity => o.Identity;
 
     /// <summary>The holder this candidate last read (itself included); null before its first look at the lease.</summary>
     public string? Leader { get; private set; }
 
+    /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => RunAsync(stoppingToken);
 
     /// <summary>Campaigns until <paramref name="ct"/> is cancelled, then releases the lease if it holds it.</summary>

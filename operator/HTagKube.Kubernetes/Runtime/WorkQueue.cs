@@ -16,6 +16,7 @@ public sealed class WorkQueue : IDisposable
     readonly CancellationTokenSource _shutdown = new();
     readonly TimeSpan _baseDelay, _maxDelay;
 
+    /// <summary>A queue whose failed keys come back after <paramref name="baseDelay"/>, doubling up to <paramref name="maxDelay"/>.</summary>
     public WorkQueue(TimeSpan? baseDelay = null, TimeSpan? maxDelay = null)
     {
         _baseDelay = baseDelay ?? TimeSpan.FromMilliseconds(100);
@@ -25,6 +26,7 @@ public sealed class WorkQueue : IDisposable
     /// <summary>Keys waiting (not counting those being processed).</summary>
     public int Count { get { lock (_lock) return _queue.Count; } }
 
+    /// <summary>Queues the key (once, however often added before it is taken).</summary>
     public void Add(string key)
     {
         lock (_lock)
@@ -36,6 +38,7 @@ public sealed class WorkQueue : IDisposable
         _available.Release();
     }
 
+    /// <summary>Queues the key after <paramref name="delay"/>.</summary>
     public void AddAfter(string key, TimeSpan delay)
     {
         if (delay <= TimeSpan.Zero) { Add(key); return; }
@@ -59,10 +62,13 @@ public sealed class WorkQueue : IDisposable
         return delay;
     }
 
+    /// <summary>Failures in a row of the key.</summary>
     public int Failures(string key) { lock (_lock) return _failures.GetValueOrDefault(key); }
 
+    /// <summary>The key succeeded: its failures are forgotten.</summary>
     public void Forget(string key) { lock (_lock) _failures.Remove(key); }
 
+    /// <summary>The next key, marked as being processed until <see cref="Done"/>.</summary>
     public async Task<string> TakeAsync(CancellationToken ct)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _shutdown.Token);
@@ -76,6 +82,7 @@ public sealed class WorkQueue : IDisposable
         }
     }
 
+    /// <summary>The key's processing ended; re-queued if it was added meanwhile.</summary>
     public void Done(string key)
     {
         bool requeue;

@@ -7,6 +7,7 @@ namespace HTagKube.Operator.Sessions;
 /// <summary>HTagSessions for the controller runtime (list, watch, patch through the client's custom-object API).</summary>
 public static class SessionKind
 {
+    /// <summary>The HTagSession kind.</summary>
     public static readonly KubeKind<HTagSession> HTagSessions = new()
     {
         ApiVersion = HTagSession.ApiVersionName, Kind = HTagSession.KindName,
