@@ -98,7 +98,7 @@ public sealed class SessionResources
     public Dictionary<string, string>? Limits { get; set; }
 }
 
-/// <summary>Where a session is: its pod Pending or Starting, Ready (route published), Failed (recreated after a backoff), Terminating (deleted).</summary>
+/// <summary>Where a session is (its pod's state, then Terminating once deleted).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<SessionPhase>))]
 public enum SessionPhase
 {

@@ -27,8 +27,9 @@ public static class HTagSessions
             labelSelector: labelSelector, limit: limit, cancellationToken: ct);
 
     /// <summary>One watch stream from <paramref name="resourceVersion"/> (the client's watch; objects read with its serializer).</summary>
-    public static async IAsyncEnumerable<(WatchEventType, HTagSession)> WatchSessionsAsync(this IKubernetes kube, string ns, string? labelSelector,
-        string resourceVersion, int timeoutSeconds, Action<Exception> onError, [EnumeratorCancellation] CancellationToken ct)
+    public static async IAsyncEnumerable<(WatchEventType, HTagSession)> WatchSessionsAsync(this IKubernetes kube, string ns,
+        string? labelSelector, string resourceVersion, int timeoutSeconds, Action<Exception> onError,
+        [EnumeratorCancellation] CancellationToken ct)
     {
         await foreach (var (type, obj) in kube.CustomObjects.WatchListNamespacedCustomObjectAsync(G, V, ns, P, allowWatchBookmarks: true,
                            labelSelector: labelSelector, resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, onError: onError,
@@ -46,13 +47,16 @@ public static class HTagSessions
     public static Task<HTagSession> PatchSessionAsync(this IKubernetes kube, V1Patch patch, string ns, string name, CancellationToken ct) =>
         kube.CustomObjects.PatchNamespacedCustomObjectAsync<HTagSession>(patch, G, V, ns, P, name, cancellationToken: ct);
 
-    /// <summary>PUT on the status subresource (spec changes are ignored by the server; 409 when metadata.resourceVersion is stale).</summary>
+    /// <summary>
+    /// PUT on the status subresource (spec changes are ignored by the server; 409 when metadata.resourceVersion is stale).
+    /// </summary>
     public static Task<HTagSession> ReplaceSessionStatusAsync(this IKubernetes kube, HTagSession s, CancellationToken ct) =>
         kube.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<HTagSession>(s, G, V, s.Metadata.NamespaceProperty, P, s.Metadata.Name,
             cancellationToken: ct);
 
     /// <summary>DELETE; false when the session was already gone.</summary>
-    public static async Task<bool> DeleteSessionAsync(this IKubernetes kube, string ns, string name, V1DeleteOptions? options, CancellationToken ct)
+    public static async Task<bool> DeleteSessionAsync(this IKubernetes kube, string ns, string name, V1DeleteOptions? options,
+        CancellationToken ct)
     {
         try
         {

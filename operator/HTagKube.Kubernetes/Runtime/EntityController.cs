@@ -35,8 +35,8 @@ public sealed class EntityController<T> : ILeaderWork where T : class, IKubernet
     volatile WorkQueue _queue;
 
     /// <summary>A controller of <paramref name="kind"/>, idle until <see cref="LeadAsync"/>.</summary>
-    public EntityController(IKubernetes kube, KubeKind<T> kind, Informer<T> informer, IEntityController<T> handler, IEntityFinalizer<T>? finalizer,
-        ControllerOptions options, ILogger log)
+    public EntityController(IKubernetes kube, KubeKind<T> kind, Informer<T> informer, IEntityController<T> handler,
+        IEntityFinalizer<T>? finalizer, ControllerOptions options, ILogger log)
     {
         (_kube, _kind, _informer, _handler, _finalizer, _options, _log) = (kube, kind, informer, handler, finalizer, options, log);
         _queue = new WorkQueue();
@@ -114,7 +114,8 @@ public sealed class EntityController<T> : ILeaderWork where T : class, IKubernet
                 RuntimeMetrics.Errors.Add(1, new KeyValuePair<string, object?>("kind", _kind.Kind));
                 var delay = _queue.AddRateLimited(key);
                 // Conflicts are routine (stale cache vs. our own writes): no stack trace.
-                if (e.IsConflict() || e.IsNotFound()) _log.LogDebug("reconcile {Key}: {Status}, retry in {Delay}", key, KubeErrors.StatusOf(e), delay);
+                if (e.IsConflict() || e.IsNotFound())
+                    _log.LogDebug("reconcile {Key}: {Status}, retry in {Delay}", key, KubeErrors.StatusOf(e), delay);
                 else _log.LogWarning(e, "reconcile {Key} failed; retry in {Delay}", key, delay);
             }
             finally

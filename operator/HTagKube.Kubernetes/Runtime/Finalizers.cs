@@ -29,5 +29,6 @@ public static class Finalizers
 public static class MetadataPatch
 {
     /// <summary>With a resourceVersion set, the API server answers 409 if the object changed since it was read.</summary>
-    public static V1Patch Merge(V1ObjectMeta metadata) => new(new Dictionary<string, object> { ["metadata"] = metadata }, V1Patch.PatchType.MergePatch);
+    public static V1Patch Merge(V1ObjectMeta metadata) =>
+        new(new Dictionary<string, object> { ["metadata"] = metadata }, V1Patch.PatchType.MergePatch);
 }

@@ -78,8 +78,9 @@ public sealed class Informer<T>(IKubernetes kube, KubeKind<T> kind, InformerOpti
                     _synced.TrySetResult();
                 }
                 Exception? streamError = null;
-                await foreach (var (type, obj) in kind.Watch(kube, options.Namespace, options.LabelSelector, rv!, options.WatchTimeoutSeconds,
-                                   e => streamError ??= e, ct))
+                var events = kind.Watch(kube, options.Namespace, options.LabelSelector, rv!, options.WatchTimeoutSeconds,
+                    e => streamError ??= e, ct);
+                await foreach (var (type, obj) in events)
                 {
                     rv = obj.Metadata?.ResourceVersion ?? rv;
                     if (type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted) Apply(type, obj);

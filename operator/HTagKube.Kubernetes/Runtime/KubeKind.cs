@@ -13,11 +13,13 @@ public sealed record KubePage<T>(IList<T> Items, string? ResourceVersion, string
 public sealed class KubeKind<T> where T : class, IKubernetesObject<V1ObjectMeta>
 {
     /// <summary>Lists one page.</summary>
-    public delegate Task<KubePage<T>> ListCall(IKubernetes kube, string ns, string? labelSelector, string? continueToken, CancellationToken ct);
+    public delegate Task<KubePage<T>> ListCall(IKubernetes kube, string ns, string? labelSelector, string? continueToken,
+        CancellationToken ct);
 
     /// <summary>One watch stream from a resourceVersion.</summary>
     public delegate IAsyncEnumerable<(WatchEventType, T)> WatchCall(
-        IKubernetes kube, string ns, string? labelSelector, string resourceVersion, int timeoutSeconds, Action<Exception> onError, CancellationToken ct);
+        IKubernetes kube, string ns, string? labelSelector, string resourceVersion, int timeoutSeconds, Action<Exception> onError,
+        CancellationToken ct);
 
     /// <summary>Patches one object.</summary>
     public delegate Task<T> PatchCall(IKubernetes kube, V1Patch patch, string ns, string name, CancellationToken ct);
@@ -44,7 +46,8 @@ public static class KubeKinds
     public static readonly KubeKind<V1Pod> Pods = new()
     {
         ApiVersion = "v1", Kind = "Pod",
-        List = async (k, ns, sel, cont, ct) => Page(await k.CoreV1.ListNamespacedPodAsync(ns, continueParameter: cont, labelSelector: sel, limit: PageSize, cancellationToken: ct)),
+        List = async (k, ns, sel, cont, ct) => Page(await k.CoreV1.ListNamespacedPodAsync(ns, continueParameter: cont,
+            labelSelector: sel, limit: PageSize, cancellationToken: ct)),
         Watch = (k, ns, sel, rv, timeout, onError, ct) => k.CoreV1.WatchListNamespacedPodAsync(ns, allowWatchBookmarks: true,
             labelSelector: sel, resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
         Patch = (k, p, ns, name, ct) => k.CoreV1.PatchNamespacedPodAsync(p, name, ns, cancellationToken: ct),
@@ -54,7 +57,8 @@ public static class KubeKinds
     public static readonly KubeKind<V1Secret> Secrets = new()
     {
         ApiVersion = "v1", Kind = "Secret",
-        List = async (k, ns, sel, cont, ct) => Page(await k.CoreV1.ListNamespacedSecretAsync(ns, continueParameter: cont, labelSelector: sel, limit: PageSize, cancellationToken: ct)),
+        List = async (k, ns, sel, cont, ct) => Page(await k.CoreV1.ListNamespacedSecretAsync(ns, continueParameter: cont,
+            labelSelector: sel, limit: PageSize, cancellationToken: ct)),
         Watch = (k, ns, sel, rv, timeout, onError, ct) => k.CoreV1.WatchListNamespacedSecretAsync(ns, allowWatchBookmarks: true,
             labelSelector: sel, resourceVersion: rv, timeoutSeconds: timeout, onError: onError, cancellationToken: ct),
         Patch = (k, p, ns, name, ct) => k.CoreV1.PatchNamespacedSecretAsync(p, name, ns, cancellationToken: ct),
@@ -62,7 +66,8 @@ public static class KubeKinds
 
     /// <summary>A page of any list kind of the client (pods, secrets, custom resource lists).</summary>
     public static KubePage<T> Page<T>(IKubernetesObject<V1ListMeta> list, IList<T> items) =>
-        new(items, list.Metadata?.ResourceVersion, string.IsNullOrEmpty(list.Metadata?.ContinueProperty) ? null : list.Metadata.ContinueProperty);
+        new(items, list.Metadata?.ResourceVersion,
+            string.IsNullOrEmpty(list.Metadata?.ContinueProperty) ? null : list.Metadata.ContinueProperty);
 
     static KubePage<V1Pod> Page(V1PodList l) => Page(l, l.Items);
     static KubePage<V1Secret> Page(V1SecretList l) => Page(l, l.Items);

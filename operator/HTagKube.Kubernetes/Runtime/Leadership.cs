@@ -92,7 +92,11 @@ public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, IEnume
                 });
             };
             elector.OnStoppedLeading += () => leading.Cancel();
-            elector.OnError += e => { if (!ct.IsCancellationRequested) log.LogWarning("lease {Lease}: {Error}", o.LeaseName, e?.Message); }; // not the calls a stop cancels
+            elector.OnError += e =>
+            {
+                // Not the calls a stop cancels.
+                if (!ct.IsCancellationRequested) log.LogWarning("lease {Lease}: {Error}", o.LeaseName, e?.Message);
+            };
             (_seenByElector, _campaign) = (null, campaign);
             Exception? failed = null;
             try { await elector.RunUntilLeadershipLostAsync(campaign.Token); }
@@ -129,7 +133,8 @@ public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, IEnume
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
             catch (Exception e)
             {
-                log.LogError(e, "leader work {Work} failed: {Identity} ends its term and releases {Lease}", w.GetType().Name, o.Identity, o.LeaseName);
+                log.LogError(e, "leader work {Work} failed: {Identity} ends its term and releases {Lease}",
+                    w.GetType().Name, o.Identity, o.LeaseName);
                 endTerm();
             }
         }));
@@ -142,14 +147,17 @@ public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, IEnume
     /// </summary>
     void CampaignAgainIfReleased()
     {
-        if (_isLeader || !_leaseReleased || _seenByElector is not { Length: > 0 } seen || seen == o.Identity || _campaign is not { } campaign) return;
+        if (_isLeader || !_leaseReleased || _seenByElector is not { Length: > 0 } seen || seen == o.Identity
+            || _campaign is not { } campaign) return;
         _leaseReleased = false;
         log.LogInformation("{Identity}: lease {Lease} released by {Holder}, campaigning at once", o.Identity, o.LeaseName, seen);
         try { campaign.Cancel(); }
         catch (ObjectDisposedException) { } // that campaign just ended anyway
     }
 
-    /// <summary>Follows the Lease's holder. Any error: retried; meanwhile the elector's own retries still take a free lease, later.</summary>
+    /// <summary>
+    /// Follows the Lease's holder. Any error: retried; meanwhile the elector's own retries still take a free lease, later.
+    /// </summary>
     async Task WatchForReleaseAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -195,7 +203,9 @@ public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, IEnume
         }
     }
 
-    /// <summary>The elector's lock, reporting every holder it reads (the elector itself reports a new leader only after its retry wait).</summary>
+    /// <summary>
+    /// The elector's lock, reporting every holder it reads (the elector itself reports a new leader only after its retry wait).
+    /// </summary>
     sealed class ReadReportingLock(ILock inner, Action<string?> read) : ILock
     {
         public string Identity => inner.Identity;

@@ -16,7 +16,9 @@ public sealed class WorkQueue : IDisposable
     readonly CancellationTokenSource _shutdown = new();
     readonly TimeSpan _baseDelay, _maxDelay;
 
-    /// <summary>A queue whose failed keys come back after <paramref name="baseDelay"/>, doubling up to <paramref name="maxDelay"/>.</summary>
+    /// <summary>
+    /// A queue whose failed keys come back after <paramref name="baseDelay"/>, doubling up to <paramref name="maxDelay"/>.
+    /// </summary>
     public WorkQueue(TimeSpan? baseDelay = null, TimeSpan? maxDelay = null)
     {
         _baseDelay = baseDelay ?? TimeSpan.FromMilliseconds(100);

@@ -39,7 +39,8 @@ public sealed class OperatorMetrics : IDisposable
         RoutesPublished = _meter.CreateCounter<long>("routes_published_total");
         SessionsExpired = _meter.CreateCounter<long>("sessions_expired_total");
         PodFailures = _meter.CreateCounter<long>("pod_failures_total");
-        Republished = _meter.CreateCounter<long>("routes_republished_total", description: "Routes re-published after the route table lost its data");
+        Republished = _meter.CreateCounter<long>("routes_republished_total",
+            description: "Routes re-published after the route table lost its data");
         _meter.CreateObservableGauge("sessions", () => ObserveSessions(sessions.List()), description: "HTagSessions by phase");
         WarmClaims = _meter.CreateCounter<long>("warm_pool_claims_total", description: "Sessions that got a warm pod");
         WarmMisses = _meter.CreateCounter<long>("warm_pool_misses_total",

@@ -58,7 +58,7 @@ public static class UserpodPod
     /// <summary>A token Secret with a new token.</summary>
     public static V1Secret TokenSecret(string name, string? ns, Dictionary<string, string> labels, V1OwnerReference? owner) => new()
     {
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = labels, OwnerReferences = owner is null ? null : [owner] },
+        Metadata = Metadata(name, ns, labels, owner),
         Type = "Opaque",
         Data = new Dictionary<string, byte[]> { [TokenKey] = Encoding.UTF8.GetBytes(NewToken()) },
     };
@@ -90,7 +90,7 @@ public static class UserpodPod
         var port = o.UserpodPort.ToString(CultureInfo.InvariantCulture);
         return new V1Pod
         {
-            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = labels, OwnerReferences = owner is null ? null : [owner] },
+            Metadata = Metadata(name, ns, labels, owner),
             Spec = new V1PodSpec
             {
                 // The operator, not the kubelet, restarts userpods: a dead userpod loses its state anyway,
@@ -138,10 +138,13 @@ public static class UserpodPod
                         VolumeMounts = [new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
                     },
                 ],
-                Volumes = [new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("64Mi") } }],
+                Volumes = [new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new("64Mi") } }],
             },
         };
     }
+
+    static V1ObjectMeta Metadata(string name, string? ns, Dictionary<string, string> labels, V1OwnerReference? owner) =>
+        new() { Name = name, NamespaceProperty = ns, Labels = labels, OwnerReferences = owner is null ? null : [owner] };
 
     static Dictionary<string, ResourceQuantity> Quantities(Dictionary<string, string> values) =>
         values.ToDictionary(kv => kv.Key, kv => new ResourceQuantity(kv.Value));

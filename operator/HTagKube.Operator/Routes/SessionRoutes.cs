@@ -91,7 +91,10 @@ public sealed class SessionRoutes(IKubernetes kube, IRouteTable routes, SessionT
     {
         log.LogInformation("session {Session}: route expired after {Idle}; deleting the session", s.Metadata.Name, idle);
         metrics.SessionsExpired.Add(1);
-        var exactly = new V1DeleteOptions { PropagationPolicy = "Background", Preconditions = new V1Preconditions { Uid = s.Metadata.Uid } };
+        var exactly = new V1DeleteOptions
+        {
+            PropagationPolicy = "Background", Preconditions = new V1Preconditions { Uid = s.Metadata.Uid },
+        };
         await kube.DeleteSessionAsync(s.Metadata.NamespaceProperty, s.Metadata.Name, exactly, ct);
     }
 

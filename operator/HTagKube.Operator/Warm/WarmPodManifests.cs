@@ -86,7 +86,10 @@ public static class WarmPodManifests
     {
         OwnerReferences =
         [
-            new V1OwnerReference { ApiVersion = "v1", Kind = "Pod", Name = pod.Metadata.Name!, Uid = pod.Metadata.Uid!, BlockOwnerDeletion = false },
+            new V1OwnerReference
+            {
+                ApiVersion = "v1", Kind = "Pod", Name = pod.Metadata.Name!, Uid = pod.Metadata.Uid!, BlockOwnerDeletion = false,
+            },
         ],
     });
 }

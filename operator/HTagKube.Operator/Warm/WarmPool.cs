@@ -49,7 +49,8 @@ public sealed class WarmPool : ILeaderWork
 
     /// <summary>Warm pods in the cache that are still in the pool (not claimed by us moments ago).</summary>
     IEnumerable<V1Pod> Pool() =>
-        _pods.List().Where(p => p.Metadata.NamespaceProperty == _ns && WarmPodManifests.IsWarm(p) && !_claiming.ContainsKey(p.Metadata.Name!));
+        _pods.List().Where(p =>
+            p.Metadata.NamespaceProperty == _ns && WarmPodManifests.IsWarm(p) && !_claiming.ContainsKey(p.Metadata.Name!));
 
     /// <summary>Warm pods in the pool by state (being created counts as starting).</summary>
     public (int Ready, int Starting) Count()
@@ -118,7 +119,8 @@ public sealed class WarmPool : ILeaderWork
     {
         if (!WarmPodManifests.IsWarm(warm) || warm.Metadata.ResourceVersion is not { Length: > 0 } rv) return null;
         var patch = WarmPodManifests.ClaimPatch(s, rv);
-        try { return await kube.CoreV1.PatchNamespacedPodAsync(patch, warm.Metadata.Name, warm.Metadata.NamespaceProperty, cancellationToken: ct); }
+        var ns = warm.Metadata.NamespaceProperty;
+        try { return await kube.CoreV1.PatchNamespacedPodAsync(patch, warm.Metadata.Name, ns, cancellationToken: ct); }
         catch (HttpOperationException e) when (e.IsConflict() || e.IsNotFound()) { return null; }
     }
 
@@ -187,8 +189,8 @@ public sealed class WarmPool : ILeaderWork
         catch
         {
             _creating.TryRemove(name, out _);
-            await _kube.CoreV1.DeleteNamespacedSecretAsync(WarmPodManifests.SecretName(name), _ns, cancellationToken: CancellationToken.None)
-                .OrNullIfNotFound();
+            var secret = WarmPodManifests.SecretName(name);
+            await _kube.CoreV1.DeleteNamespacedSecretAsync(secret, _ns, cancellationToken: CancellationToken.None).OrNullIfNotFound();
             throw;
         }
         await _kube.CoreV1.PatchNamespacedSecretAsync(WarmPodManifests.OwnedByPodPatch(pod), WarmPodManifests.SecretName(name), _ns,
