@@ -59,19 +59,19 @@ public sealed class RedisSessionAdmission(IConnectionMultiplexer redis, Admissio
         };
 
     /// <inheritdoc />
-    public Task KeepAsync(string userKey, CancellationToken ct) => RunAsync(userKey, RouteKeys.Sessions, "keep") /* no counter: the script returns before it */;
+    public Task KeepAsync(string userKey, CancellationToken ct) => RunAsync(userKey, RouteKeys.Admitted, "keep") /* no counter: the script returns before it */;
 
     /// <inheritdoc />
     public Task StartEndedAsync(string userKey, CancellationToken ct)
     {
         RouteKeys.Route(userKey); // validates: only userKeys become members
-        return RedisCalls.Run(() => _db.ScriptEvaluateAsync(StartEndedScript, [RouteKeys.Sessions], [RouteKeys.RoutePrefix, userKey]));
+        return RedisCalls.Run(() => _db.ScriptEvaluateAsync(StartEndedScript, [RouteKeys.Admitted], [RouteKeys.RoutePrefix, userKey]));
     }
 
     Task<RedisResult> RunAsync(string userKey, string rateKey, string mode)
     {
         RouteKeys.Route(userKey);
-        return RedisCalls.Run(() => _db.ScriptEvaluateAsync(AdmitScript, [RouteKeys.Sessions, rateKey],
+        return RedisCalls.Run(() => _db.ScriptEvaluateAsync(AdmitScript, [RouteKeys.Admitted, rateKey],
         [
             RouteKeys.RoutePrefix, userKey, limits.MaxSessions, limits.SessionsPerClient,
             Ms(limits.Reservation), Ms(limits.Window), mode,

@@ -14,8 +14,11 @@ public static class RouteKeys
     /// <summary>Prefix of the short-lived provisioning locks (one per userKey).</summary>
     public const string LockPrefix = "htagkube:lock:";
 
-    /// <summary>Sorted set of admitted sessions: userKey → end of its start reservation (ms, Redis time).</summary>
-    public const string Sessions = "htagkube:sessions";
+    /// <summary>
+    /// Sorted set of the users admitted under the live-session cap: userKey → end of its start reservation (ms, Redis time).
+    /// Key name kept from before (<c>htagkube:sessions</c>): it holds admissions, not HTagSessions.
+    /// </summary>
+    public const string Admitted = "htagkube:sessions";
 
     /// <summary>Prefix of the per-client new-session counters; the suffix is a hash of the client IP.</summary>
     public const string RatePrefix = "htagkube:rate:";
