@@ -84,12 +84,12 @@ public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, IEnume
                 _isLeader = true;
                 RuntimeMetrics.Leading(+1);
                 log.LogInformation("{Identity} became leader of {Lease}", o.Identity, o.LeaseName);
-                lead = LeadAsync(leading.Token, () =>
+                lead = LeadAsync(() =>
                 {
                     workFailed = true;
                     try { campaign.Cancel(); } // ends the elector's renewals: the term is over
                     catch (ObjectDisposedException) { } // that campaign just ended anyway
-                });
+                }, leading.Token);
             };
             elector.OnStoppedLeading += () => leading.Cancel();
             elector.OnError += e =>
@@ -124,7 +124,7 @@ public sealed class Leadership(IKubernetes kube, LeaderElectionOptions o, IEnume
         await watching;
     }
 
-    async Task LeadAsync(CancellationToken ct, Action endTerm)
+    async Task LeadAsync(Action endTerm, CancellationToken ct)
     {
         await Task.Yield(); // off the elector's callback
         await Task.WhenAll(work.Select(async w =>
