@@ -30,7 +30,7 @@ public sealed class SessionRoutes(IKubernetes kube, IRouteTable routes, SessionT
     /// The session's pod is Ready: publish, keep, re-publish or judge its route, and fill the route's part of the status.
     /// Null when the route expired and the session was deleted (nothing more to write).
     /// </summary>
-    public async Task<ReconcileResult?> ServeAsync(HTagSession s, HTagSessionStatus status, V1Pod pod, DateTimeOffset now,
+    public async Task<ReconcileResult?> ReconcileAsync(HTagSession s, HTagSessionStatus status, V1Pod pod, DateTimeOffset now,
         CancellationToken ct)
     {
         var userKey = s.Spec.UserKey;

@@ -55,9 +55,9 @@ public sealed class SessionReconciler(SessionPodLifecycle lifecycle, SessionRout
         }
         else if (PodHealth.IsReady(pod))
         {
-            if (await routes.ServeAsync(s, status, pod, now, ct) is not { } served) return ReconcileResult.Done; // ended: idle
+            if (await routes.ReconcileAsync(s, status, pod, now, ct) is not { } kept) return ReconcileResult.Done; // ended: idle
             lifecycle.Serving(s, status, pod);
-            result = served;
+            result = kept;
         }
         else
         {
