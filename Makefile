@@ -116,6 +116,8 @@ chart-crds:
 
 # Benchmarks (docs/benchmarks.md, docs/benchmarks.json): router, userpods and baselines on loopback, bounded.
 # ARGS=--quick for a short run; ARGS="--only cold,rtt" for some scenarios.
+# ARGS=--cluster: the cluster bench against $$KUBECONFIG (raw pods, the chart under arrivals and a rush, idle userpods;
+# helm and kubectl on PATH; images from `make images`, --image-tag T for others): its own section of docs/benchmarks.md.
 # The NativeAOT userpod rows use $(USERPOD_AOT) (published first when out of date).
 bench: userpod-aot
 	$(DOTNET) run -c Release --project tests/Bench -- --aot-userpod "$(abspath $(USERPOD_AOT))/HTagKube.Demo" $(ARGS)

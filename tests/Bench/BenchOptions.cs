@@ -14,6 +14,25 @@ sealed class BenchOptions
 
     public static readonly string[] Phases = ["cold", "burst", "rtt", "memory", "lean", "aot", "scaling"];
 
+    /// <summary>The cluster bench's phases (<c>--cluster</c>; "idle" needs no cluster: 200 AOT userpods on this machine).</summary>
+    public static readonly string[] ClusterPhases = ["raw", "arrivals", "rush", "idle"];
+
+    /// <summary><c>--cluster</c>, or <c>--only</c> naming cluster-bench phases only: the cluster bench (docs/benchmarks.md, section "On Kubernetes").</summary>
+    public bool Cluster { get; private set; }
+    /// <summary>Tag of the htagkube/{router,operator,userpod} images the chart installs (<c>--image-tag</c>; default: the chart's appVersion).</summary>
+    public string? ImageTag { get; private set; }
+    /// <summary>More chart values (<c>--set name=value</c>, as helm's), on every install of the run.</summary>
+    public List<string> HelmSets { get; } = [];
+
+    public int RawPods => 50;
+    public int RawPodsSmall => 30;
+    public int ArrivalUsers => 60;
+    public double ArrivalsPerSecond => 2;
+    public int RushUsers => 30;
+    public TimeSpan RushWindow => TimeSpan.FromSeconds(1);
+    public int IdleUserpods => Quick ? 50 : 200;
+    public TimeSpan IdleWindow => TimeSpan.FromSeconds(Quick ? 20 : 60);
+
     public int ColdRounds => Quick ? 3 : 7;
     public int BurstUsers => 20;
     public int RttWarmup => Quick ? 200 : 500;
@@ -44,10 +63,14 @@ sealed class BenchOptions
                 case "--only" when i + 1 < args.Length:
                     foreach (var p in args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     {
-                        if (!Phases.Contains(p, StringComparer.OrdinalIgnoreCase)) { Console.Error.WriteLine($"unknown phase '{p}' (phases: {string.Join(',', Phases)})"); return null; }
+                        if (!Phases.Contains(p, StringComparer.OrdinalIgnoreCase) && !ClusterPhases.Contains(p, StringComparer.OrdinalIgnoreCase))
+                        { Console.Error.WriteLine($"unknown phase '{p}' (phases: {string.Join(',', Phases)}; with --cluster: {string.Join(',', ClusterPhases)})"); return null; }
                         o.Only.Add(p);
                     }
                     break;
+                case "--cluster": o.Cluster = true; break;
+                case "--image-tag" when i + 1 < args.Length: o.ImageTag = args[++i]; break;
+                case "--set" when i + 1 < args.Length && args[i + 1].Contains('='): o.HelmSets.Add(args[++i]); break;
                 case "--out" when i + 1 < args.Length: o.OutDir = args[++i]; break;
                 case "--aot-userpod" when i + 1 < args.Length: o.AotUserpod = args[++i]; break;
                 case "--router-env" when i + 1 < args.Length && args[i + 1].Contains('='):
@@ -55,14 +78,27 @@ sealed class BenchOptions
                     o.RouterEnv[kv[0]] = kv[1];
                     break;
                 default:
-                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', Phases)}] [--no-r2r] [--out DIR] [--router-env NAME=VALUE] [--aot-userpod PATH]");
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', Phases)}] [--no-r2r] [--out DIR] [--router-env NAME=VALUE] [--aot-userpod PATH]"
+                        + $" | --cluster [--only {string.Join(',', ClusterPhases)}] [--image-tag TAG] [--set name=value]...");
                     return null;
             }
         }
+        var clusterOnly = o.Only.Where(p => ClusterPhases.Contains(p, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (clusterOnly.Count > 0 && clusterOnly.Count < o.Only.Count)
+        {
+            Console.Error.WriteLine($"--only mixes local phases with cluster-bench phases ({string.Join(',', clusterOnly)}): run them separately");
+            return null;
+        }
+        if (clusterOnly.Count > 0) o.Cluster = true;
         return o;
     }
 
     /// <summary>The command that reproduces a figure of <paramref name="phase"/>.</summary>
     public string Command(string phase) =>
         $"dotnet run -c Release --project tests/Bench -- --only {phase}" + (Quick ? " --quick" : "");
+
+    /// <summary>The command that reproduces the cluster bench (its images and values included).</summary>
+    public string ClusterCommand() =>
+        "make bench ARGS=\"--cluster" + (Quick ? " --quick" : "") + (Only.Count > 0 ? " --only " + string.Join(',', Only) : "")
+        + (ImageTag is null ? "" : " --image-tag " + ImageTag) + string.Concat(HelmSets.Select(s => " --set " + s)) + "\"";
 }

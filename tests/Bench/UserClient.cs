@@ -52,6 +52,13 @@ sealed partial class UserClient : IAsyncDisposable
         var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         if (res.StatusCode != HttpStatusCode.OK)
             throw new InvalidOperationException($"GET {path}: {(int)res.StatusCode} {Truncate(html)}");
+        ReadPage(path, html);
+        return ms;
+    }
+
+    /// <summary>Takes the instance and the first clickable button from an app page; throws unless it is a real HTag page.</summary>
+    void ReadPage(string path, string html)
+    {
         var inst = InstanceRx().Match(html);
         if (!inst.Success) throw new InvalidOperationException($"GET {path}: not an HTag page: {Truncate(html)}");
         Instance = inst.Groups[1].Value;
@@ -62,7 +69,35 @@ sealed partial class UserClient : IAsyncDisposable
             { ButtonId = id.Groups[1].Value; break; }
         if (ButtonId is null) throw new InvalidOperationException($"GET {path}: no clickable button");
         _click = Encoding.UTF8.GetBytes($"{{\"id\":\"{ButtonId}\",\"ev\":\"click\",\"data\":{{}},\"args\":[]}}");
-        return ms;
+    }
+
+    /// <summary>
+    /// A browser's first visit: a navigation (<c>Sec-Fetch-Mode: navigate</c>) that follows the router's self-reloading
+    /// "starting" page (503 + <c>Retry-After</c>) as the browser would, until the app page. Returns ms from the first
+    /// request to the complete page, and how many "starting" pages came first; throws on any other answer.
+    /// </summary>
+    public async Task<(double Ms, int StartingPages)> NavigateAsync(string path, CancellationToken ct)
+    {
+        AppPath = path;
+        var t0 = Stopwatch.GetTimestamp();
+        for (var starting = 0; ; starting++)
+        {
+            using var req = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, path));
+            req.Headers.Add("Sec-Fetch-Mode", "navigate");
+            req.Headers.Add("Accept", "text/html");
+            using var res = await _http.SendAsync(req, ct);
+            var html = await res.Content.ReadAsStringAsync(ct);
+            if (res.StatusCode == HttpStatusCode.ServiceUnavailable && html.Contains("http-equiv=\"refresh\"", StringComparison.Ordinal))
+            {
+                // The page reloads itself after its refresh delay (the Retry-After the router sets with it).
+                await Task.Delay(res.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1), ct);
+                continue;
+            }
+            var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            if (res.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"GET {path}: {(int)res.StatusCode} {Truncate(html)}");
+            ReadPage(path, html);
+            return (ms, starting);
+        }
     }
 
     /// <summary>GET any path that answers 200 (bare baseline apps); ms to the complete body.</summary>

@@ -1,0 +1,76 @@
+using System.Globalization;
+using k8s;
+
+namespace HTagKube.Bench.Cluster;
+
+/// <summary>
+/// The chart as a deployer installs it: <c>helm install</c> of ./charts with charts/values-local.yaml (the test cluster has
+/// no registry) plus a per-IP rate no single benchmark client can hit, in a namespace of its own; uninstalled (and the
+/// namespace deleted, waited for) when disposed. The router is reached at its Service's cluster IP from this machine.
+/// </summary>
+sealed class ChartInstall : IAsyncDisposable
+{
+    public const string Release = "bench";
+    public required string Namespace { get; init; }
+    public required Uri Router { get; init; }
+    public required int WarmPool { get; init; }
+    public required IReadOnlyList<string> Values { get; init; }
+    IKubernetes Kube { get; init; } = null!;
+
+    public static async Task<ChartInstall> InstallAsync(IKubernetes kube, string root, int warmPool, IEnumerable<string> sets, CancellationToken ct)
+    {
+        var ns = "htk-bench-" + Guid.NewGuid().ToString("N")[..8];
+        List<string> values = ["sessions.sessionsPerIpPerMinute=100000", $"warmPool.size={warmPool.ToString(CultureInfo.InvariantCulture)}", .. sets];
+        List<string> args = ["install", Release, Path.Combine(root, "charts"), "-n", ns, "--create-namespace", "-f", Path.Combine(root, "charts", "values-local.yaml"),
+            "--wait", "--timeout", "5m"];
+        foreach (var v in values) args.AddRange(["--set", v]);
+        Console.WriteLine($"  helm install {Release} ./charts -n {ns} -f charts/values-local.yaml {string.Join(' ', values.Select(v => "--set " + v))}");
+        try { await Shell.RunAsync("helm", args, ct); }
+        catch { await DeleteNamespaceAsync(kube, ns, ct); throw; }
+        var svc = await kube.CoreV1.ReadNamespacedServiceAsync($"{Release}-router", ns, cancellationToken: ct);
+        var router = new Uri($"http://{svc.Spec.ClusterIP}:{svc.Spec.Ports[0].Port}/");
+        var install = new ChartInstall { Namespace = ns, Router = router, WarmPool = warmPool, Values = values, Kube = kube };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await Eventually.True(async () =>
+        {
+            try { return (await http.GetAsync(new Uri(router, "healthz"), ct)).IsSuccessStatusCode; }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
+        }, TimeSpan.FromMinutes(1), $"router {router} answering", ct);
+        await install.WaitWarmPoolAsync(ct);
+        return install;
+    }
+
+    /// <summary>Until the operator's warm pool holds its size in Ready pods.</summary>
+    public Task WaitWarmPoolAsync(CancellationToken ct) => Eventually.True(async () => await ReadyWarmPodsAsync(ct) >= WarmPool,
+        TimeSpan.FromMinutes(3), $"{WarmPool} warm pods Ready in {Namespace}", ct);
+
+    public async Task<int> ReadyWarmPodsAsync(CancellationToken ct) =>
+        (await Kube.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: "htagkube.io/warm=true", cancellationToken: ct)).Items
+            .Count(p => p.Metadata.DeletionTimestamp is null && p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true);
+
+    public async ValueTask DisposeAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        try { await Shell.HelmAsync(cts.Token, "uninstall", Release, "-n", Namespace, "--wait", "--timeout", "3m"); }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException) { Console.Error.WriteLine($"helm uninstall in {Namespace}: {e.Message}"); }
+        await DeleteNamespaceAsync(Kube, Namespace, cts.Token);
+    }
+
+    /// <summary>Deletes the namespace and waits until it is gone (its terminating pods would compete with the next scenario).</summary>
+    public static async Task DeleteNamespaceAsync(IKubernetes kube, string ns, CancellationToken ct)
+    {
+        try
+        {
+            await kube.CoreV1.DeleteNamespaceAsync(ns, cancellationToken: ct);
+            await Eventually.True(async () =>
+            {
+                try { await kube.CoreV1.ReadNamespaceAsync(ns, cancellationToken: ct); return false; }
+                catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound) { return true; }
+            }, TimeSpan.FromMinutes(3), $"namespace {ns} deleted", ct);
+        }
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or TimeoutException or OperationCanceledException)
+        {
+            Console.Error.WriteLine($"namespace {ns}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using k8s;
+
+namespace HTagKube.Bench.Cluster;
+
+/// <summary>
+/// <c>make bench ARGS=--cluster</c>: the test cluster ($KUBECONFIG) under a rush, measured from outside as browsers
+/// would: the node's own limit (raw pods, no operator), then the chart (helm install, a namespace of its own per
+/// scenario) with open-loop arrivals and a rush, then what an idle userpod costs. One run, one section of
+/// docs/benchmarks.md ("On Kubernetes"); a partial run (<c>--only</c>) writes to artifacts/bench/out/.
+/// </summary>
+sealed partial class ClusterBench(BenchOptions o)
+{
+    public const string SessionGroup = "htagkube.io", SessionVersion = "v1alpha1", SessionPlural = "htagsessions";
+    readonly string _root = FindRoot();
+    readonly ClusterReport _report = new();
+
+    static string FindRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "HTagKube.sln"))) return d.FullName;
+        throw new InvalidOperationException("HTagKube.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>One chart configuration the arrivals and the rush run against.</summary>
+    sealed record Variant(string Name, int WarmPool, string[] Sets);
+
+    public async Task<int> RunAsync()
+    {
+        var tag = o.ImageTag ?? AppVersion();
+        var image = $"htagkube/userpod:{tag}";
+        _report.Command = o.ClusterCommand();
+        _report.Commit = Git("rev-parse --short HEAD") + (Git("status --porcelain -- operator router userpod charts").Length > 0 ? " (+ uncommitted changes)" : "");
+        _report.Machine = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB";
+        _report.LoadAverageAtStart = File.ReadAllText("/proc/loadavg").Trim();
+        _report.StartedUtc = Utc();
+        _report.Images = $"htagkube/{{router,operator,userpod}}:{tag}";
+        List<Variant> variants = [new("default chart (warm pool 2)", 2, [.. ImageSets(tag)])];
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(40));
+        var ct = cts.Token;
+        var clock = Stopwatch.StartNew();
+        var needsCluster = o.Runs("raw") || o.Runs("arrivals") || o.Runs("rush");
+        Kubernetes? kube = null;
+        if (needsCluster)
+        {
+            if (Environment.GetEnvironmentVariable("KUBECONFIG") is null) { Console.Error.WriteLine("KUBECONFIG is not set: source the cluster's env (../shared/kube/up)"); return 2; }
+            kube = new Kubernetes(KubernetesClientConfiguration.BuildDefaultConfig());
+            _report.Cluster = "Kubernetes " + (await kube.Version.GetCodeAsync(ct)).GitVersion;
+        }
+        try
+        {
+            if (o.Runs("raw")) await Phase("raw", () => RawAsync(kube!, image, ct));
+            foreach (var v in variants)
+            {
+                if (o.Runs("arrivals"))
+                    await Phase("arrivals", () => WaveAsync(kube!, v, $"{o.ArrivalUsers} users arriving {o.ArrivalsPerSecond:0.#}/s",
+                        [.. Enumerable.Range(0, o.ArrivalUsers).Select(i => i / o.ArrivalsPerSecond)], ct));
+                if (o.Runs("rush"))
+                    await Phase("rush", () => WaveAsync(kube!, v, $"{o.RushUsers} users within {o.RushWindow.TotalSeconds:0.#} s",
+                        [.. Enumerable.Range(0, o.RushUsers).Select(i => i * o.RushWindow.TotalSeconds / o.RushUsers)], ct));
+            }
+            if (o.Runs("idle")) await Phase("idle", () => IdleAsync(ct));
+        }
+        finally { kube?.Dispose(); }
+        _report.FinishedUtc = Utc();
+        var full = o.Only.Count == 0;
+        var outDir = o.OutDir ?? (full ? Path.Combine(_root, "docs") : Path.Combine(_root, "artifacts", "bench", "out"));
+        Directory.CreateDirectory(outDir);
+        var section = _report.Markdown(o, _root);
+        if (full && o.OutDir is null)
+        {
+            var doc = Path.Combine(outDir, "benchmarks.md");
+            File.WriteAllText(doc, ClusterSection.Splice(File.Exists(doc) ? File.ReadAllText(doc) : "# Benchmarks\n", section));
+        }
+        else File.WriteAllText(Path.Combine(outDir, "benchmarks-cluster.md"), section);
+        _report.WriteJson(Path.Combine(outDir, "benchmarks-cluster.json"));
+        Console.WriteLine($"wrote the cluster section to {outDir} in {clock.Elapsed.TotalSeconds:0} s; errors: {_report.Errors.Count}");
+        return _report.Errors.Count == 0 ? 0 : 1;
+
+        async Task Phase(string name, Func<Task> run)
+        {
+            Console.WriteLine($"== {name} ({clock.Elapsed.TotalSeconds:0} s)");
+            try { await run(); }
+            catch (Exception e)
+            {
+                _report.Errors.Add($"{name}: {e.GetType().Name}: {e.Message}");
+                Console.Error.WriteLine($"phase {name} failed: {e}");
+            }
+        }
+    }
+
+    IEnumerable<string> ImageSets(string tag)
+    {
+        if (o.ImageTag is null) return o.HelmSets;
+        return new[] { "router", "operator", "userpod" }.Select(p => $"{p}.image.tag={tag}").Concat(o.HelmSets);
+    }
+
+    async Task RawAsync(Kubernetes kube, string image, CancellationToken ct)
+    {
+        var ns = "htk-bench-raw-" + Guid.NewGuid().ToString("N")[..6];
+        await kube.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = ns } }, cancellationToken: ct);
+        try
+        {
+            // Pulls nothing (imagePullPolicy Never), but warms the node's image and layer caches like every later scenario finds them.
+            await RawPods.RunAsync(kube, ns, image, 1, false, ct);
+            foreach (var n in new[] { o.RawPods, o.RawPodsSmall })
+            {
+                var r = await RawPods.RunAsync(kube, ns, image, n, measureMemory: n == o.RawPods, ct);
+                Console.WriteLine($"  {n} raw pods: all Ready {r.AllReadyMs:0} ms (median {r.MedianReadyMs:0}), {r.PodsPerSecond:0.0} pods/s");
+                _report.Raw.Add(r);
+            }
+        }
+        finally { await ChartInstall.DeleteNamespaceAsync(kube, ns, CancellationToken.None); }
+    }
+
+    async Task WaveAsync(Kubernetes kube, Variant v, string scenario, double[] offsets, CancellationToken ct)
+    {
+        await using var chart = await ChartInstall.InstallAsync(kube, _root, v.WarmPool, v.Sets, ct);
+        var r = await UserWave.RunAsync(kube, chart, scenario, offsets, ct);
+        var s = new Sample(r.FirstPageMs);
+        Console.WriteLine($"  {scenario}, {v.Name}: first page p50 {s.Median:0} ms p95 {s.P(95):0} ms; all pages after {r.AllPagesMs:0} ms; {r.StartingPages} starting pages; {r.WarmClaims} warm claims");
+        _report.Waves.Add(new ClusterReport.WaveRow(v.Name, string.Join(' ', chart.Values.Select(x => "--set " + x)), r));
+    }
+
+    async Task IdleAsync(CancellationToken ct)
+    {
+        if (o.AotUserpod is not { } exe || !File.Exists(exe))
+            throw new InvalidOperationException($"no NativeAOT userpod ({o.AotUserpod ?? "--aot-userpod not given"}); `make bench` publishes it (make userpod-aot)");
+        var pod = await IdleUserpods.RunAsync(exe, "as in a pod", "the image's environment (no idle timeout, no lifeline: the operator ends sessions)",
+            IdleUserpods.PodEnv, o.IdleUserpods, o.IdleWindow, ct);
+        Report(pod);
+        var local = new Dictionary<string, string?>(IdleUserpods.PodEnv) { ["HTAG_IDLE_TIMEOUT"] = "1800" };
+        var withIdle = await IdleUserpods.RunAsync(exe, "with its own idle stop", "+ HTAG_IDLE_TIMEOUT=1800 (what the local-mode router passes)", local, o.IdleUserpods, o.IdleWindow, ct);
+        Report(withIdle);
+
+        void Report(IdleUserpods.Result r)
+        {
+            Console.WriteLine($"  idle, {r.Variant}: {r.Userpods} userpods, CPU mean {r.CpuMsPerMinMean:0.0} ms/min (median {r.CpuMsPerMinMedian:0}, p95 {r.CpuMsPerMinP95:0}), threads {r.ThreadsAtStart:0.#} → {r.ThreadsAtEnd:0.#}, PSS {r.PssMb:0.0} MB");
+            _report.Idle.Add(r);
+        }
+    }
+
+    string AppVersion()
+    {
+        var chart = File.ReadAllText(Path.Combine(_root, "charts", "Chart.yaml"));
+        return AppVersionRx().Match(chart) is { Success: true } m ? m.Groups[1].Value : throw new InvalidOperationException("charts/Chart.yaml has no appVersion");
+    }
+
+    string Git(string args)
+    {
+        var psi = new ProcessStartInfo("git", args) { WorkingDirectory = _root, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var s = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return s;
+    }
+
+    static string Utc() => DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+
+    [GeneratedRegex("(?m)^appVersion:\\s*\"?([^\"\\s]+)\"?")]
+    private static partial Regex AppVersionRx();
+}
