@@ -25,12 +25,17 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
         }
         instance.Attach(this);
         if (adoptedFrom is not null) await SendRootAsync(ct).ConfigureAwait(false);
-        var buffer = new byte[server.Options.MaxMessageBytes];
+        // Small at first: a message over it grows the buffer up to the app's limit, and a grown one is let go afterwards
+        // (a 1 MiB limit must not cost 1 MiB per open page).
+        var max = instance.Host.MaxMessageBytes;
+        var buffer = new byte[Math.Min(max, SmallBuffer)];
         try
         {
             while (ws.State == WebSocketState.Open && !ct.IsCancellationRequested)
             {
-                var (length, problem) = await ReceiveAsync(buffer, ct).ConfigureAwait(false);
+                if (buffer.Length > SmallBuffer) buffer = new byte[SmallBuffer];
+                var (length, problem, received) = await ReceiveAsync(buffer, max, ct).ConfigureAwait(false);
+                buffer = received;
                 if (problem == Problem.Closed)
                 {
                     // Answer the peer's close frame: a clean close (1000) instead of a dropped connection (1006).
@@ -92,19 +97,8 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
     }
 
     /// <summary>The whole app under its (new) instance id: the page swaps its app element and carries on.</summary>
-    async Task SendRootAsync(CancellationToken ct, long? ack = null)
-    {
-        var r = await instance.Runtime.RenderAsync(ct).ConfigureAwait(false);
-        var js = r.Statics.Select(s => s.InjectJs()).Concat(r.Js).ToList();
-        await TrySendAsync(new ServerMessage
-        {
-            Instance = instance.Runtime.InstanceId,
-            Root = r.Html,
-            Title = instance.Runtime.Root.PageTitle ?? instance.Host.AppType.Name,
-            Js = js.Count > 0 ? js : null,
-            Ack = ack,
-        }).ConfigureAwait(false);
-    }
+    async Task SendRootAsync(CancellationToken ct, long? ack = null) =>
+        await TrySendAsync(await instance.Runtime.RootMessageAsync(ct, ack).ConfigureAwait(false)).ConfigureAwait(false);
 
     async Task ResyncAsync(string seenInstance, CancellationToken ct)
     {
@@ -119,17 +113,24 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
 
     enum Problem { None, Closed, TooBig, Binary }
 
-    async Task<(int, Problem)> ReceiveAsync(byte[] buffer, CancellationToken ct)
+    const int SmallBuffer = 16 * 1024;
+
+    /// <summary>One whole message into <paramref name="buffer"/>, grown (doubling) up to <paramref name="max"/> bytes.</summary>
+    async Task<(int, Problem, byte[])> ReceiveAsync(byte[] buffer, int max, CancellationToken ct)
     {
         var count = 0;
         while (true)
         {
-            if (count == buffer.Length) return (count, Problem.TooBig);
+            if (count == buffer.Length)
+            {
+                if (buffer.Length >= max) return (count, Problem.TooBig, buffer);
+                Array.Resize(ref buffer, (int)Math.Min(max, buffer.Length * 2L));
+            }
             var r = await ws.ReceiveAsync(buffer.AsMemory(count), ct).ConfigureAwait(false);
-            if (r.MessageType == WebSocketMessageType.Close) return (0, Problem.Closed);
-            if (r.MessageType == WebSocketMessageType.Binary) return (0, Problem.Binary);
+            if (r.MessageType == WebSocketMessageType.Close) return (0, Problem.Closed, buffer);
+            if (r.MessageType == WebSocketMessageType.Binary) return (0, Problem.Binary, buffer);
             count += r.Count;
-            if (r.EndOfMessage) return (count, Problem.None);
+            if (r.EndOfMessage) return (count, Problem.None, buffer);
         }
     }
 

@@ -22,14 +22,24 @@ internal sealed class Endpoints(HTagServer server)
                 case "/_htag/upload": await HttpUpload.HandleAsync(ctx, server).ConfigureAwait(false); return;
             }
         }
-        else if (server.Apps.TryGetValue(path, out var host) && HttpMethods.IsGet(ctx.Request.Method))
+        else if (server.Apps.TryGetValue(path, out var host) && host.Route is null && HttpMethods.IsGet(ctx.Request.Method))
         {
-            await PageAsync(ctx, host).ConfigureAwait(false);
+            await PageAsync(ctx, host, null).ConfigureAwait(false);
             return;
         }
         else if (server.EndpointFor(ctx.Request.Method, path) is { } endpoint)
         {
             await RunEndpointAsync(ctx, endpoint, path).ConfigureAwait(false);
+            return;
+        }
+        else if (server.MatchRoute(ctx, path) is { } route)
+        {
+            if (route.App is not null) await PageAsync(ctx, route.App, RouteTemplatePath.Strings(route.Values)).ConfigureAwait(false);
+            else
+            {
+                ctx.Request.RouteValues = route.Values;
+                await RunEndpointAsync(ctx, route.Endpoint!, path).ConfigureAwait(false);
+            }
             return;
         }
         else if (server.Files is { } files && (HttpMethods.IsGet(ctx.Request.Method) || HttpMethods.IsHead(ctx.Request.Method)))
@@ -56,6 +66,7 @@ internal sealed class Endpoints(HTagServer server)
     /// <summary>An app author's endpoint: its exception is logged and, if nothing was sent yet, a plain 500.</summary>
     async Task RunEndpointAsync(HttpContext ctx, RequestDelegate endpoint, string path)
     {
+        ctx.Features.Set(new EndpointFeature(server, this));
         try { await endpoint(ctx).ConfigureAwait(false); }
         catch (Exception e) when (!ctx.RequestAborted.IsCancellationRequested)
         {
@@ -77,14 +88,27 @@ internal sealed class Endpoints(HTagServer server)
         await ctx.Response.Body.WriteAsync(Assets.HtagJs, ctx.RequestAborted).ConfigureAwait(false);
     }
 
-    async Task PageAsync(HttpContext ctx, AppHost host)
+    /// <summary>The page of an app: mapped (exact path or template, <paramref name="routeValues"/> bound to Init) or
+    /// rendered by an endpoint.</summary>
+    internal async Task PageAsync(HttpContext ctx, AppHost host, IReadOnlyDictionary<string, string>? routeValues)
     {
         var queryKey = QueryKey(ctx.Request.QueryString.Value);
-        var instance = await BuildAsync(ctx, host, queryKey, ctx.Request.Path.Value ?? host.Path).ConfigureAwait(false);
+        var instance = await BuildAsync(ctx, host, queryKey, ctx.Request.Path.Value ?? host.Path, routeValues).ConfigureAwait(false);
         if (instance is null) return;
         // The first render runs under the same timeout: it waits for the instance's lock, which a long handler may hold.
-        var render = await Deadline.RunAsync(server, host.InteractionTimeout, () => instance.Runtime.RenderAsync(CancellationToken.None),
-            $"first render of app {host.Path}", ctx.RequestAborted).ConfigureAwait(false);
+        RenderResult? render;
+        try
+        {
+            render = await Deadline.RunAsync(server, host.InteractionTimeout, () => instance.Runtime.RenderAsync(CancellationToken.None),
+                $"first render of app {host.Path}", ctx.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ctx.RequestAborted.IsCancellationRequested)
+        {
+            // A Render method threw (logged by the runtime): the page cannot be shown.
+            await ErrorPage.WriteAsync(ctx, StatusCodes.Status500InternalServerError, "The app failed to render",
+                server.Options.Debug ? e.ToString() : null).ConfigureAwait(false);
+            return;
+        }
         if (render is null)
         {
             await ErrorPage.WriteAsync(ctx, StatusCodes.Status503ServiceUnavailable, "The app did not render in time", null).ConfigureAwait(false);
@@ -106,11 +130,11 @@ internal sealed class Endpoints(HTagServer server)
     /// for an exception in the app's constructor or Init (its stack trace shown with Debug), 503 for an Init that
     /// outlived the interaction timeout.
     /// </summary>
-    async Task<Instance?> BuildAsync(HttpContext ctx, AppHost host, string queryKey, string path)
+    async Task<Instance?> BuildAsync(HttpContext ctx, AppHost host, string queryKey, string path, IReadOnlyDictionary<string, string>? routeValues)
     {
         try
         {
-            var instance = await host.GetOrCreateAsync(queryKey, RequestReader.Read(ctx, path, queryKey),
+            var instance = await host.GetOrCreateAsync(queryKey, RequestReader.Read(ctx, path, queryKey, routeValues),
                 RequestReader.ReadUser(ctx, server.Logger), ctx.RequestAborted).ConfigureAwait(false);
             if (instance is null)
                 await ErrorPage.WriteAsync(ctx, StatusCodes.Status503ServiceUnavailable, "The app did not start in time",
@@ -130,6 +154,15 @@ internal sealed class Endpoints(HTagServer server)
         return null;
     }
 
+    /// <summary>The page's path (<c>u</c>, htag.js sends <c>location.pathname</c>) and its route values, for rebuilding its
+    /// instance; null when a template app's page path is missing or no longer matches.</summary>
+    static (string Path, IReadOnlyDictionary<string, string>? Values)? PagePath(HttpContext ctx, AppHost host)
+    {
+        if (host.Route is null) return (host.Path, null);
+        var path = ctx.Request.Query["u"].ToString();
+        return path.StartsWith('/') && host.Route.Match(ctx, path) is { } values ? (path, RouteTemplatePath.Strings(values)) : null;
+    }
+
     /// <summary>The query, normalised: an instance is reused only for the same query.</summary>
     internal static string QueryKey(string? query) => string.IsNullOrEmpty(query) || query == "?" ? "" : query;
 
@@ -144,17 +177,19 @@ internal sealed class Endpoints(HTagServer server)
         var appPath = ctx.Request.Query["app"].ToString();
         var instanceId = ctx.Request.Query["i"].ToString();
         using var ws = await ctx.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
-        var instance = server.Apps.TryGetValue(appPath, out var host) && !host.HttpOnly ? host.Find(instanceId) : null;
+        var host = server.FindHost(appPath);
+        var instance = host is { HttpOnly: false } ? host.Find(instanceId) : null;
         string? adoptedFrom = null;
-        if (instance is null && host is { HttpOnly: false, Parano: false } && ctx.Request.Query.ContainsKey("q"))
+        if (instance is null && host is { HttpOnly: false, Parano: false, ByEndpoint: false } && ctx.Request.Query.ContainsKey("q")
+            && PagePath(ctx, host) is var (pagePath, routeValues))
         {
             // The page's instance is gone (process restarted, instance dropped): give the page the current
-            // instance for its query right on this socket instead of a reload round trip. Parano pages
-            // reload instead: their key came with the page.
+            // instance for its path and query right on this socket instead of a reload round trip. Parano pages
+            // reload instead: their key came with the page; so do pages an endpoint chose the app of.
             try
             {
                 var queryKey = QueryKey(ctx.Request.Query["q"].ToString());
-                instance = await host.GetOrCreateAsync(queryKey, RequestReader.Read(ctx, host.Path, queryKey),
+                instance = await host.GetOrCreateAsync(queryKey, RequestReader.Read(ctx, pagePath, queryKey, routeValues),
                     RequestReader.ReadUser(ctx, server.Logger), ctx.RequestAborted).ConfigureAwait(false);
                 if (instance is not null) adoptedFrom = instanceId;
             }

@@ -22,8 +22,12 @@ public sealed class HTagOptions
     /// <summary>How long a timed-out handler may still run before the process exits with a non-zero code. Default 5 s.</summary>
     public TimeSpan TimeoutGrace { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Largest WebSocket message or POST body accepted, in bytes. Default 64 KiB.</summary>
-    public int MaxMessageBytes { get; set; } = 64 * 1024;
+    /// <summary>
+    /// Largest WebSocket message or POST body accepted, in bytes (env <c>HTAG_MAX_MESSAGE_BYTES</c>); per app through
+    /// <see cref="AppOptions.MaxMessageBytes"/>. Default 1 MiB, the router's own WebSocket message limit: raising it past
+    /// that needs the router's limit raised too (docs/apps.md). A socket's buffer grows to it only for a message that large.
+    /// </summary>
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Largest file accepted by an upload field (<see cref="Tag.OnUpload"/>), in bytes; larger ones get a 413. Default 10 MiB.</summary>
     public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
@@ -68,4 +72,13 @@ public sealed class AppOptions
 
     /// <summary>Overrides <see cref="HTagOptions.InteractionTimeout"/> for this app (its Init, renders and handlers).</summary>
     public TimeSpan? InteractionTimeout { get; set; }
+
+    /// <summary>Overrides <see cref="HTagOptions.MaxMessageBytes"/> for this app (at least 1024).</summary>
+    public int? MaxMessageBytes
+    {
+        get => _maxMessageBytes;
+        set => _maxMessageBytes = value is null or >= 1024 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1024 bytes");
+    }
+
+    int? _maxMessageBytes;
 }

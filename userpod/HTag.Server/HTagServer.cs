@@ -79,28 +79,62 @@ public sealed class HTagServer : IAsyncDisposable
     /// <summary>Serves app <typeparamref name="TApp"/> at <paramref name="path"/>; one instance per user and app.</summary>
     /// <typeparam name="TApp">The app: a tag with a public parameterless constructor. Its members are kept by trimming and
     /// NativeAOT (its Init overloads are found by reflection), so an AOT-published app needs nothing more.</typeparam>
-    /// <param name="path">The URL path, e.g. <c>"/"</c> or <c>"/counter"</c>.</param>
+    /// <param name="path">The URL path, e.g. <c>"/"</c> or <c>"/counter"</c>, or an ASP.NET Core route template such as
+    /// <c>"/items/{id:int}"</c> or <c>"/docs/{*path}"</c>: its values are bound to Init parameters by name, like query values.</param>
     /// <param name="configure">Optional per-app overrides.</param>
     public HTagServer Map<[DynamicallyAccessedMembers(InitArgs.AppMembers)] TApp>(string path, Action<AppOptions>? configure = null) where TApp : Tag, new()
     {
         CheckNewPath(path);
+        var route = RouteTemplatePath.TryParse(path);
+        if (_apps.ContainsKey(path)) throw new ArgumentException($"{path} is mapped already.", nameof(path));
         var o = new AppOptions();
         configure?.Invoke(o);
-        _apps[path] = new AppHost(path, typeof(TApp), () => new TApp(), o, this);
+        var host = new AppHost(path, typeof(TApp), () => new TApp(), o, this, route);
+        _apps[path] = host;
+        if (route is not null) _routes.AddApp(route, host);
         return this;
     }
 
+    readonly RouteTable _routes = new();
+    readonly System.Collections.Concurrent.ConcurrentDictionary<Type, AppHost> _rendered = new();
+
+    /// <summary>The host of the app an endpoint renders (<see cref="HttpContextExtensions.RenderAppAsync"/>): one per app
+    /// type, made on first use with that call's options.</summary>
+    internal AppHost RenderedHost<[DynamicallyAccessedMembers(InitArgs.AppMembers)] TApp>(Action<AppOptions>? configure) where TApp : Tag, new()
+    {
+        if (_rendered.TryGetValue(typeof(TApp), out var host)) return host;
+        var o = new AppOptions();
+        configure?.Invoke(o);
+        host = new AppHost("@" + typeof(TApp).FullName, typeof(TApp), () => new TApp(), o, this, route: null, byEndpoint: true);
+        host.FixContentSecurity();
+        return _rendered.GetOrAdd(typeof(TApp), host);
+    }
+
+    /// <summary>The app a page names (its <c>data-htag-app</c>): a mapped path or template, or an endpoint-rendered app.</summary>
+    internal AppHost? FindHost(string key)
+    {
+        if (_apps.TryGetValue(key, out var host)) return host;
+        foreach (var h in _rendered.Values)
+            if (h.Path == key) return h;
+        return null;
+    }
+
+    /// <summary>The first mapped template (app or endpoint) matching the request, most specific first.</summary>
+    internal (AppHost? App, RequestDelegate? Endpoint, Microsoft.AspNetCore.Routing.RouteValueDictionary Values)? MatchRoute(HttpContext ctx, string path) =>
+        _routes.IsEmpty ? null : _routes.Match(ctx, path);
+
     /// <summary>
-    /// Answers GET (and HEAD) requests for exactly <paramref name="path"/> with <paramref name="handler"/>, beside the
-    /// apps: downloads (<see cref="HttpContextExtensions.DownloadAsync"/>), JSON, feeds. It gets ASP.NET Core's own
-    /// <see cref="HttpContext"/>, behind the same token check as everything else; it holds no app's lock.
+    /// Answers GET (and HEAD) requests for <paramref name="path"/> with <paramref name="handler"/>, beside the
+    /// apps: downloads (<see cref="HttpContextExtensions.DownloadAsync"/>), JSON, feeds, or an app
+    /// (<see cref="HttpContextExtensions.RenderAppAsync"/>). It gets ASP.NET Core's own <see cref="HttpContext"/>
+    /// (route values in <c>ctx.Request.RouteValues</c>), behind the same token check as everything else; it holds no app's lock.
     /// </summary>
-    /// <param name="path">The exact URL path, e.g. <c>"/report.csv"</c>.</param>
+    /// <param name="path">The URL path, e.g. <c>"/report.csv"</c>, or a route template (<c>"/oauth_{action}"</c>, <c>"/{*path}"</c>).</param>
     /// <param name="handler">Writes the response.</param>
     public HTagServer MapGet(string path, RequestDelegate handler) => MapEndpoint("GET", path, handler);
 
-    /// <summary>Answers POST requests for exactly <paramref name="path"/> (webhooks, JSON APIs); see <see cref="MapGet"/>.</summary>
-    /// <param name="path">The exact URL path.</param>
+    /// <summary>Answers POST requests for <paramref name="path"/> (webhooks, JSON APIs); see <see cref="MapGet"/>.</summary>
+    /// <param name="path">The URL path or a route template.</param>
     /// <param name="handler">Reads the request, writes the response.</param>
     public HTagServer MapPost(string path, RequestDelegate handler) => MapEndpoint("POST", path, handler);
 
@@ -108,7 +142,8 @@ public sealed class HTagServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(handler);
         CheckNewPath(path);
-        _endpoints[(method, path)] = handler;
+        if (RouteTemplatePath.TryParse(path) is { } route) _routes.AddEndpoint(route, method, handler);
+        else if (!_endpoints.TryAdd((method, path), handler)) throw new ArgumentException($"{method} {path} is mapped already.", nameof(path));
         return this;
     }
 
@@ -200,7 +235,7 @@ public sealed class HTagServer : IAsyncDisposable
     /// <param name="ct">Cancels the start.</param>
     public async Task StartAsync(CancellationToken ct = default)
     {
-        if (_apps.Count == 0 && _endpoints.Count == 0) throw new InvalidOperationException("Map at least one app or endpoint.");
+        if (_apps.Count == 0 && _endpoints.Count == 0 && _routes.IsEmpty) throw new InvalidOperationException("Map at least one app or endpoint.");
         if (_kestrel is not null) throw new InvalidOperationException("The server is already started.");
         var token = Options.Token ?? _config["HTAG_TOKEN"];
         if (string.IsNullOrEmpty(token)) token = null;

@@ -17,7 +17,7 @@ internal static class HttpCall
     {
         if (await HttpInteraction.FindForPostAsync(ctx, server, "exposed calls").ConfigureAwait(false) is not { } instance) return;
         var name = ctx.Request.Query["name"].ToString();
-        var body = await HttpInteraction.ReadLimitedAsync(ctx, server.Options.MaxMessageBytes).ConfigureAwait(false);
+        var body = await HttpInteraction.ReadLimitedAsync(ctx, instance.Host.MaxMessageBytes).ConfigureAwait(false);
         if (body is null)
         {
             await HttpInteraction.WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge, new ServerMessage { Err = "arguments too big" }).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,6 +15,35 @@ public static class HttpContextExtensions
     /// <summary>The signed-in user the router vouches for (<c>X-HTag-User</c>), or <see cref="User.Anonymous"/>.</summary>
     /// <param name="ctx">The endpoint's request.</param>
     public static User HTagUser(this HttpContext ctx) => RequestReader.ReadUser(ctx, NullLogger.Instance);
+
+    /// <summary>
+    /// The user's session (htagweb's <c>request.session</c>): the same dictionary as every app's <see cref="Tag.Session"/>,
+    /// so an endpoint can hand data (a signed-in account, a choice) to the apps, and read what they stored.
+    /// </summary>
+    /// <param name="ctx">The endpoint's request.</param>
+    public static IDictionary<string, object?> HTagSession(this HttpContext ctx) => Feature(ctx).Server.Session.Shared;
+
+    /// <summary>
+    /// Answers the request with app <typeparamref name="TApp"/>'s page (htagweb's <c>req.app.handle(req, App)</c>), from
+    /// any endpoint: its Init gets the query and the route values like a mapped app's. One instance per user and app type
+    /// (a different path or query builds a new one); the options of the first call apply (HttpOnly, Parano…). Its pages
+    /// talk to the app directly afterwards. Errors are the mapped apps' (400 bad query, 500, 503).
+    /// </summary>
+    /// <typeparam name="TApp">The app; its members are kept by trimming and NativeAOT, like <c>Map&lt;TApp&gt;</c>'s.</typeparam>
+    /// <param name="ctx">The endpoint's request (GET), not started.</param>
+    /// <param name="configure">The app's options, on the first call.</param>
+    public static Task RenderAppAsync<[DynamicallyAccessedMembers(InitArgs.AppMembers)] TApp>(this HttpContext ctx, Action<AppOptions>? configure = null)
+        where TApp : Tag, new()
+    {
+        var f = Feature(ctx);
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (k, v) in ctx.Request.RouteValues)
+            if (Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) is { } s) values[k] = s;
+        return f.Endpoints.PageAsync(ctx, f.Server.RenderedHost<TApp>(configure), values);
+    }
+
+    static EndpointFeature Feature(HttpContext ctx) =>
+        ctx.Features.Get<EndpointFeature>() ?? throw new InvalidOperationException("Only inside an endpoint mapped on an HTagServer (MapGet, MapPost).");
 
     /// <summary>
     /// Answers with <paramref name="content"/> as a file download (<c>Content-Disposition: attachment</c>, the name
@@ -40,3 +70,6 @@ public static class HttpContextExtensions
         await content.CopyToAsync(response.Body, ct).ConfigureAwait(false);
     }
 }
+
+/// <summary>What an endpoint's <see cref="HttpContext"/> carries for <see cref="HttpContextExtensions"/>: its server.</summary>
+internal sealed record EndpointFeature(HTagServer Server, Endpoints Endpoints);

@@ -14,13 +14,13 @@ internal static class HttpInteraction
             return;
         }
         var appPath = ctx.Request.Query["app"].ToString();
-        var instance = server.Apps.TryGetValue(appPath, out var host) ? host.Find(ctx.Request.Query["i"].ToString()) : null;
+        var instance = server.FindHost(appPath)?.Find(ctx.Request.Query["i"].ToString());
         if (instance is null)
         {
             await WriteAsync(ctx, StatusCodes.Status200OK, new ServerMessage { Reload = true }).ConfigureAwait(false);
             return;
         }
-        var body = await ReadLimitedAsync(ctx, server.Options.MaxMessageBytes).ConfigureAwait(false);
+        var body = await ReadLimitedAsync(ctx, instance.Host.MaxMessageBytes).ConfigureAwait(false);
         if (body is null)
         {
             await WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge, new ServerMessage { Err = "message too big" }).ConfigureAwait(false);
@@ -60,7 +60,7 @@ internal static class HttpInteraction
             await WriteAsync(ctx, StatusCodes.Status405MethodNotAllowed, new ServerMessage { Err = "POST expected" }).ConfigureAwait(false);
             return null;
         }
-        var instance = server.Apps.TryGetValue(ctx.Request.Query["app"].ToString(), out var host) ? host.Find(ctx.Request.Query["i"].ToString()) : null;
+        var instance = server.FindHost(ctx.Request.Query["app"].ToString())?.Find(ctx.Request.Query["i"].ToString());
         if (instance is null)
         {
             await WriteAsync(ctx, StatusCodes.Status404NotFound, new ServerMessage { Err = "no such app instance (reload the page)" }).ConfigureAwait(false);

@@ -20,7 +20,7 @@ internal static class RequestReader
 
     /// <summary>The request an app sees; <paramref name="path"/> and <paramref name="queryString"/> override the
     /// transport's (a WebSocket adopting an instance builds it for the page's path and query).</summary>
-    public static Request Read(HttpContext ctx, string path, string queryString)
+    public static Request Read(HttpContext ctx, string path, string queryString, IReadOnlyDictionary<string, string>? routeValues = null)
     {
         var query = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
         foreach (var (k, v) in Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(queryString))
@@ -32,7 +32,7 @@ internal static class RequestReader
         var cookies = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in ctx.Request.Cookies)
             if (k != UidCookie) cookies[k] = v;
-        return new Request(path, queryString, query, headers, cookies, ClientAddress(ctx));
+        return new Request(path, queryString, query, headers, cookies, ClientAddress(ctx), routeValues);
     }
 
     /// <summary>The router's X-Forwarded-For (it sets one address, decided by its trusted-proxies rule), else the peer.</summary>

@@ -32,6 +32,7 @@ internal static class WarmUp
         {
             foreach (var host in server.Apps.Values)
             {
+                if (host.Route is not null) continue; // a template has no one URL to render
                 try
                 {
                     var instanceId = await PageAsync(endpoint, host.Path, token, cts.Token).ConfigureAwait(false);

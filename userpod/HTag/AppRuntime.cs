@@ -20,6 +20,7 @@ internal sealed class AppRuntime
 
     public AppRuntime(Tag root)
     {
+        if (root.IsFragment) throw new ArgumentException("An app's root is an element (a fragment has none to show the app in).", nameof(root));
         Root = root;
         InstanceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         root._runtime = this;
@@ -78,19 +79,50 @@ internal sealed class AppRuntime
     public async Task<RenderResult> RenderAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        try { return RenderLocked(); }
+        finally { _gate.Release(); }
+    }
+
+    /// <summary>The whole app (its Render methods run first; the first one's exception propagates). Caller holds the lock.</summary>
+    RenderResult RenderLocked()
+    {
+        Root.EnsureInit();
+        var run = new RenderRun(full: true);
+        Root.RunRenders(run);
+        foreach (var (tag, e) in run.Errors) OnHandlerError?.Invoke(tag, "render", e);
+        run.ThrowIfFailed();
+        var sb = new StringBuilder();
+        var ctx = new RenderContext();
+        Root.RenderHtml(sb, ctx);
+        List<string> js;
+        lock (_pendingJs) { js = [.. _pendingJs]; _pendingJs.Clear(); }
+        js.AddRange(ctx.Js);
+        Root._titleChanged = false;
+        _sentStatics.Clear();
+        foreach (var st in ctx.Statics) _sentStatics.Add(st);
+        return new RenderResult(sb.ToString(), js, [.. _sentStatics]);
+    }
+
+    /// <summary>The resync message: the whole app under this instance id, replacing the page's app element. Caller holds the lock.</summary>
+    internal ServerMessage RootMessage(RenderResult r, long? ack = null)
+    {
+        var js = r.Statics.Select(s => s.InjectJs()).Concat(r.Js).ToList();
+        return new ServerMessage
         {
-            var sb = new StringBuilder();
-            var ctx = new RenderContext();
-            Root.Render(sb, ctx);
-            List<string> js;
-            lock (_pendingJs) { js = [.. _pendingJs]; _pendingJs.Clear(); }
-            js.AddRange(ctx.Js);
-            Root._titleChanged = false;
-            _sentStatics.Clear();
-            foreach (var st in ctx.Statics) _sentStatics.Add(st);
-            return new RenderResult(sb.ToString(), js, [.. _sentStatics]);
-        }
+            Instance = InstanceId,
+            Root = r.Html,
+            Title = Root.PageTitle ?? Root.GetType().Name,
+            Js = js.Count > 0 ? js : null,
+            Ack = ack,
+        };
+    }
+
+    /// <summary><see cref="RootMessage"/> taking the lock; a Render exception becomes the message's error.</summary>
+    public async Task<ServerMessage> RootMessageAsync(CancellationToken ct, long? ack = null)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try { return RootMessage(RenderLocked(), ack); }
+        catch (Exception e) { return new ServerMessage { Err = ErrorText(Root, "render", e), Ack = ack }; }
         finally { _gate.Release(); }
     }
 
@@ -102,7 +134,15 @@ internal sealed class AppRuntime
         {
             if (msg.Id is null || msg.Ev is null) return new ServerMessage { Err = "interaction without id or event" };
             var target = Root.Find(msg.Id);
-            if (target is null) return new ServerMessage { Err = $"unknown tag '{Truncate(msg.Id)}'" };
+            if (target is null)
+            {
+                // The page holds an element the app no longer has (say, one a Render replaced by a different one): resync it.
+                ServerMessage resync;
+                try { resync = RootMessage(RenderLocked()); }
+                catch (Exception) { resync = new ServerMessage(); }
+                resync.Err = $"unknown tag '{Truncate(msg.Id)}' (the page was resynced)";
+                return resync;
+            }
             var binding = target.GetBinding(msg.Ev);
             if (binding is null) return new ServerMessage { Err = $"tag '{target.Id}' has no '{Truncate(msg.Ev)}' handler" };
             var e = new Event(target, msg.Ev, ToStrings(msg.Data), ToStrings(msg.Args));
@@ -161,13 +201,17 @@ internal sealed class AppRuntime
         catch (Exception ex)
         {
             OnHandlerError?.Invoke(target, what, ex);
-            err = Debug ? $"{target.GetType().Name}#{target.Id} {what}: {ex}" : $"{target.GetType().Name}#{target.Id} {what}: {ex.GetType().Name}: {ex.Message}";
+            err = ErrorText(target, what, ex);
         }
         finally { s_flush.Value = null; }
         var result = Collect();
-        result.Err = err;
+        if (err is not null) result.Err = result.Err is null ? err : err + "\n" + result.Err;
         return result;
     }
+
+    /// <summary>The error the browser gets (<c>window.error</c>, the console, the debug overlay): the stack trace only with Debug.</summary>
+    string ErrorText(Tag tag, string what, Exception ex) =>
+        Debug ? $"{tag.GetType().Name}#{tag.Id} {what}: {ex}" : $"{tag.GetType().Name}#{tag.Id} {what}: {ex.GetType().Name}: {ex.Message}";
 
     /// <summary>Server push: sends what changed since the last render. Inside a handler it streams a partial update.</summary>
     public async Task<bool> PushAsync(Action? change = null)
@@ -196,10 +240,17 @@ internal sealed class AppRuntime
     /// <summary>Everything that changed (outermost dirty tags) plus queued scripts. Caller holds the lock.</summary>
     internal ServerMessage Collect()
     {
+        var run = new RenderRun(full: false);
+        Root.RunRenders(run);
         var changed = new Dictionary<string, string>(StringComparer.Ordinal);
         var ctx = new RenderContext();
         Root.CollectChanged(changed, ctx);
         var msg = new ServerMessage();
+        if (run.Errors.Count > 0)
+        {
+            foreach (var (tag, e) in run.Errors) OnHandlerError?.Invoke(tag, "render", e);
+            msg.Err = string.Join("\n", run.Errors.Select(x => ErrorText(x.Tag, "render", x.Error)));
+        }
         if (changed.Count > 0) msg.Update = changed;
         var js = new List<string>();
         // Statics of tag types that appear for the first time go to the head now.
@@ -220,10 +271,10 @@ internal sealed class AppRuntime
         return msg;
     }
 
-    /// <summary>Sets up the root: calls its Init with arguments from the query (htagweb's url2ak rules).</summary>
-    public void Init([DynamicallyAccessedMembers(InitArgs.AppMembers)] Type appType, string? query)
+    /// <summary>Sets up the root: calls its Init with arguments from the query (htagweb's url2ak rules) and the route values.</summary>
+    public void Init([DynamicallyAccessedMembers(InitArgs.AppMembers)] Type appType, string? query, IReadOnlyDictionary<string, string>? routeValues = null)
     {
-        InitArgs.Run(Root, appType, query);
+        InitArgs.Run(Root, appType, query, routeValues);
     }
 
     static string Truncate(string s) => s.Length > 40 ? s[..40] : s;

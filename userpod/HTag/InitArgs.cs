@@ -43,10 +43,16 @@ internal static class InitArgs
 
     /// <summary>Initialises <paramref name="root"/> (an instance of exactly <paramref name="appType"/>) with the best
     /// Init overload for <paramref name="query"/>.</summary>
-    public static void Run(Tag root, [DynamicallyAccessedMembers(AppMembers)] Type appType, string? query)
+    /// <param name="root">The app's root tag.</param>
+    /// <param name="appType">Its type.</param>
+    /// <param name="query">The query string.</param>
+    /// <param name="routeValues">The route template's values: named values like <c>k=v</c>, winning over the query's.</param>
+    public static void Run(Tag root, [DynamicallyAccessedMembers(AppMembers)] Type appType, string? query, IReadOnlyDictionary<string, string>? routeValues = null)
     {
         if (root.GetType() != appType) throw new ArgumentException($"The app root is a {root.GetType().Name}, not a {appType.Name}.", nameof(root));
         var (positional, named) = Parse(query);
+        if (routeValues is not null)
+            foreach (var (k, v) in routeValues) named[k] = v;
         MethodInfo? best = null;
         object?[]? bestValues = null;
         var bestFromQuery = -1;

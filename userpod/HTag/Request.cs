@@ -18,9 +18,12 @@ public sealed class Request
     /// <param name="headers">Headers by name (case-insensitive), repeated ones joined with ", ".</param>
     /// <param name="cookies">Cookies by name.</param>
     /// <param name="clientAddress">The browser's address as the router saw it, or null.</param>
+    /// <param name="routeValues">The values of the mapped route template's parameters (names case-insensitive).</param>
     public Request(string path, string queryString, IReadOnlyDictionary<string, IReadOnlyList<string>>? query = null,
-        IReadOnlyDictionary<string, string>? headers = null, IReadOnlyDictionary<string, string>? cookies = null, string? clientAddress = null)
+        IReadOnlyDictionary<string, string>? headers = null, IReadOnlyDictionary<string, string>? cookies = null, string? clientAddress = null,
+        IReadOnlyDictionary<string, string>? routeValues = null)
     {
+        RouteValues = routeValues ?? NoStrings;
         Path = path;
         QueryString = queryString;
         Query = query ?? NoQuery;
@@ -49,6 +52,10 @@ public sealed class Request
 
     /// <summary>The browser's IP address as the router determined it (its trusted-proxies rule), or null.</summary>
     public string? ClientAddress { get; }
+
+    /// <summary>The values of the route template's parameters (<c>Map&lt;App&gt;("/items/{id:int}")</c>: <c>id</c>), also
+    /// bound to Init parameters by name; empty for an exact path.</summary>
+    public IReadOnlyDictionary<string, string> RouteValues { get; }
 
     /// <summary>The first value of query parameter <paramref name="name"/>, or null.</summary>
     /// <param name="name">The parameter name.</param>

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace HTag;
 
 /// <summary>
-/// A user's session: one dictionary shared by all of the user's apps, plus one slice per app type.
+/// A user's session: one dictionary shared by all of the user's apps, plus one slice per tag class (<see cref="Tag.State"/>).
 /// It outlives app instances (re-created on a new query or after Exit). The userpod is one user's
 /// process, so the host keeps one store for its lifetime.
 /// </summary>
@@ -36,15 +36,9 @@ public partial class Tag
     public IDictionary<string, object?> Session => (Root._runtime?.Session ?? SessionStore.Process).Shared;
 
     /// <summary>
-    /// The slice of <see cref="Session"/> for this app's type (the root tag's class), like htag's
-    /// <c>tag.state</c>: survives instance re-creation, not shared with the user's other apps.
+    /// The slice of the user's session for this tag's own class, like htag's <c>tag.state</c>: every instance of a
+    /// component class shares it (in any of the user's apps), other classes have their own, so components never clash on
+    /// keys. On the app's root it is the app's slice. Survives instance re-creation. Thread-safe.
     /// </summary>
-    public IDictionary<string, object?> State
-    {
-        get
-        {
-            var root = Root;
-            return (root._runtime?.Session ?? SessionStore.Process).Slice(root.GetType());
-        }
-    }
+    public IDictionary<string, object?> State => (Root._runtime?.Session ?? SessionStore.Process).Slice(GetType());
 }

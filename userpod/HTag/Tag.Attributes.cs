@@ -30,6 +30,57 @@ public partial class Tag
         return this;
     }
 
+    /// <summary>Adds the class name when absent, removes it when present; with <paramref name="on"/>, adds (true) or removes (false).</summary>
+    /// <param name="name">One class name.</param>
+    /// <param name="on">Force on or off; null toggles.</param>
+    /// <returns>This tag.</returns>
+    public Tag ToggleClass(string name, bool? on = null) =>
+        on ?? !HasClass(name) ? AddClass(name) : RemoveClass(name);
+
+    /// <summary>
+    /// One CSS property of the <c>style</c> attribute: <c>tag.SetStyle("color", "red")</c>; null removes it. The others
+    /// are kept in order; the attribute goes when none is left.
+    /// </summary>
+    /// <param name="property">The CSS property, e.g. <c>"background-color"</c>.</param>
+    /// <param name="value">Its value, or null to remove it.</param>
+    /// <returns>This tag.</returns>
+    public Tag SetStyle(string property, string? value)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(property);
+        var name = property.Trim().ToLowerInvariant();
+        if (value is not null && (value.Contains(';') || value.Contains('}')))
+            throw new ArgumentException($"'{value}' is not one CSS value.", nameof(value));
+        var decls = StyleDeclarations();
+        var i = decls.FindIndex(d => d.Key == name);
+        if (value is null) { if (i >= 0) decls.RemoveAt(i); }
+        else if (i >= 0) decls[i] = new(name, value.Trim());
+        else decls.Add(new(name, value.Trim()));
+        Style = decls.Count == 0 ? null : string.Join(";", decls.Select(d => d.Key + ":" + d.Value));
+        return this;
+    }
+
+    /// <summary>The value of one CSS property of the <c>style</c> attribute, or null.</summary>
+    /// <param name="property">The CSS property.</param>
+    public string? GetStyle(string property)
+    {
+        var name = property.Trim().ToLowerInvariant();
+        foreach (var d in StyleDeclarations())
+            if (d.Key == name) return d.Value;
+        return null;
+    }
+
+    List<KeyValuePair<string, string>> StyleDeclarations()
+    {
+        var list = new List<KeyValuePair<string, string>>();
+        foreach (var part in (Style ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var colon = part.IndexOf(':');
+            if (colon <= 0) continue;
+            list.Add(new(part[..colon].Trim().ToLowerInvariant(), part[(colon + 1)..].Trim()));
+        }
+        return list;
+    }
+
     /// <summary>True when the <c>class</c> attribute contains <paramref name="name"/>.</summary>
     /// <param name="name">One class name.</param>
     public bool HasClass(string name) => (Class ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(name);
@@ -67,6 +118,7 @@ public partial class Tag
         set
         {
             if (_js == value) return;
+            if (IsFragment) throw new InvalidOperationException("A fragment has no element to run Js on.");
             _js = value;
             MarkDirty();
         }
@@ -145,8 +197,7 @@ internal sealed class RenderContext
 
     public void Rendered(Tag t)
     {
-        if (t.Js is { Length: > 0 } js)
-            Js.Add("(function(){" + js + "\n}).call(document.getElementById(" + System.Text.Json.JsonSerializer.Serialize(t.Id, HTagJson.Default.String) + "));");
+        if (t.Js is { Length: > 0 } js) Js.Add(t.BoundJs(js));
         if (_types.Add(t.GetType()))
             foreach (var s in t.GetStatics()) Statics.Add(s);
     }

@@ -39,22 +39,46 @@ public partial class Tag
         Bind(eventName, handler, handler is null ? null : (e, _) => handler(e), args);
 
     /// <summary>
-    /// Binds a streaming handler (an <c>async IAsyncEnumerable</c> method): after each <c>yield</c> the
-    /// changes made so far are sent to the browser, like htag's generator handlers.
+    /// Binds a streaming handler (an <c>async IAsyncEnumerable</c> method), like htag's generator handlers: what it
+    /// yields (a tag, text, or a list of them) is appended to the handler's tag (<see cref="Event.Target"/>), and after
+    /// each <c>yield</c> the changes made so far are sent to the browser. <c>yield return null</c> only sends.
     /// </summary>
     /// <param name="eventName">The DOM event name, without "on".</param>
-    /// <param name="handler">The handler; what it yields is ignored.</param>
+    /// <param name="handler">The handler.</param>
     /// <param name="args">Browser-evaluated argument expressions (see <see cref="On(string, Action{Event}, string[])"/>).</param>
     /// <returns>This tag.</returns>
     public Tag On(string eventName, Func<Event, IAsyncEnumerable<object?>>? handler, params string[] args) =>
         Bind(eventName, handler, handler is null ? null : async (e, flush) =>
         {
-            await foreach (var _ in handler(e).ConfigureAwait(true)) await flush().ConfigureAwait(true);
+            await foreach (var item in handler(e).ConfigureAwait(true))
+            {
+                e.Target.Add(item);
+                await flush().ConfigureAwait(true);
+            }
+        }, args);
+
+    /// <summary>
+    /// Binds a synchronous generator handler (an <c>IEnumerable</c> iterator method): like the asynchronous one, each
+    /// yielded tag or text is appended to the handler's tag and the changes so far are sent at each <c>yield</c>.
+    /// </summary>
+    /// <param name="eventName">The DOM event name, without "on".</param>
+    /// <param name="handler">The handler.</param>
+    /// <param name="args">Browser-evaluated argument expressions (see <see cref="On(string, Action{Event}, string[])"/>).</param>
+    /// <returns>This tag.</returns>
+    public Tag On(string eventName, Func<Event, IEnumerable<object?>>? handler, params string[] args) =>
+        Bind(eventName, handler, handler is null ? null : async (e, flush) =>
+        {
+            foreach (var item in handler(e))
+            {
+                e.Target.Add(item);
+                await flush().ConfigureAwait(true);
+            }
         }, args);
 
     Tag Bind(string eventName, Delegate? original, HandlerInvoker? invoker, string[] args)
     {
         ArgumentException.ThrowIfNullOrEmpty(eventName);
+        if (IsFragment) throw new InvalidOperationException("A fragment has no element, so no events: bind them on an element in it.");
         var name = eventName.ToLowerInvariant();
         if (!HtmlText.IsValidName(name)) throw new ArgumentException($"'{eventName}' is not a valid event name.", nameof(eventName));
         foreach (var a in args) EventArgsPath.Validate(a);

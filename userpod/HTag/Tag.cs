@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
 namespace HTag;
@@ -7,6 +8,7 @@ namespace HTag;
 /// change it from event handlers, and the framework re-renders only the tags that changed.
 /// Derive from an element (<c>class Counter : Tag.Div</c>) to write a component or an app.
 /// </summary>
+[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.NonPublicMethods)] // Render overrides are found by reflection (Tag.Render.cs)
 public partial class Tag
 {
     static long s_nextId;
@@ -28,15 +30,37 @@ public partial class Tag
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (!HtmlText.IsValidName(name)) throw new ArgumentException($"'{name}' is not a valid element name.", nameof(name));
         TagName = name.ToLowerInvariant();
-        Id = "h" + Interlocked.Increment(ref s_nextId).ToString("x");
+        (_serial, Id) = NewId();
         AddRange(content);
     }
 
-    /// <summary>The element name (lower case), e.g. <c>div</c>.</summary>
+    /// <summary>A fragment: no element of its own, its children render in its place (<see cref="Fragment"/>).</summary>
+    private protected Tag(object?[] content)
+    {
+        TagName = "";
+        IsFragment = true;
+        (_serial, Id) = NewId();
+        AddRange(content);
+    }
+
+    static (long, string) NewId()
+    {
+        var n = Interlocked.Increment(ref s_nextId);
+        return (n, "h" + n.ToString("x"));
+    }
+
+    /// <summary>Creation order of the tag (its id's number): tags built during a <see cref="Render()"/> are newer than the call.</summary>
+    long _serial;
+
+    /// <summary>True for a <see cref="Fragment"/>: no element, no attributes, no events; its children render in place.</summary>
+    public bool IsFragment { get; }
+
+    /// <summary>The element name (lower case), e.g. <c>div</c>; empty for a <see cref="Fragment"/>.</summary>
     public string TagName { get; }
 
-    /// <summary>The element's id: short, unique in the process, stable for the tag's lifetime, owned by the framework.</summary>
-    public string Id { get; }
+    /// <summary>The element's id: short, unique in the process, owned by the framework. Stable for the tag's lifetime,
+    /// except that a tag built by a <see cref="Render()"/> takes over the id of the tag it replaces (same element, same place).</summary>
+    public string Id { get; private set; }
 
     /// <summary>The tag this one was added to, or null.</summary>
     public Tag? Parent { get; private set; }
@@ -100,6 +124,7 @@ public partial class Tag
         set
         {
             CheckAttributeName(name);
+            if (IsFragment) throw new InvalidOperationException("A fragment has no element, so no attributes.");
             var i = _attrs.FindIndex(kv => kv.Key == name);
             if (value is null)
             {
@@ -256,13 +281,18 @@ public partial class Tag
         return Task.FromResult(false);
     }
 
-    /// <summary>Queues JavaScript to run in the browser after the current interaction's updates.</summary>
+    /// <summary>Queues JavaScript to run in the browser after the current interaction's updates, with <c>this</c> bound to
+    /// this tag's element (htag's <c>self.call(js)</c>; a fragment's <c>this</c> is null).</summary>
     /// <param name="js">The script; it runs with a nonce, so a strict Content-Security-Policy allows it.</param>
     public void Call(string js)
     {
         ArgumentNullException.ThrowIfNull(js);
-        Root._runtime?.QueueJs(js);
+        Root._runtime?.QueueJs(BoundJs(js));
     }
+
+    /// <summary><paramref name="js"/> run with <c>this</c> = this tag's element.</summary>
+    internal string BoundJs(string js) =>
+        "(function(){" + js + "\n}).call(document.getElementById(" + System.Text.Json.JsonSerializer.Serialize(Id, HTagJson.Default.String) + "));";
 
     /// <summary>
     /// Cancelled when this app's instance ends (replaced by a new query, exited, timed out): background
@@ -281,20 +311,30 @@ public partial class Tag
 
     internal bool IsDirty => _dirty;
 
-    /// <summary>Renders the tag and its descendants to HTML.</summary>
+    /// <summary>Renders the tag and its descendants to HTML (running their <see cref="Render()"/> first).</summary>
     public override string ToString()
     {
+        EnsureInit();
+        var run = new RenderRun(full: true);
+        RunRenders(run);
+        run.ThrowIfFailed();
         var sb = new StringBuilder();
-        Render(sb);
+        RenderHtml(sb);
         return sb.ToString();
     }
 
-    /// <summary>Writes the element's HTML; clears the dirty marks of the subtree.</summary>
-    internal void Render(StringBuilder sb, RenderContext? ctx = null)
+    /// <summary>Writes the element's HTML; clears the dirty marks of the subtree unless <paramref name="probe"/>
+    /// (a <see cref="Render()"/> tag's comparison with what the browser has).</summary>
+    internal void RenderHtml(StringBuilder sb, RenderContext? ctx = null, bool probe = false)
     {
         EnsureInit();
-        _dirty = false;
+        if (!probe) _dirty = false;
         ctx?.Rendered(this);
+        if (IsFragment)
+        {
+            RenderChildren(sb, ctx, probe);
+            return;
+        }
         sb.Append('<').Append(TagName).Append(" id=\"").Append(Id).Append('"');
         foreach (var (k, v) in _attrs)
         {
@@ -304,22 +344,37 @@ public partial class Tag
         RenderEventAttributes(sb);
         sb.Append('>');
         if (HtmlText.IsVoid(TagName)) return;
+        RenderChildren(sb, ctx, probe);
+        sb.Append("</").Append(TagName).Append('>');
+    }
+
+    void RenderChildren(StringBuilder sb, RenderContext? ctx, bool probe)
+    {
         foreach (var c in _children)
         {
-            if (c is Tag t) t.Render(sb, ctx);
+            if (c is Tag t) t.RenderHtml(sb, ctx, probe);
             else if (c is RawHtml r) sb.Append(r.Html);
             else HtmlText.EscapeText(sb, (string)c);
         }
-        sb.Append("</").Append(TagName).Append('>');
+    }
+
+    /// <summary>This element must be re-sent: it changed, or a fragment in it did (a fragment has no element of its own to
+    /// update, so the element holding it is re-rendered).</summary>
+    bool NeedsSending()
+    {
+        if (_dirty) return true;
+        foreach (var c in _children)
+            if (c is Tag { IsFragment: true } f && f.NeedsSending()) return true;
+        return false;
     }
 
     /// <summary>Adds every tag of this subtree whose rendering changed, outermost first, to <paramref name="changed"/>.</summary>
     internal void CollectChanged(Dictionary<string, string> changed, RenderContext ctx)
     {
-        if (_dirty)
+        if (!IsFragment && NeedsSending())
         {
             var sb = new StringBuilder();
-            Render(sb, ctx);
+            RenderHtml(sb, ctx);
             changed[Id] = sb.ToString();
             return;
         }

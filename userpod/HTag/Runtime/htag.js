@@ -188,7 +188,44 @@
     }
     if (msg.title != null) document.title = msg.title;
     if (msg.js) for (const code of msg.js) runJs(code);
-    if (msg.err) console.error("htag:", msg.err);
+    if (msg.err) error(msg.err);
+  }
+
+  // ---- errors the user sees ----------------------------------------------------------------------
+  // htag's rule: the page's own window.error(text) when it defines one (htagweb's example sets window.error=alert),
+  // else the console. With HTAG_DEBUG the page also shows them in a dismissible overlay (stack traces included).
+  const debug = root.hasAttribute("data-htag-debug");
+  function error(text) {
+    if (typeof window.error === "function") {
+      try { window.error(text); } catch (e) { console.error("htag: window.error threw", e); }
+    } else console.error("htag:", text);
+    if (debug) overlay(text);
+  }
+  function overlay(text) {
+    let box = document.getElementById("htag-error-overlay");
+    if (!box) {
+      // Styled through the CSSOM (el.style), which the strict CSP allows; the text is text, never markup.
+      box = document.createElement("div");
+      box.id = "htag-error-overlay";
+      box.setAttribute("role", "alertdialog");
+      Object.assign(box.style, { position: "fixed", left: "1rem", right: "1rem", bottom: "1rem", maxHeight: "60vh", overflow: "auto",
+        background: "#fff5f5", color: "#600", border: "2px solid #c00", borderRadius: "6px", padding: ".8rem", zIndex: "2147483647",
+        font: "13px/1.4 ui-monospace,monospace", boxShadow: "0 4px 24px rgba(0,0,0,.3)" });
+      const close = document.createElement("button");
+      close.className = "htag-error-close";
+      close.textContent = "\u00d7 dismiss";
+      Object.assign(close.style, { float: "right", cursor: "pointer" });
+      close.addEventListener("click", () => box.remove());
+      const title = document.createElement("strong");
+      title.textContent = "HTag error (HTAG_DEBUG)";
+      box.append(close, title);
+      document.body.appendChild(box);
+    }
+    const pre = document.createElement("pre");
+    pre.className = "htag-error";
+    Object.assign(pre.style, { whiteSpace: "pre-wrap", margin: ".5rem 0 0" });
+    pre.textContent = text;
+    box.appendChild(pre);
   }
 
   let inChain = Promise.resolve();
@@ -211,14 +248,14 @@
     retry = 0;
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const url = proto + "//" + location.host + "/_htag/ws?app=" + encodeURIComponent(app) + "&i=" + encodeURIComponent(instance) +
-      "&q=" + encodeURIComponent(location.search) + "&p=" + page;
+      "&q=" + encodeURIComponent(location.search) + "&u=" + encodeURIComponent(location.pathname) + "&p=" + page;
     const sock = new WebSocket(url);
     ws = sock;
     if (parano) { parano.aad = ""; parano.recvSeq = 0; }
     sock.onopen = () => {
       attempts = 0;
       retrySoon = false;
-      document.body.classList.remove("htag-offline");
+      document.body.classList.remove("htag-offline", "htagoff");
       // After a reconnect, ask for a resync: the server re-renders, gives us a new instance, or tells us to reload.
       resyncPending = everOpen;
       everOpen = true;
@@ -228,7 +265,7 @@
     sock.onclose = (ev) => {
       if (ws !== sock) return;
       ws = null;
-      document.body.classList.add("htag-offline");
+      document.body.classList.add("htag-offline", "htagoff"); // htagoff: htag's own name, for CSS ported from it
       if (ev.code === 4001) { replaced = true; return; }
       // Capped, jittered exponential backoff: 100 ms, 200 ms … at most 5 s.
       const cap = Math.min(5000, 100 * Math.pow(2, attempts++));
@@ -258,6 +295,7 @@
     let msg = null;
     try { msg = await r.json(); } catch (e) { /* not JSON: the status says it */ }
     if (!msg) throw new Error("htag.call " + name + ": HTTP " + r.status);
+    // The caller's promise rejects with the error: it is theirs to show, not window.error's.
     const { result, err, ...changes } = msg;
     apply(changes);
     if (err || !r.ok) throw new Error(err || "htag.call " + name + ": HTTP " + r.status);
@@ -274,7 +312,7 @@
       let msg = null;
       try { msg = await r.json(); } catch (e) { /* not JSON */ }
       if (msg) apply(msg);
-      else console.error("htag: upload of " + file.name + ": HTTP " + r.status);
+      else error("upload of " + file.name + ": HTTP " + r.status);
     }
   }
   document.addEventListener("change", (ev) => {
