@@ -7,8 +7,10 @@ public class StateAndStaticsTests
     sealed class AppA : Tag.Div;
     sealed class AppB : Tag.Div;
 
+    sealed class Widget : Tag.Span;
+
     [Fact]
-    public void Session_is_shared_by_apps_and_state_is_per_app_type()
+    public void Session_is_shared_by_apps_and_state_is_per_tag_class()
     {
         var store = new SessionStore();
         var a = new AppRuntime(new AppA()) { Session = store };
@@ -20,9 +22,15 @@ public class StateAndStaticsTests
         Assert.Equal("ann", b.Root.Session["user"]);
         Assert.Equal(1, a2.Root.State["n"]);
         Assert.Equal(2, b.Root.State["n"]);
-        var child = new Tag.Span();
-        a.Root.Add(child);
-        Assert.Equal(1, child.State["n"]);
+        // A component has its own class's slice (htag's tag.state): no clash with the app's keys, shared by its instances.
+        var w1 = new Widget();
+        var w2 = new Widget();
+        a.Root.Add(w1);
+        b.Root.Add(w2);
+        Assert.False(w1.State.ContainsKey("n"));
+        w1.State["n"] = 3;
+        Assert.Equal(3, w2.State["n"]);
+        Assert.Equal(1, a.Root.State["n"]);
     }
 
     sealed class Fancy : Tag.Div
@@ -63,7 +71,7 @@ public class StateAndStaticsTests
         var msg = await rt.InteractAsync(new ClientMessage { Id = btn.Id, Ev = "click" }, _ => Task.CompletedTask, CancellationToken.None);
         Assert.Equal(2, msg.Js!.Count);
         Assert.Contains("dataset.ok", msg.Js[0]);
-        Assert.Equal("console.log('hi')", msg.Js[1]);
+        Assert.Equal($"(function(){{console.log('hi')\n}}).call(document.getElementById(\"{btn.Id}\"));", msg.Js[1]); // this = the button
         Assert.Equal("New", msg.Title);
     }
 
