@@ -22,6 +22,14 @@ public sealed class Home : Tag.Div
         ("/cdn", "CDN", "a style sheet from another origin, allowed by configuration under the strict CSP"),
         ("/counter-http", "Counter (http-only)", "interactions over POST"),
         ("/counter-parano", "Counter (parano)", "AES-256-GCM encrypted interactions"),
+        ("/render", "Render", "htag's render(): content rebuilt from state before each rendering, only changes sent"),
+        ("/fragment", "Fragments", "components with no element of their own (htag's Tag(None))"),
+        ("/yield", "Yield", "generator handlers: yielded tags and text appended and streamed"),
+        ("/items/1", "Routes", "route parameters (/items/{id:int}, /docs/{*path}), an endpoint picking the app, the session in endpoints"),
+        ("/errors", "Errors", "window.error and the HTAG_DEBUG overlay for handler, render and Init errors"),
+        ("/components", "Components", "per-component State, Call(js) with this, ToggleClass, SetStyle, htagoff"),
+        ("/example", "htagweb example.py", "htagweb's example.py ported line for line (render, state, push, a parano http-only app from an endpoint)"),
+        ("/app1?toto=hi", "htagweb app1.py", "htagweb's examples/app1.py ported line for line (query, a generator handler)"),
     ];
 
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base)];

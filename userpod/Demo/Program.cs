@@ -1,5 +1,6 @@
 using HTag;
 using HTagKube.Demo;
+using HTagKube.Demo.Ports;
 
 // The default userpod program: every demo app, linked from the index at "/".
 var server = HTagServer.Create(args)
@@ -18,5 +19,13 @@ var server = HTagServer.Create(args)
     .Map<UploadDemo>("/upload")
     .Map<Cdn>("/cdn", o => o.ContentSecurity.Styles.Add(Cdn.Origin))
     .Map<Counter>("/counter-http", o => o.HttpOnly = true)
-    .Map<Counter>("/counter-parano", o => o.Parano = true);
-Files.MapEndpoints(server).Run();
+    .Map<Counter>("/counter-parano", o => o.Parano = true)
+    .Map<RenderDemo>("/render")
+    .Map<FragmentDemo>("/fragment")
+    .Map<YieldDemo>("/yield")
+    .Map<ErrorsDemo>("/errors")
+    .Map<Components>("/components")
+    .Map<App1>("/app1");
+Files.MapEndpoints(server);
+RoutesDemo.Map(server);
+ExamplePy.Map(server).Run();
