@@ -43,4 +43,21 @@ public class BrowserTests(Browser browser) : IClassFixture<Browser>
         Assert.Equal(instance, await page.EvaluateAsync<string>("() => document.documentElement.dataset.htagInstance"));
         Assert.False(await page.EvaluateAsync<bool>("() => document.body.classList.contains('htag-offline')"));
     }
+
+    [Fact]
+    public async Task Without_window_error_an_error_goes_to_the_console_and_without_debug_no_overlay_shows()
+    {
+        await using var h = await Harness.StartAsync(s => s.Map<HangApp>("/hang"));
+        var errors = new List<string>();
+        var page = await browser.NewPageAsync(errors);
+        await page.GotoAsync(h.BaseUrl + "/hang");
+        await Browser.WaitConnectedAsync(page);
+        await page.Locator("button.fail").ClickAsync();
+        await Eventually.True(() => { lock (errors) return errors.Any(e => e.Contains("handler blew up")); }, TimeSpan.FromSeconds(10), "the console error");
+        Assert.Equal(0, await page.Locator("#htag-error-overlay").CountAsync());
+        // A page that defines window.error gets the text instead (htagweb's example sets window.error=alert).
+        await page.EvaluateAsync("() => { window.seen = []; window.error = t => window.seen.push(t); }");
+        await page.Locator("button.fail").ClickAsync();
+        await page.WaitForFunctionAsync("() => window.seen.length === 1 && window.seen[0].includes('handler blew up')");
+    }
 }

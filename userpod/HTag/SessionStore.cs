@@ -14,17 +14,21 @@ internal sealed class SessionStore
 
     public ConcurrentDictionary<string, object?> Shared { get; } = new(StringComparer.Ordinal);
 
-    readonly ConcurrentDictionary<Type, ConcurrentDictionary<string, object?>> _slices = new();
-
     /// <summary>Forgets everything (after a warm-up render, before the real user arrives).</summary>
-    public void Clear()
-    {
-        Shared.Clear();
-        _slices.Clear();
-    }
+    public void Clear() => Shared.Clear();
 
-    public ConcurrentDictionary<string, object?> Slice(Type appType) =>
-        _slices.GetOrAdd(appType, _ => new ConcurrentDictionary<string, object?>(StringComparer.Ordinal));
+    /// <summary>The State of tag class <paramref name="type"/>: kept in the session under the class's full name, as htag
+    /// keeps <c>tag.state</c> in <c>tag.session</c> (so dumping the session shows it, and clearing the session clears it).</summary>
+    public ConcurrentDictionary<string, object?> Slice(Type type)
+    {
+        var key = type.FullName ?? type.Name;
+        while (true)
+        {
+            if (Shared.TryGetValue(key, out var v) && v is ConcurrentDictionary<string, object?> slice) return slice;
+            var fresh = new ConcurrentDictionary<string, object?>(StringComparer.Ordinal);
+            if (v is null ? Shared.TryAdd(key, fresh) : Shared.TryUpdate(key, fresh, v)) return fresh;
+        }
+    }
 }
 
 public partial class Tag

@@ -125,7 +125,7 @@ public static class ExamplePy
     static Task serve_kaputt(Microsoft.AspNetCore.Http.HttpContext req) => req.RenderAppAsync<Kaputt>();
 }
 
-/// <summary>json.dumps(dict(session.items()), indent=1), for the values a session holds here (text, numbers, lists).</summary>
+/// <summary>json.dumps(dict(session.items()), indent=1), for the values a session holds here (text, numbers, lists, State slices).</summary>
 static class Json
 {
     public static string Dumps(IDictionary<string, object?> d)
@@ -154,7 +154,15 @@ static class Json
             case long l: w.WriteNumberValue(l); break;
             case double f: w.WriteNumberValue(f); break;
             case bool b: w.WriteBooleanValue(b); break;
-            case System.Collections.IDictionary: w.WriteStringValue("{…}"); break;
+            case IDictionary<string, object?> inner:
+                w.WriteStartObject();
+                foreach (var (k, x) in inner.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                {
+                    w.WritePropertyName(k);
+                    Write(w, x);
+                }
+                w.WriteEndObject();
+                break;
             case System.Collections.IEnumerable e:
                 w.WriteStartArray();
                 foreach (var x in e) Write(w, x);

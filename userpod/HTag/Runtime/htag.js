@@ -155,8 +155,10 @@
   function addStatic(key, el) { el.setAttribute("data-htag-static", key); document.head.appendChild(el); }
 
   function morph(el, html) {
-    if (window.Idiomorph) window.Idiomorph.morph(el, html, { morphStyle: "outerHTML", ignoreActiveValue: true, restoreFocus: true });
-    else el.outerHTML = html;
+    if (!window.Idiomorph) { el.outerHTML = html; return; }
+    // An app whose root is <body>: Idiomorph's string parsing keeps only a body's children, so give it the parsed body.
+    const content = /^<body[\s>]/i.test(html) ? new DOMParser().parseFromString(html, "text/html").body : html;
+    window.Idiomorph.morph(el, content, { morphStyle: "outerHTML", ignoreActiveValue: true, restoreFocus: true });
   }
 
   function apply(msg) {
