@@ -27,6 +27,11 @@ public sealed class SessionReader : Tag.Div
     protected override void Init() => Add(new Tag.P("who=" + (Session.TryGetValue("who", out var w) ? w : "nobody")) { ["class"] = "who" });
 }
 
+public sealed class RenderFailsApp : Tag.Div
+{
+    protected override void Render() => throw new InvalidOperationException("render kaputt");
+}
+
 /// <summary>Route templates (ASP.NET Core's syntax and matcher) for apps and endpoints, endpoints rendering apps and using the session.</summary>
 public class RoutesTests
 {
@@ -141,5 +146,14 @@ public class RoutesTests
         Assert.Null(await ws2.ReceiveAsync()); // closed: policy violation
         Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.PolicyViolation, ws2.Socket.CloseStatus);
         Assert.Throws<ArgumentOutOfRangeException>(() => new AppOptions { MaxMessageBytes = 10 });
+    }
+
+    [Fact]
+    public async Task A_render_that_throws_on_the_first_page_is_a_500_with_the_stack_under_debug()
+    {
+        await using var h = await Harness.StartAsync(s => s.Map<RenderFailsApp>("/r"), o => o.Debug = true);
+        var r = await h.Http.GetAsync("/r");
+        Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode);
+        Assert.Contains("render kaputt", await r.Content.ReadAsStringAsync());
     }
 }

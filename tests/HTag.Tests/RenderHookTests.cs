@@ -172,4 +172,15 @@ public class RenderHookTests
         Assert.Contains("<pre id=", live.ToString());
         Assert.Contains(">x</pre>", live.ToString());
     }
+
+    [Fact]
+    public async Task ToString_in_a_handler_does_not_hide_the_change_from_the_browser()
+    {
+        var live = new Live();
+        var btn = new Tag.Button("b");
+        btn.OnClick = _ => { live.Value2 = "2"; Assert.Contains(">2</pre>", live.ToString()); };
+        var rt = new AppRuntime(new Tag.Div(live, btn));
+        await rt.RenderAsync(CancellationToken.None);
+        Assert.Contains(">2</pre>", Assert.Single((await Click(rt, btn.Id)).Update!).Value);
+    }
 }

@@ -36,10 +36,7 @@ public static class HttpContextExtensions
         where TApp : Tag, new()
     {
         var f = Feature(ctx);
-        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (k, v) in ctx.Request.RouteValues)
-            if (Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) is { } s) values[k] = s;
-        return f.Endpoints.PageAsync(ctx, f.Server.RenderedHost<TApp>(configure), values);
+        return f.Endpoints.PageAsync(ctx, f.Server.RenderedHost<TApp>(configure), RouteTemplatePath.Strings(ctx.Request.RouteValues));
     }
 
     static EndpointFeature Feature(HttpContext ctx) =>

@@ -61,7 +61,7 @@ public partial class Tag
         }
         for (var i = 0; i < _children.Count; i++)
             if (_children[i] is Tag t) t.RunRenders(run);
-        if (!renders) return;
+        if (!renders || !run.Records) return;
         if (!run.Full && _renderedHtml is not null && !SubtreeDirty()) return;
         var sb = new StringBuilder();
         RenderHtml(sb, probe: true);
@@ -127,9 +127,13 @@ public partial class Tag
 
 /// <summary>One pass of <see cref="Tag.RunRenders"/>: full (a whole page: every Render tag records its HTML) or after an
 /// interaction; the exceptions Render methods threw.</summary>
-internal sealed class RenderRun(bool full)
+internal sealed class RenderRun(bool full, bool records = true)
 {
     public bool Full { get; } = full;
+
+    /// <summary>The HTML goes to the browser, so Render tags record it (false for <see cref="Tag.ToString"/>, which
+    /// sends nothing: recording there would hide the next real change).</summary>
+    public bool Records { get; } = records;
     public List<(Tag Tag, Exception Error)> Errors { get; } = [];
 
     public void Failed(Tag tag, Exception e) => Errors.Add((tag, e));

@@ -315,7 +315,7 @@ public partial class Tag
     public override string ToString()
     {
         EnsureInit();
-        var run = new RenderRun(full: true);
+        var run = new RenderRun(full: true, records: false);
         RunRenders(run);
         run.ThrowIfFailed();
         var sb = new StringBuilder();
