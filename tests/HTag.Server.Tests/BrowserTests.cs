@@ -32,7 +32,7 @@ public class BrowserTests(Browser browser) : IClassFixture<Browser>
         await Browser.WaitConnectedAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync();
         await Assertions.Expect(page.Locator(".count")).ToHaveTextAsync("1");
-        await page.EvaluateAsync("() => { window.sawOffline = false; new MutationObserver(() => { if (document.body.classList.contains('htag-offline')) window.sawOffline = true; }).observe(document.body, { attributes: true }); }");
+        await page.EvaluateAsync("() => { window.sawOffline = false; new MutationObserver(() => { if (document.body.classList.contains('htag-offline') && document.body.classList.contains('htagoff')) window.sawOffline = true; }).observe(document.body, { attributes: true }); }");
         var instance = await page.EvaluateAsync<string>("() => document.documentElement.dataset.htagInstance");
         // A flood breaks the rate limit: the server closes the socket (1008); the instance lives on.
         await page.EvaluateAsync("() => { for (let i = 0; i < 40; i++) window.htag.send({ id: 'nope', ev: 'click' }); }");
@@ -41,7 +41,7 @@ public class BrowserTests(Browser browser) : IClassFixture<Browser>
         await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync();
         await Assertions.Expect(page.Locator(".count")).ToHaveTextAsync("2");
         Assert.Equal(instance, await page.EvaluateAsync<string>("() => document.documentElement.dataset.htagInstance"));
-        Assert.False(await page.EvaluateAsync<bool>("() => document.body.classList.contains('htag-offline')"));
+        Assert.False(await page.EvaluateAsync<bool>("() => document.body.classList.contains('htag-offline') || document.body.classList.contains('htagoff')"));
     }
 
     [Fact]

@@ -163,4 +163,23 @@ public class DemoBrowserTests(DemoInChromium fx) : IClassFixture<DemoInChromium>
         await Assertions.Expect(page.Locator("body")).ToHaveTextAsync(new Regex("yield 123h123$"));
         Assert.Contains("h1", await page.EvaluateAsync<string[]>("() => window.texts")); // streamed: 1 shown before 3
     }
+
+    [Fact]
+    public async Task Components_state_per_class_call_with_this_toggle_class_and_style()
+    {
+        var page = await Open("/components");
+        await page.Locator("button.tally-inc").First.ClickAsync();
+        await Assertions.Expect(page.Locator(".tally").First).ToHaveTextAsync(new Regex("^[1-9][0-9]*$"));
+        var n = await page.Locator(".tally").First.InnerTextAsync();
+        await page.GotoAsync(fx.Demo.BaseUrl + "/components?again"); // a new instance: both tallies read their class's State
+        await Assertions.Expect(page.Locator(".tally")).ToHaveTextAsync([n, n]);
+        await Assertions.Expect(page.Locator(".other-n")).ToHaveTextAsync("unset"); // another class: its own slice
+        await Browser.WaitConnectedAsync(page);
+        await page.Locator("button.call").ClickAsync();
+        await Assertions.Expect(page.Locator("button.call")).ToHaveTextAsync("this is BUTTON");
+        await page.Locator("button.toggle").ClickAsync();
+        await Assertions.Expect(page.Locator(".box")).ToHaveClassAsync(new Regex("\\bon\\b"));
+        await page.Locator("button.pad").ClickAsync();
+        await Assertions.Expect(page.Locator(".box")).ToHaveAttributeAsync("style", "padding:4px");
+    }
 }

@@ -20,7 +20,7 @@ public sealed class Components : Tag.Div
         var wider = new Tag.Button("SetStyle(\"padding\")") { Class = "pad" };
         var pad = 0;
         wider.OnClick = _ => box.SetStyle("padding", $"{pad += 4}px");
-        var focus = new Tag.Button("Call: this.focus-ring") { Class = "call" };
+        var focus = new Tag.Button("Call(js), this = me") { Class = "call" };
         focus.OnClick = _ => focus.Call("this.textContent = 'this is ' + this.tagName");
         Add(Styles.Back(), new Tag.H1("Components"), new Tally("apples"), new Tally("apples"), new Other(),
             new Tag.P(toggle, wider, focus), box);
