@@ -20,6 +20,10 @@ public static class OperatorConfig
         ["--lease-duration-seconds"] = "Operator:LeaseDurationSeconds",
         ["--workers"] = "Operator:Workers",
         ["--warm-pool"] = "Operator:WarmPool",
+        ["--warm-pool-max"] = "Operator:WarmPoolMax",
+        ["--warm-pool-schedule"] = "Operator:WarmPoolSchedule",
+        ["--warm-pool-shrink-delay-seconds"] = "Operator:WarmPoolShrinkDelaySeconds",
+        ["--warm-pool-window-seconds"] = "Operator:WarmPoolWindowSeconds",
     };
 
     /// <summary>The settings, checked: a bad value is an <see cref="ArgumentException"/> naming the flag.</summary>
@@ -32,6 +36,10 @@ public static class OperatorConfig
         if (o.RouteCheckSeconds < 1 || o.ActivitySyncSeconds < 1 || o.PodStartTimeoutSeconds < 1 || o.Workers < 1)
             throw new ArgumentException("intervals, timeouts and workers must be positive");
         if (o.WarmPool is < 0 or > 500) throw new ArgumentException("--warm-pool must be between 0 and 500");
+        var (min, max) = o.WarmPoolBounds(Warm.WarmPoolSchedule.Parse(o.WarmPoolSchedule)); // a bad schedule names itself
+        if (max < min || max > 500) throw new ArgumentException("--warm-pool-max must be between --warm-pool and 500");
+        if (o.WarmPoolShrinkDelaySeconds < 1 || o.WarmPoolWindowSeconds < 1)
+            throw new ArgumentException("--warm-pool-shrink-delay-seconds and --warm-pool-window-seconds must be positive");
         return o;
     }
 }

@@ -62,7 +62,27 @@ public sealed class OperatorOptions
     public int Workers { get; set; } = 4;
 
     /// <summary>
-    /// Warm (pre-started, unassigned) pods the leader keeps for new sessions; 0 = none, every session starts cold.
+    /// Warm (pre-started, unassigned) pods the leader keeps for new sessions, at least; 0 = none (unless
+    /// <see cref="WarmPoolMax"/> or a schedule asks for some), every session starts cold. Alone it is a fixed size.
     /// </summary>
     public int WarmPool { get; set; }
+
+    /// <summary>
+    /// Upper bound of an adaptive pool (<see cref="Warm.WarmPoolSizer"/>: the pool follows the arrivals between
+    /// <see cref="WarmPool"/> and this); null = <see cref="WarmPool"/>, or the largest scheduled count if larger.
+    /// </summary>
+    public int? WarmPoolMax { get; set; }
+
+    /// <summary>Scheduled pre-warm (<see cref="Warm.WarmPoolSchedule"/>), e.g. <c>Mon-Fri 08:55 40 30m</c>; empty = none.</summary>
+    public string? WarmPoolSchedule { get; set; }
+
+    /// <summary>How long the demand must stay lower before an adaptive pool shrinks (then one pod per 30 s).</summary>
+    public int WarmPoolShrinkDelaySeconds { get; set; } = 300;
+
+    /// <summary>The window over which an adaptive pool measures the arrival rate.</summary>
+    public int WarmPoolWindowSeconds { get; set; } = 60;
+
+    /// <summary>The pool's bounds, the schedule's largest count included in the default upper bound.</summary>
+    public (int Min, int Max) WarmPoolBounds(Warm.WarmPoolSchedule schedule) =>
+        (WarmPool, WarmPoolMax ?? Math.Max(WarmPool, schedule.LargestPods));
 }

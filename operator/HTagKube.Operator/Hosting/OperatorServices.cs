@@ -8,6 +8,7 @@ using HTagKube.Operator.Warm;
 using HTagKube.Routing;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace HTagKube.Operator.Hosting;
 
@@ -28,6 +29,8 @@ public static class OperatorServices
         services.AddSingleton(_ => kube);
         services.AddSingleton(_ => routes);
         services.AddSingleton<OperatorMetrics>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => WarmPoolSizer.From(o, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SessionPods>();
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<SessionStatusWriter>();

@@ -45,13 +45,25 @@ public sealed class OperatorMetrics : IDisposable
         WarmClaims = _meter.CreateCounter<long>("warm_pool_claims_total", description: "Sessions that got a warm pod");
         WarmMisses = _meter.CreateCounter<long>("warm_pool_misses_total",
             description: "Sessions that fell back to a cold pod while the pool is enabled");
+        _warmTarget = () => o.WarmPool; // until the pool hands over its own
         WarmRefillSeconds = _meter.CreateHistogram<double>("warm_pool_refill_seconds", null, "Warm pod creation to Ready");
         _meter.CreateObservableGauge("warm_pool_pods", () => ObserveWarm(_warmPods()), description: "Warm pods in the pool by state");
-        _meter.CreateObservableGauge("warm_pool_target", () => o.WarmPool, description: "Configured warm pool size");
+        _meter.CreateObservableGauge("warm_pool_target", () => _warmTarget(),
+            description: "Warm pods the pool keeps now (adaptive: follows the arrivals between its bounds)");
+        _meter.CreateObservableGauge("warm_pool_arrivals_per_second", () => _warmRate(),
+            description: "Sessions that asked for a warm pod per second (claims and misses) over the sizing window");
+        _meter.CreateObservableGauge("warm_pool_start_seconds", () => _warmStart(),
+            description: "Smoothed warm pod creation to Ready the pool sizes itself with");
     }
 
-    /// <summary>The warm pool gauge reads <paramref name="pods"/> (the pool hands it over; no pool: zero).</summary>
-    public void ObserveWarmPool(Func<(int Ready, int Starting)> pods) => _warmPods = pods;
+    volatile Func<int> _warmTarget = () => 0;
+    volatile Func<double> _warmRate = () => 0, _warmStart = () => 0;
+
+    /// <summary>The warm pool gauges read these (the pool hands them over; no pool: zero).</summary>
+    public void ObserveWarmPool(Func<(int Ready, int Starting)> pods, Func<int> target, Func<double> arrivalsPerSecond, Func<double> startSeconds)
+    {
+        (_warmPods, _warmTarget, _warmRate, _warmStart) = (pods, target, arrivalsPerSecond, startSeconds);
+    }
 
     /// <summary>What <c>/metrics</c> serves.</summary>
     public CollectorRegistry Registry { get; }

@@ -13,9 +13,11 @@ using Microsoft.Extensions.Logging;
 namespace HTagKube.Operator.Warm;
 
 /// <summary>
-/// Keeps <see cref="OperatorOptions.WarmPool"/> warm pods while the process leads and hands them to new sessions. Refill is
+/// Keeps <see cref="WarmPoolSizer.Target"/> warm pods while the process leads and hands them to new sessions. Refill is
 /// level-triggered: woken by claims and pod events (the leader's pod informer: warm pods carry the managed-by label),
-/// plus a periodic pass; failed or stuck warm pods are replaced. Size 0: nothing is created and
+/// plus a periodic pass; failed or stuck warm pods are replaced. Every session that asks for a warm pod (claim or miss)
+/// and every warm pod's measured start feed the sizer, so an adaptive pool grows at once under arrivals and shrinks slowly
+/// after them; a target change is logged. Never any pod (bounds 0, no schedule): nothing is created and
 /// <see cref="ClaimAsync"/> always answers null (cold start, exactly as before).
 /// </summary>
 public sealed class WarmPool : ILeaderWork
@@ -26,6 +28,7 @@ public sealed class WarmPool : ILeaderWork
     readonly OperatorOptions _o;
     readonly Informer<V1Pod> _pods;
     readonly OperatorMetrics _metrics;
+    readonly WarmPoolSizer _sizer;
     readonly ILogger _log;
     readonly string _ns;
     readonly SemaphoreSlim _wake = new(0);
@@ -33,17 +36,18 @@ public sealed class WarmPool : ILeaderWork
     readonly ConcurrentDictionary<string, DateTimeOffset> _claiming = new(); // claimed (or being claimed); cache may lag
     readonly ConcurrentDictionary<string, byte> _readySeen = new();         // pod uids whose refill time was recorded
     DateTimeOffset _lastSweep;
+    int _lastTarget = -1;
 
     /// <summary>The pool of the served namespace, woken by warm pods' events; its size is reported in the metrics.</summary>
-    public WarmPool(IKubernetes kube, OperatorOptions o, Informer<V1Pod> pods, OperatorMetrics metrics, ILogger<WarmPool> log)
+    public WarmPool(IKubernetes kube, OperatorOptions o, Informer<V1Pod> pods, OperatorMetrics metrics, WarmPoolSizer sizer, ILogger<WarmPool> log)
     {
-        (_kube, _o, _pods, _metrics, _log, _ns) = (kube, o, pods, metrics, log, o.Namespace!);
+        (_kube, _o, _pods, _metrics, _sizer, _log, _ns) = (kube, o, pods, metrics, sizer, log, o.Namespace!);
         pods.Changed += (_, p) => { if (p.Metadata.Labels?.ContainsKey(WarmPodManifests.WarmLabel) == true) Wake(); };
-        metrics.ObserveWarmPool(Count);
+        metrics.ObserveWarmPool(Count, () => Math.Max(0, _lastTarget), () => _sizer.ArrivalsPerSecond, () => _sizer.StartTime.TotalSeconds);
     }
 
-    /// <summary>The configured size (<c>--warm-pool</c>).</summary>
-    public int Size => _o.WarmPool;
+    /// <summary>The size the pool keeps now (computed by each refill pass).</summary>
+    public int Size => Math.Max(0, _lastTarget);
 
     void Wake() { if (_wake.CurrentCount == 0) _wake.Release(); }
 
@@ -66,12 +70,13 @@ public sealed class WarmPool : ILeaderWork
     /// </summary>
     public async Task<V1Pod?> ClaimAsync(HTagSession s, CancellationToken ct)
     {
-        if (Size == 0 || !_pods.HasSynced) return null;
+        if (!_sizer.Enabled || !_pods.HasSynced) return null;
         if (!WarmPodManifests.Fits(s, _ns, _o))
         {
             _metrics.WarmMisses.Add(1); // own image or resources: always a cold start
             return null;
         }
+        _sizer.Arrival(); // a session a warm pod could serve: the demand the pool follows
         var candidates = Pool().Where(p => PodHealth.IsReady(p) && PodHealth.Failure(p) is null).ToList();
         // Concurrent workers start at different pods: fewer 409s than all racing for the first one.
         Random.Shared.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates));
@@ -127,9 +132,11 @@ public sealed class WarmPool : ILeaderWork
     /// <summary>The refill loop, while leading.</summary>
     public async Task LeadAsync(CancellationToken ct)
     {
-        if (Size == 0) return;
+        if (!_sizer.Enabled) return;
         await _pods.WaitForSyncAsync(ct);
-        _log.LogInformation("warm pool: keeping {Size} pods in namespace {Namespace}", Size, _ns);
+        if (_sizer.Adaptive)
+            _log.LogInformation("warm pool: between {Min} and {Max} pods in namespace {Namespace}, following the arrivals", _sizer.Min, _sizer.Max, _ns);
+        else _log.LogInformation("warm pool: keeping {Size} pods in namespace {Namespace}", _sizer.Min, _ns);
         while (!ct.IsCancellationRequested)
         {
             try { await FillAsync(ct); }
@@ -163,17 +170,28 @@ public sealed class WarmPool : ILeaderWork
                 continue;
             }
             if (PodHealth.IsReady(p) && _readySeen.TryAdd(p.Metadata.Uid!, 0) && p.Metadata.CreationTimestamp is { } created)
+            {
                 _metrics.WarmRefillSeconds.Record((now - created).TotalSeconds);
+                _sizer.Started(now - created);
+            }
             alive.Add(p);
         }
 
         foreach (var uid in _readySeen.Keys)
             if (!cached.Values.Any(p => p.Metadata.Uid == uid)) _readySeen.TryRemove(uid, out _);
         var have = alive.Count + _creating.Count;
-        // Shrunk pool (e.g. a new leader with a smaller size): drop the youngest, not-ready first.
-        var extras = alive.OrderBy(PodHealth.IsReady).ThenByDescending(p => p.Metadata.CreationTimestamp).Take(Math.Max(0, have - Size));
+        var target = _sizer.Target();
+        if (target != _lastTarget)
+        {
+            _log.LogInformation("warm pool: target {Target} (was {Was}; {Rate:0.00} sessions/s over the window, start {Start:0.0} s; bounds {Min}..{Max})",
+                target, Math.Max(0, _lastTarget), _sizer.ArrivalsPerSecond, _sizer.StartTime.TotalSeconds, _sizer.Min, _sizer.Max);
+            _lastTarget = target;
+        }
+        // Shrunk pool (the demand fell, or a new leader with a smaller size): drop the youngest, not-ready first.
+        var extras = alive.OrderBy(PodHealth.IsReady).ThenByDescending(p => p.Metadata.CreationTimestamp).Take(Math.Max(0, have - target));
         foreach (var extra in extras) await UserpodPod.DeleteAsync(_kube, extra, ct);
-        for (var i = have; i < Size; i++) await CreateAsync(ct);
+        // Grow at once: the creates run together (each is a Secret, a pod and a patch).
+        await Task.WhenAll(Enumerable.Range(0, Math.Max(0, target - have)).Select(_ => CreateAsync(ct)));
 
         if (now - _lastSweep > TimeSpan.FromMinutes(1)) { _lastSweep = now; await SweepSecretsAsync(cached, now, ct); }
     }

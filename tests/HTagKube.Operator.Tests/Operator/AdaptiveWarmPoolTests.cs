@@ -1,0 +1,111 @@
+using System.Globalization;
+using HTagKube.Api.V1Alpha1;
+using HTagKube.Kubernetes;
+using HTagKube.Operator.Tests.Infrastructure;
+using HTagKube.Operator.Warm;
+using k8s;
+using Xunit.Abstractions;
+
+namespace HTagKube.Operator.Tests.Operator;
+
+/// <summary>
+/// The operator program with an adaptive pool of 1..8: a 10 s arrival window and a 5 s shrink delay, so a test sees a
+/// burst and the quiet after it within a minute or two (the defaults are 60 s and 5 min).
+/// </summary>
+public sealed class AdaptiveWarmPoolFixture : OperatorFixture
+{
+    public const int Min = 1, Max = 8;
+    protected override string[] OperatorArgs =>
+        ["--warm-pool", Min.ToString(CultureInfo.InvariantCulture), "--warm-pool-max", Max.ToString(CultureInfo.InvariantCulture),
+         "--warm-pool-window-seconds", "10", "--warm-pool-shrink-delay-seconds", "5"];
+}
+
+/// <summary>
+/// The operator program with no fixed pool and a schedule active from a minute ago (every day, for 10 minutes,
+/// 3 pods): it pre-warms at start.
+/// </summary>
+public sealed class ScheduledWarmPoolFixture : OperatorFixture
+{
+    public const int Scheduled = 3;
+    readonly string _schedule = $"* {DateTimeOffset.UtcNow.AddMinutes(-1):HH:mm} {Scheduled} 10m";
+    protected override string[] OperatorArgs => ["--warm-pool", "0", "--warm-pool-schedule", _schedule];
+}
+
+/// <summary>Shared by both: warm pods and the pool's gauges as a deployer reads them.</summary>
+static class Pool
+{
+    public static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    public static CancellationToken Ct => new CancellationTokenSource(TimeSpan.FromSeconds(240)).Token;
+
+    public static async Task<int> ReadyWarmAsync(OperatorFixture f) =>
+        (await f.Client.CoreV1.ListNamespacedPodAsync(f.Namespace, labelSelector: $"{WarmPodManifests.WarmLabel}={WarmPodManifests.Warm}", cancellationToken: Ct))
+            .Items.Count(p => WarmPodManifests.IsWarm(p) && Pods.PodHealth.IsReady(p));
+
+    public static async Task<double> GaugeAsync(OperatorFixture f, string name)
+    {
+        var text = await Http.GetStringAsync(new Uri(f.Operator.Url, "/metrics"));
+        return text.Split('\n').Where(l => l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(name.Length + 1)..], CultureInfo.InvariantCulture)).Single();
+    }
+}
+
+[TestCaseOrderer("HTagKube.Operator.Tests.Infrastructure.DeclarationOrderer", "HTagKube.Operator.Tests")]
+public sealed class AdaptiveWarmPoolTests(AdaptiveWarmPoolFixture f, ITestOutputHelper output) : IClassFixture<AdaptiveWarmPoolFixture>, IDisposable
+{
+    public void Dispose()
+    {
+        if (f.Operator is null) return;
+        foreach (var line in f.Operator.Log.TakeLast(30)) output.WriteLine(line);
+    }
+
+    [ClusterFact]
+    public async Task A_burst_grows_the_pool_at_once_and_a_quiet_period_shrinks_it()
+    {
+        await Eventually.True(async () => await Pool.ReadyWarmAsync(f) >= AdaptiveWarmPoolFixture.Min, TimeSpan.FromSeconds(120), "the minimum pool Ready");
+        Assert.Equal(AdaptiveWarmPoolFixture.Min, await Pool.GaugeAsync(f, "htagkube_warm_pool_target"));
+
+        // A burst: 6 sessions at once = 0.6/s over the 10 s window; with a start of a few seconds the target is several pods.
+        var sessions = Enumerable.Range(0, 6).Select(_ => f.NewSession()).ToList();
+        await Task.WhenAll(sessions.Select(s => f.Client.CreateSessionAsync(s, Pool.Ct)));
+        double peak = 0;
+        await Eventually.True(async () => (peak = await Pool.GaugeAsync(f, "htagkube_warm_pool_target")) >= 3, TimeSpan.FromSeconds(30),
+            "the target grown by the burst", state: async () => $"target {peak}");
+        Assert.True(await Pool.GaugeAsync(f, "htagkube_warm_pool_arrivals_per_second") > 0);
+        // The pool itself grows to it (pods created together, not one per pass).
+        await Eventually.True(async () => await Pool.ReadyWarmAsync(f) >= 3, TimeSpan.FromSeconds(120), "3 or more warm pods Ready after the burst",
+            state: async () => $"{await Pool.ReadyWarmAsync(f)} Ready");
+        foreach (var s in sessions)
+            await Eventually.True(async () => (await f.Client.ReadSessionAsync(f.Namespace, s.Metadata.Name, Pool.Ct)).Status?.Phase == SessionPhase.Ready,
+                TimeSpan.FromSeconds(120), $"session {s.Metadata.Name} Ready");
+
+        // Quiet: the window empties, after the shrink delay the target steps down (one pod per 30 s) and the pool with it.
+        double target = peak;
+        await Eventually.True(async () =>
+        {
+            target = await Pool.GaugeAsync(f, "htagkube_warm_pool_target");
+            peak = Math.Max(peak, target); // the burst may still have been raising it when first seen
+            return target < peak;
+        }, TimeSpan.FromSeconds(90), "the target shrinking after the burst", state: async () => $"target {target}, peak {peak}");
+        await Eventually.True(async () => await Pool.ReadyWarmAsync(f) <= target, TimeSpan.FromSeconds(60), "extra warm pods deleted",
+            state: async () => $"{await Pool.ReadyWarmAsync(f)} Ready for a target of {target}");
+        Assert.Contains(f.Operator.Log, l => l.Contains("warm pool: target", StringComparison.Ordinal));
+    }
+}
+
+public sealed class ScheduledWarmPoolTests(ScheduledWarmPoolFixture f, ITestOutputHelper output) : IClassFixture<ScheduledWarmPoolFixture>, IDisposable
+{
+    public void Dispose()
+    {
+        if (f.Operator is null) return;
+        foreach (var line in f.Operator.Log.TakeLast(30)) output.WriteLine(line);
+    }
+
+    [ClusterFact]
+    public async Task A_schedule_pre_warms_the_pool_with_no_session_asking()
+    {
+        await Eventually.True(async () => await Pool.ReadyWarmAsync(f) == ScheduledWarmPoolFixture.Scheduled, TimeSpan.FromSeconds(150),
+            $"{ScheduledWarmPoolFixture.Scheduled} scheduled warm pods Ready", state: async () => $"{await Pool.ReadyWarmAsync(f)} Ready");
+        Assert.Equal(ScheduledWarmPoolFixture.Scheduled, await Pool.GaugeAsync(f, "htagkube_warm_pool_target"));
+        Assert.Empty((await f.Client.ListSessionsAsync(f.Namespace, null, Pool.Ct)).Items);
+    }
+}
