@@ -13,11 +13,13 @@ sealed class ChartInstall : IAsyncDisposable
     public const string Release = "bench";
     public required string Namespace { get; init; }
     public required Uri Router { get; init; }
+    /// <summary>Ready warm pods awaited before the users come and after they left (the size, or what a schedule asks for).</summary>
     public required int WarmPool { get; init; }
     public required IReadOnlyList<string> Values { get; init; }
     IKubernetes Kube { get; init; } = null!;
 
-    public static async Task<ChartInstall> InstallAsync(IKubernetes kube, string root, int warmPool, IEnumerable<string> sets, CancellationToken ct)
+    /// <summary>Installs with <c>warmPool.size</c> = <paramref name="warmPool"/> and waits for <paramref name="ready"/> Ready warm pods.</summary>
+    public static async Task<ChartInstall> InstallAsync(IKubernetes kube, string root, int warmPool, IEnumerable<string> sets, int ready, CancellationToken ct)
     {
         var ns = "htk-bench-" + Guid.NewGuid().ToString("N")[..8];
         List<string> values = ["sessions.sessionsPerIpPerMinute=100000", $"warmPool.size={warmPool.ToString(CultureInfo.InvariantCulture)}", .. sets];
@@ -29,7 +31,7 @@ sealed class ChartInstall : IAsyncDisposable
         catch { await DeleteNamespaceAsync(kube, ns, ct); throw; }
         var svc = await kube.CoreV1.ReadNamespacedServiceAsync($"{Release}-router", ns, cancellationToken: ct);
         var router = new Uri($"http://{svc.Spec.ClusterIP}:{svc.Spec.Ports[0].Port}/");
-        var install = new ChartInstall { Namespace = ns, Router = router, WarmPool = warmPool, Values = values, Kube = kube };
+        var install = new ChartInstall { Namespace = ns, Router = router, WarmPool = ready, Values = values, Kube = kube };
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         await Eventually.True(async () =>
         {
@@ -40,7 +42,7 @@ sealed class ChartInstall : IAsyncDisposable
         return install;
     }
 
-    /// <summary>Until the operator's warm pool holds its size in Ready pods.</summary>
+    /// <summary>Until the operator's warm pool holds <see cref="WarmPool"/> Ready pods.</summary>
     public Task WaitWarmPoolAsync(CancellationToken ct) => Eventually.True(async () => await ReadyWarmPodsAsync(ct) >= WarmPool,
         TimeSpan.FromMinutes(3), $"{WarmPool} warm pods Ready in {Namespace}", ct);
 

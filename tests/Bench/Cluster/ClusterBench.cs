@@ -24,8 +24,11 @@ sealed partial class ClusterBench(BenchOptions o)
         throw new InvalidOperationException("HTagKube.sln not found above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>One chart configuration the arrivals and the rush run against.</summary>
-    sealed record Variant(string Name, int WarmPool, string[] Sets);
+    /// <summary>
+    /// One chart configuration: <paramref name="Sets"/> made at install time (a schedule starts "now"),
+    /// <paramref name="Ready"/> warm pods awaited before the users come, the scenarios it runs.
+    /// </summary>
+    sealed record Variant(string Name, int WarmPool, Func<string[]> Sets, int Ready, string[] Scenarios);
 
     public async Task<int> RunAsync()
     {
@@ -37,7 +40,16 @@ sealed partial class ClusterBench(BenchOptions o)
         _report.LoadAverageAtStart = File.ReadAllText("/proc/loadavg").Trim();
         _report.StartedUtc = Utc();
         _report.Images = $"htagkube/{{router,operator,userpod}}:{tag}";
-        List<Variant> variants = [new("default chart (warm pool 2)", 2, [.. ImageSets(tag)])];
+        var images = ImageSets(tag).ToArray();
+        List<Variant> variants = [new("default chart (warm pool 2)", 2, () => images, 2, ["arrivals", "rush"])];
+        if (File.ReadAllText(Path.Combine(_root, "operator", "HTagKube.Operator", "Hosting", "OperatorConfig.cs")).Contains("--warm-pool-max", StringComparison.Ordinal))
+        {
+            // The adaptive pool through the chart's operator.extraArgs (the chart's own warmPool.min/max values are not there yet).
+            variants.Add(new("adaptive pool 2..40", 2, () => [.. images, "operator.extraArgs={--warm-pool-max,40}"], 2, ["arrivals", "rush"]));
+            // A schedule covering the rush: 40 pods from the minute before the install, for 30 minutes.
+            variants.Add(new("schedule covering the rush (40 pods)", 2,
+                () => [.. images, $"operator.extraArgs={{--warm-pool-max,40,--warm-pool-schedule,* {DateTime.UtcNow.AddMinutes(-1):HH:mm} 40 30m}}"], 40, ["rush"]));
+        }
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(40));
         var ct = cts.Token;
         var clock = Stopwatch.StartNew();
@@ -54,10 +66,10 @@ sealed partial class ClusterBench(BenchOptions o)
             if (o.Runs("raw")) await Phase("raw", () => RawAsync(kube!, image, ct));
             foreach (var v in variants)
             {
-                if (o.Runs("arrivals"))
+                if (o.Runs("arrivals") && v.Scenarios.Contains("arrivals"))
                     await Phase("arrivals", () => WaveAsync(kube!, v, $"{o.ArrivalUsers} users arriving {o.ArrivalsPerSecond:0.#}/s",
                         [.. Enumerable.Range(0, o.ArrivalUsers).Select(i => i / o.ArrivalsPerSecond)], ct));
-                if (o.Runs("rush"))
+                if (o.Runs("rush") && v.Scenarios.Contains("rush"))
                     await Phase("rush", () => WaveAsync(kube!, v, $"{o.RushUsers} users within {o.RushWindow.TotalSeconds:0.#} s",
                         [.. Enumerable.Range(0, o.RushUsers).Select(i => i * o.RushWindow.TotalSeconds / o.RushUsers)], ct));
             }
@@ -117,7 +129,7 @@ sealed partial class ClusterBench(BenchOptions o)
 
     async Task WaveAsync(Kubernetes kube, Variant v, string scenario, double[] offsets, CancellationToken ct)
     {
-        await using var chart = await ChartInstall.InstallAsync(kube, _root, v.WarmPool, v.Sets, ct);
+        await using var chart = await ChartInstall.InstallAsync(kube, _root, v.WarmPool, v.Sets(), v.Ready, ct);
         var r = await UserWave.RunAsync(kube, chart, scenario, offsets, ct);
         var s = new Sample(r.FirstPageMs);
         Console.WriteLine($"  {scenario}, {v.Name}: first page p50 {s.Median:0} ms p95 {s.P(95):0} ms; all pages after {r.AllPagesMs:0} ms; {r.StartingPages} starting pages; {r.WarmClaims} warm claims");
