@@ -45,10 +45,10 @@ sealed partial class ClusterBench(BenchOptions o)
         if (File.ReadAllText(Path.Combine(_root, "operator", "HTagKube.Operator", "Hosting", "OperatorConfig.cs")).Contains("--warm-pool-max", StringComparison.Ordinal))
         {
             // The adaptive pool through the chart's operator.extraArgs (the chart's own warmPool.min/max values are not there yet).
-            variants.Add(new("adaptive pool 2..40", 2, () => [.. images, "operator.extraArgs={--warm-pool-max,40}"], 2, ["arrivals", "rush"]));
+            variants.Add(new("adaptive pool 2..40", 2, () => [.. images, "operator.extraArgs={--warm-pool-max=40}"], 2, ["arrivals", "rush"]));
             // A schedule covering the rush: 40 pods from the minute before the install, for 30 minutes.
             variants.Add(new("schedule covering the rush (40 pods)", 2,
-                () => [.. images, $"operator.extraArgs={{--warm-pool-max,40,--warm-pool-schedule,* {DateTime.UtcNow.AddMinutes(-1):HH:mm} 40 30m}}"], 40, ["rush"]));
+                () => [.. images, $"operator.extraArgs={{--warm-pool-max=40,--warm-pool-schedule=* {DateTime.UtcNow.AddMinutes(-1):HH:mm} 40 30m}}"], 40, ["rush"]));
         }
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(40));
         var ct = cts.Token;

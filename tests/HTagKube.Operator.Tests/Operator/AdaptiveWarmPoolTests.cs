@@ -37,6 +37,13 @@ static class Pool
     public static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
     public static CancellationToken Ct => new CancellationTokenSource(TimeSpan.FromSeconds(240)).Token;
 
+    /// <summary>The operator's last log lines into the test's output.</summary>
+    public static void WriteLog(OperatorFixture f, ITestOutputHelper output)
+    {
+        if (f.Operator is null) return;
+        foreach (var line in f.Operator.Log.TakeLast(30)) output.WriteLine(line);
+    }
+
     public static async Task<int> ReadyWarmAsync(OperatorFixture f) =>
         (await f.Client.CoreV1.ListNamespacedPodAsync(f.Namespace, labelSelector: $"{WarmPodManifests.WarmLabel}={WarmPodManifests.Warm}", cancellationToken: Ct))
             .Items.Count(p => WarmPodManifests.IsWarm(p) && Pods.PodHealth.IsReady(p));
@@ -52,11 +59,7 @@ static class Pool
 [TestCaseOrderer("HTagKube.Operator.Tests.Infrastructure.DeclarationOrderer", "HTagKube.Operator.Tests")]
 public sealed class AdaptiveWarmPoolTests(AdaptiveWarmPoolFixture f, ITestOutputHelper output) : IClassFixture<AdaptiveWarmPoolFixture>, IDisposable
 {
-    public void Dispose()
-    {
-        if (f.Operator is null) return;
-        foreach (var line in f.Operator.Log.TakeLast(30)) output.WriteLine(line);
-    }
+    public void Dispose() => Pool.WriteLog(f, output);
 
     [ClusterFact]
     public async Task A_burst_grows_the_pool_at_once_and_a_quiet_period_shrinks_it()
@@ -94,11 +97,7 @@ public sealed class AdaptiveWarmPoolTests(AdaptiveWarmPoolFixture f, ITestOutput
 
 public sealed class ScheduledWarmPoolTests(ScheduledWarmPoolFixture f, ITestOutputHelper output) : IClassFixture<ScheduledWarmPoolFixture>, IDisposable
 {
-    public void Dispose()
-    {
-        if (f.Operator is null) return;
-        foreach (var line in f.Operator.Log.TakeLast(30)) output.WriteLine(line);
-    }
+    public void Dispose() => Pool.WriteLog(f, output);
 
     [ClusterFact]
     public async Task A_schedule_pre_warms_the_pool_with_no_session_asking()
