@@ -1,0 +1,14 @@
+namespace HTagKube.Contract;
+
+/// <summary>HTTP headers between router and userpod.</summary>
+public static class Headers
+{
+    /// <summary>Every header of this family comes from the router: a client's own are dropped.</summary>
+    public const string Prefix = "X-HTag-";
+
+    /// <summary>The userpod's token (<see cref="UserpodEnvironment.Token"/>), on every request but health.</summary>
+    public const string Token = "X-HTag-Token";
+
+    /// <summary>The signed-in user: base64url (no padding) of UTF-8 JSON <c>{"iss","sub","name","email","groups"}</c>.</summary>
+    public const string User = "X-HTag-User";
+}
