@@ -24,13 +24,6 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- printf "%s:%s" $img.repository (toString (default $.Chart.AppVersion $img.tag)) -}}
 {{- end -}}
 
-{{/* Seconds → a .NET TimeSpan string ("d.hh:mm:ss"): ASP.NET config reads "1800" as 1800 days. */}}
-{{- define "htagkube.timespan" -}}
-{{- $s := int . -}}
-{{- if ge $s 86400 }}{{ div $s 86400 }}.{{ end -}}
-{{- printf "%02d:%02d:%02d" (mod (div $s 3600) 24) (mod (div $s 60) 60) (mod $s 60) -}}
-{{- end -}}
-
 {{- define "htagkube.redisSecretName" -}}
 {{- if .Values.redis.enabled -}}
 {{- default (printf "%s-redis" (include "htagkube.fullname" .)) .Values.redis.existingSecret -}}

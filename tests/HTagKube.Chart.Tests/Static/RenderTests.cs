@@ -49,9 +49,10 @@ public sealed class RenderTests
         Assert.Contains("--kubernetes", args);
         Assert.Contains("--max-sessions=42", args);
         Assert.Contains("--sessions-per-ip-per-minute=7", args);
-        // ASP.NET configuration reads a bare "90061" as 90061 days: the chart must render a TimeSpan.
+        // Durations go as plain seconds, the contract's one format (HTagKube.Contract.Durations), which the router reads.
         var idle = args.Single(a => a.StartsWith("--idle-timeout=", StringComparison.Ordinal))["--idle-timeout=".Length..];
-        Assert.Equal(TimeSpan.FromSeconds(90061), TimeSpan.Parse(idle, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("90061", idle);
+        Assert.Equal(TimeSpan.FromSeconds(90061), HTagKube.Contract.Durations.Parse(idle));
         Assert.NotNull(c.At("resources.limits.memory").S);
 
         Assert.DoesNotContain(args, a => a.StartsWith("--trusted-proxies", StringComparison.Ordinal)); // none by default
