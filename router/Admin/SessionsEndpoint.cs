@@ -1,41 +1,47 @@
 using System.Net;
 using System.Text.Json;
-using HTagKube.Routing.Identity;
-using HTagKube.Router.Proxy;
 using HTagKube.Router.Provisioning;
+using HTagKube.Router.Proxy;
+using HTagKube.Router.Sessions;
 using HTagKube.Router.SignIn;
+using HTagKube.Routing.Identity;
 
 namespace HTagKube.Router.Admin;
 
 /// <summary>
 /// <c>GET /_htagkube/sessions</c> lists this router's sessions (userKey, age, idle, pid);
-/// <c>DELETE /_htagkube/sessions/{userKey}</c> ends one. Loopback clients only, and with sign-in on, members of the
-/// admin group (<c>--oidc-admin-group</c>) from anywhere; others get 404.
+/// <c>DELETE /_htagkube/sessions/{userKey}</c> ends one (through <see cref="SessionService"/>, as logout does).
+/// Loopback clients only, and with sign-in on, members of the admin group (<c>--oidc-admin-group</c>) from anywhere;
+/// others get 404.
 /// </summary>
-public static class SessionsEndpoint
+public sealed class SessionsEndpoint(SessionService sessions, ISessionProvisioner provisioner, ActivityTracker activity,
+    SignInGate? signIn = null)
 {
-    /// <summary>Path prefix reserved by the router.</summary>
-    public const string Prefix = "/_htagkube/sessions";
+    /// <summary>The listing's path; one session is <c>{Path}/{userKey}</c>.</summary>
+    public const string Path = "/_htagkube/sessions";
 
-    /// <summary>Handles a request under <see cref="Prefix"/>.</summary>
-    public static async Task HandleAsync(HttpContext ctx, ISessionProvisioner provisioner, ActivityTracker activity, SignInGate? signIn)
+    /// <summary>Handles a request to <see cref="Path"/> or below it.</summary>
+    public async Task HandleAsync(HttpContext ctx)
     {
         if (!IsLocal(ctx) && !(signIn is not null && signIn.IsAdmin(await signIn.PeekAsync(ctx))))
         {
             ctx.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
-        var rest = ctx.Request.Path.Value![Prefix.Length..].Trim('/');
+        var rest = (ctx.GetRouteValue("userKey") as string ?? "").Trim('/');
         if (rest.Length == 0 && HttpMethods.IsGet(ctx.Request.Method))
         {
-            await ListAsync(ctx, provisioner, activity);
+            await ListAsync(ctx);
             return;
         }
         if (rest.Length > 0 && (HttpMethods.IsDelete(ctx.Request.Method) || HttpMethods.IsPost(ctx.Request.Method)))
         {
-            if (!UserKey.IsWellFormed(rest)) { ctx.Response.StatusCode = 400; return; }
-            var ended = await provisioner.EndSessionAsync(rest, ctx.RequestAborted);
-            activity.Forget(rest);
+            if (!UserKey.IsWellFormed(rest))
+            {
+                ctx.Response.StatusCode = StatusCodes.Status400BadRequest;
+                return;
+            }
+            var ended = await sessions.EndAsync(rest, ctx.RequestAborted);
             ctx.Response.StatusCode = ended ? StatusCodes.Status204NoContent : StatusCodes.Status404NotFound;
             return;
         }
@@ -47,7 +53,7 @@ public static class SessionsEndpoint
         ctx.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip)
         && !ctx.Request.Headers.ContainsKey("X-Forwarded-For") && !ctx.Request.Headers.ContainsKey("Forwarded");
 
-    static async Task ListAsync(HttpContext ctx, ISessionProvisioner provisioner, ActivityTracker activity)
+    async Task ListAsync(HttpContext ctx)
     {
         ctx.Response.ContentType = "application/json";
         ctx.Response.Headers.CacheControl = "no-store";
@@ -61,7 +67,8 @@ public static class SessionsEndpoint
             json.WriteNumber("ageSeconds", Math.Round((now - s.Since).TotalSeconds, 1));
             if (activity.IdleFor(s.UserKey) is { } idle) json.WriteNumber("idleSeconds", Math.Round(idle.TotalSeconds, 1));
             else json.WriteNull("idleSeconds");
-            if (s.Pid is int pid) json.WriteNumber("pid", pid); else json.WriteNull("pid");
+            if (s.Pid is int pid) json.WriteNumber("pid", pid);
+            else json.WriteNull("pid");
             json.WriteString("endpoint", s.Endpoint);
             json.WriteBoolean("adopted", s.Adopted);
             json.WriteEndObject();

@@ -1,4 +1,4 @@
-using System.Net.Http.Headers;
+using HTagKube.Contract;
 using HTagKube.Routing;
 using HTagKube.Router.Proxy;
 using HTagKube.Router.SignIn;
@@ -17,7 +17,7 @@ namespace HTagKube.Router.Forwarding;
 public sealed class UserpodTransformer : HttpTransformer
 {
     /// <summary>Header carrying the userpod token.</summary>
-    public const string TokenHeader = "X-HTag-Token";
+    public const string TokenHeader = Headers.Token;
 
     /// <summary>The route the request goes to (its token); set by the caller before forwarding.</summary>
     public static void SetRoute(HttpContext ctx, RouteEntry route) => ctx.Features.Set(route);
@@ -90,7 +90,7 @@ public sealed class UserpodTransformer : HttpTransformer
 
     /// <summary>Client headers the router never believes nor forwards.</summary>
     static bool IsDropped(string name) =>
-        name.StartsWith("X-HTag-", StringComparison.OrdinalIgnoreCase)
+        name.StartsWith(Headers.Prefix, StringComparison.OrdinalIgnoreCase)
         || name.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Forwarded", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Expect", StringComparison.OrdinalIgnoreCase);

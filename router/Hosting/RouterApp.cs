@@ -1,15 +1,16 @@
 using System.Net;
-using HTagKube.Routing;
-using HTagKube.Router.Admission;
+using HTagKube.Contract;
 using HTagKube.Router.Admin;
+using HTagKube.Router.Admission;
+using HTagKube.Router.Backend;
 using HTagKube.Router.Forwarding;
 using HTagKube.Router.Identity;
 using HTagKube.Router.Metrics;
-using HTagKube.Router.Provisioning;
 using HTagKube.Router.Proxy;
+using HTagKube.Router.Sessions;
 using HTagKube.Router.SignIn;
+using HTagKube.Routing;
 using Prometheus;
-using StackExchange.Redis;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace HTagKube.Router.Hosting;
@@ -20,14 +21,20 @@ public static class RouterApp
     /// <summary>Default address when neither <c>--urls</c> nor ASPNETCORE_URLS / *_PORTS is given.</summary>
     public const string DefaultUrl = "http://localhost:8000";
 
-    /// <summary>Builds the application from command-line arguments (connects the route table).</summary>
-    public static async Task<WebApplication> BuildAsync(string[] args)
+    /// <summary>Builds the application from command-line arguments (connects the backend).</summary>
+    /// <param name="args">The router's command line.</param>
+    /// <param name="replace">Tests only: replaces registrations after the router's own (a fake provisioner…).</param>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<IServiceCollection>? replace = null)
     {
         args = RouterConfig.Normalize(args);
         // The router reads no appsettings file worth watching; a watcher costs an inotify instance.
         if (!args.Any(a => a.Contains("reloadConfigOnChange", StringComparison.OrdinalIgnoreCase)))
             args = [.. args, "--hostBuilder:reloadConfigOnChange=false"];
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Configuration.AddCommandLine(args, RouterConfig.SwitchMappings);
         var options = RouterConfig.Bind(builder.Configuration);
 
@@ -50,16 +57,15 @@ public static class RouterApp
             k.Limits.MaxRequestLineSize = Math.Min(options.MaxRequestHeadersBytes, 16 * 1024);
         });
 
-        var table = await RouteTableSelection.CreateAsync(options);
-        var uids = RouteTableSelection.RedisOf(table) is { } redis ? await UidKeyStore.SharedAsync(redis.Connection, TimeSpan.FromSeconds(10)) : UidKeyStore.Local();
-        builder.Services.AddSingleton(uids);
-        AddServices(builder.Services, options, table);
+        var backend = await RouterBackend.CreateAsync(options);
+        AddServices(builder.Services, options, backend);
+        replace?.Invoke(builder.Services);
         var app = builder.Build();
-        Configure(app, options);
+        Configure(app, options, backend);
         return app;
     }
 
-    static void AddServices(IServiceCollection services, RouterOptions options, IRouteTable table)
+    static void AddServices(IServiceCollection services, RouterOptions options, RouterBackend backend)
     {
         services.AddSingleton(options);
         services.AddSingleton<RouterMetrics>();
@@ -74,105 +80,62 @@ public static class RouterApp
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             EnableMultipleHttp2Connections = false,
         }, disposeHandler: true));
-        // Through a factory so the container disposes it, after the provisioner that uses it.
-        services.AddSingleton<IRouteTable>(_ => table);
-        // The process's one Redis connection (the route table's), for every other Redis user of the router.
-        if (RouteTableSelection.RedisOf(table) is { } redisTable) services.AddSingleton(redisTable.Connection);
-        services.AddSingleton(sp => new RouteCache(sp.GetRequiredService<IRouteTable>(),
-            options.Redis is null ? TimeSpan.Zero : TimeSpan.FromSeconds(1)));
+        backend.AddTo(services, new AdmissionLimits(options.MaxSessions, options.SessionsPerIpPerMinute,
+            TimeSpan.FromMinutes(1), options.StartReservation));
+        // The router's own background work: registered first, so the host stops it last among hosted services.
+        services.AddSingleton(sp => new BackgroundWork(sp.GetRequiredService<ILoggerFactory>().CreateLogger("HTagKube.Router")));
+        services.AddHostedService(sp => sp.GetRequiredService<BackgroundWork>());
+        services.AddSingleton(sp => new RouteCache(sp.GetRequiredService<IRouteTable>(), backend.RouteCacheFor));
         services.AddSingleton(sp => new ActivityTracker(sp.GetRequiredService<IRouteTable>(), options.IdleTimeout,
-            options.EffectiveTouchInterval, sp.GetRequiredService<RouterMetrics>(), sp.GetRequiredService<ILogger<ActivityTracker>>()));
+            options.EffectiveTouchInterval, sp.GetRequiredService<BackgroundWork>(), sp.GetRequiredService<RouterMetrics>(),
+            sp.GetRequiredService<ILogger<ActivityTracker>>()));
         services.AddHttpForwarder();
         services.AddSingleton<UserpodTransformer>();
-        services.AddSingleton(sp => new UserpodForwarder(sp.GetRequiredService<IHttpForwarder>(), sp.GetRequiredService<HttpMessageInvoker>(),
-            sp.GetRequiredService<UserpodTransformer>(), options.UpstreamTimeout));
-        services.AddSingleton(sp => new WebSocketRelay(sp.GetRequiredService<HttpMessageInvoker>(), sp.GetRequiredService<RouterMetrics>(),
-            options.MaxWebSocketMessageBytes, options.WebSocketPing, sp.GetRequiredService<ILogger<WebSocketRelay>>()));
-        // The cap and the per-client rate hold for every router on the same Redis; in memory, for this router.
-        var limits = new AdmissionLimits(options.MaxSessions, options.SessionsPerIpPerMinute, TimeSpan.FromMinutes(1),
-            options.StartReservation);
-        services.AddSingleton<ISessionAdmission>(sp => RouteTableSelection.RedisOf(table) is not null
-            ? new RedisSessionAdmission(sp.GetRequiredService<IConnectionMultiplexer>(), limits)
-            : new InMemorySessionAdmission(sp.GetRequiredService<IRouteTable>(), limits));
+        services.AddSingleton(sp => new UserpodForwarder(sp.GetRequiredService<IHttpForwarder>(),
+            sp.GetRequiredService<HttpMessageInvoker>(), sp.GetRequiredService<UserpodTransformer>(), options.UpstreamTimeout));
+        services.AddSingleton(sp => new WebSocketRelay(sp.GetRequiredService<HttpMessageInvoker>(),
+            sp.GetRequiredService<RouterMetrics>(), options.MaxWebSocketMessageBytes, options.WebSocketPing,
+            sp.GetRequiredService<ILogger<WebSocketRelay>>()));
         ProvisionerSelection.AddProvisioner(services, options);
-        SignInSetup.Add(services, options, RouteTableSelection.RedisOf(table)?.Connection);
+        services.AddSingleton<SessionService>();
+        SignInSetup.Add(services, options);
+        if (options.SignIn)
+        {
+            services.AddSingleton<IUserResolver, SignedInUsers>();
+            services.AddSingleton<SignOutEndpoint>();
+        }
+        else
+        {
+            services.AddSingleton<UidSeal>();
+            services.AddSingleton<IUserResolver, AnonymousUsers>();
+        }
+        services.AddSingleton<SessionsEndpoint>();
         services.AddSingleton<ProxyHandler>();
     }
 
-    static void Configure(WebApplication app, RouterOptions options)
+    static void Configure(WebApplication app, RouterOptions options, RouterBackend backend)
     {
         var sp = app.Services;
         var metrics = sp.GetRequiredService<RouterMetrics>();
-        var provisioner = sp.GetRequiredService<ISessionProvisioner>();
-        var table = sp.GetRequiredService<IRouteTable>();
-        var activity = sp.GetRequiredService<ActivityTracker>();
-        var routes = sp.GetRequiredService<RouteCache>();
-        var proxy = sp.GetRequiredService<ProxyHandler>();
-        table.RouteExpired += key => { activity.Forget(key); routes.Invalidate(key); };
-        if (RouteTableSelection.RedisOf(table) is { } redis)
-        {
-            var redisLog = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HTagKube.Router.Redis");
-            void Report(string message, Exception? error)
-            {
-                if (error is null) redisLog.LogInformation("{Message}", message);
-                else { metrics.RouteTableError(); redisLog.LogWarning("{Message}: {Error}", message, error.Message); }
-            }
-            redis.Diagnostic += Report;
-            if (table is RepublishingRouteTable republishing) republishing.Diagnostic += Report;
-        }
-
-        app.Lifetime.ApplicationStarted.Register(() => _ = StartupAsync(app, options));
+        var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HTagKube.Router");
+        app.Lifetime.ApplicationStarted.Register(() => log.LogInformation(
+            "router ready: {Urls}; backend {Backend}; userpods {Command}; idle timeout {Idle}",
+            string.Join(' ', app.Urls), backend.Name, options.UserpodCommand ?? "default Demo", options.IdleTimeout));
 
         if (TrustedProxies.Options(TrustedProxies.Parse(options.TrustedProxies)) is { } forwarded) app.UseForwardedHeaders(forwarded);
-        app.UseMetricServer(settings => settings.Registry = metrics.Registry, "/metrics");
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         SignInSetup.Use(app, options); // the sign-in callbacks, and the login cookie read for every request
-        var signIn = sp.GetService<SignInGate>();
-        app.Use(async (ctx, next) =>
-        {
-            // The router's own paths; everything else belongs to the user's userpod.
-            var path = ctx.Request.Path.Value ?? "/";
-            if (path.Length > 1 && path[1] is 'h' or 'r' or 'm' or '_')
-            {
-                switch (path)
-                {
-                    case "/healthz":
-                        await ctx.Response.WriteAsync("ok\n", ctx.RequestAborted);
-                        return;
-                    case "/readyz":
-                        await ReadyAsync(ctx, table);
-                        return;
-                }
-                if (path.StartsWith(SessionsEndpoint.Prefix, StringComparison.Ordinal))
-                {
-                    await SessionsEndpoint.HandleAsync(ctx, provisioner, activity, signIn);
-                    return;
-                }
-                if (path == SignOutEndpoint.Path && signIn is not null)
-                {
-                    await SignOutEndpoint.HandleAsync(ctx, options, signIn, provisioner, activity, routes);
-                    return;
-                }
-            }
-            await next(ctx);
-        });
-        app.Run(proxy.InvokeAsync);
-    }
 
-    static async Task StartupAsync(WebApplication app, RouterOptions options)
-    {
-        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HTagKube.Router");
-        try
-        {
-            await ProvisionerSelection.StartAsync(app.Services, options, app.Lifetime.ApplicationStopping);
-            log.LogInformation("router ready: {Urls}; route table {Table}; userpods {Command}; idle timeout {Idle}",
-                string.Join(' ', app.Urls), options.Redis is null ? "in-memory" : "redis",
-                options.UserpodCommand ?? "default Demo", options.IdleTimeout);
-        }
-        catch (Exception e)
-        {
-            log.LogError(e, "router startup work failed (sessions of a previous router were not re-adopted)");
-        }
+        // The router's own paths; every other path belongs to the user's userpod.
+        var table = sp.GetRequiredService<IRouteTable>();
+        app.Map(UserpodProtocol.HealthPath, (RequestDelegate)(ctx => ctx.Response.WriteAsync("ok\n", ctx.RequestAborted)));
+        app.Map(UserpodProtocol.ReadyPath, (RequestDelegate)(ctx => ReadyAsync(ctx, table)));
+        app.MapMetrics(settings => settings.Registry = metrics.Registry, "/metrics");
+        var admin = sp.GetRequiredService<SessionsEndpoint>();
+        app.Map(SessionsEndpoint.Path, (RequestDelegate)admin.HandleAsync);
+        app.Map(SessionsEndpoint.Path + "/{**userKey}", (RequestDelegate)admin.HandleAsync);
+        if (sp.GetService<SignOutEndpoint>() is { } signOut) app.Map(SignOutEndpoint.Path, (RequestDelegate)signOut.HandleAsync);
+        app.Map("/{**path}", (RequestDelegate)sp.GetRequiredService<ProxyHandler>().InvokeAsync);
     }
 
     static async Task ReadyAsync(HttpContext ctx, IRouteTable table)

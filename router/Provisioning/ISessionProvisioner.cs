@@ -14,13 +14,14 @@ public interface ISessionProvisioner : IAsyncDisposable
     /// caller: a caller that stops waiting (<c>WaitAsync</c>) leaves the start running for its retry.
     /// Throws <see cref="ProvisioningException"/> when the session cannot be started.
     /// </summary>
-    Task<RouteEntry> EnsureSessionAsync(string userKey, CancellationToken ct);
+    /// <param name="userKey">The user (never the uid).</param>
+    /// <param name="displayName">A signed-in person's name, which a session this call creates records (Kubernetes: the
+    /// HTagSession's, shown by kubectl); null for anonymous users. Never the subject.</param>
+    /// <param name="ct">Stops waiting.</param>
+    Task<RouteEntry> EnsureSessionAsync(string userKey, string? displayName, CancellationToken ct);
 
-    /// <summary>
-    /// <see cref="EnsureSessionAsync(string, CancellationToken)"/> for a signed-in person: a session this call creates
-    /// records <paramref name="displayName"/> (Kubernetes: the HTagSession's, shown by kubectl). Never the subject.
-    /// </summary>
-    Task<RouteEntry> EnsureSessionAsync(string userKey, string? displayName, CancellationToken ct) => EnsureSessionAsync(userKey, ct);
+    /// <summary>The user's route expired (idle): local mode stops the userpod; Kubernetes mode forgets it (the operator ends it).</summary>
+    Task RouteExpiredAsync(string userKey, CancellationToken ct);
 
     /// <summary>True while a start for this user is in flight (its retries are not new sessions).</summary>
     bool IsStarting(string userKey);

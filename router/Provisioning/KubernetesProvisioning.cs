@@ -1,3 +1,4 @@
+using HTagKube.Contract;
 using HTagKube.Routing;
 using HTagKube.Router.Hosting;
 using k8s;
@@ -25,8 +26,8 @@ public static class KubernetesProvisioning
             var config = sp.GetRequiredService<IConfiguration>();
             return new KubernetesProvisionerOptions
             {
-                Namespace = config["Router:Namespace"] ?? Environment.GetEnvironmentVariable("HTAGKUBE_NAMESPACE") ?? DefaultNamespace(),
-                Image = config["Router:UserpodImage"] ?? Environment.GetEnvironmentVariable("HTAGKUBE_USERPOD_IMAGE"),
+                Namespace = config["Router:Namespace"] ?? Environment.GetEnvironmentVariable(RouterEnvironment.Namespace) ?? DefaultNamespace(),
+                Image = config["Router:UserpodImage"] ?? Environment.GetEnvironmentVariable(RouterEnvironment.UserpodImage),
                 IdleTimeout = options.IdleTimeout,
                 StartTimeout = options.SpawnTimeout > TimeSpan.FromSeconds(120) ? options.SpawnTimeout : TimeSpan.FromSeconds(120),
             };
@@ -36,7 +37,6 @@ public static class KubernetesProvisioning
             var provisioner = new KubernetesSessionProvisioner(
                 sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<IRouteTable>(),
                 sp.GetRequiredService<KubernetesProvisionerOptions>(), sp.GetRequiredService<ILogger<KubernetesSessionProvisioner>>());
-            sp.GetRequiredService<IRouteTable>().RouteExpired += provisioner.Forget;
             sp.GetRequiredService<RouterMetrics>().Meter.CreateObservableGauge("live_sessions", () => provisioner.LiveSessions, null,
                 "Sessions this router knows or is starting now.");
             return provisioner;

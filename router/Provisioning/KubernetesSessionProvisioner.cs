@@ -56,7 +56,7 @@ public sealed class KubernetesSessionProvisioner(
     /// <inheritdoc />
     public IReadOnlyList<SessionInfo> ListSessions() => [.. _known.Values];
 
-    /// <inheritdoc />
+    /// <summary><see cref="EnsureSessionAsync(string, string, CancellationToken)"/> for an anonymous user (no display name).</summary>
     public Task<RouteEntry> EnsureSessionAsync(string userKey, CancellationToken ct) => EnsureSessionAsync(userKey, null, ct);
 
     /// <inheritdoc />
@@ -180,8 +180,13 @@ public sealed class KubernetesSessionProvisioner(
         }
     }
 
-    /// <summary>Forget a session whose route expired (the operator deletes the HTagSession).</summary>
-    public void Forget(string userKey) => _known.TryRemove(userKey, out _);
+    /// <inheritdoc />
+    /// <remarks>The operator deletes the HTagSession whose route expired; the router only forgets it.</remarks>
+    public Task RouteExpiredAsync(string userKey, CancellationToken ct)
+    {
+        _known.TryRemove(userKey, out _);
+        return Task.CompletedTask;
+    }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync()

@@ -24,12 +24,12 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     readonly string _instance = Guid.NewGuid().ToString("N");
     readonly ConcurrentDictionary<string, LocalSession> _sessions = new(StringComparer.Ordinal);
     readonly SingleFlight<RouteEntry> _starting = new();
-    readonly CancellationTokenSource _stopping = new();
+    readonly BackgroundWork _work;
     readonly StartGate _gate;
     readonly InFlight _inFlight = new();
     readonly LocalWarmPool _warm;
 
-    /// <summary>Creates the provisioner and subscribes to route expiry.</summary>
+    /// <summary>Creates the provisioner (route expiry reaches it through <see cref="RouteExpiredAsync"/>).</summary>
     public LocalProcessProvisioner(IRouteTable table, RouterOptions options, UserpodLauncher launcher,
         RouterMetrics metrics, ILogger<LocalProcessProvisioner> log)
     {
@@ -38,12 +38,13 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
         _launcher = launcher;
         _metrics = metrics;
         _log = log;
+        _work = new BackgroundWork(log);
         _gate = new StartGate(Math.Max(1, options.MaxStarting == 0 ? Environment.ProcessorCount : options.MaxStarting));
-        _warm = new LocalWarmPool(options, launcher, _gate, _inFlight, metrics, log, _stopping.Token);
-        _table.RouteExpired += OnRouteExpired;
+        _warm = new LocalWarmPool(options, launcher, _gate, _inFlight, metrics, log, _work);
         var meter = metrics.Meter;
         meter.CreateObservableGauge("live_sessions", () => LiveSessions, null, "Userpods this router runs now.");
-        meter.CreateObservableGauge("starts_waiting", () => StartsWaiting, null, "New users waiting for a userpod start slot (--max-starting).");
+        meter.CreateObservableGauge("starts_waiting", () => StartsWaiting, null,
+            "New users waiting for a userpod start slot (--max-starting).");
         meter.CreateObservableGauge("warm_pool_pods", () => new[]
         {
             new Measurement<int>(_warm.Ready, new KeyValuePair<string, object?>("state", "ready")),
@@ -63,8 +64,9 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     public LocalSession? Find(string userKey) => _sessions.TryGetValue(userKey, out var s) ? s : null;
 
     /// <inheritdoc />
-    public Task<RouteEntry> EnsureSessionAsync(string userKey, CancellationToken ct) =>
-        _starting.RunAsync(userKey, key => ProvisionAsync(key, _stopping.Token));
+    /// <remarks>A local userpod has no place for a display name: the router's own listing shows userKeys.</remarks>
+    public Task<RouteEntry> EnsureSessionAsync(string userKey, string? displayName, CancellationToken ct) =>
+        _starting.RunAsync(userKey, key => ProvisionAsync(key, _work.Stopping));
 
     async Task<RouteEntry> ProvisionAsync(string userKey, CancellationToken ct)
     {
@@ -143,7 +145,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
         }
         if (_options.KeepUserpods) await session.KeepAfterRouterExitAsync(ct); // published: the next router can adopt it
         _sessions[userKey] = session;
-        _ = WatchExitAsync(session);
+        Watch(session);
         _metrics.SessionStarted(sw.Elapsed);
         _log.LogInformation("userpod {How} for {UserKey}: pid {Pid} at {Endpoint} in {Ms} ms",
             warm ? "taken from the warm pool" : "started", userKey, session.Pid, session.Route.Endpoint, sw.ElapsedMilliseconds);
@@ -159,12 +161,14 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     /// <summary>Pids of the warm userpods ready now (tests and diagnostics).</summary>
     public IReadOnlyList<int> WarmPids => _warm.Pids;
 
-    /// <summary>Fills the warm pool (<see cref="LocalWarmPool.RefillAsync"/>).</summary>
-    public Task RefillWarmPoolAsync() => _warm.RefillAsync();
+    /// <summary>Starts filling the warm pool (<see cref="LocalWarmPool.RefillAsync"/>), as work this provisioner owns.</summary>
+    public void StartWarmPool() => _work.Run("warm pool fill", _ => _warm.RefillAsync());
 
-    async Task WatchExitAsync(LocalSession session)
+    void Watch(LocalSession session) => _work.Run("userpod exit watch", ct => WatchExitAsync(session, ct));
+
+    async Task WatchExitAsync(LocalSession session, CancellationToken ct)
     {
-        await session.Exited;
+        await session.Exited.WaitAsync(ct);
         if (!_sessions.TryRemove(new KeyValuePair<string, LocalSession>(session.UserKey, session))) return; // stopped on purpose
         _log.LogWarning("userpod of {UserKey} (pid {Pid}) exited with code {Code}; route removed",
             session.UserKey, session.Pid, session.ExitCode);
@@ -173,11 +177,8 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
         session.Dispose();
     }
 
-    void OnRouteExpired(string userKey)
-    {
-        if (!_sessions.ContainsKey(userKey)) return;
-        _ = StopAsync(userKey, "idle timeout", removeRoute: false);
-    }
+    /// <inheritdoc />
+    public Task RouteExpiredAsync(string userKey, CancellationToken ct) => StopAsync(userKey, "idle timeout", removeRoute: false);
 
     async Task<bool> StopAsync(string userKey, string reason, bool removeRoute)
     {
@@ -225,7 +226,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
                 continue;
             }
             if (!_sessions.TryAdd(userKey, session)) { session.Dispose(); continue; }
-            _ = WatchExitAsync(session);
+            Watch(session);
             _log.LogInformation("adopted userpod of {UserKey}: pid {Pid} at {Endpoint}", userKey, session.Pid, route.Endpoint);
         }
     }
@@ -233,8 +234,8 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        _table.RouteExpired -= OnRouteExpired;
-        await _stopping.CancelAsync();
+        // Cancels starts, refills and exit watches, and waits for them.
+        await _work.StopAsync(StopGrace + TimeSpan.FromSeconds(1));
         // Starts cancelled just now kill their half-started processes (and a start that finished in the same
         // instant stops its process): wait for that, or those processes would outlive the router.
         try { await _inFlight.WhenIdle().WaitAsync(StopGrace + TimeSpan.FromSeconds(1)); }

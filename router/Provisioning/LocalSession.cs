@@ -1,3 +1,4 @@
+using HTagKube.Contract;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using HTagKube.Routing;
@@ -53,7 +54,7 @@ public sealed class LocalSession : IDisposable
         if (Adopted) return; // the router that started it released it already: that is how it outlived that router
         try
         {
-            await _process.StandardInput.WriteLineAsync("keep".AsMemory(), ct);
+            await _process.StandardInput.WriteLineAsync(UserpodEnvironment.LifelineKeep.AsMemory(), ct);
             await _process.StandardInput.FlushAsync(ct);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException) { } // exited: nothing to keep
@@ -94,7 +95,7 @@ public sealed class LocalSession : IDisposable
         {
             // The pid could have been reused: the process must carry this route's token in its environment.
             var environ = File.ReadAllBytes($"/proc/{pid}/environ");
-            var needle = System.Text.Encoding.UTF8.GetBytes("HTAG_TOKEN=" + route.Token + "\0");
+            var needle = System.Text.Encoding.UTF8.GetBytes(UserpodEnvironment.Token + "=" + route.Token + "\0");
             if (environ.AsSpan().IndexOf(needle) < 0) return null;
             return new LocalSession(userKey, route, Process.GetProcessById(pid), adopted: true);
         }

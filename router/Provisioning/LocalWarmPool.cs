@@ -12,8 +12,10 @@ namespace HTagKube.Router.Provisioning;
 /// (users first) and count as in flight, so shutdown waits for them.
 /// </summary>
 public sealed class LocalWarmPool(RouterOptions options, UserpodLauncher launcher, StartGate gate, InFlight inFlight,
-    RouterMetrics metrics, ILogger log, CancellationToken stopping)
+    RouterMetrics metrics, ILogger log, BackgroundWork work)
 {
+    readonly CancellationToken stopping = work.Stopping;
+
     static readonly TimeSpan WarmReplaceDelay = TimeSpan.FromMilliseconds(200);
     /// <summary>Refills wait until claims pause this long (at most <see cref="RefillMaxDelay"/>): a process start
     /// competing for the cores with the pages of a burst of new users would slow every one of them.</summary>
@@ -48,13 +50,13 @@ public sealed class LocalWarmPool(RouterOptions options, UserpodLauncher launche
             if (!_warm.TryRemove(pid, out var warm)) continue; // another claim (or its exit watcher) won it
             if (!warm.IsAlive) { warm.Dispose(); continue; }
             metrics.WarmClaimed();
-            _ = RefillWhenClaimsSettleAsync();
+            ScheduleRefill();
             return warm.AssignTo(userKey);
         }
         if (countMiss)
         {
             metrics.WarmMissed();
-            _ = RefillWhenClaimsSettleAsync();
+            ScheduleRefill();
         }
         return null;
     }
@@ -84,7 +86,7 @@ public sealed class LocalWarmPool(RouterOptions options, UserpodLauncher launche
                     metrics.WarmRefilled(sw.Elapsed);
                 }
                 _warm[warm.Pid] = warm;
-                _ = WatchWarmExitAsync(warm);
+                work.Run("warm userpod exit watch", _ => WatchWarmExitAsync(warm));
                 // Disposal cancels, then drains the pool: a process added after the drain is stopped here.
                 if (stopping.IsCancellationRequested && _warm.TryRemove(new KeyValuePair<int, LocalSession>(warm.Pid, warm)))
                 {
@@ -105,6 +107,8 @@ public sealed class LocalWarmPool(RouterOptions options, UserpodLauncher launche
             }
         }
     }
+
+    void ScheduleRefill() => work.Run("warm pool refill", _ => RefillWhenClaimsSettleAsync());
 
     /// <summary>Refills once claims pause for <see cref="RefillSettle"/> (at most <see cref="RefillMaxDelay"/> after the first).</summary>
     async Task RefillWhenClaimsSettleAsync()
@@ -130,7 +134,7 @@ public sealed class LocalWarmPool(RouterOptions options, UserpodLauncher launche
 
     async Task WatchWarmExitAsync(LocalSession warm)
     {
-        await warm.Exited;
+        await warm.Exited.WaitAsync(stopping);
         if (!_warm.TryRemove(new KeyValuePair<int, LocalSession>(warm.Pid, warm))) return; // claimed, or stopped on purpose
         metrics.WarmDied();
         log.LogWarning("warm userpod pid {Pid} exited with code {Code}; replacing it", warm.Pid, warm.ExitCode);

@@ -1,3 +1,4 @@
+using HTagKube.Contract;
 using System.Diagnostics;
 using System.Text;
 
@@ -67,20 +68,20 @@ public sealed class UserpodCommand
         foreach (var a in Arguments) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add("--urls");
         psi.ArgumentList.Add("http://127.0.0.1:0");
-        psi.Environment["HTAG_TOKEN"] = token;
+        psi.Environment[UserpodEnvironment.Token] = token;
         // The userpod stops when its stdin (a pipe this router holds) ends, unless released (LocalSession.KeepAfterRouterExitAsync).
-        psi.Environment["HTAG_LIFELINE"] = "stdin";
-        if (IdleTimeout is { } idle) psi.Environment["HTAG_IDLE_TIMEOUT"] = idle.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
-        else psi.Environment.Remove("HTAG_IDLE_TIMEOUT");
+        psi.Environment[UserpodEnvironment.Lifeline] = UserpodEnvironment.LifelineStdin;
+        if (IdleTimeout is { } idle) psi.Environment[UserpodEnvironment.IdleTimeout] = Durations.ToSeconds(idle);
+        else psi.Environment.Remove(UserpodEnvironment.IdleTimeout);
         // The userpod must listen where --urls says, not where the router's own environment points.
         psi.Environment.Remove("ASPNETCORE_URLS");
         psi.Environment.Remove("ASPNETCORE_HTTP_PORTS");
         psi.Environment.Remove("ASPNETCORE_HTTPS_PORTS");
-        psi.Environment.Remove("HTAGKUBE_REDIS");
+        psi.Environment.Remove(RouterEnvironment.Redis);
         psi.Environment["DOTNET_NOLOGO"] = "1";
         // A user waiting for a cold start must not wait for a warm-up too; the router's own setting never leaks in.
-        if (warmUp) psi.Environment["HTAG_WARMUP"] = "1";
-        else psi.Environment.Remove("HTAG_WARMUP");
+        if (warmUp) psi.Environment[UserpodEnvironment.WarmUp] = "1";
+        else psi.Environment.Remove(UserpodEnvironment.WarmUp);
         // No appsettings file watchers: each costs an inotify instance (128 per user by default), so a few
         // hundred userpods would otherwise crash at start-up.
         psi.Environment["DOTNET_hostBuilder__reloadConfigOnChange"] = "false";

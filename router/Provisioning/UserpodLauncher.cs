@@ -1,5 +1,5 @@
+using HTagKube.Contract;
 using System.Diagnostics;
-using System.Security.Cryptography;
 using HTagKube.Routing;
 
 namespace HTagKube.Router.Provisioning;
@@ -10,16 +10,13 @@ namespace HTagKube.Router.Provisioning;
 /// </summary>
 public sealed class UserpodLauncher(UserpodCommand command, HttpMessageInvoker http, bool detach, ILogger logger)
 {
-    /// <summary>The line prefix a userpod prints once Kestrel listens.</summary>
-    public const string ListeningPrefix = "htag-listening:";
-
     /// <summary>Starts a userpod and returns it once healthy; kills it on any failure.</summary>
     /// <param name="userKey">The user it is for; empty for a warm-pool userpod (which then warms up before announcing itself).</param>
     /// <param name="timeout">Start to healthy.</param>
     /// <param name="ct">Cancels the start (the process is killed).</param>
     public async Task<LocalSession> StartAsync(string userKey, TimeSpan timeout, CancellationToken ct)
     {
-        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var token = Tokens.New();
         Process process;
         try
         {
@@ -62,8 +59,8 @@ public sealed class UserpodLauncher(UserpodCommand command, HttpMessageInvoker h
     {
         while (await process.StandardOutput.ReadLineAsync(ct) is { } line)
         {
-            if (!line.StartsWith(ListeningPrefix, StringComparison.Ordinal)) continue;
-            var text = line[ListeningPrefix.Length..].Trim();
+            if (!line.StartsWith(UserpodProtocol.ListeningPrefix, StringComparison.Ordinal)) continue;
+            var text = line[UserpodProtocol.ListeningPrefix.Length..].Trim();
             // Only a loopback http address is accepted: a userpod cannot point the router elsewhere.
             if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == "http"
                 && System.Net.IPAddress.TryParse(uri.Host, out var ip) && System.Net.IPAddress.IsLoopback(ip)
@@ -77,7 +74,7 @@ public sealed class UserpodLauncher(UserpodCommand command, HttpMessageInvoker h
 
     async Task WaitHealthyAsync(Process process, string endpoint, CancellationToken ct)
     {
-        var uri = new Uri($"http://{endpoint}/healthz");
+        var uri = new Uri($"http://{endpoint}{UserpodProtocol.HealthPath}");
         var delay = 10;
         while (true)
         {

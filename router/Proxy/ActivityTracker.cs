@@ -1,14 +1,17 @@
 using System.Collections.Concurrent;
 using HTagKube.Routing;
+using HTagKube.Router.Hosting;
 using HTagKube.Router.Metrics;
 
 namespace HTagKube.Router.Proxy;
 
 /// <summary>
 /// Refreshes a user's route TTL on user activity, at most once per interval per user (one route-table write),
-/// in the background so the request never waits on it. Also answers "idle for how long" (coarse: interval).
+/// in the background (<see cref="BackgroundWork"/>) so the request never waits on it. Also answers "idle for how
+/// long" (coarse: interval).
 /// </summary>
-public sealed class ActivityTracker(IRouteTable table, TimeSpan ttl, TimeSpan interval, RouterMetrics metrics, ILogger<ActivityTracker> log)
+public sealed class ActivityTracker(IRouteTable table, TimeSpan ttl, TimeSpan interval, BackgroundWork background,
+    RouterMetrics metrics, ILogger<ActivityTracker> log)
 {
     readonly ConcurrentDictionary<string, long> _lastTouch = new(StringComparer.Ordinal);
     readonly long _intervalMs = (long)interval.TotalMilliseconds;
@@ -19,7 +22,7 @@ public sealed class ActivityTracker(IRouteTable table, TimeSpan ttl, TimeSpan in
         var now = Environment.TickCount64;
         if (_lastTouch.TryGetValue(userKey, out var last) && now - last < _intervalMs) return;
         _lastTouch[userKey] = now;
-        _ = TouchAsync(userKey);
+        background.Run("route TTL refresh", ct => TouchAsync(userKey, ct));
     }
 
     /// <summary>A route was just published with a full TTL: no touch needed for one interval.</summary>
@@ -32,11 +35,11 @@ public sealed class ActivityTracker(IRouteTable table, TimeSpan ttl, TimeSpan in
     public TimeSpan? IdleFor(string userKey) =>
         _lastTouch.TryGetValue(userKey, out var last) ? TimeSpan.FromMilliseconds(Environment.TickCount64 - last) : null;
 
-    async Task TouchAsync(string userKey)
+    async Task TouchAsync(string userKey, CancellationToken ct)
     {
         try
         {
-            await table.TouchAsync(userKey, ttl, CancellationToken.None);
+            await table.TouchAsync(userKey, ttl, ct);
         }
         catch (RouteTableUnavailableException e)
         {

@@ -1,47 +1,36 @@
-using HTagKube.Routing.Identity;
-using HTagKube.Routing;
-using HTagKube.Router.Admission;
 using HTagKube.Router.Forwarding;
-using HTagKube.Router.Hosting;
 using HTagKube.Router.Identity;
 using HTagKube.Router.Metrics;
-using HTagKube.Router.Provisioning;
+using HTagKube.Router.Sessions;
 using HTagKube.Router.SignIn;
+using HTagKube.Routing;
 
 namespace HTagKube.Router.Proxy;
 
 /// <summary>
-/// The front door for every user path: uid cookie → userKey → route (starting a session on a miss, within the
-/// session cap and the per-IP rate limit) → HTTP or WebSocket forwarding; a dead route is replaced once.
+/// The front door for every user path: the user (<see cref="IUserResolver"/>) → the route (<see cref="SessionService"/>,
+/// which opens a session on a miss) → HTTP or WebSocket forwarding; a dead route is replaced, at most three times.
 /// </summary>
 public sealed class ProxyHandler(
-    RouterOptions options,
-    RouteCache routes,
-    ISessionProvisioner provisioner,
+    IUserResolver users,
+    SessionService sessions,
     UserpodForwarder http,
     WebSocketRelay webSockets,
     ActivityTracker activity,
-    ISessionAdmission admission,
-    UidSigner uids,
     RouterMetrics metrics,
-    ILogger<ProxyHandler> log,
-    SignInGate? signIn = null)
+    ILogger<ProxyHandler> log)
 {
     /// <summary>Handles one request end to end.</summary>
     public async Task InvokeAsync(HttpContext ctx)
     {
-        string userKey;
-        if (signIn is null) userKey = UserKey.FromUid(UidCookie.GetOrIssue(ctx, uids, out _));
-        else
+        if (await users.ResolveAsync(ctx) is not { } user)
         {
-            // Signed-in users are keyed by issuer + subject; the gate answers everyone else (sign-in, 403).
-            if (await signIn.ResolveAsync(ctx) is not { } user) { metrics.Proxied(ctx.Response.StatusCode); return; }
-            userKey = user.UserKey;
-            ctx.Features.Set(user); // for the identity header and the session's display name
+            metrics.Proxied(ctx.Response.StatusCode);
+            return;
         }
         try
         {
-            await ProxyAsync(ctx, userKey);
+            await ProxyAsync(ctx, user);
         }
         catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
         {
@@ -49,7 +38,7 @@ public sealed class ProxyHandler(
         }
         catch (Exception e)
         {
-            log.LogError(e, "proxy failure for {UserKey} {Method} {Path}", userKey, ctx.Request.Method, ctx.Request.Path.Value);
+            log.LogError(e, "proxy failure for {UserKey} {Method} {Path}", user.UserKey, ctx.Request.Method, ctx.Request.Path.Value);
             await Pages.WriteUnavailableAsync(ctx, "The router failed to reach your session.");
         }
         finally
@@ -58,12 +47,13 @@ public sealed class ProxyHandler(
         }
     }
 
-    async Task ProxyAsync(HttpContext ctx, string userKey)
+    async Task ProxyAsync(HttpContext ctx, RouterUser user)
     {
+        var userKey = user.UserKey;
         RouteEntry? route;
         try
         {
-            route = await routes.GetAsync(userKey, ctx.RequestAborted);
+            route = await sessions.FindAsync(userKey, ctx.RequestAborted);
         }
         catch (RouteTableUnavailableException e)
         {
@@ -72,12 +62,12 @@ public sealed class ProxyHandler(
             await Pages.WriteUnavailableAsync(ctx, "Sessions are briefly unavailable; retry shortly.");
             return;
         }
-        route ??= await StartAsync(ctx, userKey, newSession: true);
+        route ??= await sessions.OpenAsync(ctx, user, replacing: false);
         if (route is null) return;
 
         var isWebSocket = ctx.WebSockets.IsWebSocketRequest;
-        var replayable = isWebSocket || HttpMethods.IsGet(ctx.Request.Method) || HttpMethods.IsHead(ctx.Request.Method)
-                         || HttpMethods.IsOptions(ctx.Request.Method);
+        var method = ctx.Request.Method;
+        var replayable = isWebSocket || HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
         var retriedSameRoute = false;
         for (var attempt = 0; ; attempt++)
         {
@@ -85,7 +75,10 @@ public sealed class ProxyHandler(
             ForwardResult result;
             var bodyStarted = false;
             if (isWebSocket)
-                result = await webSockets.RelayAsync(ctx, route, () => activity.OnActivity(userKey), ctx.Features.Get<SignedInUser>()?.LoginExpires);
+            {
+                var loginEnds = ctx.Features.Get<SignedInUser>()?.LoginExpires;
+                result = await webSockets.RelayAsync(ctx, route, () => activity.OnActivity(userKey), loginEnds);
+            }
             else (result, bodyStarted) = await http.SendAsync(ctx, route);
 
             if (result == ForwardResult.UpstreamFailed && !ctx.Response.HasStarted)
@@ -110,84 +103,15 @@ public sealed class ProxyHandler(
             }
 
             // Dead route: the userpod is gone. Forget it and start another; retry once when nothing was consumed.
-            metrics.DeadRoute();
-            log.LogWarning("route of {UserKey} at {Endpoint} refused the connection; replacing it", userKey, route.Endpoint);
-            routes.Invalidate(userKey);
-            try { await provisioner.RouteFailedAsync(userKey, route, ctx.RequestAborted); }
-            catch (RouteTableUnavailableException) { metrics.RouteTableError(); }
+            await sessions.RouteFailedAsync(userKey, route, ctx.RequestAborted);
             if (attempt > 2 || bodyStarted)
             {
                 await Pages.WriteStartingAsync(ctx);
-                _ = provisioner.EnsureSessionAsync(userKey, CancellationToken.None); // ready for the retry
+                sessions.OpenInBackground(user); // ready for the retry
                 return;
             }
-            route = await StartAsync(ctx, userKey, newSession: false);
+            route = await sessions.OpenAsync(ctx, user, replacing: true);
             if (route is null) return;
-        }
-    }
-
-    async Task<RouteEntry?> StartAsync(HttpContext ctx, string userKey, bool newSession)
-    {
-        // Admission reserves the place in the same atomic step that checks the cap (in Redis: for every router), so
-        // no two new users can both take the last free place. Existing users (a route being replaced) are never refused.
-        var admitted = AdmissionResult.Admitted;
-        try
-        {
-            if (newSession) admitted = await admission.AdmitAsync(userKey, ClientKey.Of(ctx.Connection.RemoteIpAddress), ctx.RequestAborted);
-            else await admission.KeepAsync(userKey, ctx.RequestAborted);
-        }
-        catch (RouteTableUnavailableException e)
-        {
-            metrics.RouteTableError();
-            log.LogWarning("admission unavailable for {UserKey}: {Error}", userKey, e.Message);
-            await Pages.WriteUnavailableAsync(ctx, "Sessions are briefly unavailable; retry shortly.");
-            return null;
-        }
-        if (admitted == AdmissionResult.Full)
-        {
-            metrics.RejectedByCap();
-            log.LogWarning("session cap {Cap} reached; refusing {UserKey}", options.MaxSessions, userKey);
-            await Pages.WriteFullAsync(ctx);
-            return null;
-        }
-        if (admitted == AdmissionResult.RateLimited)
-        {
-            metrics.RejectedByRate();
-            log.LogWarning("new-session rate limit hit by a client; refusing {UserKey}", userKey);
-            await Pages.WriteRateLimitedAsync(ctx);
-            return null;
-        }
-
-        var starting = provisioner.EnsureSessionAsync(userKey, ctx.Features.Get<SignedInUser>()?.DisplayName, CancellationToken.None);
-        _ = EndReservationAsync(userKey, starting); // also when this request stops waiting
-        try
-        {
-            var route = await starting.WaitAsync(options.StartWait, ctx.RequestAborted);
-            routes.Set(userKey, route);
-            activity.MarkFresh(userKey);
-            return route;
-        }
-        catch (TimeoutException)
-        {
-            await Pages.WriteStartingAsync(ctx);
-        }
-        catch (ProvisioningException e)
-        {
-            log.LogWarning("session of {UserKey} could not be started: {Error}", userKey, e.Message);
-            await Pages.WriteUnavailableAsync(ctx, "Your session could not be started; retry shortly.");
-        }
-        return null;
-    }
-
-    /// <summary>When the start is over (either way), the user counts only while its route exists.</summary>
-    async Task EndReservationAsync(string userKey, Task<RouteEntry> starting)
-    {
-        try { await starting; }
-        catch (Exception) { /* the waiting request reports it */ }
-        try { await admission.StartEndedAsync(userKey, CancellationToken.None); }
-        catch (RouteTableUnavailableException e)
-        {
-            log.LogWarning("reservation of {UserKey} left to expire: {Error}", userKey, e.Message);
         }
     }
 }

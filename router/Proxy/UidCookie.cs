@@ -5,8 +5,9 @@ namespace HTagKube.Router.Proxy;
 
 /// <summary>
 /// The <c>htagkube_uid</c> cookie: the anonymous user's only credential (docs/design.md §3, §6), router-issued
-/// (<see cref="UidSigner"/>: a uid the router did not sign is replaced, never adopted). One rule reads and strips it: the exact name (cookie names are case-sensitive, RFC 6265), so a cookie the router would not
-/// take as the credential is an app cookie, and the one it takes never reaches a userpod.
+/// (<see cref="UidSeal"/>: a uid the router did not seal is replaced, never adopted). One rule reads and strips it:
+/// the exact name (cookie names are case-sensitive, RFC 6265), so a cookie the router would not take as the
+/// credential is an app cookie, and the one it takes never reaches a userpod.
 /// </summary>
 public static class UidCookie
 {
@@ -14,12 +15,12 @@ public static class UidCookie
     public const string Name = "htagkube_uid";
 
     /// <summary>The request's uid, or a fresh one set on the response when absent, malformed or not router-issued.</summary>
-    public static string GetOrIssue(HttpContext ctx, UidSigner signer, out bool issued)
+    public static string GetOrIssue(HttpContext ctx, UidSeal seal)
     {
-        if (signer.Verify(Read(ctx.Request.Headers.Cookie)) is { } known) { issued = false; return known; }
+        if (seal.Open(Read(ctx.Request.Headers.Cookie)) is { } known) return known;
 
         var uid = UserKey.NewUid();
-        ctx.Response.Cookies.Append(Name, signer.Issue(uid), new CookieOptions
+        ctx.Response.Cookies.Append(Name, seal.Seal(uid), new CookieOptions
         {
             HttpOnly = true,
             SameSite = SameSiteMode.Lax,
@@ -27,7 +28,6 @@ public static class UidCookie
             Path = "/",
             IsEssential = true,
         });
-        issued = true;
         return uid;
     }
 
@@ -53,7 +53,8 @@ public static class UidCookie
     /// </summary>
     public static string? Strip(string cookieHeader)
     {
-        if (!cookieHeader.Contains(RouterPrefix, StringComparison.Ordinal)) return cookieHeader.Length == 0 ? null : cookieHeader;
+        if (!cookieHeader.Contains(RouterPrefix, StringComparison.Ordinal))
+            return cookieHeader.Length == 0 ? null : cookieHeader;
         var kept = new List<string>();
         foreach (var range in cookieHeader.AsSpan().Split(';'))
         {

@@ -1,3 +1,4 @@
+using HTagKube.Contract;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -9,7 +10,7 @@ namespace HTagKube.Router.SignIn;
 public static class SignInConfig
 {
     /// <summary>Environment variable with the client secret (when no secret file is given).</summary>
-    public const string SecretVariable = "HTAGKUBE_OIDC_CLIENT_SECRET";
+    public const string SecretVariable = RouterEnvironment.OidcClientSecret;
 
     /// <summary>Validates and completes the sign-in settings of <paramref name="o"/>.</summary>
     public static void Validate(RouterOptions o)

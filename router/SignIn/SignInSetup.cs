@@ -4,16 +4,15 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.IdentityModel.Tokens;
-using StackExchange.Redis;
 
 namespace HTagKube.Router.SignIn;
 
 /// <summary>
 /// ASP.NET Core's cookie and OpenID Connect handlers, set up for the router: code flow with PKCE, callbacks under
-/// the reserved <c>/_htagkube/</c> paths, every router cookie named <c>htagkube_*</c> (stripped before forwarding),
-/// and the data-protection keys that seal the login cookie shared by every router on the same Redis.
+/// the reserved <c>/_htagkube/</c> paths, every router cookie named <c>htagkube_*</c> (stripped before forwarding).
+/// The login cookie is sealed with the backend's data-protection key ring (Backend/RouterBackend), which every
+/// router on the same Redis shares.
 /// </summary>
 public static class SignInSetup
 {
@@ -23,17 +22,10 @@ public static class SignInSetup
     /// <summary>Callback path of the code flow.</summary>
     public const string CallbackPath = "/_htagkube/signin-oidc";
 
-    /// <summary>Where data-protection keys live in Redis (a secret, like the uid MAC key).</summary>
-    public const string KeysRedisKey = "htagkube:dataprotection-keys";
-
     /// <summary>Adds the sign-in services when <see cref="RouterOptions.SignIn"/> is on.</summary>
-    public static void Add(IServiceCollection services, RouterOptions options, IConnectionMultiplexer? redis)
+    public static void Add(IServiceCollection services, RouterOptions options)
     {
         if (!options.SignIn) return;
-        var keys = services.AddDataProtection().SetApplicationName("htagkube-router");
-        // A router without Redis keeps its keys in memory: its logins end with it, like its userpods.
-        if (redis is not null) keys.PersistKeysToStackExchangeRedis(redis, KeysRedisKey);
-        else keys.UseEphemeralDataProtectionProvider();
         services.AddSingleton<AccessRules>();
         services.AddSingleton<SignInGate>();
         var authority = new Uri(options.OidcAuthority!);

@@ -1,23 +1,23 @@
 using HTagKube.Router.Hosting;
-using HTagKube.Router.Provisioning;
 using HTagKube.Router.Proxy;
+using HTagKube.Router.Sessions;
 using Microsoft.AspNetCore.Authentication;
 
 namespace HTagKube.Router.SignIn;
 
 /// <summary>
 /// <c>/_htagkube/logout</c>: GET shows a sign-out button; POST (which the Lax login cookie reaches only from this
-/// site) clears the router's login cookie and, with <c>--oidc-logout-ends-session</c>, ends the user's userpod.
-/// The provider's own session is left alone: signing in again may then need no password.
+/// site) clears the router's login cookie and, with <c>--oidc-logout-ends-session</c>, ends the user's userpod
+/// (through <see cref="SessionService"/>, as the admin endpoint does). The provider's own session is left alone:
+/// signing in again may then need no password.
 /// </summary>
-public static class SignOutEndpoint
+public sealed class SignOutEndpoint(RouterOptions options, SignInGate gate, SessionService sessions)
 {
     /// <summary>The path.</summary>
     public const string Path = "/_htagkube/logout";
 
     /// <summary>Handles a request to <see cref="Path"/>.</summary>
-    public static async Task HandleAsync(HttpContext ctx, RouterOptions options, SignInGate gate, ISessionProvisioner provisioner,
-        ActivityTracker activity, RouteCache routes)
+    public async Task HandleAsync(HttpContext ctx)
     {
         if (!HttpMethods.IsPost(ctx.Request.Method))
         {
@@ -26,12 +26,7 @@ public static class SignOutEndpoint
         }
         var user = await gate.PeekAsync(ctx);
         await ctx.SignOutAsync();
-        if (user is not null && options.OidcLogoutEndsSession)
-        {
-            await provisioner.EndSessionAsync(user.UserKey, ctx.RequestAborted);
-            activity.Forget(user.UserKey);
-            routes.Invalidate(user.UserKey);
-        }
+        if (user is not null && options.OidcLogoutEndsSession) await sessions.EndAsync(user.UserKey, ctx.RequestAborted);
         await Pages.WriteSignOutAsync(ctx, done: true);
     }
 }

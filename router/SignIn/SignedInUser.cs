@@ -1,3 +1,4 @@
+using HTagKube.Contract;
 using System.Buffers.Text;
 using System.Security.Claims;
 using System.Text.Json;
@@ -14,7 +15,7 @@ public sealed record SignedInUser(string Issuer, string Subject, string? Name, s
     IReadOnlyList<string> Groups, DateTimeOffset? LoginExpires)
 {
     /// <summary>The header carrying the identity to the userpod (docs/design.md §4b).</summary>
-    public const string HeaderName = "X-HTag-User";
+    public const string HeaderName = Headers.User;
 
     /// <summary>Claim type under which the router stores the token's issuer in its login cookie.</summary>
     public const string IssuerClaim = "htagkube_iss";

@@ -37,7 +37,7 @@ public sealed class LocalSessionTests
         var plain = await http.GetAsync("whoami");
         var cookie = Assert.Single(plain.Headers.GetValues("Set-Cookie"));
         Assert.StartsWith("htagkube_uid=", cookie);
-        var uid = RouterCookies.UidOf(cookie["htagkube_uid=".Length..cookie.IndexOf(';')]);
+        var uid = router.Uids.Open(RouterCookies.ValueOf(cookie));
         Assert.True(UserKey.IsWellFormedUid(uid));
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
@@ -48,7 +48,7 @@ public sealed class LocalSessionTests
         var behindTls = await http.SendAsync(req);
         var secure = behindTls.Headers.GetValues("Set-Cookie").Single();
         Assert.Contains("secure", secure, StringComparison.OrdinalIgnoreCase);
-        Assert.NotEqual(uid, RouterCookies.UidOf(secure["htagkube_uid=".Length..secure.IndexOf(';')]));
+        Assert.NotEqual(uid, router.Uids.Open(RouterCookies.ValueOf(secure)));
     }
 
     public static TheoryData<string> MalformedCookies => new()
@@ -77,7 +77,7 @@ public sealed class LocalSessionTests
 
         Assert.Equal(HttpStatusCode.OK, res.StatusCode);
         var set = Assert.Single(res.Headers.GetValues("Set-Cookie"));
-        var uid = RouterCookies.UidOf(set["htagkube_uid=".Length..set.IndexOf(';')]);
+        var uid = router.Uids.Open(RouterCookies.ValueOf(set));
         Assert.True(UserKey.IsWellFormedUid(uid));
         Assert.NotEqual(value, uid);
     }

@@ -20,12 +20,15 @@ public sealed class RouterHost : IAsyncDisposable
     RouterHost(WebApplication app, Uri baseAddress) { App = app; BaseAddress = baseAddress; }
 
     /// <summary>Starts a router; the test userpod is the default userpod unless args name another.</summary>
-    public static async Task<RouterHost> StartAsync(params string[] args)
+    public static Task<RouterHost> StartAsync(params string[] args) => StartAsync(null, args);
+
+    /// <summary>Starts a router with some of its services replaced (a fake provisioner, a fixed user…).</summary>
+    public static async Task<RouterHost> StartAsync(Action<IServiceCollection>? replace, params string[] args)
     {
         var all = new List<string> { "--urls", "http://127.0.0.1:0" };
         if (!args.Contains("--userpod-command")) all.AddRange(["--userpod-command", TestPaths.TestUserpodCommand]);
         all.AddRange(args);
-        var app = await RouterApp.BuildAsync([.. all]);
+        var app = await RouterApp.BuildAsync([.. all], replace);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new RouterHost(app, new Uri(address + "/"));
@@ -46,8 +49,8 @@ public sealed class RouterHost : IAsyncDisposable
         return jar;
     }
 
-    /// <summary>This router's uid-cookie signer.</summary>
-    public UidSigner Uids => App.Services.GetRequiredService<UidSigner>();
+    /// <summary>This router's uid-cookie seal.</summary>
+    public UidSeal Uids => App.Services.GetRequiredService<UidSeal>();
 
     /// <summary>A <c>Cookie</c> header value carrying <paramref name="uid"/>, router-issued.</summary>
     public string Cookie(string uid) => RouterCookies.Header(Uids, uid);

@@ -7,9 +7,13 @@ namespace HTagKube.Router.Tests.Infrastructure;
 public sealed class RouterProcess : IAsyncDisposable
 {
     readonly ServerProgram _program;
-    readonly UidSigner? _uids;
+    readonly (UidSeal Seal, StackExchange.Redis.IConnectionMultiplexer Redis)? _shared;
 
-    RouterProcess(ServerProgram program, UidSigner? uids) { _program = program; _uids = uids; }
+    RouterProcess(ServerProgram program, (UidSeal, StackExchange.Redis.IConnectionMultiplexer)? shared)
+    {
+        _program = program;
+        _shared = shared;
+    }
 
     public Uri BaseAddress => _program.BaseAddress;
     public int Pid => _program.Pid;
@@ -18,17 +22,19 @@ public sealed class RouterProcess : IAsyncDisposable
     public static async Task<RouterProcess> StartAsync(params string[] args)
     {
         var program = await ServerProgram.StartAsync(TestPaths.RouterDll, ["--userpod-command", TestPaths.TestUserpodCommand, .. args], "readyz");
-        // With Redis the test can sign cookies as the router does (the key is in Redis); without, it is the process's own.
+        // With Redis the test can seal cookies as the router does (the key ring is in Redis); without, it is the process's own.
         var redis = Array.IndexOf(args, "--redis");
-        return new RouterProcess(program, redis >= 0 ? await RouterCookies.SharedSignerAsync(args[redis + 1]) : null);
+        return new RouterProcess(program, redis >= 0 ? await RouterCookies.SharedSealAsync(args[redis + 1]) : null);
     }
 
-    /// <summary>A client carrying <paramref name="uid"/> as a router-issued cookie (Redis mode only: the key is shared there).</summary>
+    /// <summary>The seal every router on this Redis uses (Redis mode only: the key ring is shared there).</summary>
+    public UidSeal Uids => _shared?.Seal ?? throw new InvalidOperationException("a router process without Redis keeps its key ring to itself");
+
+    /// <summary>A client carrying <paramref name="uid"/> as a router-issued cookie (Redis mode only).</summary>
     public HttpClient ClientWithUid(string uid)
     {
-        var uids = _uids ?? throw new InvalidOperationException("a router process without Redis keeps its uid key to itself");
         var jar = new CookieContainer();
-        jar.SetCookies(BaseAddress, RouterCookies.Header(uids, uid));
+        jar.SetCookies(BaseAddress, RouterCookies.Header(Uids, uid));
         return new HttpClient(new SocketsHttpHandler { CookieContainer = jar }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -45,5 +51,9 @@ public sealed class RouterProcess : IAsyncDisposable
     /// <summary>Waits until <paramref name="n"/> warm userpods are started, warmed up and unassigned (the router's gauge).</summary>
     public Task WaitWarmPoolReadyAsync(int n) => _program.WaitForMetricAsync($"htagkube_warm_pool_pods{{state=\"ready\"}} {n}", TimeSpan.FromSeconds(60));
 
-    public ValueTask DisposeAsync() => _program.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _program.DisposeAsync();
+        if (_shared is { } shared) await shared.Redis.DisposeAsync();
+    }
 }

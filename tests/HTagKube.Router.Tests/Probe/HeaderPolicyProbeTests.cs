@@ -27,7 +27,7 @@ public sealed class HeaderPolicyProbeTests(SharedRouter shared) : IClassFixture<
         var set = Assert.Single(res.Headers.GetValues("Set-Cookie"));
         Assert.StartsWith("htagkube_uid=", set);
         var issued = set["htagkube_uid=".Length..set.IndexOf(';')];
-        Assert.NotEqual(planted, RouterCookies.UidOf(issued));
+        Assert.NotEqual(planted, shared.Router.Uids.Open(issued));
         Assert.Null(shared.Router.Provisioner.Find(UserKey.FromUid(planted)));
         Assert.DoesNotContain(issued, await res.Content.ReadAsStringAsync());
     }

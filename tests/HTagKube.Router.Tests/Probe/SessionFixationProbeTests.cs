@@ -2,13 +2,16 @@ using System.Net;
 using HTagKube.Router.Identity;
 using HTagKube.Router.Tests.Infrastructure;
 using HTagKube.Routing.Identity;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HTagKube.Router.Tests.Probe;
 
 /// <summary>
 /// Issue 14, outside-probe finding (session fixation): any well-formed uid a client invented was taken as a new
 /// session, so an attacker could plant a uid in a victim's browser and then share the victim's userpod. Now only
-/// router-issued cookies (uid + MAC under the router's key) are credentials; anything else is replaced.
+/// router-issued cookies (the uid sealed with data protection on the router's key ring) are credentials; anything else
+/// is replaced.
 /// </summary>
 public sealed class SessionFixationProbeTests(SharedRouter shared) : IClassFixture<SharedRouter>
 {
@@ -35,10 +38,12 @@ public sealed class SessionFixationProbeTests(SharedRouter shared) : IClassFixtu
 
         Assert.NotNull(set);
         var issued = IssuedValue(set!);
-        Assert.NotEqual(planted, RouterCookies.UidOf(issued));
-        Assert.Equal(RouterCookies.UidOf(issued), shared.Router.Uids.Verify(issued));
+        var uid = shared.Router.Uids.Open(issued);
+        Assert.True(UserKey.IsWellFormedUid(uid));
+        Assert.NotEqual(planted, uid);
+        Assert.DoesNotContain(uid!, issued, StringComparison.Ordinal); // sealed: the uid is not readable in the cookie
         Assert.Null(shared.Router.Provisioner.Find(UserKey.FromUid(planted)));
-        Assert.NotNull(shared.Router.Provisioner.Find(UserKey.FromUid(RouterCookies.UidOf(issued))));
+        Assert.NotNull(shared.Router.Provisioner.Find(UserKey.FromUid(uid!)));
     }
 
     [Fact]
@@ -47,21 +52,24 @@ public sealed class SessionFixationProbeTests(SharedRouter shared) : IClassFixtu
         // The victim's real, router-issued session.
         var (victimUid, victim) = shared.NewUser();
         var victimPid = (await Whoami.GetAsync(victim)).Pid;
-        var genuine = shared.Router.Uids.Issue(victimUid);
+        var genuine = shared.Router.Uids.Seal(victimUid);
+        var keyRing = shared.Router.App.Services.GetRequiredService<IDataProtectionProvider>();
 
         var forgeries = new[]
         {
-            victimUid,                                                  // the bare uid (as accepted before the fix)
-            victimUid + "." + new string('A', 22),                      // a made-up MAC
-            genuine[..^1] + (genuine[^1] == 'A' ? 'B' : 'A'),           // one MAC character changed
-            new UidSigner(UidSigner.NewKey()).Issue(victimUid),        // signed under another key
-            victimUid + "." + genuine[(UserKey.UidLength + 1)..] + "x", // a valid MAC with a tail
+            victimUid,                                                        // the bare uid (as accepted before issue 14)
+            victimUid + "." + new string('A', 22),                            // the shape of the earlier uid.MAC cookie
+            genuine[..^2] + (genuine[^2] == 'A' ? 'B' : 'A') + genuine[^1],  // one character changed
+            genuine[..^4],                                                    // truncated
+            genuine + "x",                                                    // a valid value with a tail
+            new UidSeal(new EphemeralDataProtectionProvider()).Seal(victimUid), // sealed under another key ring
+            keyRing.CreateProtector("another purpose").Protect(victimUid),     // this key ring, another purpose
         };
         foreach (var forged in forgeries)
         {
             var (who, set) = await AsCookieAsync(shared.Router.BaseAddress, forged);
             Assert.NotNull(set); // replaced by a fresh router-issued cookie
-            Assert.NotEqual(victimUid, RouterCookies.UidOf(IssuedValue(set!)));
+            Assert.NotEqual(victimUid, shared.Router.Uids.Open(IssuedValue(set!)));
             Assert.NotEqual(victimPid, who.Pid);
         }
 
@@ -78,7 +86,7 @@ public sealed class SessionFixationProbeTests(SharedRouter shared) : IClassFixtu
         var (uid, client) = shared.NewUser();
         var pid = (await Whoami.GetAsync(client)).Pid;
 
-        var (who, set) = await AsCookieAsync(other.BaseAddress, shared.Router.Uids.Issue(uid));
+        var (who, set) = await AsCookieAsync(other.BaseAddress, shared.Router.Uids.Seal(uid));
         Assert.NotNull(set);
         Assert.NotEqual(pid, who.Pid);
         Assert.Null(other.Provisioner.Find(UserKey.FromUid(uid)));

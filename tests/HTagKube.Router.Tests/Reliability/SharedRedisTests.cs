@@ -75,7 +75,7 @@ public sealed class SharedRedisTests : IAsyncLifetime
         foreach (var router in new[] { one, two })
         {
             using var req = new HttpRequestMessage(HttpMethod.Get, "whoami");
-            req.Headers.Add("Cookie", "htagkube_uid=" + RouterCookies.UidOf(issued));
+            req.Headers.Add("Cookie", "htagkube_uid=" + one.Uids.Open(issued));
             using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = router.BaseAddress };
             var res = await http.SendAsync(req);
             Assert.True(res.Headers.Contains("Set-Cookie"));
@@ -83,12 +83,15 @@ public sealed class SharedRedisTests : IAsyncLifetime
             lock (_userpods) _userpods.Add(other);
             Assert.NotEqual(first.Pid, other);
         }
-        // The key is in Redis once, the uid nowhere.
+        // The key ring is in Redis (the hand-written MAC key of before is gone), the uid nowhere.
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
         var server = redis.GetServers().Single();
         var keys = server.Keys(pattern: "*").Select(k => k.ToString()).ToList();
-        Assert.Contains(HTagKube.Router.Identity.UidKeyStore.RedisKey, keys);
-        Assert.DoesNotContain(keys, k => k.Contains(RouterCookies.UidOf(issued)));
+        Assert.Contains(HTagKube.Router.Backend.RedisBackend.KeysRedisKey, keys);
+        Assert.DoesNotContain("htagkube:uid-mac-key", keys);
+        var uid = one.Uids.Open(issued);
+        Assert.NotNull(uid);
+        Assert.DoesNotContain(keys, k => k.Contains(uid!));
     }
 
     [Fact]

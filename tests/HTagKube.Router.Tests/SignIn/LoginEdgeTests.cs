@@ -110,6 +110,6 @@ public sealed class LoginEdgeTests : IAsyncLifetime
         Assert.Equal(viaOne.Pid, Whoami.Parse(await res.Content.ReadAsStringAsync()).Pid);
         // Through the data-protection keys both routers read from Redis (not a file both happen to see).
         await using var mux = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Configuration);
-        Assert.True(await mux.GetDatabase().KeyExistsAsync(HTagKube.Router.SignIn.SignInSetup.KeysRedisKey));
+        Assert.True(await mux.GetDatabase().KeyExistsAsync(HTagKube.Router.Backend.RedisBackend.KeysRedisKey));
     }
 }

@@ -1,0 +1,54 @@
+using HTagKube.Router.Admission;
+using HTagKube.Router.Hosting;
+using HTagKube.Routing;
+using Microsoft.AspNetCore.DataProtection;
+
+namespace HTagKube.Router.Backend;
+
+/// <summary>
+/// Where the router keeps what several routers may share: the route table, session admission and the key ring that
+/// seals its cookies. Chosen once, at start (<see cref="CreateAsync"/>): <see cref="InMemoryBackend"/> by default,
+/// <see cref="RedisBackend"/> with <c>--redis</c>. Nothing else in the router asks which one it runs on.
+/// </summary>
+public abstract class RouterBackend
+{
+    /// <summary>Application name of the data-protection key ring (its purpose strings are isolated by it).</summary>
+    public const string KeyRingApplication = "htagkube-router";
+
+    /// <summary>The backend's name in logs.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The route table.</summary>
+    public abstract IRouteTable Routes { get; }
+
+    /// <summary>
+    /// How long the proxy may reuse a route it read (a remote table costs a round trip per request; a stale route is
+    /// harmless: a dead endpoint is detected on connect). Zero: always read the table.
+    /// </summary>
+    public abstract TimeSpan RouteCacheFor { get; }
+
+    /// <summary>The configured backend, connected (Redis: the router starts even while Redis is unreachable).</summary>
+    public static async Task<RouterBackend> CreateAsync(RouterOptions options) =>
+        options.Redis is null
+            ? new InMemoryBackend(new InMemoryRouteTable(options.SweepInterval))
+            : new RedisBackend(await RedisRouteTable.ConnectAsync(options.Redis), options.SweepInterval);
+
+    /// <summary>Registers the route table, admission and the key ring.</summary>
+    public void AddTo(IServiceCollection services, AdmissionLimits limits)
+    {
+        services.AddSingleton(this);
+        // Through a factory so the container disposes it, after the provisioner that uses it.
+        services.AddSingleton(sp => Start(sp));
+        services.AddSingleton(sp => CreateAdmission(sp.GetRequiredService<IRouteTable>(), limits));
+        StoreKeys(services.AddDataProtection().SetApplicationName(KeyRingApplication));
+    }
+
+    /// <summary>The route table, once the services it reports to exist.</summary>
+    protected virtual IRouteTable Start(IServiceProvider services) => Routes;
+
+    /// <summary>The admission rules on this backend's store.</summary>
+    protected abstract ISessionAdmission CreateAdmission(IRouteTable routes, AdmissionLimits limits);
+
+    /// <summary>Where the data-protection keys live.</summary>
+    protected abstract void StoreKeys(IDataProtectionBuilder keys);
+}
