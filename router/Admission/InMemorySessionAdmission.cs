@@ -38,7 +38,9 @@ public sealed class InMemorySessionAdmission(IRouteTable routes, AdmissionLimits
 
             if (_clients.Count > 10_000) // forget finished windows now and then; bounded by active clients
                 foreach (var (key, w) in _clients.ToArray()) if (w.WindowEnd <= now) _clients.Remove(key);
-            var window = _clients.TryGetValue(clientKey, out var w0) && w0.WindowEnd > now ? w0 : (now + (long)limits.Window.TotalMilliseconds, 0);
+            var window = _clients.TryGetValue(clientKey, out var w0) && w0.WindowEnd > now
+                ? w0
+                : (now + (long)limits.Window.TotalMilliseconds, 0);
             if (window.Item2 >= limits.SessionsPerClient) return AdmissionResult.RateLimited;
             _clients[clientKey] = (window.Item1, window.Item2 + 1);
 

@@ -59,7 +59,8 @@ public sealed class RedisSessionAdmission(IConnectionMultiplexer redis, Admissio
         };
 
     /// <inheritdoc />
-    public Task KeepAsync(string userKey, CancellationToken ct) => RunAsync(userKey, RouteKeys.Admitted, "keep") /* no counter: the script returns before it */;
+    /// <remarks>No counter: the script returns before it.</remarks>
+    public Task KeepAsync(string userKey, CancellationToken ct) => RunAsync(userKey, RouteKeys.Admitted, "keep");
 
     /// <inheritdoc />
     public Task StartEndedAsync(string userKey, CancellationToken ct)

@@ -23,7 +23,8 @@ public enum ForwardResult
 /// the client's abort cancels the upstream call, a failure after the response started aborts the client), with
 /// the router's one <see cref="UserpodTransformer"/> and its one connection pool.
 /// </summary>
-public sealed class UserpodForwarder(IHttpForwarder forwarder, HttpMessageInvoker client, UserpodTransformer transformer, TimeSpan upstreamTimeout)
+public sealed class UserpodForwarder(
+    IHttpForwarder forwarder, HttpMessageInvoker client, UserpodTransformer transformer, TimeSpan upstreamTimeout)
 {
     // HTTP/1.1 exactly: userpods speak it, and YARP would otherwise try HTTP/2 first.
     readonly ForwarderRequestConfig _config = new()
@@ -86,7 +87,8 @@ public sealed class UserpodForwarder(IHttpForwarder forwarder, HttpMessageInvoke
     public static async Task<bool> IsDeadAsync(string endpoint)
     {
         var colon = endpoint.LastIndexOf(':');
-        if (colon < 0 || !IPAddress.TryParse(endpoint.AsSpan(0, colon), out var ip) || !int.TryParse(endpoint.AsSpan(colon + 1), out var port))
+        if (colon < 0 || !IPAddress.TryParse(endpoint.AsSpan(0, colon), out var ip)
+            || !int.TryParse(endpoint.AsSpan(colon + 1), out var port))
             return false;
         using var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
@@ -95,7 +97,10 @@ public sealed class UserpodForwarder(IHttpForwarder forwarder, HttpMessageInvoke
             await socket.ConnectAsync(new IPEndPoint(ip, port), cts.Token);
             return false;
         }
-        catch (SocketException e) { return e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable; }
+        catch (SocketException e)
+        {
+            return e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable;
+        }
         catch (OperationCanceledException) { return false; } // slow, not provably dead
     }
 }

@@ -10,7 +10,8 @@ namespace HTagKube.Router.Forwarding;
 
 /// <summary>
 /// The router's whole header policy, in one place, for HTTP (YARP calls it) and WebSockets (the relay asks it):
-/// the userpod token and the signed-in user's identity (<c>X-HTag-User</c>) added; client <c>X-HTag-*</c>, <c>X-Forwarded-*</c> and <c>Forwarded</c> dropped and set
+/// the userpod token and the signed-in user's identity (<c>X-HTag-User</c>) added; client <c>X-HTag-*</c>,
+/// <c>X-Forwarded-*</c> and <c>Forwarded</c> dropped and set
 /// again from the router's view of the client (the trusted-proxy rules already ran); the router's cookies stripped;
 /// hop-by-hop headers, including those a sender lists in <c>Connection</c>, dropped both ways.
 /// </summary>
@@ -53,7 +54,8 @@ public sealed class UserpodTransformer : HttpTransformer
     }
 
     /// <inheritdoc />
-    public override async ValueTask<bool> TransformResponseAsync(HttpContext ctx, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext ctx, HttpResponseMessage? proxyResponse,
+        CancellationToken cancellationToken)
     {
         var copy = await base.TransformResponseAsync(ctx, proxyResponse, cancellationToken);
         if (proxyResponse is not null && proxyResponse.Headers.NonValidated.TryGetValues("Connection", out var connection))
@@ -98,7 +100,8 @@ public sealed class UserpodTransformer : HttpTransformer
     static bool IsHopByHop(string name) =>
         name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase) || name.Equals("TE", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Trailer", StringComparison.OrdinalIgnoreCase) || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Trailer", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
         || name.StartsWith("Proxy-", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>What the router adds: the token, and the client as the router sees it, in both header families.</summary>
@@ -114,7 +117,8 @@ public sealed class UserpodTransformer : HttpTransformer
         yield return ("X-Forwarded-Proto", scheme);
         if (host is not null) yield return ("X-Forwarded-Host", host);
         // RFC 7239: IPv6 nodes are quoted and bracketed; host is quoted (it may carry a port).
-        var forwarded = ip is null ? "" : ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"for=\"[{ip}]\";" : $"for={ip};";
+        var forwarded = ip is null ? ""
+            : ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"for=\"[{ip}]\";" : $"for={ip};";
         forwarded += $"proto={scheme}";
         if (host is not null) forwarded += $";host=\"{host}\"";
         yield return ("Forwarded", forwarded);

@@ -23,7 +23,8 @@ public sealed class WebSocketRelay(HttpMessageInvoker client, RouterMetrics metr
     /// </summary>
     /// At <paramref name="closeAt"/> (the end of the user's login) the browser's socket is closed with 1001: htag.js
     /// reconnects, and the router answers the reconnect of a user no longer signed in with a reload (SignInGate).
-    public async ValueTask<ForwardResult> RelayAsync(HttpContext ctx, RouteEntry route, Action onClientMessage, DateTimeOffset? closeAt = null)
+    public async ValueTask<ForwardResult> RelayAsync(HttpContext ctx, RouteEntry route, Action onClientMessage,
+        DateTimeOffset? closeAt = null)
     {
         var aborted = ctx.RequestAborted;
         using var upstream = new ClientWebSocket();
@@ -157,6 +158,10 @@ public sealed class WebSocketRelay(HttpMessageInvoker client, RouterMetrics metr
             using var cts = new CancellationTokenSource(CloseTimeout);
             await socket.CloseOutputAsync(status, status == WebSocketCloseStatus.Empty ? null : reason, cts.Token);
         }
-        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException) { }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException
+                                       or InvalidOperationException)
+        {
+            // the socket is gone either way
+        }
     }
 }

@@ -19,7 +19,9 @@ public static class TrustedProxies
         foreach (var entry in (list ?? "").Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (entry.Contains('/') ? TryRange(entry, out var net) : TryHost(entry, out net)) networks.Add(net);
-            else throw new ArgumentException($"--trusted-proxies: '{entry}' is not an IP address or CIDR range (e.g. 10.0.0.0/8, fd00::/8, 192.0.2.7)");
+            else
+                throw new ArgumentException(
+                    $"--trusted-proxies: '{entry}' is not an IP address or CIDR range (e.g. 10.0.0.0/8, fd00::/8, 192.0.2.7)");
         }
         return networks;
     }

@@ -52,7 +52,8 @@ public sealed class RouterMetrics : IDisposable
         _deadRoutes = Counter("dead_routes_total", "Routes found pointing at a dead userpod.");
         _upstreamErrors = Counter("upstream_errors_total", "Upstream failures after connecting.");
         _warmClaims = Meter.CreateCounter<long>("warm_pool_claims_total", null, "New sessions that took a warm userpod.");
-        _warmMisses = Meter.CreateCounter<long>("warm_pool_misses_total", null, "New sessions that found the warm pool empty and started cold.");
+        _warmMisses = Meter.CreateCounter<long>("warm_pool_misses_total", null,
+            "New sessions that found the warm pool empty and started cold.");
         _warmDeaths = Meter.CreateCounter<long>("warm_pool_deaths_total", null, "Warm userpods that died unassigned (replaced).");
         _warmFailures = Meter.CreateCounter<long>("warm_pool_start_failures_total", null, "Warm userpods that failed to start.");
         _warmRefill = Meter.CreateHistogram<double>("warm_pool_refill_seconds", null, "Time to start one warm userpod (spawn to healthy).");
@@ -116,7 +117,8 @@ public sealed class RouterMetrics : IDisposable
     public void UpstreamError() => _upstreamErrors.Add(1);
 
     // Status labels without a string allocation per request for the common codes.
-    static readonly string[] StatusTexts = [.. Enumerable.Range(0, 600).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+    static readonly string[] StatusTexts =
+        [.. Enumerable.Range(0, 600).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
     static string StatusText(int status) => (uint)status < (uint)StatusTexts.Length ? StatusTexts[status] : "other";
 
     /// <inheritdoc />

@@ -26,7 +26,8 @@ public static class KubernetesProvisioning
             var config = sp.GetRequiredService<IConfiguration>();
             return new KubernetesProvisionerOptions
             {
-                Namespace = config["Router:Namespace"] ?? Environment.GetEnvironmentVariable(RouterEnvironment.Namespace) ?? DefaultNamespace(),
+                Namespace = config["Router:Namespace"] ?? Environment.GetEnvironmentVariable(RouterEnvironment.Namespace)
+                    ?? DefaultNamespace(),
                 Image = config["Router:UserpodImage"] ?? Environment.GetEnvironmentVariable(RouterEnvironment.UserpodImage),
                 IdleTimeout = options.IdleTimeout,
                 StartTimeout = options.SpawnTimeout > TimeSpan.FromSeconds(120) ? options.SpawnTimeout : TimeSpan.FromSeconds(120),

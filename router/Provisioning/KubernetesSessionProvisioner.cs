@@ -75,7 +75,8 @@ public sealed class KubernetesSessionProvisioner(
         try { return Remember(userKey, await CreateAndWaitAsync(userKey, displayName, timeout.Token)); }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            throw new ProvisioningException($"session {SessionNames.ForUserKey(userKey)} not ready within {options.StartTimeout.TotalSeconds:F0}s");
+            throw new ProvisioningException(
+                $"session {SessionNames.ForUserKey(userKey)} not ready within {options.StartTimeout.TotalSeconds:F0}s");
         }
         catch (Exception e) when (e is HttpOperationException or HttpRequestException or RouteTableUnavailableException)
         {
@@ -114,7 +115,12 @@ public sealed class KubernetesSessionProvisioner(
         {
             await kube.CreateSessionAsync(new HTagSession
             {
-                Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace, Labels = new Dictionary<string, string> { [SessionNames.UserLabel] = userKey } },
+                Metadata = new V1ObjectMeta
+                {
+                    Name = name,
+                    NamespaceProperty = Namespace,
+                    Labels = new Dictionary<string, string> { [SessionNames.UserLabel] = userKey },
+                },
                 Spec = new HTagSessionSpec
                 {
                     UserKey = userKey, Image = options.Image, DisplayName = HTagSessionSpec.FitDisplayName(displayName),
@@ -167,7 +173,8 @@ public sealed class KubernetesSessionProvisioner(
         _known.TryRemove(userKey, out _);
         try
         {
-            return await kube.DeleteSessionAsync(Namespace, SessionNames.ForUserKey(userKey), new V1DeleteOptions { PropagationPolicy = "Background" }, ct);
+            var background = new V1DeleteOptions { PropagationPolicy = "Background" };
+            return await kube.DeleteSessionAsync(Namespace, SessionNames.ForUserKey(userKey), background, ct);
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode == System.Net.HttpStatusCode.Forbidden)
         {

@@ -22,7 +22,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     readonly RouterMetrics _metrics;
     readonly ILogger _log;
     readonly string _instance = Guid.NewGuid().ToString("N");
-    readonly ConcurrentDictionary<string, LocalSession> _sessions = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, UserpodProcess> _sessions = new(StringComparer.Ordinal);
     readonly SingleFlight<RouteEntry> _starting = new();
     readonly BackgroundWork _work;
     readonly StartGate _gate;
@@ -61,7 +61,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     public bool IsStarting(string userKey) => _starting.IsRunning(userKey);
 
     /// <summary>The live session of a user on this router, if any (tests and diagnostics).</summary>
-    public LocalSession? Find(string userKey) => _sessions.TryGetValue(userKey, out var s) ? s : null;
+    public UserpodProcess? Find(string userKey) => _sessions.TryGetValue(userKey, out var s) ? s : null;
 
     /// <inheritdoc />
     /// <remarks>A local userpod has no place for a display name: the router's own listing shows userKeys.</remarks>
@@ -113,7 +113,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     {
         using var busy = _inFlight.Enter();
         var sw = Stopwatch.StartNew();
-        LocalSession? session = _warm.TryClaim(userKey, countMiss: true);
+        UserpodProcess? session = _warm.TryClaim(userKey, countMiss: true);
         var warm = session is not null;
         if (session is null)
         {
@@ -164,12 +164,13 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     /// <summary>Starts filling the warm pool (<see cref="LocalWarmPool.RefillAsync"/>), as work this provisioner owns.</summary>
     public void StartWarmPool() => _work.Run("warm pool fill", _ => _warm.RefillAsync());
 
-    void Watch(LocalSession session) => _work.Run("userpod exit watch", ct => WatchExitAsync(session, ct));
+    void Watch(UserpodProcess session) => _work.Run("userpod exit watch", ct => WatchExitAsync(session, ct));
 
-    async Task WatchExitAsync(LocalSession session, CancellationToken ct)
+    async Task WatchExitAsync(UserpodProcess session, CancellationToken ct)
     {
         await session.Exited.WaitAsync(ct);
-        if (!_sessions.TryRemove(new KeyValuePair<string, LocalSession>(session.UserKey, session))) return; // stopped on purpose
+        await session.OutputDrainedAsync();
+        if (!_sessions.TryRemove(new KeyValuePair<string, UserpodProcess>(session.UserKey, session))) return; // stopped on purpose
         _log.LogWarning("userpod of {UserKey} (pid {Pid}) exited with code {Code}; route removed",
             session.UserKey, session.Pid, session.ExitCode);
         try { await _table.RemoveAsync(session.UserKey, session.Route.Endpoint, CancellationToken.None); }
@@ -219,7 +220,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
         await foreach (var (userKey, route) in _table.ListAsync(ct))
         {
             if (route.LocalPid is null || _sessions.ContainsKey(userKey)) continue;
-            var session = LocalSession.TryAdopt(userKey, route);
+            var session = UserpodProcess.TryAdopt(userKey, route);
             if (session is null)
             {
                 await _table.RemoveAsync(userKey, route.Endpoint, ct);

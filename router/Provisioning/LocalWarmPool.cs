@@ -21,7 +21,7 @@ public sealed class LocalWarmPool(RouterOptions options, UserpodLauncher launche
     /// competing for the cores with the pages of a burst of new users would slow every one of them.</summary>
     static readonly TimeSpan RefillSettle = TimeSpan.FromMilliseconds(200), RefillMaxDelay = TimeSpan.FromSeconds(1);
 
-    readonly ConcurrentDictionary<int, LocalSession> _warm = new();
+    readonly ConcurrentDictionary<int, UserpodProcess> _warm = new();
     int _warmStarting;
     long _lastClaim;
     int _refillScheduled;
@@ -41,7 +41,7 @@ public sealed class LocalWarmPool(RouterOptions options, UserpodLauncher launche
     /// are ever in it, and the caller holds the user's provisioning lock, so across routers sharing a route table
     /// no process can go to two users and no user gets two processes.
     /// </summary>
-    public LocalSession? TryClaim(string userKey, bool countMiss)
+    public UserpodProcess? TryClaim(string userKey, bool countMiss)
     {
         if (options.WarmPool == 0) return null;
         Volatile.Write(ref _lastClaim, Stopwatch.GetTimestamp());
@@ -64,7 +64,8 @@ public sealed class LocalWarmPool(RouterOptions options, UserpodLauncher launche
     /// <summary>
     /// Keeps <c>--warm-pool</c> userpods started, healthy and unassigned, so a new user (or a user whose userpod
     /// died) gets one in milliseconds instead of a process start. Each carries its own fresh token and has served
-    /// nothing but its own warm-up renders (HTAG_WARMUP) and <c>/healthz</c>. Safe to call any number of times: starts only what is missing.
+    /// nothing but its own warm-up renders (HTAG_WARMUP) and <c>/healthz</c>. Safe to call any number of times: starts
+    /// only what is missing.
     /// </summary>
     public async Task RefillAsync()
     {
@@ -78,7 +79,7 @@ public sealed class LocalWarmPool(RouterOptions options, UserpodLauncher launche
             using var busy = inFlight.Enter();
             try
             {
-                LocalSession warm;
+                UserpodProcess warm;
                 using (await gate.EnterAsync(forUser: false, stopping))
                 {
                     var sw = Stopwatch.StartNew();
@@ -88,7 +89,7 @@ public sealed class LocalWarmPool(RouterOptions options, UserpodLauncher launche
                 _warm[warm.Pid] = warm;
                 work.Run("warm userpod exit watch", _ => WatchWarmExitAsync(warm));
                 // Disposal cancels, then drains the pool: a process added after the drain is stopped here.
-                if (stopping.IsCancellationRequested && _warm.TryRemove(new KeyValuePair<int, LocalSession>(warm.Pid, warm)))
+                if (stopping.IsCancellationRequested && _warm.TryRemove(new KeyValuePair<int, UserpodProcess>(warm.Pid, warm)))
                 {
                     await warm.StopAsync(LocalProcessProvisioner.StopGrace);
                     warm.Dispose();
@@ -132,10 +133,10 @@ public sealed class LocalWarmPool(RouterOptions options, UserpodLauncher launche
         await RefillAsync();
     }
 
-    async Task WatchWarmExitAsync(LocalSession warm)
+    async Task WatchWarmExitAsync(UserpodProcess warm)
     {
         await warm.Exited.WaitAsync(stopping);
-        if (!_warm.TryRemove(new KeyValuePair<int, LocalSession>(warm.Pid, warm))) return; // claimed, or stopped on purpose
+        if (!_warm.TryRemove(new KeyValuePair<int, UserpodProcess>(warm.Pid, warm))) return; // claimed, or stopped on purpose
         metrics.WarmDied();
         log.LogWarning("warm userpod pid {Pid} exited with code {Code}; replacing it", warm.Pid, warm.ExitCode);
         warm.Dispose();
@@ -144,10 +145,13 @@ public sealed class LocalWarmPool(RouterOptions options, UserpodLauncher launche
         await RefillAsync();
     }
 
-    /// <summary>At shutdown (after the provisioner cancelled): warm userpods have no route, nobody could adopt them, so they always go.</summary>
+    /// <summary>
+    /// At shutdown (after the provisioner cancelled): warm userpods have no route, nobody could adopt them, so they
+    /// always go.
+    /// </summary>
     public async Task StopAllAsync()
     {
-        var warm = new List<LocalSession>();
+        var warm = new List<UserpodProcess>();
         foreach (var pid in _warm.Keys)
             if (_warm.TryRemove(pid, out var w)) warm.Add(w);
         await Task.WhenAll(warm.Select(async s => { await s.StopAsync(LocalProcessProvisioner.StopGrace); s.Dispose(); }));

@@ -27,7 +27,7 @@ public sealed class SingleFlight<T>
             if (_running.TryGetValue(key, out var inflight)) return inflight;
             var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
             if (!_running.TryAdd(key, tcs.Task)) continue; // another caller started it meanwhile
-            _ = CompleteAsync(key, tcs, run);
+            _ = CompleteAsync(key, tcs, run); // owned by its callers: its end is the task they await
             return tcs.Task;
         }
     }

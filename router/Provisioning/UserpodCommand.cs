@@ -13,7 +13,10 @@ public sealed class UserpodCommand
     /// <summary>Arguments before the router's own (<c>--urls …</c>).</summary>
     public IReadOnlyList<string> Arguments { get; }
 
-    /// <summary>Passed as HTAG_IDLE_TIMEOUT: a userpod no router ends (released, or its router gone) stops by itself after it, plus a grace.</summary>
+    /// <summary>
+    /// Passed as HTAG_IDLE_TIMEOUT: a userpod no router ends (released, or its router gone) stops by itself after it,
+    /// plus a grace.
+    /// </summary>
     public TimeSpan? IdleTimeout { get; private init; }
 
     UserpodCommand(string fileName, IReadOnlyList<string> arguments) { FileName = fileName; Arguments = arguments; }
@@ -69,7 +72,7 @@ public sealed class UserpodCommand
         psi.ArgumentList.Add("--urls");
         psi.ArgumentList.Add("http://127.0.0.1:0");
         psi.Environment[UserpodEnvironment.Token] = token;
-        // The userpod stops when its stdin (a pipe this router holds) ends, unless released (LocalSession.KeepAfterRouterExitAsync).
+        // The userpod stops when its stdin (a pipe this router holds) ends, unless released (UserpodProcess.KeepAfterRouterExitAsync).
         psi.Environment[UserpodEnvironment.Lifeline] = UserpodEnvironment.LifelineStdin;
         if (IdleTimeout is { } idle) psi.Environment[UserpodEnvironment.IdleTimeout] = Durations.ToSeconds(idle);
         else psi.Environment.Remove(UserpodEnvironment.IdleTimeout);

@@ -14,7 +14,7 @@ public sealed class UserpodLauncher(UserpodCommand command, HttpMessageInvoker h
     /// <param name="userKey">The user it is for; empty for a warm-pool userpod (which then warms up before announcing itself).</param>
     /// <param name="timeout">Start to healthy.</param>
     /// <param name="ct">Cancels the start (the process is killed).</param>
-    public async Task<LocalSession> StartAsync(string userKey, TimeSpan timeout, CancellationToken ct)
+    public async Task<UserpodProcess> StartAsync(string userKey, TimeSpan timeout, CancellationToken ct)
     {
         var token = Tokens.New();
         Process process;
@@ -30,23 +30,26 @@ public sealed class UserpodLauncher(UserpodCommand command, HttpMessageInvoker h
 
         // stdin stays open: it is the userpod's lifeline (HTAG_LIFELINE), ending when this router's process does.
         // Its lines are tagged with the session's user as it is now: a warm userpod's changes when a user claims it.
-        LocalSession? session = null;
-        string UserKeyNow() => session?.UserKey ?? userKey;
-        _ = DrainErrorsAsync(process.StandardError, process.Id, UserKeyNow);
+        // Both readers belong to the process (UserpodProcess awaits them): they end when its pipes close.
+        UserpodProcess? started = null;
+        string UserKeyNow() => started?.UserKey ?? userKey;
+        var errors = DrainErrorsAsync(process.StandardError, process.Id, UserKeyNow);
+        var output = Task.CompletedTask;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout);
         try
         {
             var endpoint = await ReadListeningAsync(process, cts.Token);
-            _ = DrainAsync(process, UserKeyNow);
+            output = DrainAsync(process, UserKeyNow);
             await WaitHealthyAsync(process, endpoint, cts.Token);
             var route = new RouteEntry(endpoint, RouteEntry.LocalSessionPrefix + process.Id, token, DateTimeOffset.UtcNow);
-            return session = new LocalSession(userKey, route, process, adopted: false);
+            return started = new UserpodProcess(userKey, route, process, adopted: false, Task.WhenAll(errors, output));
         }
         catch (Exception e)
         {
-            // Not the tree: that SIGSTOPs first, and a router dying before the SIGKILL would leave it stopped (LocalSession.Kill).
+            // Not the tree: that SIGSTOPs first, and a router dying before the SIGKILL would leave it stopped (UserpodProcess.Kill).
             try { process.Kill(entireProcessTree: false); } catch (InvalidOperationException) { }
+            await Task.WhenAny(Task.WhenAll(errors, output), Task.Delay(TimeSpan.FromSeconds(1)));
             process.Dispose();
             if (e is ProvisioningException) throw;
             if (e is OperationCanceledException && !ct.IsCancellationRequested)

@@ -34,7 +34,8 @@ public static class Pages
 
     /// <summary>429 for a client IP creating sessions too fast.</summary>
     public static Task WriteRateLimitedAsync(HttpContext ctx) =>
-        WriteAsync(ctx, 429, 60, IsNavigation(ctx) ? Simple("Too many new sessions", "Too many new sessions from your address. Please wait a minute.") : null,
+        WriteAsync(ctx, 429, 60,
+            IsNavigation(ctx) ? Simple("Too many new sessions", "Too many new sessions from your address. Please wait a minute.") : null,
             "Too many new sessions from this address; retry later.");
 
     /// <summary>503 when the session cannot be reached or started right now.</summary>
@@ -50,7 +51,9 @@ public static class Pages
         WriteAsync(ctx, 504, 2, IsNavigation(ctx) ? Simple("Session too slow", "The session did not answer in time.") : null,
             "The session did not answer in time.");
 
-    /// <summary>A client error the router answers itself (bad body, body too large, a status the userpod refused an upgrade with).</summary>
+    /// <summary>
+    /// A client error the router answers itself (bad body, body too large, a status the userpod refused an upgrade with).
+    /// </summary>
     public static Task WriteClientErrorAsync(HttpContext ctx, int status, string why) => WriteAsync(ctx, status, null, null, why);
 
     /// <summary>403 for a signed-in user outside the allow-lists (no session is started for them).</summary>
@@ -61,7 +64,8 @@ public static class Pages
 
     /// <summary>400 when a sign-in callback fails (stale, forged, or the provider refused).</summary>
     public static Task WriteSignInFailedAsync(HttpContext ctx) =>
-        WriteAsync(ctx, 400, null, Simple("Sign-in failed", "The sign-in did not complete. <a href=\"/\">Try again</a>."), "Sign-in failed.");
+        WriteAsync(ctx, 400, null, Simple("Sign-in failed", "The sign-in did not complete. <a href=\"/\">Try again</a>."),
+            "Sign-in failed.");
 
     /// <summary>The logout page: a button (POST, so no other site can sign a user out), or the result after it.</summary>
     public static Task WriteSignOutAsync(HttpContext ctx, bool done) =>
@@ -81,7 +85,8 @@ public static class Pages
         if (ctx.Response.HasStarted) { ctx.Abort(); return; } // a truncated body must not pass for a whole one
         // No Response.Clear(): it would drop the uid cookie the router may have just issued.
         ctx.Response.StatusCode = status;
-        if (retryAfter is int seconds) ctx.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (retryAfter is int seconds)
+            ctx.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         ctx.Response.Headers.CacheControl = "no-store";
         ctx.Response.ContentType = html is null ? "text/plain; charset=utf-8" : "text/html; charset=utf-8";
         try { await ctx.Response.WriteAsync(html ?? text + "\n", ctx.RequestAborted); }

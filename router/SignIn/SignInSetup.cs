@@ -76,7 +76,8 @@ public static class SignInSetup
                 o.Events.OnTokenValidated = ctx =>
                 {
                     // The userKey is issuer + subject: keep the token's issuer beside the subject in the login cookie.
-                    if (ctx.SecurityToken?.Issuer is { Length: > 0 } iss && ctx.Principal?.Identity is System.Security.Claims.ClaimsIdentity id)
+                    if (ctx.SecurityToken?.Issuer is { Length: > 0 } iss
+                        && ctx.Principal?.Identity is System.Security.Claims.ClaimsIdentity id)
                         id.AddClaim(new System.Security.Claims.Claim(SignedInUser.IssuerClaim, iss));
                     return Task.CompletedTask;
                 };
@@ -100,7 +101,11 @@ public static class SignInSetup
     {
         var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
         policy.CustomTrustStore.AddRange(ca);
-        return new SocketsHttpHandler { SslOptions = { CertificateChainPolicy = policy }, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        return new SocketsHttpHandler
+        {
+            SslOptions = { CertificateChainPolicy = policy },
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        };
     }
 
     /// <summary>The sign-in middleware (callbacks, reading the login cookie); only when sign-in is on.</summary>

@@ -50,7 +50,7 @@ public sealed class RedisServer : IAsyncDisposable
             await using var table = await HTagKube.Routing.RedisRouteTable.ConnectAsync(Configuration);
             await foreach (var (userKey, route) in table.ListAsync(CancellationToken.None))
             {
-                using var userpod = HTagKube.Router.Provisioning.LocalSession.TryAdopt(userKey, route);
+                using var userpod = HTagKube.Router.Provisioning.UserpodProcess.TryAdopt(userKey, route);
                 if (userpod is not null) await userpod.StopAsync(TimeSpan.FromSeconds(5));
             }
         }

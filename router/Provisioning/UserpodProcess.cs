@@ -5,8 +5,11 @@ using HTagKube.Routing;
 
 namespace HTagKube.Router.Provisioning;
 
-/// <summary>One userpod process of local mode: started by this router, or adopted from a previous one.</summary>
-public sealed class LocalSession : IDisposable
+/// <summary>
+/// One userpod process of local mode: started by this router (for a user, or unassigned in the warm pool until a user
+/// claims it) or adopted from a previous router. It owns the readers of its output, which end with it.
+/// </summary>
+public sealed class UserpodProcess : IDisposable
 {
     const int SigTerm = 15;
 
@@ -26,8 +29,12 @@ public sealed class LocalSession : IDisposable
     /// <summary>Completes when the process has exited.</summary>
     public Task Exited { get; }
 
-    internal LocalSession(string userKey, RouteEntry route, Process process, bool adopted)
+    // The readers of its stdout and stderr (this router's children only): they end when the pipes close.
+    readonly Task _output;
+
+    internal UserpodProcess(string userKey, RouteEntry route, Process process, bool adopted, Task? output = null)
     {
+        _output = output ?? Task.CompletedTask;
         UserKey = userKey;
         Route = route;
         _process = process;
@@ -37,7 +44,7 @@ public sealed class LocalSession : IDisposable
     }
 
     /// <summary>Gives a warm-pool userpod to a user (its route's <c>since</c> becomes now).</summary>
-    public LocalSession AssignTo(string userKey)
+    public UserpodProcess AssignTo(string userKey)
     {
         UserKey = userKey;
         Route = Route with { Since = DateTimeOffset.UtcNow };
@@ -57,7 +64,10 @@ public sealed class LocalSession : IDisposable
             await _process.StandardInput.WriteLineAsync(UserpodEnvironment.LifelineKeep.AsMemory(), ct);
             await _process.StandardInput.FlushAsync(ct);
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException) { } // exited: nothing to keep
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // exited: nothing to keep
+        }
     }
 
     /// <summary>Exit code once exited, else null.</summary>
@@ -76,19 +86,22 @@ public sealed class LocalSession : IDisposable
     /// <summary>SIGTERM (graceful: Kestrel drains), then SIGKILL after <paramref name="grace"/>; waits for the exit.</summary>
     public async Task StopAsync(TimeSpan grace)
     {
-        if (!IsAlive) return;
-        if (SysKill(Pid, SigTerm) == 0)
+        if (IsAlive && (SysKill(Pid, SigTerm) != 0 || await Task.WhenAny(Exited, Task.Delay(grace)) != Exited))
         {
-            if (await Task.WhenAny(Exited, Task.Delay(grace)) == Exited) return;
+            // The userpod alone (one process; setsid execs in place): Kill(entireProcessTree) SIGSTOPs it first and
+            // kills it only after walking the tree, so a router dying in between left it stopped forever (the chaos
+            // test found it).
+            try { _process.Kill(entireProcessTree: false); } catch (InvalidOperationException) { /* already gone */ }
+            await Task.WhenAny(Exited, Task.Delay(TimeSpan.FromSeconds(5)));
         }
-        // The userpod alone (one process; setsid execs in place): Kill(entireProcessTree) SIGSTOPs it first and kills
-        // it only after walking the tree, so a router dying in between left it stopped forever (the chaos test found it).
-        try { _process.Kill(entireProcessTree: false); } catch (InvalidOperationException) { /* already gone */ }
-        await Task.WhenAny(Exited, Task.Delay(TimeSpan.FromSeconds(5)));
+        await OutputDrainedAsync();
     }
 
+    /// <summary>Waits (briefly) for the last lines of an exited process to be logged.</summary>
+    public async Task OutputDrainedAsync() => await Task.WhenAny(_output, Task.Delay(TimeSpan.FromSeconds(1)));
+
     /// <summary>Adopts a running userpod left by a previous router, if <paramref name="route"/> really names it.</summary>
-    public static LocalSession? TryAdopt(string userKey, RouteEntry route)
+    public static UserpodProcess? TryAdopt(string userKey, RouteEntry route)
     {
         if (route.LocalPid is not int pid || !route.Endpoint.StartsWith("127.", StringComparison.Ordinal)) return null;
         try
@@ -97,7 +110,7 @@ public sealed class LocalSession : IDisposable
             var environ = File.ReadAllBytes($"/proc/{pid}/environ");
             var needle = System.Text.Encoding.UTF8.GetBytes(UserpodEnvironment.Token + "=" + route.Token + "\0");
             if (environ.AsSpan().IndexOf(needle) < 0) return null;
-            return new LocalSession(userKey, route, Process.GetProcessById(pid), adopted: true);
+            return new UserpodProcess(userKey, route, Process.GetProcessById(pid), adopted: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
