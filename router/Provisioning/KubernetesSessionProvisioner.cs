@@ -1,3 +1,4 @@
+using HTagKube.Contract;
 using System.Collections.Concurrent;
 using HTagKube.Routing.Identity;
 using HTagKube.Routing;
@@ -119,7 +120,7 @@ public sealed class KubernetesSessionProvisioner(
                 {
                     Name = name,
                     NamespaceProperty = Namespace,
-                    Labels = new Dictionary<string, string> { [SessionNames.UserLabel] = userKey },
+                    Labels = new Dictionary<string, string> { [KubernetesNames.UserLabel] = userKey },
                 },
                 Spec = new HTagSessionSpec
                 {

@@ -1,6 +1,5 @@
 using System.Net;
 using HTagKube.E2E.Tests.Infrastructure;
-using Microsoft.Playwright;
 
 namespace HTagKube.E2E.Tests;
 

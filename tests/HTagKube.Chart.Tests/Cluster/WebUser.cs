@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using HTagKube.Chart.Tests.Infrastructure;
 
 namespace HTagKube.Chart.Tests.Cluster;
 

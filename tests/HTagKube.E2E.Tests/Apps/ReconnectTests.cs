@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using HTagKube.E2E.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 

@@ -51,6 +51,9 @@ public sealed class RouterProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the router program on a free loopback port.</summary>
+    /// <param name="extraArgs">Flags beyond the port.</param>
+    /// <param name="ct">Gives up the start.</param>
     /// <param name="env">Extra environment of the router, inherited by the userpods it starts.</param>
     public static async Task<RouterProcess> StartAsync(IEnumerable<string>? extraArgs = null, CancellationToken ct = default,
         IReadOnlyDictionary<string, string>? env = null) =>

@@ -1,6 +1,5 @@
 using System.Net;
 using HTagKube.Router.Admission;
-using HTagKube.Router.Tests.Infrastructure;
 using HTagKube.Routing;
 using HTagKube.Routing.Identity;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using HTagKube.Router.Tests.Infrastructure;
 
 namespace HTagKube.Router.Tests.Forwarding;

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.WebSockets;
 using HTagKube.Routing.Identity;
 using HTagKube.Router.Tests.Infrastructure;

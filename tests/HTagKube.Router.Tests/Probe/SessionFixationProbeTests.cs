@@ -1,4 +1,3 @@
-using System.Net;
 using HTagKube.Router.Identity;
 using HTagKube.Router.Tests.Infrastructure;
 using HTagKube.Routing.Identity;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using HTagKube.Routing.Identity;
 using HTagKube.Routing;
-using HTagKube.Router.Tests.Infrastructure;
 
 namespace HTagKube.Router.Tests.RouteTables;
 

@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using HTagKube.Router.Tests.Infrastructure;
 using HTagKube.Routing.Identity;
