@@ -30,7 +30,7 @@ public sealed class AuthRenderTests
         Assert.Contains("--oidc-allowed-emails=boss@example.org", args);
         Assert.Contains("--oidc-allowed-email-domains=example.com", args);
         Assert.Contains("--oidc-admin-group=admins", args);
-        Assert.Contains("--oidc-login-lifetime=01:00:00", args);
+        Assert.Contains("--oidc-login-lifetime=3600", args);
         Assert.Contains("--oidc-logout-ends-session", args);
 
         var secret = c["env"].List.Single(e => e["name"].S == "HTAGKUBE_OIDC_CLIENT_SECRET");
