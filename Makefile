@@ -3,7 +3,7 @@ CONFIG ?= Release
 DOTNET ?= dotnet
 RESULTS ?= artifacts/test-results
 
-.PHONY: build run test test-deps test-unit crds images bench soak clean packages
+.PHONY: build run dev test test-deps test-unit crds images bench soak clean packages
 
 build:
 	$(DOTNET) build HTagKube.sln -c $(CONFIG) -nologo -v:q
@@ -11,6 +11,12 @@ build:
 # Local mode: demo apps at http://localhost:8000, one userpod process per browser, no cluster, no Redis.
 run:
 	$(DOTNET) run --project router -c $(CONFIG) -- $(ARGS)
+
+# The development loop (docs/apps.md): the router serves APP (a folder with one .csproj, e.g. from `dotnet new htag`) at
+# http://localhost:8000 as production does, rebuilds it on every save and reloads the open pages (router/Dev).
+dev:
+	@test -n "$(APP)" || { echo "usage: make dev APP=path/to/MyApps" >&2; exit 2; }
+	$(DOTNET) run --project router -c $(CONFIG) -- --dev "$(abspath $(APP))" $(ARGS)
 
 # Every test project. Cluster tests use $$KUBECONFIG (skipped without it, except under CI=true).
 # At most TEST_ASSEMBLIES test assemblies run at once (each runs its test classes on as many threads as cores):

@@ -26,6 +26,7 @@ public static class RouterApp
     /// <param name="replace">Tests only: replaces registrations after the router's own (a fake provisioner…).</param>
     public static async Task<WebApplication> BuildAsync(string[] args, Action<IServiceCollection>? replace = null)
     {
+        var dev = Dev.DevMode.Take(ref args); // --dev <project>: `make dev` (router/Dev)
         args = RouterConfig.Normalize(args);
         // The router reads no appsettings file worth watching; a watcher costs an inotify instance.
         if (!args.Any(a => a.Contains("reloadConfigOnChange", StringComparison.OrdinalIgnoreCase)))
@@ -59,6 +60,7 @@ public static class RouterApp
 
         var backend = await RouterBackend.CreateAsync(options);
         AddServices(builder.Services, options, backend);
+        if (dev is not null) Dev.DevLoop.AddTo(builder.Services, dev);
         replace?.Invoke(builder.Services);
         var app = builder.Build();
         Configure(app, options, backend);
@@ -135,6 +137,7 @@ public static class RouterApp
         app.Map(SessionsEndpoint.Path, (RequestDelegate)admin.HandleAsync);
         app.Map(SessionsEndpoint.Path + "/{**userKey}", (RequestDelegate)admin.HandleAsync);
         if (sp.GetService<SignOutEndpoint>() is { } signOut) app.Map(SignOutEndpoint.Path, (RequestDelegate)signOut.HandleAsync);
+        Dev.DevLoop.Map(app);
         app.Map("/{**path}", (RequestDelegate)sp.GetRequiredService<ProxyHandler>().InvokeAsync);
     }
 

@@ -40,13 +40,7 @@ public sealed class PackedTemplate : IAsyncLifetime
     public async Task InitializeAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        var ct = cts.Token;
-        Directory.CreateDirectory(Cli.CliHome);
-        // The documented command; this test project references the packed projects, so they are built already and
-        // packed as built (a second build could rewrite assemblies other test processes are running).
-        await Cli.MustRunAsync("make", ["-s", "-C", RepoRoot, "packages", "PACKAGES=" + Feed, "CONFIG=" + Config, "PACK_ARGS=--no-build"], RepoRoot, ct);
-        await Cli.MustRunAsync("dotnet", ["new", "install", Path.Combine(Feed, $"HTag.Templates.{Version}.nupkg")], Work, ct);
-        await Cli.MustRunAsync("dotnet", ["new", "htag", "-o", ProjectDir, "--local-feed", Feed], Work, ct);
+        await TemplateProject.CreateAsync(Cli, RepoRoot, Config, Version, Feed, ProjectDir, cts.Token);
     }
 
     public Task DisposeAsync()

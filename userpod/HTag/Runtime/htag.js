@@ -230,6 +230,20 @@
     box.appendChild(pre);
   }
 
+  // `make dev` (the router's --dev, router/Dev/DevChannel.cs, which sets the htagdev cookie): the router tells debug
+  // pages when a new build serves (reload at once, not after a reconnect backoff) and when a build failed (its errors
+  // in the overlay).
+  function devChannel() {
+    if (!debug || typeof EventSource !== "function" || !/(^|;\s*)htagdev=1(;|$)/.test(document.cookie)) return;
+    const events = new EventSource("/_htagdev/events");
+    let version = null;
+    events.addEventListener("version", (ev) => {
+      if (version !== null && ev.data !== version) { events.close(); location.reload(); return; }
+      version = ev.data;
+    });
+    events.addEventListener("failed", (ev) => overlay("build failed:\n" + JSON.parse(ev.data)));
+  }
+
   let inChain = Promise.resolve();
   function receive(raw) {
     inChain = inChain.then(async () => {
@@ -337,6 +351,7 @@
     const init = document.getElementById("htag-init");
     if (init) for (const code of JSON.parse(init.textContent)) runJs(code);
     if (!httpOnly) connect();
+    devChannel();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace HTag.Templates.Tests;
+namespace HTagKube.Testing;
 
 /// <summary>
 /// The commands an app author types (make, dotnet new, dotnet build…), run in an isolated environment: a template home
