@@ -44,8 +44,8 @@ public sealed class DevBuilder(DevMode dev)
         if (p.ExitCode == 0) return new DevBuild(n, output, "");
         TryDelete(output);
         var errors = new StringBuilder();
-        foreach (var line in text.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Contains(": error ", StringComparison.Ordinal)).Distinct())
-            errors.AppendLine(line);
+        var lines = text.Split('\n').Select(l => l.TrimEnd());
+        foreach (var line in lines.Where(l => l.Contains(": error ", StringComparison.Ordinal)).Distinct()) errors.AppendLine(line);
         return new DevBuild(n, null, errors.Length > 0 ? errors.ToString() : text.Trim());
     }
 

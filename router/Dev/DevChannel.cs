@@ -22,13 +22,23 @@ public sealed class DevChannel
     string? _error;
 
     /// <summary>A new build serves: every open page reloads.</summary>
-    public void Serving(int version) { lock (_lock) { _version = version; _error = null; } Send(Event("version", version.ToString())); }
+    public void Serving(int version)
+    {
+        lock (_lock) { _version = version; _error = null; }
+        Send(Event("version", version.ToString()));
+    }
 
     /// <summary>A build started.</summary>
     public void Building() => Send(Event("building", ""));
 
     /// <summary>A build failed: its errors show in every open page (the previous build keeps serving).</summary>
-    public void Failed(string errors) { lock (_lock) _error = errors; Send(Event("failed", JsonSerializer.Serialize(errors, DevJson.Default.String))); }
+    public void Failed(string errors)
+    {
+        lock (_lock) _error = errors;
+        Send(Failure(errors));
+    }
+
+    static string Failure(string errors) => Event("failed", JsonSerializer.Serialize(errors, DevJson.Default.String));
 
     /// <summary>Number of pages listening (tests).</summary>
     public int Listeners { get { lock (_lock) return _listeners.Count; } }
@@ -49,7 +59,7 @@ public sealed class DevChannel
         {
             _listeners.Add(mine);
             mine.Writer.TryWrite(Event("version", _version.ToString()));
-            if (_error is { } e) mine.Writer.TryWrite(Event("failed", JsonSerializer.Serialize(e, DevJson.Default.String)));
+            if (_error is { } e) mine.Writer.TryWrite(Failure(e));
         }
         try
         {

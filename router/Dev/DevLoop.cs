@@ -33,7 +33,8 @@ public sealed class DevLoop(DevMode dev, DevChannel channel, IServiceProvider se
             while (!stop.IsCancellationRequested)
             {
                 var changed = await watcher.NextAsync(stop);
-                log.LogInformation("dev: changed {Files}; rebuilding", string.Join(", ", changed.Select(p => Path.GetRelativePath(dev.ProjectDir, p))));
+                var names = changed.Select(p => Path.GetRelativePath(dev.ProjectDir, p));
+                log.LogInformation("dev: changed {Files}; rebuilding", string.Join(", ", names));
                 await BuildAndSwapAsync(changed.Any(DevWatcher.ChangesRestore), stop);
             }
         }
@@ -54,7 +55,8 @@ public sealed class DevLoop(DevMode dev, DevChannel channel, IServiceProvider se
         if (!build.Succeeded)
         {
             // The terminal gets it as written (stderr, not the JSON log): the author reads it there as from dotnet build.
-            await Console.Error.WriteLineAsync($"dev: build {build.Number} failed; {(_serving is null ? "nothing" : "the previous build")} serves\n{build.Errors}");
+            var serving = _serving is null ? "nothing" : "the previous build";
+            await Console.Error.WriteLineAsync($"dev: build {build.Number} failed; {serving} serves\n{build.Errors}");
             channel.Failed(build.Errors);
             return;
         }
@@ -72,7 +74,7 @@ public sealed class DevLoop(DevMode dev, DevChannel channel, IServiceProvider se
     // fails to start, and its page retries (the dev channel's reload follows anyway).
     void Point(string output)
     {
-        if (File.Exists(dev.Current) || Directory.Exists(dev.Current) || new FileInfo(dev.Current).LinkTarget is not null) File.Delete(dev.Current);
+        if (new FileInfo(dev.Current).LinkTarget is not null) File.Delete(dev.Current);
         File.CreateSymbolicLink(dev.Current, output);
     }
 

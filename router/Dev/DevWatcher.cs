@@ -17,7 +17,11 @@ public sealed class DevWatcher : IDisposable
     /// <summary>Starts watching the folder.</summary>
     public DevWatcher(string dir)
     {
-        _fsw = new FileSystemWatcher(dir) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
+        _fsw = new FileSystemWatcher(dir)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size,
+        };
         _fsw.Changed += (_, e) => On(e.FullPath);
         _fsw.Created += (_, e) => On(e.FullPath);
         _fsw.Deleted += (_, e) => On(e.FullPath);
@@ -45,7 +49,8 @@ public sealed class DevWatcher : IDisposable
 
     /// <summary>Whether a change to this file needs a restore before the build (project and package files).</summary>
     public static bool ChangesRestore(string path) =>
-        Path.GetExtension(path) is ".csproj" or ".props" or ".targets" || Path.GetFileName(path).Equals("nuget.config", StringComparison.OrdinalIgnoreCase);
+        Path.GetExtension(path) is ".csproj" or ".props" or ".targets"
+        || Path.GetFileName(path).Equals("nuget.config", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Waits for a change, then for the burst to end; returns the paths that changed.</summary>
     public async Task<IReadOnlyList<string>> NextAsync(CancellationToken ct)

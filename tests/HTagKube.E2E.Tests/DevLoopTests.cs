@@ -24,7 +24,8 @@ public sealed class DevLoopTests(ITestOutputHelper output) : IAsyncLifetime
         _cli = new Cli(Path.Combine(_work, "cli-home"), Path.Combine(_work, "nuget-packages"));
         var version = XDocument.Load(Path.Combine(Repo.Root, "Directory.Build.props")).Descendants("VersionPrefix").Single().Value;
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        await TemplateProject.CreateAsync(_cli, Repo.Root, Repo.Configuration, version, Path.Combine(_work, "packages"), ProjectDir, cts.Token);
+        var feed = Path.Combine(_work, "packages");
+        await TemplateProject.CreateAsync(_cli, Repo.Root, Repo.Configuration, version, feed, ProjectDir, cts.Token);
     }
 
     /// <inheritdoc />

@@ -14,13 +14,15 @@ public static class TemplateProject
     /// <param name="feed">The folder the packages go to.</param>
     /// <param name="projectDir">The new project's folder (its name is the project's).</param>
     /// <param name="ct">Cancels the commands.</param>
-    public static async Task CreateAsync(Cli cli, string repoRoot, string config, string version, string feed, string projectDir, CancellationToken ct)
+    public static async Task CreateAsync(Cli cli, string repoRoot, string config, string version, string feed, string projectDir,
+        CancellationToken ct)
     {
         Directory.CreateDirectory(cli.CliHome);
         var work = Path.GetDirectoryName(projectDir)!;
         Directory.CreateDirectory(work);
         // Packed as built: a second build could rewrite assemblies other test processes are running.
-        await cli.MustRunAsync("make", ["-s", "-C", repoRoot, "packages", "PACKAGES=" + feed, "CONFIG=" + config, "PACK_ARGS=--no-build"], repoRoot, ct);
+        string[] make = ["-s", "-C", repoRoot, "packages", "PACKAGES=" + feed, "CONFIG=" + config, "PACK_ARGS=--no-build"];
+        await cli.MustRunAsync("make", make, repoRoot, ct);
         await cli.MustRunAsync("dotnet", ["new", "install", Path.Combine(feed, $"HTag.Templates.{version}.nupkg")], work, ct);
         await cli.MustRunAsync("dotnet", ["new", "htag", "-o", projectDir, "--local-feed", feed], work, ct);
     }
