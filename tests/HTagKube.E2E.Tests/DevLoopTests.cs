@@ -58,21 +58,29 @@ public sealed class DevLoopTests(ITestOutputHelper output) : IAsyncLifetime
         const string Old = "var greeting = new Tag.H1(\"Hello \" + name);";
         Assert.Contains(Old, code);
 
-        var saved = Stopwatch.StartNew();
-        await File.WriteAllTextAsync(source, code.Replace(Old, Old.Replace("Hello ", "Howdy ")));
-        await Assertions.Expect(h1).ToHaveTextAsync("Howdy world", new() { Timeout = 120_000 });
-        output.WriteLine($"save-to-page: {saved.ElapsedMilliseconds} ms");
+        // Five saves, each timed from the write to the page showing it (the median is docs/benchmarks.md's figure).
+        var times = new List<long>();
+        const int Saves = 5;
+        for (var i = 1; i <= Saves; i++)
+        {
+            var greeting = $"Howdy{i} ";
+            var saved = Stopwatch.StartNew();
+            await File.WriteAllTextAsync(source, code.Replace(Old, Old.Replace("Hello ", greeting)));
+            await Assertions.Expect(h1).ToHaveTextAsync(greeting + "world", new() { Timeout = 120_000 });
+            times.Add(saved.ElapsedMilliseconds);
+        }
+        output.WriteLine($"save-to-page ms: {string.Join(", ", times)}; median {times.Order().ElementAt(2)} ms");
 
         // A syntax error: the overlay shows the compiler's error; the page still shows the last good build.
-        await File.WriteAllTextAsync(source, code.Replace(Old, Old.Replace("Hello ", "Howdy ").TrimEnd(';')));
+        await File.WriteAllTextAsync(source, code.Replace(Old, Old.Replace("Hello ", "Broken ").TrimEnd(';')));
         var overlay = page.Locator("#htag-error-overlay");
         await Assertions.Expect(overlay).ToContainTextAsync("CS1002", new() { Timeout = 120_000 });
-        await Assertions.Expect(h1).ToHaveTextAsync("Howdy world");
+        await Assertions.Expect(h1).ToHaveTextAsync($"Howdy{Saves} world");
 
-        saved.Restart();
+        var fixedAt = Stopwatch.StartNew();
         await File.WriteAllTextAsync(source, code.Replace(Old, Old.Replace("Hello ", "Hi ")));
         await Assertions.Expect(h1).ToHaveTextAsync("Hi world", new() { Timeout = 120_000 });
         await Assertions.Expect(overlay).ToHaveCountAsync(0);
-        output.WriteLine($"fix-to-page: {saved.ElapsedMilliseconds} ms");
+        output.WriteLine($"fix-to-page: {fixedAt.ElapsedMilliseconds} ms");
     }
 }
