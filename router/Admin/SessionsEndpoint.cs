@@ -51,7 +51,10 @@ public sealed class SessionsEndpoint(SessionService sessions, ISessionProvisione
     /// <summary>A direct loopback client (not a request relayed by a local reverse proxy, whichever header family it uses).</summary>
     static bool IsLocal(HttpContext ctx) =>
         ctx.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip)
-        && !ctx.Request.Headers.ContainsKey("X-Forwarded-For") && !ctx.Request.Headers.ContainsKey("Forwarded");
+        && !ctx.Request.Headers.ContainsKey("X-Forwarded-For") && !ctx.Request.Headers.ContainsKey("Forwarded")
+        // The forwarded-headers middleware (--trusted-proxies) consumed X-Forwarded-For and left the proxy's address
+        // here: a relayed request is never local, whatever address the proxy named.
+        && !ctx.Request.Headers.ContainsKey("X-Original-For");
 
     async Task ListAsync(HttpContext ctx)
     {

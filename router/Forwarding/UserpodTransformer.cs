@@ -43,7 +43,7 @@ public sealed class UserpodTransformer : HttpTransformer
         if (headers.NonValidated.TryGetValues("Cookie", out var cookies))
         {
             headers.Remove("Cookie");
-            if (UidCookie.Strip(cookies.ToString()) is { } kept) headers.TryAddWithoutValidation("Cookie", kept);
+            if (UidCookie.StripAll(cookies) is { } kept) headers.TryAddWithoutValidation("Cookie", kept);
         }
         foreach (var (name, value) in Added(ctx)) headers.TryAddWithoutValidation(name, value);
 
@@ -82,7 +82,7 @@ public sealed class UserpodTransformer : HttpTransformer
                 continue;
             if (name.Equals("Cookie", StringComparison.OrdinalIgnoreCase))
             {
-                if (UidCookie.Strip(values.ToString()) is { } kept) yield return ("Cookie", kept);
+                if (UidCookie.StripAll(values) is { } kept) yield return ("Cookie", kept);
                 continue;
             }
             yield return (name, values.ToString());

@@ -68,6 +68,10 @@ public sealed class UserpodCommand
             RedirectStandardInput = true,
         };
         if (useSetsid) psi.ArgumentList.Add(FileName);
+        // The router's own settings (the OIDC client secret, the Redis address…) never reach a userpod: it gets an
+        // allow-list of the router's variables, not the router's environment.
+        foreach (var name in psi.Environment.Keys.ToList())
+            if (!IsPassedOn(name)) psi.Environment.Remove(name);
         foreach (var a in Arguments) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add("--urls");
         psi.ArgumentList.Add("http://127.0.0.1:0");
@@ -80,7 +84,6 @@ public sealed class UserpodCommand
         psi.Environment.Remove("ASPNETCORE_URLS");
         psi.Environment.Remove("ASPNETCORE_HTTP_PORTS");
         psi.Environment.Remove("ASPNETCORE_HTTPS_PORTS");
-        psi.Environment.Remove(RouterEnvironment.Redis);
         psi.Environment["DOTNET_NOLOGO"] = "1";
         // A user waiting for a cold start must not wait for a warm-up too; the router's own setting never leaks in.
         if (warmUp) psi.Environment[UserpodEnvironment.WarmUp] = "1";
@@ -95,6 +98,21 @@ public sealed class UserpodCommand
             psi.Environment["DOTNET_GCgen0size"] = "400000";
         return psi;
     }
+
+    /// <summary>
+    /// The router's variables a userpod inherits: the system's (PATH, HOME, locale, time zone, temp dir, CA bundle),
+    /// the .NET runtime's (DOTNET_*, ASPNETCORE_ENVIRONMENT) and the app's own (HTAG_*). Never HTAGKUBE_* (the router's).
+    /// </summary>
+    public static bool IsPassedOn(string name) =>
+        PassedOn.Contains(name) || name.StartsWith("LC_", StringComparison.Ordinal)
+        || name.StartsWith("DOTNET_", StringComparison.Ordinal) || name.StartsWith("XDG_", StringComparison.Ordinal)
+        || (name.StartsWith("HTAG_", StringComparison.Ordinal) && !name.StartsWith("HTAGKUBE_", StringComparison.Ordinal));
+
+    static readonly HashSet<string> PassedOn = new(StringComparer.Ordinal)
+    {
+        "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM",
+        "SSL_CERT_FILE", "SSL_CERT_DIR", "ASPNETCORE_ENVIRONMENT", "NUGET_PACKAGES",
+    };
 
     /// <inheritdoc />
     public override string ToString() => string.Join(' ', Arguments.Prepend(FileName));

@@ -23,6 +23,12 @@ public sealed class ProxyHandler(
     /// <summary>Handles one request end to end.</summary>
     public async Task InvokeAsync(HttpContext ctx)
     {
+        if (OriginCheck.IsSessionPath(ctx.Request.Path) && OriginCheck.IsForeign(ctx.Request))
+        {
+            await Pages.WriteClientErrorAsync(ctx, StatusCodes.Status403Forbidden, "Refused: this request comes from another site.");
+            metrics.Proxied(ctx.Response.StatusCode);
+            return;
+        }
         if (await users.ResolveAsync(ctx) is not { } user)
         {
             metrics.Proxied(ctx.Response.StatusCode);

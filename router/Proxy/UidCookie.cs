@@ -64,6 +64,16 @@ public static class UidCookie
         return kept.Count == 0 ? null : string.Join("; ", kept);
     }
 
+    /// <summary>
+    /// <see cref="Strip"/> over every Cookie line a request carries (HTTP/1.1 clients may send several, HTTP/2 one per
+    /// cookie), one line out: never one comma-joined string, in which a second line's cookie hides from the strip.
+    /// </summary>
+    public static string? StripAll(IEnumerable<string?> cookieLines)
+    {
+        var kept = cookieLines.Select(l => l is null ? null : Strip(l)).OfType<string>().ToList();
+        return kept.Count == 0 ? null : string.Join("; ", kept);
+    }
+
     /// <summary>Name prefix of every cookie the router sets (uid, login, sign-in correlation and nonce).</summary>
     public const string RouterPrefix = "htagkube_";
 

@@ -81,6 +81,22 @@ public static class SignInSetup
                         id.AddClaim(new System.Security.Claims.Claim(SignedInUser.IssuerClaim, iss));
                     return Task.CompletedTask;
                 };
+                o.Events.OnTicketReceived = ctx =>
+                {
+                    ctx.ReturnUri = LocalReturnPath(ctx.ReturnUri); // whatever started the sign-in
+                    return Task.CompletedTask;
+                };
+                o.Events.OnRemoteSignOut = ctx =>
+                {
+                    // Front-channel logout only as the spec has it, with the provider's sid and iss (which the handler
+                    // then matches against the login): a bare GET from any page signs nobody out.
+                    if (string.IsNullOrEmpty(ctx.ProtocolMessage?.Sid) || string.IsNullOrEmpty(ctx.ProtocolMessage?.Iss))
+                    {
+                        ctx.Response.StatusCode = StatusCodes.Status400BadRequest;
+                        ctx.HandleResponse();
+                    }
+                    return Task.CompletedTask;
+                };
                 o.Events.OnRemoteFailure = async ctx =>
                 {
                     // A stale or forged callback (no correlation cookie, wrong state, provider error): a clear page.
@@ -114,7 +130,15 @@ public static class SignInSetup
         if (options.SignIn) app.UseAuthentication();
     }
 
-    /// <summary>Sends a browser to the provider, coming back to <paramref name="returnTo"/>.</summary>
+    /// <summary>Sends a browser to the provider, coming back to <paramref name="returnTo"/> (a local path).</summary>
     public static Task ChallengeAsync(HttpContext ctx, string returnTo) =>
-        ctx.ChallengeAsync(OpenIdConnectDefaults.AuthenticationScheme, new AuthenticationProperties { RedirectUri = returnTo });
+        ctx.ChallengeAsync(OpenIdConnectDefaults.AuthenticationScheme, new AuthenticationProperties { RedirectUri = LocalReturnPath(returnTo) });
+
+    /// <summary>
+    /// <paramref name="returnTo"/> when it is a path of this site, else <c>/</c>: <c>//host/x</c> and <c>/\host/x</c>
+    /// are other sites to a browser (an open redirect after sign-in).
+    /// </summary>
+    public static string LocalReturnPath(string? returnTo) =>
+        returnTo is { Length: > 0 } r && r[0] == '/' && (r.Length == 1 || (r[1] != '/' && r[1] != '\\'))
+        && !r.Any(char.IsControl) ? r : "/";
 }

@@ -24,6 +24,12 @@ public sealed class SignOutEndpoint(RouterOptions options, SignInGate gate, Sess
             await Pages.WriteSignOutAsync(ctx, done: false);
             return;
         }
+        if (OriginCheck.IsForeign(ctx.Request))
+        {
+            // A cross-site form POST (logout CSRF): the login stays.
+            await Pages.WriteClientErrorAsync(ctx, StatusCodes.Status403Forbidden, "Refused: this sign-out comes from another site.");
+            return;
+        }
         var user = await gate.PeekAsync(ctx);
         await ctx.SignOutAsync();
         if (user is not null && options.OidcLogoutEndsSession) await sessions.EndAsync(user.UserKey, ctx.RequestAborted);

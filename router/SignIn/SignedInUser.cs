@@ -34,7 +34,7 @@ public sealed record SignedInUser(string Issuer, string Subject, string? Name, s
         if (string.IsNullOrEmpty(issuer) || string.IsNullOrEmpty(subject)) return null;
         var verified = principal.FindFirst("email_verified")?.Value;
         return new SignedInUser(issuer, subject, principal.FindFirst("name")?.Value, principal.FindFirst("email")?.Value,
-            !string.Equals(verified, "false", StringComparison.OrdinalIgnoreCase),
+            string.Equals(verified, "true", StringComparison.OrdinalIgnoreCase), // missing = not verified
             [.. principal.FindAll(groupsClaim).Select(c => c.Value).Where(g => g.Length > 0).Distinct()], expires);
     }
 
