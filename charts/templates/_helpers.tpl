@@ -82,3 +82,12 @@ capabilities:
     fieldRef:
       fieldPath: metadata.namespace
 {{- end -}}
+
+{{/* The --trusted-proxies list: router.trustedProxies, else the ingress controller's ranges when the ingress is on. */}}
+{{- define "htagkube.trustedProxies" -}}
+{{- if .Values.router.trustedProxies -}}
+{{- join "," .Values.router.trustedProxies -}}
+{{- else if .Values.router.ingress.enabled -}}
+{{- join "," .Values.router.ingress.controllerCidrs -}}
+{{- end -}}
+{{- end -}}

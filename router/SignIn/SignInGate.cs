@@ -61,7 +61,7 @@ public sealed class SignInGate(RouterOptions options, AccessRules access, ILogge
         }
         if (Pages.IsNavigation(ctx))
         {
-            await SignInSetup.ChallengeAsync(ctx, SignInSetup.LocalReturnPath(ctx.Request.PathBase + ctx.Request.Path + ctx.Request.QueryString));
+            await SignInSetup.ChallengeAsync(ctx, ctx.Request.PathBase + ctx.Request.Path + ctx.Request.QueryString);
             return;
         }
         await Pages.WriteClientErrorAsync(ctx, StatusCodes.Status401Unauthorized, "Sign in again: reload the page.");

@@ -132,7 +132,8 @@ public static class SignInSetup
 
     /// <summary>Sends a browser to the provider, coming back to <paramref name="returnTo"/> (a local path).</summary>
     public static Task ChallengeAsync(HttpContext ctx, string returnTo) =>
-        ctx.ChallengeAsync(OpenIdConnectDefaults.AuthenticationScheme, new AuthenticationProperties { RedirectUri = LocalReturnPath(returnTo) });
+        ctx.ChallengeAsync(OpenIdConnectDefaults.AuthenticationScheme,
+            new AuthenticationProperties { RedirectUri = LocalReturnPath(returnTo) });
 
     /// <summary>
     /// <paramref name="returnTo"/> when it is a path of this site, else <c>/</c>: <c>//host/x</c> and <c>/\host/x</c>
