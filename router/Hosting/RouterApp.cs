@@ -125,7 +125,7 @@ public static class RouterApp
             string.Join(' ', app.Urls), backend.Name, options.UserpodCommand ?? "default Demo", options.IdleTimeout));
 
         if (TrustedProxies.Options(TrustedProxies.Parse(options.TrustedProxies)) is { } forwarded) app.UseForwardedHeaders(forwarded);
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.WebSocketKeepAlive });
         SignInSetup.Use(app, options); // the sign-in callbacks, and the login cookie read for every request
 
         // The router's own paths; every other path belongs to the user's userpod.

@@ -51,6 +51,7 @@ public static class RouterConfig
         new("--max-request-headers", nameof(RouterOptions.MaxRequestHeadersBytes)),
         new("--max-ws-message", nameof(RouterOptions.MaxWebSocketMessageBytes)),
         new("--ws-ping", nameof(RouterOptions.WebSocketPing), FlagKind.Duration),
+        new("--ws-keepalive", nameof(RouterOptions.WebSocketKeepAlive), FlagKind.Duration),
         new("--redis", nameof(RouterOptions.Redis)),
         new("--keep-userpods", nameof(RouterOptions.KeepUserpodsOnExit), FlagKind.Switch),
         new("--kubernetes", nameof(RouterOptions.Kubernetes), FlagKind.Switch),
@@ -103,6 +104,7 @@ public static class RouterConfig
         if (string.IsNullOrWhiteSpace(o.Redis)) o.Redis = null;
         if (o.IdleTimeout <= TimeSpan.Zero) throw new ArgumentException("idle timeout must be positive");
         if (o.WebSocketPing <= TimeSpan.Zero) throw new ArgumentException("--ws-ping must be positive");
+        if (o.WebSocketKeepAlive <= TimeSpan.Zero) throw new ArgumentException("--ws-keepalive must be positive");
         if (o.MaxSessions < 0 || o.SessionsPerIpPerMinute < 1) throw new ArgumentException("session limits must be positive");
         if (o.WarmPool is < 0 or > 500) throw new ArgumentException("--warm-pool must be between 0 and 500");
         if (o.MaxStarting is < 0 or > 500)

@@ -71,6 +71,12 @@ public sealed class RouterOptions
     /// </summary>
     public TimeSpan WebSocketPing { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Keep-alive (ping) interval on each browser WebSocket: an idle page's socket carries a frame this often, so any
+    /// proxy idle timeout above it (ingress-nginx's proxy-read-timeout is 60 s) keeps the socket open.
+    /// </summary>
+    public TimeSpan WebSocketKeepAlive { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Redis connection string (StackExchange.Redis syntax); null = in-memory route table.</summary>
     public string? Redis { get; set; }
 

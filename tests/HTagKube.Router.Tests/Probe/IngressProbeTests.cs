@@ -139,4 +139,11 @@ public sealed class IngressProbeTests(SharedRouter shared) : IClassFixture<Share
         Assert.DoesNotContain("htagkube_uid", cookie);
         Assert.Contains("theme=dark", cookie);
     }
+
+    [Fact]
+    public async Task A_websocket_keepalive_that_is_not_positive_stops_the_router_with_a_clear_error()
+    {
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => RouterHost.StartAsync("--ws-keepalive", "0"));
+        Assert.Contains("--ws-keepalive", e.Message);
+    }
 }
