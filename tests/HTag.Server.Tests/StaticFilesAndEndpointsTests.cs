@@ -23,6 +23,10 @@ public sealed class StaticFilesAndEndpointsTests : IAsyncLifetime
             "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="));
         await File.WriteAllTextAsync(Path.Combine(Root, "data.xyz"), "unknown type");
         await File.WriteAllTextAsync(Path.Combine(Root, ".env"), Secret);
+        Directory.CreateDirectory(Path.Combine(Root, ".hidden"));
+        Directory.CreateDirectory(Path.Combine(Root, ".git"));
+        await File.WriteAllTextAsync(Path.Combine(Root, ".hidden", "inner.txt"), Secret);
+        await File.WriteAllTextAsync(Path.Combine(Root, ".git", "config.json"), Secret);
         await File.WriteAllTextAsync(Path.Combine(_dir, "secret.txt"), Secret);
         await File.WriteAllTextAsync(Path.Combine(_dir, "outside", "secret.txt"), Secret);
         File.CreateSymbolicLink(Path.Combine(Root, "link-out.txt"), Path.Combine(_dir, "secret.txt"));
@@ -89,6 +93,8 @@ public sealed class StaticFilesAndEndpointsTests : IAsyncLifetime
     [InlineData("/sub")]
     [InlineData("/data.xyz")] // unknown content type: not served
     [InlineData("/.env")]     // dot-files are hidden
+    [InlineData("/.hidden/inner.txt")] // and so is everything in a dot-folder (issue 27)
+    [InlineData("/.git/config.json")]
     [InlineData("/../secret.txt")]
     [InlineData("/%2e%2e/secret.txt")]
     [InlineData("/%2E%2E%2Fsecret.txt")]

@@ -69,6 +69,8 @@ internal sealed class RootedFiles(string root) : IFileProvider
 
     public IFileInfo GetFileInfo(string subpath)
     {
+        // Any segment starting with a dot is hidden (.git/, .hidden/): the plain provider checks only the file's own name.
+        if (subpath.Split('/', '\\').Any(s => s.StartsWith('.'))) return new NotFoundFileInfo(subpath);
         var f = _inner.GetFileInfo(subpath);
         if (!f.Exists || f.PhysicalPath is not { } p) return f;
         try
