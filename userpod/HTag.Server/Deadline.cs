@@ -1,3 +1,4 @@
+using HTagKube.Contract;
 using Microsoft.Extensions.Logging;
 
 namespace HTag;
@@ -7,7 +8,7 @@ namespace HTag;
 /// exposed call, an upload): the code runs off the caller's thread, the caller gets null when it outlives the timeout,
 /// and the watchdog ends the process if it still runs after the grace period (its supervisor starts a fresh one).
 /// </summary>
-internal static class Deadline
+static class Deadline
 {
     /// <summary>
     /// The result, or null when <paramref name="work"/> outlived <paramref name="timeout"/>: then it is logged,
@@ -52,10 +53,10 @@ internal static class Deadline
 }
 
 /// <summary>Exits the process when timed-out app code keeps running: its supervisor starts a fresh one.</summary>
-internal static class Watchdog
+static class Watchdog
 {
     /// <summary>Exit code of a userpod killed by the watchdog.</summary>
-    public const int ExitCode = 75;
+    public const int ExitCode = UserpodProtocol.WatchdogExitCode;
 
     public static void Watch(Task work, HTagServer server)
     {

@@ -1,8 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using System.Text;
 using HTag.Hosting;
+using HTagKube.Contract;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -48,17 +47,17 @@ public sealed class HTagServer : IAsyncDisposable
     {
         static bool? Bool(string? v) => v is null ? null : v is "1" || v.Equals("true", StringComparison.OrdinalIgnoreCase);
         static double? Num(string? v) => double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : null;
-        o.Debug = Bool(c["HTAG_DEBUG"]) ?? o.Debug;
-        o.HttpOnly = Bool(c["HTAG_HTTP_ONLY"]) ?? o.HttpOnly;
-        o.Parano = Bool(c["HTAG_PARANO"]) ?? o.Parano;
-        o.WarmUp = Bool(c["HTAG_WARMUP"]) ?? o.WarmUp;
-        o.WebRoot = c["HTAG_WEBROOT"] ?? o.WebRoot;
+        o.Debug = Bool(c[UserpodEnvironment.Debug]) ?? o.Debug;
+        o.HttpOnly = Bool(c[UserpodEnvironment.HttpOnly]) ?? o.HttpOnly;
+        o.Parano = Bool(c[UserpodEnvironment.Parano]) ?? o.Parano;
+        o.WarmUp = Bool(c[UserpodEnvironment.WarmUp]) ?? o.WarmUp;
+        o.WebRoot = c[UserpodEnvironment.WebRoot] ?? o.WebRoot;
         o.ContentSecurity.AddFrom(name => c[name]);
-        if (Num(c["HTAG_INTERACTION_TIMEOUT"]) is > 0 and var t) o.InteractionTimeout = TimeSpan.FromSeconds(t);
-        if (Num(c["HTAG_TIMEOUT_GRACE"]) is >= 0 and var g) o.TimeoutGrace = TimeSpan.FromSeconds(g);
-        if (Num(c["HTAG_MAX_MESSAGE_BYTES"]) is >= 1024 and var m) o.MaxMessageBytes = (int)m;
-        if (Num(c["HTAG_MAX_UPLOAD_BYTES"]) is >= 1 and var u) o.MaxUploadBytes = (long)u;
-        if (Num(c["HTAG_MAX_INTERACTIONS_PER_SECOND"]) is >= 1 and var r) o.MaxInteractionsPerSecond = (int)r;
+        if (Num(c[UserpodEnvironment.InteractionTimeout]) is > 0 and var t) o.InteractionTimeout = TimeSpan.FromSeconds(t);
+        if (Num(c[UserpodEnvironment.TimeoutGrace]) is >= 0 and var g) o.TimeoutGrace = TimeSpan.FromSeconds(g);
+        if (Num(c[UserpodEnvironment.MaxMessageBytes]) is >= 1024 and var m) o.MaxMessageBytes = (int)m;
+        if (Num(c[UserpodEnvironment.MaxUploadBytes]) is >= 1 and var u) o.MaxUploadBytes = (long)u;
+        if (Num(c[UserpodEnvironment.MaxInteractionsPerSecond]) is >= 1 and var r) o.MaxInteractionsPerSecond = (int)r;
     }
 
     /// <summary>Creates a server from the command line (standard ASP.NET Core options such as <c>--urls</c>).</summary>
@@ -153,7 +152,7 @@ public sealed class HTagServer : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!path.StartsWith('/')) throw new ArgumentException("A mapped path starts with '/'.", nameof(path));
         if (path.StartsWith("/_htag", StringComparison.Ordinal)) throw new ArgumentException("/_htag is reserved.", nameof(path));
-        if (path is "/healthz" or "/readyz") throw new ArgumentException($"{path} is the userpod's health endpoint.", nameof(path));
+        if (path is UserpodProtocol.HealthPath or UserpodProtocol.ReadyPath) throw new ArgumentException($"{path} is the userpod's health endpoint.", nameof(path));
         if (_kestrel is not null) throw new InvalidOperationException("Map before the server starts.");
     }
 
@@ -204,8 +203,8 @@ public sealed class HTagServer : IAsyncDisposable
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
-        var lifeline = _config[Lifeline.Variable] == Lifeline.Stdin;
-        using var idle = _idle = IdleStop.From(_config[IdleStop.Variable], armed: !lifeline, () =>
+        var lifeline = _config[UserpodEnvironment.Lifeline] == UserpodEnvironment.LifelineStdin;
+        using var idle = _idle = IdleStop.From(_config[UserpodEnvironment.IdleTimeout], armed: !lifeline, () =>
         {
             Logger.LogInformation("nothing reached this userpod for its idle timeout and grace; stopping");
             try { stop.Cancel(); } catch (ObjectDisposedException) { }
@@ -237,7 +236,7 @@ public sealed class HTagServer : IAsyncDisposable
     {
         if (_apps.Count == 0 && _endpoints.Count == 0 && _routes.IsEmpty) throw new InvalidOperationException("Map at least one app or endpoint.");
         if (_kestrel is not null) throw new InvalidOperationException("The server is already started.");
-        var token = Options.Token ?? _config["HTAG_TOKEN"];
+        var token = Options.Token ?? _config[UserpodEnvironment.Token];
         if (string.IsNullOrEmpty(token)) token = null;
         // Without a token (an author running their program) only the standalone loopback default is safe.
         var urls = token is null && !ListenAddresses.Configured(_config) ? [ListenAddresses.StandaloneDefault] : ListenAddresses.From(_config);
@@ -246,8 +245,7 @@ public sealed class HTagServer : IAsyncDisposable
 
         _loggerFactory = ConsoleLog.CreateFactory(LogLevel.Information, LogLevel.Warning);
         Logger = _loggerFactory.CreateLogger("HTag");
-        if (token is null) Logger.LogWarning("HTAG_TOKEN is not set: running standalone, without the token check.");
-        var tokenBytes = token is null ? null : Encoding.UTF8.GetBytes(token);
+        if (token is null) Logger.LogWarning("{Variable} is not set: running standalone, without the token check.", UserpodEnvironment.Token);
         foreach (var app in _apps.Values) app.FixContentSecurity(); // a bad source fails the start, not a page
         Files = StaticFiles.For(Options.WebRoot, _loggerFactory);
         var endpoints = new Endpoints(this);
@@ -257,20 +255,20 @@ public sealed class HTagServer : IAsyncDisposable
         async Task Pipeline(HttpContext ctx)
         {
             var path = ctx.Request.Path.Value ?? "/";
-            if (path is "/healthz" or "/readyz" && HttpMethods.IsGet(ctx.Request.Method))
+            if (path is UserpodProtocol.HealthPath or UserpodProtocol.ReadyPath && HttpMethods.IsGet(ctx.Request.Method))
             {
                 // Not ready while warming up: Kubernetes claims a warm pod only once it is Ready.
-                var ready = path == "/healthz" || Volatile.Read(ref _announced);
+                var ready = path == UserpodProtocol.HealthPath || Volatile.Read(ref _announced);
                 ctx.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
                 ctx.Response.ContentType = "text/plain";
                 await ctx.Response.WriteAsync(ready ? "ok" : "warming up", ctx.RequestAborted).ConfigureAwait(false);
                 return;
             }
-            if (tokenBytes is not null && !TokenMatches(ctx.Request.Headers["X-HTag-Token"].ToString(), tokenBytes))
+            if (token is not null && !Tokens.AreEqual(ctx.Request.Headers[Headers.Token].ToString(), token))
             {
                 ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 ctx.Response.ContentType = "text/plain";
-                await ctx.Response.WriteAsync("missing or wrong X-HTag-Token", ctx.RequestAborted).ConfigureAwait(false);
+                await ctx.Response.WriteAsync("missing or wrong " + Headers.Token, ctx.RequestAborted).ConfigureAwait(false);
                 return;
             }
             if (_idle is null || !Volatile.Read(ref _announced)) await webSockets.Invoke(ctx).ConfigureAwait(false);
@@ -285,7 +283,7 @@ public sealed class HTagServer : IAsyncDisposable
         if (Options.WarmUp) await WarmUp.RunAsync(this, url, token, ct).ConfigureAwait(false);
         Volatile.Write(ref _announced, true);
         // The router reads this line to learn the bound port (it starts us with port 0).
-        Console.Out.WriteLine("htag-listening: " + url);
+        Console.Out.WriteLine(UserpodProtocol.ListeningPrefix + " " + url);
         Console.Out.Flush();
     }
 
@@ -294,12 +292,6 @@ public sealed class HTagServer : IAsyncDisposable
 
     /// <summary>Set once listening (and warmed up when asked): /readyz answers 200 from then on.</summary>
     bool _announced;
-
-    static bool TokenMatches(string given, byte[] expected)
-    {
-        var g = Encoding.UTF8.GetBytes(given);
-        return CryptographicOperations.FixedTimeEquals(g, expected);
-    }
 
     /// <summary>Stops the server: open WebSockets end, requests in flight get a few seconds to finish.</summary>
     public async Task StopAsync()

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text.Json;
+using HTagKube.Contract;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -10,12 +11,8 @@ namespace HTag;
 /// only source of <c>X-HTag-*</c> headers (it strips client-sent ones), so <c>X-HTag-User</c> is trusted here; such
 /// headers and the uid cookie are kept out of what apps see.
 /// </summary>
-internal static class RequestReader
+static class RequestReader
 {
-    /// <summary>The router's identity header: base64url (no padding) of UTF-8 JSON {iss, sub, name, email, groups}.</summary>
-    public const string UserHeader = "X-HTag-User";
-
-    const string UidCookie = "htagkube_uid";
     const int MaxUserHeaderChars = 16 * 1024;
 
     /// <summary>The request an app sees; <paramref name="path"/> and <paramref name="queryString"/> override the
@@ -27,11 +24,11 @@ internal static class RequestReader
             query[k] = [.. v.Select(s => s ?? "")];
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (k, v) in ctx.Request.Headers)
-            if (!k.StartsWith("X-HTag-", StringComparison.OrdinalIgnoreCase) && !k.Equals("Cookie", StringComparison.OrdinalIgnoreCase))
+            if (!k.StartsWith(Headers.Prefix, StringComparison.OrdinalIgnoreCase) && !k.Equals("Cookie", StringComparison.OrdinalIgnoreCase))
                 headers[k] = v.ToString();
         var cookies = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in ctx.Request.Cookies)
-            if (k != UidCookie) cookies[k] = v;
+            if (k != Cookies.Uid) cookies[k] = v;
         return new Request(path, queryString, query, headers, cookies, ClientAddress(ctx), routeValues);
     }
 
@@ -50,10 +47,10 @@ internal static class RequestReader
     /// <summary>The user the router vouches for; a malformed header counts as anonymous (logged, never thrown).</summary>
     public static User ReadUser(HttpContext ctx, ILogger log)
     {
-        var raw = ctx.Request.Headers[UserHeader].ToString();
+        var raw = ctx.Request.Headers[Headers.User].ToString();
         if (raw.Length == 0) return User.Anonymous;
         var user = raw.Length <= MaxUserHeaderChars ? Parse(raw) : null;
-        if (user is null) log.LogWarning("malformed {Header} header ({Length} chars): treating the user as anonymous", UserHeader, raw.Length);
+        if (user is null) log.LogWarning("malformed {Header} header ({Length} chars): treating the user as anonymous", Headers.User, raw.Length);
         return user ?? User.Anonymous;
     }
 

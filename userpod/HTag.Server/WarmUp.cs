@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
+using HTagKube.Contract;
 using Microsoft.Extensions.Logging;
 
 namespace HTag;
@@ -12,7 +13,7 @@ namespace HTag;
 /// constructor and render, the page writer, the WebSocket upgrade and the update serializer. The instances and
 /// the session are discarded afterwards: the user gets fresh ones.
 /// </summary>
-internal static class WarmUp
+static class WarmUp
 {
     /// <summary>How long the whole warm-up may take before the server announces itself anyway.</summary>
     static readonly TimeSpan Budget = TimeSpan.FromSeconds(10);
@@ -125,7 +126,7 @@ internal static class WarmUp
         return socket;
     }
 
-    static string TokenHeader(string? token) => token is null ? "" : $"X-HTag-Token: {token}\r\n";
+    static string TokenHeader(string? token) => token is null ? "" : $"{Headers.Token}: {token}\r\n";
 
     /// <summary>
     /// A loopback address for one of Kestrel's bound URLs: <c>http://127.0.0.1:5000</c> as is, wildcard hosts

@@ -1,4 +1,5 @@
 using System.Globalization;
+using HTagKube.Contract;
 
 namespace HTag.Hosting;
 
@@ -10,10 +11,8 @@ namespace HTag.Hosting;
 /// WebSocket keeps the userpod busy; health probes do not count. An unclaimed warm-pool userpod (no request since it
 /// announced itself) waits without a clock while its lifeline holds: its router owns it and refills the pool.
 /// </summary>
-internal sealed class IdleStop : IDisposable
+sealed class IdleStop : IDisposable
 {
-    public const string Variable = "HTAG_IDLE_TIMEOUT";
-
     /// <summary>The grace after the idle timeout: a quarter of it, at least 5 s, so a live router always acts first.</summary>
     public static TimeSpan GraceFor(TimeSpan timeout) => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, timeout.Ticks / 4));
 
@@ -41,7 +40,7 @@ internal sealed class IdleStop : IDisposable
     {
         if (string.IsNullOrWhiteSpace(value)) return null;
         if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !(seconds > 0) || seconds > int.MaxValue)
-            throw new ArgumentException($"{Variable} must be a positive number of seconds, not '{value}'");
+            throw new ArgumentException($"{UserpodEnvironment.IdleTimeout} must be a positive number of seconds, not '{value}'");
         return new IdleStop(TimeSpan.FromSeconds(seconds), armed, stop);
     }
 

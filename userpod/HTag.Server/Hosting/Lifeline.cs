@@ -1,4 +1,5 @@
 using System.Globalization;
+using HTagKube.Contract;
 
 namespace HTag.Hosting;
 
@@ -11,12 +12,8 @@ namespace HTag.Hosting;
 /// changing, i.e. this userpod reparented to init or a subreaper, ends the lifeline too. (PR_SET_PDEATHSIG is no
 /// use here: it fires when the parent's forking thread exits, and .NET starts processes from any pool thread.)
 /// </summary>
-internal static class Lifeline
+static class Lifeline
 {
-    /// <summary>The environment variable that turns it on, with the value <see cref="Stdin"/>.</summary>
-    public const string Variable = "HTAG_LIFELINE";
-    public const string Stdin = "stdin";
-    public const string Keep = "keep";
 
     static readonly TimeSpan ParentCheck = TimeSpan.FromSeconds(1);
 
@@ -43,7 +40,7 @@ internal static class Lifeline
             {
                 using var input = new StreamReader(Console.OpenStandardInput());
                 while (input.ReadLine() is { } line)
-                    if (line.Trim() == Keep) { End(null); return; }
+                    if (line.Trim() == UserpodEnvironment.LifelineKeep) { End(null); return; }
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException) { } // a broken pipe is the end too
             End("stdin ended");
