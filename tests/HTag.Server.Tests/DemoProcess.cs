@@ -29,6 +29,9 @@ public sealed class DemoProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the demo program and waits for its listening line.</summary>
+    /// <param name="token">Its HTAG_TOKEN.</param>
+    /// <param name="env">More environment variables.</param>
     /// <param name="urls">The <c>--urls</c> argument; null to pass none (the environment decides).</param>
     public static async Task<DemoProcess> StartAsync(string token, IDictionary<string, string>? env = null, string? urls = "http://127.0.0.1:0")
     {

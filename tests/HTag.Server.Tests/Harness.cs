@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Net;
-using HTag;
 
 namespace HTag.Server.Tests;
 

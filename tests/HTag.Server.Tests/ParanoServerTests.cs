@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using HTag;
 
 namespace HTag.Server.Tests;
 

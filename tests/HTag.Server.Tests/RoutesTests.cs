@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using HTag;
 using Microsoft.AspNetCore.Http;
 
 namespace HTag.Server.Tests;

@@ -1,4 +1,3 @@
-using HTag;
 using Microsoft.Extensions.Logging;
 using System.Text.Json.Nodes;
 

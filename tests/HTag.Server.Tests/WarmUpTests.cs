@@ -1,5 +1,4 @@
 using System.Net;
-using HTag;
 
 namespace HTag.Server.Tests;
 

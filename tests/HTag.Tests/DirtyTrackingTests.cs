@@ -1,5 +1,4 @@
 using System.Text.Json;
-using HTag;
 
 namespace HTag.Tests;
 

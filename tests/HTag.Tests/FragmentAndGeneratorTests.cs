@@ -1,4 +1,3 @@
-using HTag;
 
 namespace HTag.Tests;
 

@@ -9,6 +9,10 @@ public static class Eventually
     static readonly TimeSpan First = TimeSpan.FromMilliseconds(20), Longest = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Until <paramref name="condition"/> holds. Its exceptions propagate (a condition may fail fast).</summary>
+    /// <param name="condition">Polled until it returns true.</param>
+    /// <param name="timeout">How long to wait for it.</param>
+    /// <param name="what">What is awaited, for the timeout's message.</param>
+    /// <param name="ct">Cancels the wait.</param>
     /// <param name="state">Optional: describes the last state seen, appended to the timeout's message.</param>
     public static async Task True(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken ct = default,
         Func<Task<string>>? state = null)

@@ -45,7 +45,7 @@ public sealed class Home : Tag.Div
 }
 
 /// <summary>Shared look of the demos.</summary>
-internal static class Styles
+static class Styles
 {
     public const string Base =
         "body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}" +

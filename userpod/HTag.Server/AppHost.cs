@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace HTag;
 
 /// <summary>One mapped app: owns the user's current instance of it (one per app per user).</summary>
-internal sealed class AppHost(string path, [DynamicallyAccessedMembers(InitArgs.AppMembers)] Type appType, Func<Tag> factory, AppOptions options,
+sealed class AppHost(string path, [DynamicallyAccessedMembers(InitArgs.AppMembers)] Type appType, Func<Tag> factory, AppOptions options,
     HTagServer server, RouteTemplatePath? route = null, bool byEndpoint = false)
 {
     readonly Lock _lock = new();

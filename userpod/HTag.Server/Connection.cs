@@ -8,7 +8,7 @@ namespace HTag;
 /// One page's WebSocket to one instance: receive loop, limits, replies and pushes. <c>page</c> is the page's id
 /// (htag.js, one per page load), the scope of its interaction numbers (<see cref="DeliveredInteractions"/>).
 /// </summary>
-internal sealed class Connection(WebSocket ws, Instance instance, HTagServer server, string page, string? adoptedFrom = null)
+sealed class Connection(WebSocket ws, Instance instance, HTagServer server, string page, string? adoptedFrom = null)
 {
     readonly SemaphoreSlim _sendLock = new(1, 1);
     readonly RateLimit _rate = new(server.Options.MaxInteractionsPerSecond);
@@ -193,7 +193,7 @@ internal sealed class Connection(WebSocket ws, Instance instance, HTagServer ser
 }
 
 /// <summary>Token bucket: <c>perSecond</c> sustained, bursts up to twice that.</summary>
-internal sealed class RateLimit(int perSecond)
+sealed class RateLimit(int perSecond)
 {
     readonly double _capacity = Math.Max(1, perSecond * 2);
     double _tokens = Math.Max(1, perSecond * 2);

@@ -6,7 +6,7 @@ namespace HTag;
 /// click ran). The instance remembers the last number it ran per page, so a resend of one it already ran is
 /// acknowledged without running it again.
 /// </summary>
-internal sealed class DeliveredInteractions
+sealed class DeliveredInteractions
 {
     // Pages of one instance: normally one (a newer page replaces the instance's older one); bounded anyway.
     const int MaxPages = 16;

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace HTag;
 
 /// <summary>The userpod's few endpoints, dispatched by path without the routing middleware (lean startup).</summary>
-internal sealed class Endpoints(HTagServer server)
+sealed class Endpoints(HTagServer server)
 {
     public async Task DispatchAsync(HttpContext ctx)
     {

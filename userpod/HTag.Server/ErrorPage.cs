@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 namespace HTag;
 
 /// <summary>The page a user gets when an app cannot be shown (bad query, Init failed or hung): a plain, script-free document.</summary>
-internal static class ErrorPage
+static class ErrorPage
 {
     public static async Task WriteAsync(HttpContext ctx, int status, string title, string? detail)
     {

@@ -11,7 +11,7 @@ namespace HTag;
 /// over <see cref="HTagOptions.MaxMessageBytes"/>, 400 not a JSON array. The method's own exception is a 500; the
 /// instance carries on.
 /// </summary>
-internal static class HttpCall
+static class HttpCall
 {
     public static async Task HandleAsync(HttpContext ctx, HTagServer server)
     {

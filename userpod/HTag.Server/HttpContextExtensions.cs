@@ -69,4 +69,4 @@ public static class HttpContextExtensions
 }
 
 /// <summary>What an endpoint's <see cref="HttpContext"/> carries for <see cref="HttpContextExtensions"/>: its server.</summary>
-internal sealed record EndpointFeature(HTagServer Server, Endpoints Endpoints);
+sealed record EndpointFeature(HTagServer Server, Endpoints Endpoints);

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace HTag;
 
 /// <summary>http-only mode: one interaction per POST; streamed partial updates are merged into the reply.</summary>
-internal static class HttpInteraction
+static class HttpInteraction
 {
     public static async Task HandleAsync(HttpContext ctx, HTagServer server)
     {

@@ -10,7 +10,7 @@ namespace HTag;
 /// handler reads past the limit); 404 unknown instance or field (the field is looked up under the lock: the tag tree is
 /// the app's), 405 not a POST, 403 parano app.
 /// </summary>
-internal static class HttpUpload
+static class HttpUpload
 {
     public static async Task HandleAsync(HttpContext ctx, HTagServer server)
     {

@@ -1,9 +1,8 @@
-using System.Net.WebSockets;
 
 namespace HTag;
 
 /// <summary>A live app instance on the server side: its runtime plus the sockets of the pages showing it.</summary>
-internal sealed class Instance
+sealed class Instance
 {
     readonly List<Connection> _connections = [];
 

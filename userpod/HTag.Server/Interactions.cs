@@ -1,9 +1,8 @@
-using Microsoft.Extensions.Logging;
 
 namespace HTag;
 
 /// <summary>Runs one interaction under the timeout rules (<see cref="Deadline"/>) shared by the WebSocket and POST transports.</summary>
-internal static class Interactions
+static class Interactions
 {
     /// <summary>
     /// Runs the handler off the caller's thread (a CPU-bound handler must not block the socket loop) and

@@ -3,7 +3,7 @@ using System.Text;
 namespace HTag;
 
 /// <summary>The HTML document around an app: head with htag.js (nonce'd), the app as body.</summary>
-internal static class Page
+static class Page
 {
     public static string Render(Instance instance, RenderResult render, string nonce)
     {

@@ -9,7 +9,7 @@ namespace HTag;
 /// own route templates: <see cref="TemplateMatcher"/> for the values, the framework's inline constraints (<c>int</c>,
 /// <c>guid</c>, <c>min(1)</c>, <c>regex(…)</c>…) for the checks.
 /// </summary>
-internal sealed class RouteTemplatePath
+sealed class RouteTemplatePath
 {
     static readonly IInlineConstraintResolver s_constraints =
         new DefaultInlineConstraintResolver(Microsoft.Extensions.Options.Options.Create(new RouteOptions()), new NoServices());
@@ -79,7 +79,7 @@ internal sealed class RouteTemplatePath
 /// The mapped paths with parameters, apps' and endpoints', tried most specific first (ASP.NET Core's precedence; on a
 /// tie apps before endpoints, then in the order mapped). Exact paths never come here: they are looked up directly.
 /// </summary>
-internal sealed class RouteTable
+sealed class RouteTable
 {
     sealed record Route(RouteTemplatePath Path, int Order, AppHost? App, string? Method, RequestDelegate? Endpoint);
 

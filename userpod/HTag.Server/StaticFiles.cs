@@ -15,7 +15,7 @@ namespace HTag;
 /// directory listing, dot-files hidden. Its file provider refuses paths that leave the root (<c>..</c>, absolute);
 /// <see cref="RootedFiles"/> adds the one case it does not cover, a symbolic link pointing outside the root.
 /// </summary>
-internal sealed class StaticFiles
+sealed class StaticFiles
 {
     readonly StaticFileMiddleware _middleware;
 
@@ -62,7 +62,7 @@ internal sealed class StaticFiles
 /// A physical file provider that also refuses files reached through a symbolic link (of the file or of a folder on
 /// the way) ending outside the root: the plain provider follows such links.
 /// </summary>
-internal sealed class RootedFiles(string root) : IFileProvider
+sealed class RootedFiles(string root) : IFileProvider
 {
     readonly PhysicalFileProvider _inner = new(root);
     readonly string _realRoot = RealPath(root).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;

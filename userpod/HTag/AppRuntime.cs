@@ -11,7 +11,7 @@ namespace HTag;
 /// One running app instance: its tag tree, the lock that serialises interactions, and dirty-tag
 /// collection. Transport-agnostic; HTag.Server drives it over HTTP and WebSocket.
 /// </summary>
-internal sealed class AppRuntime
+sealed class AppRuntime
 {
     static readonly AsyncLocal<Func<Task>?> s_flush = new();
 
@@ -301,4 +301,4 @@ internal sealed class AppRuntime
 }
 
 /// <summary>A full render: the app's HTML, scripts to run after it, the statics its head needs.</summary>
-internal sealed record RenderResult(string Html, List<string> Js, List<Static> Statics);
+sealed record RenderResult(string Html, List<string> Js, List<Static> Statics);

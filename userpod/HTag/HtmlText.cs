@@ -3,7 +3,7 @@ using System.Text;
 namespace HTag;
 
 /// <summary>HTML escaping and element facts used by the renderer.</summary>
-internal static class HtmlText
+static class HtmlText
 {
     static readonly HashSet<string> s_void = new(StringComparer.Ordinal)
     {

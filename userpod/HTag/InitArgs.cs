@@ -19,7 +19,7 @@ namespace HTag;
 /// Trimming/NativeAOT: the app type comes annotated with <see cref="AppMembers"/> (from <c>Map&lt;TApp&gt;</c>), so its
 /// Init overloads and those of its base classes, with their parameter metadata, are kept.
 /// </summary>
-internal static class InitArgs
+static class InitArgs
 {
     /// <summary>What an app type keeps under trimming: all members, because Init overloads may be non-public and
     /// declared on a base class (only <c>All</c> flows to <see cref="Type.BaseType"/>). Only the few mapped app types carry it.</summary>
@@ -135,4 +135,4 @@ internal static class InitArgs
 
 /// <summary>The query names or positions Init parameters but fits no Init overload (a value that does not convert,
 /// a required one missing, too many positional values): the server answers 400 with this message.</summary>
-internal sealed class InitQueryException(string message) : ArgumentException(message);
+sealed class InitQueryException(string message) : ArgumentException(message);

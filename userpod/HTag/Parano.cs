@@ -9,7 +9,7 @@ namespace HTag;
 /// base64(12-byte nonce ‖ ciphertext ‖ 16-byte tag). The associated data binds direction, instance and
 /// connection, so a message cannot be reflected back or replayed on another connection.
 /// </summary>
-internal sealed class ParanoCipher(byte[] key) : IDisposable
+sealed class ParanoCipher(byte[] key) : IDisposable
 {
     const int NonceSize = 12, TagSize = 16;
     readonly AesGcm _aes = new(key, TagSize);
@@ -47,7 +47,7 @@ internal sealed class ParanoCipher(byte[] key) : IDisposable
 }
 
 /// <summary>One encrypted conversation (a WebSocket, or an instance's POSTs): AAD plus sequence numbers both ways.</summary>
-internal sealed class ParanoChannel(ParanoCipher cipher, string binding)
+sealed class ParanoChannel(ParanoCipher cipher, string binding)
 {
     long _lastIn;
     long _out;

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace HTag;
 
 /// <summary>Browser → server: one interaction (see docs/protocol.md).</summary>
-internal sealed class ClientMessage
+sealed class ClientMessage
 {
     /// <summary>Target tag id.</summary>
     public string? Id { get; set; }
@@ -25,7 +25,7 @@ internal sealed class ClientMessage
 }
 
 /// <summary>Server → browser: changed elements and scripts to run.</summary>
-internal sealed class ServerMessage
+sealed class ServerMessage
 {
     /// <summary>tag id → new outerHTML.</summary>
     public Dictionary<string, string>? Update { get; set; }
@@ -66,4 +66,4 @@ internal sealed class ServerMessage
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(Dictionary<string, JsonElement>))]
 [JsonSerializable(typeof(JsonElement[]))]
-internal sealed partial class HTagJson : JsonSerializerContext;
+sealed partial class HTagJson : JsonSerializerContext;

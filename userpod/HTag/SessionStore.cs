@@ -7,7 +7,7 @@ namespace HTag;
 /// It outlives app instances (re-created on a new query or after Exit). The userpod is one user's
 /// process, so the host keeps one store for its lifetime.
 /// </summary>
-internal sealed class SessionStore
+sealed class SessionStore
 {
     /// <summary>Used by tags not attached to a hosted app (tests, tools): the process is one user.</summary>
     public static SessionStore Process { get; } = new();

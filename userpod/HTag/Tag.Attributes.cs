@@ -189,7 +189,7 @@ public sealed record Static
 }
 
 /// <summary>What a render pass gathers besides HTML: scripts of rendered tags, statics seen.</summary>
-internal sealed class RenderContext
+sealed class RenderContext
 {
     public List<string> Js { get; } = [];
     public List<Static> Statics { get; } = [];

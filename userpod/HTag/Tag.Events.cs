@@ -5,10 +5,10 @@ using System.Text.Json;
 namespace HTag;
 
 /// <summary>How a handler runs: <c>flush</c> sends the changes made so far (streaming handlers).</summary>
-internal delegate Task HandlerInvoker(Event e, Func<Task> flush);
+delegate Task HandlerInvoker(Event e, Func<Task> flush);
 
 /// <summary>A handler bound to one DOM event of one tag, with its browser-evaluated arguments.</summary>
-internal sealed record EventBinding(HandlerInvoker Invoke, Delegate Original, string[] Args);
+sealed record EventBinding(HandlerInvoker Invoke, Delegate Original, string[] Args);
 
 public partial class Tag
 {
@@ -145,7 +145,7 @@ public partial class Tag
 }
 
 /// <summary>Browser-evaluated arguments are property paths, never code: a strict CSP forbids eval.</summary>
-internal static class EventArgsPath
+static class EventArgsPath
 {
     public static void Validate(string path)
     {

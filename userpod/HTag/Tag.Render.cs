@@ -127,7 +127,7 @@ public partial class Tag
 
 /// <summary>One pass of <see cref="Tag.RunRenders"/>: full (a whole page: every Render tag records its HTML) or after an
 /// interaction; the exceptions Render methods threw.</summary>
-internal sealed class RenderRun(bool full, bool records = true)
+sealed class RenderRun(bool full, bool records = true)
 {
     public bool Full { get; } = full;
 

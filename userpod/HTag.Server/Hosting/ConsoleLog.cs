@@ -8,7 +8,7 @@ namespace HTag.Hosting;
 /// warnings of that user's userpod (stdout only at debug level). The full logging stack (dependency injection,
 /// options, a queue thread) would cost every user's process memory for nothing.
 /// </summary>
-internal sealed class ConsoleLog(LogLevel minimum, LogLevel frameworkMinimum) : ILoggerProvider
+sealed class ConsoleLog(LogLevel minimum, LogLevel frameworkMinimum) : ILoggerProvider
 {
     static readonly Lock Write = new();
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 namespace HTag.Hosting;
 
 /// <summary>Kestrel's view of the userpod: a request delegate over a plain <see cref="DefaultHttpContext"/> (no DI scope).</summary>
-internal sealed class HttpApplication(RequestDelegate pipeline) : IHttpApplication<HttpContext>
+sealed class HttpApplication(RequestDelegate pipeline) : IHttpApplication<HttpContext>
 {
     public HttpContext CreateContext(IFeatureCollection contextFeatures) => new DefaultHttpContext(contextFeatures);
 

@@ -9,7 +9,7 @@ namespace HTag.Hosting;
 /// else <c>ASPNETCORE_HTTP_PORTS</c> (all interfaces), else the standalone default http://127.0.0.1:5000.
 /// Plain http only: a userpod is reached through the router, which terminates TLS.
 /// </summary>
-internal static class ListenAddresses
+static class ListenAddresses
 {
     public const string StandaloneDefault = "http://127.0.0.1:5000";
 

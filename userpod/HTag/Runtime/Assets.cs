@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace HTag;
 
 /// <summary>The browser runtime, embedded in the assembly and loaded once.</summary>
-internal static class Assets
+static class Assets
 {
     // idiomorph (from npm) then htag.js: one script, one request, one nonce.
     static readonly Lazy<(byte[] Bytes, string Version)> s_js = new(() => Concat(Load("idiomorph.js"), "\n;\n"u8.ToArray(), Load("htag.js")));
