@@ -11,7 +11,9 @@ public sealed class Cdn : Tag.Div
 {
     /// <summary>The style sheet's URL.</summary>
     public static string StyleSheetUrl { get; } =
-        Environment.GetEnvironmentVariable("DEMO_CDN_STYLESHEET") is { Length: > 0 } url ? url : "https://cdn.jsdelivr.net/npm/water.css@2/out/water.min.css";
+        Environment.GetEnvironmentVariable("DEMO_CDN_STYLESHEET") is { Length: > 0 } url
+            ? url
+            : "https://cdn.jsdelivr.net/npm/water.css@2/out/water.min.css";
 
     /// <summary>Its origin, the one CSP source this app adds.</summary>
     public static string Origin => new Uri(StyleSheetUrl).GetLeftPart(UriPartial.Authority);

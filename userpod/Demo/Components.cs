@@ -32,7 +32,11 @@ public sealed class Components : Tag.Div
         protected override void Init()
         {
             var shown = new Tag.Span(Count.ToString()) { Class = "tally" };
-            Add(what + ": ", shown, new Tag.Button("+1") { Class = "tally-inc", OnClick = _ => { State["n"] = Count + 1; shown.Text = Count.ToString(); } });
+            Add(what + ": ", shown, new Tag.Button("+1")
+            {
+                Class = "tally-inc",
+                OnClick = _ => { State["n"] = Count + 1; shown.Text = Count.ToString(); },
+            });
         }
 
         int Count => State.TryGetValue("n", out var v) && v is int n ? n : 0;

@@ -22,7 +22,8 @@ public sealed class Expose : Tag.Div
             : throw new ArgumentException("add takes two numbers"));
         Expose("note", args =>
         {
-            var text = args.Length == 1 && args[0].ValueKind == JsonValueKind.String ? args[0].GetString()! : throw new ArgumentException("note takes one string");
+            var text = args.Length == 1 && args[0].ValueKind == JsonValueKind.String ? args[0].GetString()!
+                : throw new ArgumentException("note takes one string");
             notes.Add(new Tag.Li(text));
             return new JsonObject { ["count"] = notes.Children.Count };
         });
@@ -30,7 +31,8 @@ public sealed class Expose : Tag.Div
             new Tag.P(new Tag.Input { ["type"] = "number", ["value"] = "2", Class = "a" }, " + ",
                 new Tag.Input { ["type"] = "number", ["value"] = "3", Class = "b" },
                 new Tag.Button("= (htag.call)") { Class = "js-add" }, new Tag.Output { Class = "sum" }),
-            new Tag.P(new Tag.Input { ["placeholder"] = "a note", Class = "note-text" }, new Tag.Button("Add note (htag.call)") { Class = "js-note" },
+            new Tag.P(new Tag.Input { ["placeholder"] = "a note", Class = "note-text" },
+                new Tag.Button("Add note (htag.call)") { Class = "js-note" },
                 new Tag.Span("") { Class = "note-count" }),
             notes);
     }

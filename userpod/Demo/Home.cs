@@ -28,7 +28,8 @@ public sealed class Home : Tag.Div
         ("/items/1", "Routes", "route parameters (/items/{id:int}, /docs/{*path}), an endpoint picking the app, the session in endpoints"),
         ("/errors", "Errors", "window.error and the HTAG_DEBUG overlay for handler, render and Init errors"),
         ("/components", "Components", "per-component State, Call(js) with this, ToggleClass, SetStyle, htagoff"),
-        ("/example", "htagweb example.py", "htagweb's example.py ported line for line (render, state, push, a parano http-only app from an endpoint)"),
+        ("/example", "htagweb example.py",
+            "htagweb's example.py ported line for line (render, state, push, a parano http-only app from an endpoint)"),
         ("/app1?toto=hi", "htagweb app1.py", "htagweb's examples/app1.py ported line for line (query, a generator handler)"),
     ];
 

@@ -26,7 +26,9 @@ public sealed class Startup : Tag.Div
         Add(Styles.Back(), new Tag.H1("Init under the timeout"),
             new Tag.P("Init ran normally."),
             new Tag.Ul(
-                new Tag.Li(new Tag.A("Init that never returns") { ["href"] = "/startup?mode=hang", Class = "hang" }, " — an error page within 5 s"),
-                new Tag.Li(new Tag.A("Init that throws") { ["href"] = "/startup?mode=throw", Class = "throw" }, " — an error page (stack trace with HTAG_DEBUG=1)")));
+                new Tag.Li(new Tag.A("Init that never returns") { ["href"] = "/startup?mode=hang", Class = "hang" },
+                    " — an error page within 5 s"),
+                new Tag.Li(new Tag.A("Init that throws") { ["href"] = "/startup?mode=throw", Class = "throw" },
+                    " — an error page (stack trace with HTAG_DEBUG=1)")));
     }
 }

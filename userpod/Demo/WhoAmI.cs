@@ -15,7 +15,10 @@ public sealed class WhoAmI : Tag.Div
         var query = new Tag.Ul { Class = "query" };
         foreach (var (k, v) in r.Query) query.Add(new Tag.Li($"{k} = {string.Join(", ", v)}"));
         var user = User.IsAuthenticated
-            ? new Tag.P($"Signed in as {User.Name ?? User.Subject} ({User.Email}), groups: {string.Join(", ", User.Groups)}") { Class = "user" }
+            ? new Tag.P($"Signed in as {User.Name ?? User.Subject} ({User.Email}), groups: {string.Join(", ", User.Groups)}")
+            {
+                Class = "user",
+            }
             : new Tag.P("Anonymous (the router passes who you are once you sign in).") { Class = "user" };
         var logged = new Tag.Span("") { Class = "logged" };
         var log = new Tag.Button("Write a log line") { Class = "log" };

@@ -39,7 +39,8 @@ sealed class AppHost(string path, [DynamicallyAccessedMembers(InitArgs.AppMember
 
     /// <summary>The Content-Security-Policy of a page with this nonce.</summary>
     public string ContentSecurityPolicy(string nonce) =>
-        (_cspTemplate ??= ContentSecurity.Template(server.Options.ContentSecurity, options.ContentSecurity)).Replace("{nonce}", nonce, StringComparison.Ordinal);
+        (_cspTemplate ??= ContentSecurity.Template(server.Options.ContentSecurity, options.ContentSecurity))
+            .Replace("{nonce}", nonce, StringComparison.Ordinal);
 
     public TimeSpan InteractionTimeout => options.InteractionTimeout ?? server.Options.InteractionTimeout;
 
@@ -59,7 +60,8 @@ sealed class AppHost(string path, [DynamicallyAccessedMembers(InitArgs.AppMember
                 return c;
             }
         }
-        var created = await Deadline.RunAsync(server, InteractionTimeout, () => Task.FromResult(Create(key, queryKey, request, user)), $"Init of app {Path} ({AppType.Name})", ct,
+        var created = await Deadline.RunAsync(server, InteractionTimeout, () => Task.FromResult(Create(key, queryKey, request, user)),
+            $"Init of app {Path} ({AppType.Name})", ct,
             abandon: late => late.Drop(reload: false)).ConfigureAwait(false);
         if (created is null) return null;
         Instance? old;
@@ -118,7 +120,11 @@ sealed class AppHost(string path, [DynamicallyAccessedMembers(InitArgs.AppMember
         var root = factory();
         var runtime = new AppRuntime(root)
         {
-            Debug = server.Options.Debug, Session = server.Session, Request = request, User = user, Logger = _logger ??= server.AppLogger(Path),
+            Debug = server.Options.Debug,
+            Session = server.Session,
+            Request = request,
+            User = user,
+            Logger = _logger ??= server.AppLogger(Path),
         };
         var instance = new Instance(this, runtime, key, server);
         runtime.OnHandlerError = (tag, ev, ex) =>

@@ -31,7 +31,8 @@ public sealed class ContentSecurity
     /// HTAG_CSP_FRAME_ANCESTORS (space-separated sources).</summary>
     internal void AddFrom(Func<string, string?> setting)
     {
-        static IEnumerable<string> Split(string? v) => (v ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        static IEnumerable<string> Split(string? v) =>
+            (v ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Styles.AddRange(Split(setting("HTAG_CSP_STYLE_SRC")));
         Scripts.AddRange(Split(setting("HTAG_CSP_SCRIPT_SRC")));
         Images.AddRange(Split(setting("HTAG_CSP_IMG_SRC")));
@@ -69,7 +70,8 @@ public sealed class ContentSecurity
     {
         if (string.IsNullOrEmpty(source) || source.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is ';' or ','))
             throw new ArgumentException($"'{source}' is not a CSP source (one expression: no spaces, ';' or ',').");
-        if (source.Contains('\'') && !Keywords.Contains(source) && !(source.StartsWith("'sha", StringComparison.Ordinal) && source.EndsWith('\'')))
+        if (source.Contains('\'') && !Keywords.Contains(source)
+            && !(source.StartsWith("'sha", StringComparison.Ordinal) && source.EndsWith('\'')))
             throw new ArgumentException($"'{source}' is not a CSP source (quoted: only the CSP keywords and hashes).");
     }
 }

@@ -27,13 +27,15 @@ static class Deadline
             _ = timed.ContinueWith(t =>
             {
                 if (t.IsCompletedSuccessfully) { if (t.Result is { } r) abandon?.Invoke(r); }
-                else if (t.Exception is { } e) server.Logger.LogError(e.GetBaseException(), "{What} failed after its client went away", what);
+                else if (t.Exception is { } e)
+                    server.Logger.LogError(e.GetBaseException(), "{What} failed after its client went away", what);
             }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             throw;
         }
     }
 
-    static async Task<T?> TimeAsync<T>(HTagServer server, TimeSpan timeout, Task<T> task, string what, Func<Task>? onTimeout, Action<T>? abandon)
+    static async Task<T?> TimeAsync<T>(
+        HTagServer server, TimeSpan timeout, Task<T> task, string what, Func<Task>? onTimeout, Action<T>? abandon)
         where T : class
     {
         // WaitAsync, not WhenAny with a Delay: its timer goes as soon as the work is done (one per page load or interaction).
@@ -46,7 +48,8 @@ static class Deadline
         server.Logger.LogError("{What} did not finish within the interaction timeout ({Timeout})", what, timeout);
         Watchdog.Watch(task, server);
         if (abandon is not null)
-            _ = task.ContinueWith(t => abandon(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            _ = task.ContinueWith(t => abandon(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion,
+                TaskScheduler.Default);
         if (onTimeout is not null) await onTimeout().ConfigureAwait(false);
         return null;
     }

@@ -75,7 +75,8 @@ sealed class Endpoints(HTagServer server)
             ctx.Response.Clear();
             ctx.Response.StatusCode = StatusCodes.Status500InternalServerError;
             ctx.Response.ContentType = "text/plain";
-            await ctx.Response.WriteAsync(server.Options.Debug ? e.ToString() : "endpoint failed", ctx.RequestAborted).ConfigureAwait(false);
+            await ctx.Response.WriteAsync(server.Options.Debug ? e.ToString() : "endpoint failed", ctx.RequestAborted)
+                .ConfigureAwait(false);
         }
     }
 
@@ -111,7 +112,8 @@ sealed class Endpoints(HTagServer server)
         }
         if (render is null)
         {
-            await ErrorPage.WriteAsync(ctx, StatusCodes.Status503ServiceUnavailable, "The app did not render in time", null).ConfigureAwait(false);
+            await ErrorPage.WriteAsync(ctx, StatusCodes.Status503ServiceUnavailable, "The app did not render in time", null)
+                .ConfigureAwait(false);
             return;
         }
         var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
@@ -130,7 +132,8 @@ sealed class Endpoints(HTagServer server)
     /// for an exception in the app's constructor or Init (its stack trace shown with Debug), 503 for an Init that
     /// outlived the interaction timeout.
     /// </summary>
-    async Task<Instance?> BuildAsync(HttpContext ctx, AppHost host, string queryKey, string path, IReadOnlyDictionary<string, string>? routeValues)
+    async Task<Instance?> BuildAsync(
+        HttpContext ctx, AppHost host, string queryKey, string path, IReadOnlyDictionary<string, string>? routeValues)
     {
         try
         {
@@ -205,13 +208,15 @@ sealed class Endpoints(HTagServer server)
             try
             {
                 await ws.SendAsync(reload, System.Net.WebSockets.WebSocketMessageType.Text, true, ctx.RequestAborted).ConfigureAwait(false);
-                await ws.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "no such instance", ctx.RequestAborted).ConfigureAwait(false);
+                await ws.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "no such instance", ctx.RequestAborted)
+                    .ConfigureAwait(false);
             }
             catch (System.Net.WebSockets.WebSocketException) { }
             return;
         }
         // Server shutdown ends the socket loop too, so stopping never waits for browsers to leave.
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, server.Stopping);
-        await new Connection(ws, instance, server, ctx.Request.Query["p"].ToString(), adoptedFrom).RunAsync(cts.Token).ConfigureAwait(false);
+        await new Connection(ws, instance, server, ctx.Request.Query["p"].ToString(), adoptedFrom).RunAsync(cts.Token)
+            .ConfigureAwait(false);
     }
 }

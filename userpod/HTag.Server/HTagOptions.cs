@@ -3,7 +3,8 @@ namespace HTag;
 /// <summary>
 /// Settings of an <see cref="HTagServer"/>; per-app overrides through <see cref="AppOptions"/>. The environment
 /// (or command line) sets them too: HTAG_DEBUG, HTAG_HTTP_ONLY, HTAG_PARANO, HTAG_INTERACTION_TIMEOUT and
-/// HTAG_TIMEOUT_GRACE (seconds), HTAG_MAX_MESSAGE_BYTES, HTAG_MAX_UPLOAD_BYTES, HTAG_MAX_INTERACTIONS_PER_SECOND, HTAG_TOKEN, HTAG_WARMUP, HTAG_WEBROOT.
+/// HTAG_TIMEOUT_GRACE (seconds), HTAG_MAX_MESSAGE_BYTES, HTAG_MAX_UPLOAD_BYTES,
+/// HTAG_MAX_INTERACTIONS_PER_SECOND, HTAG_TOKEN, HTAG_WARMUP, HTAG_WEBROOT (names: HTagKube.Contract.UserpodEnvironment).
 /// </summary>
 public sealed class HTagOptions
 {
@@ -29,7 +30,8 @@ public sealed class HTagOptions
     /// </summary>
     public int MaxMessageBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>Largest file accepted by an upload field (<see cref="Tag.OnUpload"/>), in bytes; larger ones get a 413. Default 10 MiB.</summary>
+    /// <summary>Largest file accepted by an upload field (<see cref="Tag.OnUpload"/>), in bytes; larger ones get a 413.
+    /// Default 10 MiB.</summary>
     public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
 
     /// <summary>Interactions allowed per second and connection (sustained; bursts up to twice as many). Default 50.</summary>
@@ -51,7 +53,8 @@ public sealed class HTagOptions
     /// </summary>
     public string? WebRoot { get; set; } = "wwwroot";
 
-    /// <summary>Extra Content-Security-Policy sources for every app's pages (env <c>HTAG_CSP_STYLE_SRC</c>…); strict by default.</summary>
+    /// <summary>Extra Content-Security-Policy sources for every app's pages (env <c>HTAG_CSP_STYLE_SRC</c>…); strict by
+    /// default.</summary>
     public ContentSecurity ContentSecurity { get; } = new();
 
     /// <summary>The token every request must carry in <c>X-HTag-Token</c>; from env <c>HTAG_TOKEN</c> when null.</summary>
@@ -77,7 +80,9 @@ public sealed class AppOptions
     public int? MaxMessageBytes
     {
         get => _maxMessageBytes;
-        set => _maxMessageBytes = value is null or >= 1024 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1024 bytes");
+        set => _maxMessageBytes = value is null or >= 1024
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), "at least 1024 bytes");
     }
 
     int? _maxMessageBytes;

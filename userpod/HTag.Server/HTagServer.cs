@@ -46,7 +46,10 @@ public sealed class HTagServer : IAsyncDisposable
     static void ApplyConfiguration(Microsoft.Extensions.Configuration.IConfiguration c, HTagOptions o)
     {
         static bool? Bool(string? v) => v is null ? null : v is "1" || v.Equals("true", StringComparison.OrdinalIgnoreCase);
-        static double? Num(string? v) => double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : null;
+        static double? Num(string? v) =>
+            double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d)
+                ? d
+                : null;
         o.Debug = Bool(c[UserpodEnvironment.Debug]) ?? o.Debug;
         o.HttpOnly = Bool(c[UserpodEnvironment.HttpOnly]) ?? o.HttpOnly;
         o.Parano = Bool(c[UserpodEnvironment.Parano]) ?? o.Parano;
@@ -81,7 +84,8 @@ public sealed class HTagServer : IAsyncDisposable
     /// <param name="path">The URL path, e.g. <c>"/"</c> or <c>"/counter"</c>, or an ASP.NET Core route template such as
     /// <c>"/items/{id:int}"</c> or <c>"/docs/{*path}"</c>: its values are bound to Init parameters by name, like query values.</param>
     /// <param name="configure">Optional per-app overrides.</param>
-    public HTagServer Map<[DynamicallyAccessedMembers(InitArgs.AppMembers)] TApp>(string path, Action<AppOptions>? configure = null) where TApp : Tag, new()
+    public HTagServer Map<[DynamicallyAccessedMembers(InitArgs.AppMembers)] TApp>(string path, Action<AppOptions>? configure = null)
+        where TApp : Tag, new()
     {
         CheckNewPath(path);
         var route = RouteTemplatePath.TryParse(path);
@@ -99,7 +103,8 @@ public sealed class HTagServer : IAsyncDisposable
 
     /// <summary>The host of the app an endpoint renders (<see cref="HttpContextExtensions.RenderAppAsync"/>): one per app
     /// type, made on first use with that call's options.</summary>
-    internal AppHost RenderedHost<[DynamicallyAccessedMembers(InitArgs.AppMembers)] TApp>(Action<AppOptions>? configure) where TApp : Tag, new()
+    internal AppHost RenderedHost<[DynamicallyAccessedMembers(InitArgs.AppMembers)] TApp>(Action<AppOptions>? configure)
+        where TApp : Tag, new()
     {
         if (_rendered.TryGetValue(typeof(TApp), out var host)) return host;
         var o = new AppOptions();
@@ -119,7 +124,8 @@ public sealed class HTagServer : IAsyncDisposable
     }
 
     /// <summary>The first mapped template (app or endpoint) matching the request, most specific first.</summary>
-    internal (AppHost? App, RequestDelegate? Endpoint, Microsoft.AspNetCore.Routing.RouteValueDictionary Values)? MatchRoute(HttpContext ctx, string path) =>
+    internal (AppHost? App, RequestDelegate? Endpoint, Microsoft.AspNetCore.Routing.RouteValueDictionary Values)? MatchRoute(
+        HttpContext ctx, string path) =>
         _routes.IsEmpty ? null : _routes.Match(ctx, path);
 
     /// <summary>
@@ -128,7 +134,8 @@ public sealed class HTagServer : IAsyncDisposable
     /// (<see cref="HttpContextExtensions.RenderAppAsync"/>). It gets ASP.NET Core's own <see cref="HttpContext"/>
     /// (route values in <c>ctx.Request.RouteValues</c>), behind the same token check as everything else; it holds no app's lock.
     /// </summary>
-    /// <param name="path">The URL path, e.g. <c>"/report.csv"</c>, or a route template (<c>"/oauth_{action}"</c>, <c>"/{*path}"</c>).</param>
+    /// <param name="path">The URL path, e.g. <c>"/report.csv"</c>, or a route template (<c>"/oauth_{action}"</c>,
+    /// <c>"/{*path}"</c>).</param>
     /// <param name="handler">Writes the response.</param>
     public HTagServer MapGet(string path, RequestDelegate handler) => MapEndpoint("GET", path, handler);
 
@@ -142,7 +149,8 @@ public sealed class HTagServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(handler);
         CheckNewPath(path);
         if (RouteTemplatePath.TryParse(path) is { } route) _routes.AddEndpoint(route, method, handler);
-        else if (!_endpoints.TryAdd((method, path), handler)) throw new ArgumentException($"{method} {path} is mapped already.", nameof(path));
+        else if (!_endpoints.TryAdd((method, path), handler))
+            throw new ArgumentException($"{method} {path} is mapped already.", nameof(path));
         return this;
     }
 
@@ -152,7 +160,8 @@ public sealed class HTagServer : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!path.StartsWith('/')) throw new ArgumentException("A mapped path starts with '/'.", nameof(path));
         if (path.StartsWith("/_htag", StringComparison.Ordinal)) throw new ArgumentException("/_htag is reserved.", nameof(path));
-        if (path is UserpodProtocol.HealthPath or UserpodProtocol.ReadyPath) throw new ArgumentException($"{path} is the userpod's health endpoint.", nameof(path));
+        if (path is UserpodProtocol.HealthPath or UserpodProtocol.ReadyPath)
+            throw new ArgumentException($"{path} is the userpod's health endpoint.", nameof(path));
         if (_kestrel is not null) throw new InvalidOperationException("Map before the server starts.");
     }
 
@@ -230,27 +239,34 @@ public sealed class HTagServer : IAsyncDisposable
         await StopAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Starts listening and returns; prints <c>htag-listening: URL</c> on stdout once bound (and warmed up, with <see cref="HTagOptions.WarmUp"/>).</summary>
+    /// <summary>Starts listening and returns; prints <c>htag-listening: URL</c> on stdout once bound (and warmed up, with
+    /// <see cref="HTagOptions.WarmUp"/>).</summary>
     /// <param name="ct">Cancels the start.</param>
     public async Task StartAsync(CancellationToken ct = default)
     {
-        if (_apps.Count == 0 && _endpoints.Count == 0 && _routes.IsEmpty) throw new InvalidOperationException("Map at least one app or endpoint.");
+        if (_apps.Count == 0 && _endpoints.Count == 0 && _routes.IsEmpty)
+            throw new InvalidOperationException("Map at least one app or endpoint.");
         if (_kestrel is not null) throw new InvalidOperationException("The server is already started.");
         var token = Options.Token ?? _config[UserpodEnvironment.Token];
         if (string.IsNullOrEmpty(token)) token = null;
         // Without a token (an author running their program) only the standalone loopback default is safe.
-        var urls = token is null && !ListenAddresses.Configured(_config) ? [ListenAddresses.StandaloneDefault] : ListenAddresses.From(_config);
+        var urls = token is null && !ListenAddresses.Configured(_config)
+            ? [ListenAddresses.StandaloneDefault]
+            : ListenAddresses.From(_config);
         var kestrelOptions = new KestrelServerOptions { AddServerHeader = false };
         ListenAddresses.Apply(kestrelOptions, urls);
 
         _loggerFactory = ConsoleLog.CreateFactory(LogLevel.Information, LogLevel.Warning);
         Logger = _loggerFactory.CreateLogger("HTag");
-        if (token is null) Logger.LogWarning("{Variable} is not set: running standalone, without the token check.", UserpodEnvironment.Token);
+        if (token is null)
+            Logger.LogWarning("{Variable} is not set: running standalone, without the token check.", UserpodEnvironment.Token);
         foreach (var app in _apps.Values) app.FixContentSecurity(); // a bad source fails the start, not a page
         Files = StaticFiles.For(Options.WebRoot, _loggerFactory);
         var endpoints = new Endpoints(this);
         var webSockets = new WebSocketMiddleware(endpoints.DispatchAsync,
-            Microsoft.Extensions.Options.Options.Create(new Microsoft.AspNetCore.Builder.WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) }), _loggerFactory);
+            Microsoft.Extensions.Options.Options.Create(
+                new Microsoft.AspNetCore.Builder.WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) }),
+            _loggerFactory);
 
         async Task Pipeline(HttpContext ctx)
         {
@@ -275,7 +291,8 @@ public sealed class HTagServer : IAsyncDisposable
             else using (_idle.Begin()) await webSockets.Invoke(ctx).ConfigureAwait(false);
         }
 
-        var transport = new SocketTransportFactory(Microsoft.Extensions.Options.Options.Create(new SocketTransportOptions()), _loggerFactory);
+        var transport = new SocketTransportFactory(
+            Microsoft.Extensions.Options.Options.Create(new SocketTransportOptions()), _loggerFactory);
         _kestrel = new KestrelServer(Microsoft.Extensions.Options.Options.Create(kestrelOptions), transport, _loggerFactory);
         await _kestrel.StartAsync(new HttpApplication(Pipeline), ct).ConfigureAwait(false);
         _urls = [.. _kestrel.Features.Get<IServerAddressesFeature>()?.Addresses ?? []];

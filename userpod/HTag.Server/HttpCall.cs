@@ -20,7 +20,8 @@ static class HttpCall
         var body = await HttpInteraction.ReadLimitedAsync(ctx, instance.Host.MaxMessageBytes).ConfigureAwait(false);
         if (body is null)
         {
-            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge, new ServerMessage { Err = "arguments too big" }).ConfigureAwait(false);
+            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge, new ServerMessage { Err = "arguments too big" })
+                .ConfigureAwait(false);
             return;
         }
         JsonElement[]? args;
@@ -28,11 +29,13 @@ static class HttpCall
         catch (JsonException) { args = null; }
         if (args is null)
         {
-            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status400BadRequest, new ServerMessage { Err = "the arguments must be a JSON array" }).ConfigureAwait(false);
+            await HttpInteraction.WriteAsync(ctx, StatusCodes.Status400BadRequest,
+                new ServerMessage { Err = "the arguments must be a JSON array" }).ConfigureAwait(false);
             return;
         }
         var (merged, finished) = await HttpInteraction.RunMergedAsync(send => Interactions.RunAsync(instance,
-            partial => instance.Runtime.CallAsync(name, args, partial, CancellationToken.None), "exposed call " + name, send, ctx.RequestAborted)).ConfigureAwait(false);
+            partial => instance.Runtime.CallAsync(name, args, partial, CancellationToken.None), "exposed call " + name, send,
+            ctx.RequestAborted)).ConfigureAwait(false);
         if (instance.Runtime.Exited) instance.Host.Forget(instance);
         await HttpInteraction.WriteAsync(ctx, HttpInteraction.StatusOf(merged, finished), merged).ConfigureAwait(false);
     }

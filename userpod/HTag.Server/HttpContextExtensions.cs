@@ -32,7 +32,8 @@ public static class HttpContextExtensions
     /// <typeparam name="TApp">The app; its members are kept by trimming and NativeAOT, like <c>Map&lt;TApp&gt;</c>'s.</typeparam>
     /// <param name="ctx">The endpoint's request (GET), not started.</param>
     /// <param name="configure">The app's options, on the first call.</param>
-    public static Task RenderAppAsync<[DynamicallyAccessedMembers(InitArgs.AppMembers)] TApp>(this HttpContext ctx, Action<AppOptions>? configure = null)
+    public static Task RenderAppAsync<[DynamicallyAccessedMembers(InitArgs.AppMembers)] TApp>(
+        this HttpContext ctx, Action<AppOptions>? configure = null)
         where TApp : Tag, new()
     {
         var f = Feature(ctx);
@@ -40,7 +41,8 @@ public static class HttpContextExtensions
     }
 
     static EndpointFeature Feature(HttpContext ctx) =>
-        ctx.Features.Get<EndpointFeature>() ?? throw new InvalidOperationException("Only inside an endpoint mapped on an HTagServer (MapGet, MapPost).");
+        ctx.Features.Get<EndpointFeature>()
+        ?? throw new InvalidOperationException("Only inside an endpoint mapped on an HTagServer (MapGet, MapPost).");
 
     /// <summary>
     /// Answers with <paramref name="content"/> as a file download (<c>Content-Disposition: attachment</c>, the name
@@ -51,7 +53,8 @@ public static class HttpContextExtensions
     /// <param name="fileName">The name the browser saves it under.</param>
     /// <param name="contentType">The media type; null: from the extension, else <c>application/octet-stream</c>.</param>
     /// <param name="ct">Cancels the copy (pass <c>HttpContext.RequestAborted</c>).</param>
-    public static async Task DownloadAsync(this HttpResponse response, Stream content, string fileName, string? contentType = null, CancellationToken ct = default)
+    public static async Task DownloadAsync(
+        this HttpResponse response, Stream content, string fileName, string? contentType = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentException.ThrowIfNullOrEmpty(fileName);

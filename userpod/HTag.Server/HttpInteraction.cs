@@ -23,7 +23,8 @@ static class HttpInteraction
         var body = await ReadLimitedAsync(ctx, instance.Host.MaxMessageBytes).ConfigureAwait(false);
         if (body is null)
         {
-            await WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge, new ServerMessage { Err = "message too big" }).ConfigureAwait(false);
+            await WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge, new ServerMessage { Err = "message too big" })
+                .ConfigureAwait(false);
             return;
         }
         ClientMessage? msg;
@@ -44,7 +45,8 @@ static class HttpInteraction
             return;
         }
         // A timed-out one is a 200 too: its reply carries the error (and the page reloads).
-        var (merged, _) = await RunMergedAsync(send => Interactions.RunAsync(instance, msg, send, ctx.RequestAborted)).ConfigureAwait(false);
+        var (merged, _) = await RunMergedAsync(send => Interactions.RunAsync(instance, msg, send, ctx.RequestAborted))
+            .ConfigureAwait(false);
         if (instance.Runtime.Exited) instance.Host.Forget(instance);
         await WriteAsync(ctx, StatusCodes.Status200OK, instance.PostChannel is { } ch ? ch.Seal(merged) : merged).ConfigureAwait(false);
     }
@@ -63,12 +65,14 @@ static class HttpInteraction
         var instance = server.FindHost(ctx.Request.Query["app"].ToString())?.Find(ctx.Request.Query["i"].ToString());
         if (instance is null)
         {
-            await WriteAsync(ctx, StatusCodes.Status404NotFound, new ServerMessage { Err = "no such app instance (reload the page)" }).ConfigureAwait(false);
+            await WriteAsync(ctx, StatusCodes.Status404NotFound, new ServerMessage { Err = "no such app instance (reload the page)" })
+                .ConfigureAwait(false);
             return null;
         }
         if (instance.Cipher is not null)
         {
-            await WriteAsync(ctx, StatusCodes.Status403Forbidden, new ServerMessage { Err = what + " are not available in parano mode" }).ConfigureAwait(false);
+            await WriteAsync(ctx, StatusCodes.Status403Forbidden, new ServerMessage { Err = what + " are not available in parano mode" })
+                .ConfigureAwait(false);
             return null;
         }
         return instance;
@@ -137,6 +141,7 @@ static class HttpInteraction
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json";
         ctx.Response.Headers.CacheControl = "no-store";
-        await ctx.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(msg, HTagJson.Default.ServerMessage), ctx.RequestAborted).ConfigureAwait(false);
+        await ctx.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(msg, HTagJson.Default.ServerMessage), ctx.RequestAborted)
+            .ConfigureAwait(false);
     }
 }

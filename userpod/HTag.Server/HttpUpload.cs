@@ -28,7 +28,8 @@ static class HttpUpload
         var body = new LimitedStream(ctx.Request.Body, limit);
         var upload = new Upload(name, ctx.Request.ContentType ?? "", ctx.Request.ContentLength, body);
         var (merged, finished) = await HttpInteraction.RunMergedAsync(send => Interactions.RunAsync(instance,
-            partial => instance.Runtime.UploadAsync(id, upload, partial, CancellationToken.None), "upload " + name, send, ctx.RequestAborted)).ConfigureAwait(false);
+            partial => instance.Runtime.UploadAsync(id, upload, partial, CancellationToken.None), "upload " + name, send,
+            ctx.RequestAborted)).ConfigureAwait(false);
         if (body.Exceeded)
         {
             await TooLargeAsync(ctx, name, limit).ConfigureAwait(false);
@@ -40,7 +41,10 @@ static class HttpUpload
 
     static Task TooLargeAsync(HttpContext ctx, string name, long limit) =>
         HttpInteraction.WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge,
-            new ServerMessage { Err = $"'{(name.Length > 60 ? name[..60] : name)}' is over the upload limit of {limit / (1024.0 * 1024):0.#} MB" });
+            new ServerMessage
+            {
+                Err = $"'{(name.Length > 60 ? name[..60] : name)}' is over the upload limit of {limit / (1024.0 * 1024):0.#} MB",
+            });
 
     /// <summary>The request body, read-only, throwing <see cref="UploadTooLargeException"/> past the limit.</summary>
     sealed class LimitedStream(Stream inner, long limit) : Stream

@@ -11,7 +11,8 @@ static class Interactions
     /// </summary>
     public static Task<ServerMessage?> RunAsync(Instance instance, ClientMessage msg,
         Func<ServerMessage, Task<bool>> sendPartial, CancellationToken ct) =>
-        RunAsync(instance, partial => instance.Runtime.InteractAsync(msg, partial, CancellationToken.None), $"tag {msg.Id}, event {msg.Ev}", sendPartial, ct);
+        RunAsync(instance, partial => instance.Runtime.InteractAsync(msg, partial, CancellationToken.None), $"tag {msg.Id}, event {msg.Ev}",
+            sendPartial, ct);
 
     /// <summary>The same rules for any app code the browser asks for (<paramref name="what"/> names it in the log).</summary>
     public static Task<ServerMessage?> RunAsync(Instance instance, Func<Func<ServerMessage, Task>, Task<ServerMessage>> run, string what,
@@ -22,7 +23,11 @@ static class Interactions
             $"interaction in app {instance.Host.Path} ({what})", ct, onTimeout: async () =>
             {
                 // The error first, then drop the instance (which tells open pages to reload).
-                try { await sendPartial(new ServerMessage { Err = $"interaction timed out after {timeout.TotalSeconds:0.###} s; the app was restarted" }).ConfigureAwait(false); }
+                try
+                {
+                    var err = $"interaction timed out after {timeout.TotalSeconds:0.###} s; the app was restarted";
+                    await sendPartial(new ServerMessage { Err = err }).ConfigureAwait(false);
+                }
                 finally { instance.Host.Forget(instance); }
             });
     }

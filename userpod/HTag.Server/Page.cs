@@ -17,7 +17,8 @@ static class Page
         if (instance.Cipher is not null) sb.Append(" data-htag-key=\"").Append(Convert.ToBase64String(instance.Cipher.Key)).Append('"');
         sb.Append("><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
         sb.Append("<title>").Append(HtmlText.Escape(rt.Root.PageTitle ?? instance.Host.AppType.Name)).Append("</title>");
-        sb.Append("<script src=\"/_htag/htag.js?v=").Append(Assets.HtagJsVersion).Append("\" nonce=\"").Append(nonce).Append("\" defer></script>");
+        sb.Append("<script src=\"/_htag/htag.js?v=").Append(Assets.HtagJsVersion)
+            .Append("\" nonce=\"").Append(nonce).Append("\" defer></script>");
         sb.Append("<style nonce=\"").Append(nonce).Append("\">body.htag-offline,body.htagoff{opacity:.6}</style>");
         foreach (var st in render.Statics) sb.Append(st.HeadHtml(nonce));
         if (render.Js.Count > 0)

@@ -24,7 +24,8 @@ static class RequestReader
             query[k] = [.. v.Select(s => s ?? "")];
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (k, v) in ctx.Request.Headers)
-            if (!k.StartsWith(Headers.Prefix, StringComparison.OrdinalIgnoreCase) && !k.Equals("Cookie", StringComparison.OrdinalIgnoreCase))
+            if (!k.StartsWith(Headers.Prefix, StringComparison.OrdinalIgnoreCase)
+                && !k.Equals("Cookie", StringComparison.OrdinalIgnoreCase))
                 headers[k] = v.ToString();
         var cookies = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in ctx.Request.Cookies)
@@ -50,7 +51,8 @@ static class RequestReader
         var raw = ctx.Request.Headers[Headers.User].ToString();
         if (raw.Length == 0) return User.Anonymous;
         var user = raw.Length <= MaxUserHeaderChars ? Parse(raw) : null;
-        if (user is null) log.LogWarning("malformed {Header} header ({Length} chars): treating the user as anonymous", Headers.User, raw.Length);
+        if (user is null)
+            log.LogWarning("malformed {Header} header ({Length} chars): treating the user as anonymous", Headers.User, raw.Length);
         return user ?? User.Anonymous;
     }
 

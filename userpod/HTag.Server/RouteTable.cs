@@ -89,7 +89,8 @@ sealed class RouteTable
 
     public void AddApp(RouteTemplatePath path, AppHost app) => Add(new Route(path, _routes.Count, app, null, null));
 
-    public void AddEndpoint(RouteTemplatePath path, string method, RequestDelegate endpoint) => Add(new Route(path, _routes.Count, null, method, endpoint));
+    public void AddEndpoint(RouteTemplatePath path, string method, RequestDelegate endpoint) =>
+        Add(new Route(path, _routes.Count, null, method, endpoint));
 
     void Add(Route r)
     {

@@ -32,7 +32,8 @@ sealed class StaticFiles
                 c.Context.Response.Headers.XContentTypeOptions = "nosniff";
             },
         };
-        _middleware = new StaticFileMiddleware(Endpoints.NotFoundAsync, new NoHostEnvironment(root), Microsoft.Extensions.Options.Options.Create(options), loggers);
+        _middleware = new StaticFileMiddleware(Endpoints.NotFoundAsync, new NoHostEnvironment(root),
+            Microsoft.Extensions.Options.Options.Create(options), loggers);
     }
 
     /// <summary>The web root's server, or null when the folder does not exist (nothing to serve).</summary>
@@ -99,7 +100,9 @@ sealed class RootedFiles(string root) : IFileProvider
             var next = Path.Combine(current, part);
             var info = new FileInfo(next);
             // A link's target may itself go through linked folders: resolve it the same way.
-            current = info.LinkTarget is null ? next : RealPath(info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? next, depth + 1);
+            current = info.LinkTarget is null
+                ? next
+                : RealPath(info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? next, depth + 1);
         }
         return current;
     }

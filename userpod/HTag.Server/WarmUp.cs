@@ -88,7 +88,8 @@ static class WarmUp
             $"GET {target} HTTP/1.1\r\nHost: localhost\r\n{TokenHeader(token)}Upgrade: websocket\r\nConnection: Upgrade\r\n" +
             "Sec-WebSocket-Key: aHRhZy13YXJtLXVwLWtleQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"), ct).ConfigureAwait(false);
         if (!await ReadSwitchingProtocolsAsync(stream, ct).ConfigureAwait(false)) return;
-        using var ws = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
+        using var ws = WebSocket.CreateFromStream(stream,
+            new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
         var buffer = new byte[16 * 1024];
         if (!host.Parano)
         {

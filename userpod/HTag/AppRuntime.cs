@@ -20,7 +20,8 @@ sealed class AppRuntime
 
     public AppRuntime(Tag root)
     {
-        if (root.IsFragment) throw new ArgumentException("An app's root is an element (a fragment has none to show the app in).", nameof(root));
+        if (root.IsFragment)
+            throw new ArgumentException("An app's root is an element (a fragment has none to show the app in).", nameof(root));
         Root = root;
         InstanceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         root._runtime = this;
@@ -103,7 +104,8 @@ sealed class AppRuntime
         return new RenderResult(sb.ToString(), js, [.. _sentStatics]);
     }
 
-    /// <summary>The resync message: the whole app under this instance id, replacing the page's app element. Caller holds the lock.</summary>
+    /// <summary>The resync message: the whole app under this instance id, replacing the page's app element. Caller holds the
+    /// lock.</summary>
     internal ServerMessage RootMessage(RenderResult r, long? ack = null)
     {
         var js = r.Statics.Select(s => s.InjectJs()).Concat(r.Js).ToList();
@@ -160,9 +162,11 @@ sealed class AppRuntime
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (Root.GetExposed(name) is not { } method) return new ServerMessage { Err = $"no exposed method '{Truncate(name)}'", NotFound = true };
+            if (Root.GetExposed(name) is not { } method)
+                return new ServerMessage { Err = $"no exposed method '{Truncate(name)}'", NotFound = true };
             JsonNode? result = null;
-            var reply = await RunHandlerAsync(async flush => result = await method(args).ConfigureAwait(false), sendPartial, Root, "call " + Truncate(name)).ConfigureAwait(false);
+            var reply = await RunHandlerAsync(async flush => result = await method(args).ConfigureAwait(false), sendPartial, Root,
+                "call " + Truncate(name)).ConfigureAwait(false);
             if (reply.Err is null) reply.Result = result;
             return reply;
         }
@@ -177,7 +181,8 @@ sealed class AppRuntime
         try
         {
             var target = Root.Find(id);
-            if (target?._upload is not { } handler) return new ServerMessage { Err = $"no upload field '{Truncate(id)}' (reload the page)", NotFound = true };
+            if (target?._upload is not { } handler)
+                return new ServerMessage { Err = $"no upload field '{Truncate(id)}' (reload the page)", NotFound = true };
             return await RunHandlerAsync(_ => handler(upload), sendPartial, target, "upload").ConfigureAwait(false);
         }
         finally { _gate.Release(); }
@@ -209,7 +214,8 @@ sealed class AppRuntime
         return result;
     }
 
-    /// <summary>The error the browser gets (<c>window.error</c>, the console, the debug overlay): the stack trace only with Debug.</summary>
+    /// <summary>The error the browser gets (<c>window.error</c>, the console, the debug overlay): the stack trace only with
+    /// Debug.</summary>
     string ErrorText(Tag tag, string what, Exception ex) =>
         Debug ? $"{tag.GetType().Name}#{tag.Id} {what}: {ex}" : $"{tag.GetType().Name}#{tag.Id} {what}: {ex.GetType().Name}: {ex.Message}";
 
@@ -272,7 +278,10 @@ sealed class AppRuntime
     }
 
     /// <summary>Sets up the root: calls its Init with arguments from the query (htagweb's url2ak rules) and the route values.</summary>
-    public void Init([DynamicallyAccessedMembers(InitArgs.AppMembers)] Type appType, string? query, IReadOnlyDictionary<string, string>? routeValues = null)
+    public void Init(
+        [DynamicallyAccessedMembers(InitArgs.AppMembers)] Type appType,
+        string? query,
+        IReadOnlyDictionary<string, string>? routeValues = null)
     {
         InitArgs.Run(Root, appType, query, routeValues);
     }

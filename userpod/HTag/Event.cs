@@ -25,7 +25,8 @@ public sealed class Event
     /// </summary>
     public IReadOnlyDictionary<string, string?> Data { get; }
 
-    /// <summary>The values of the browser-evaluated arguments given to <see cref="Tag.On(string, Action{Event}, string[])"/>, in order.</summary>
+    /// <summary>The values of the browser-evaluated arguments given to <see cref="Tag.On(string, Action{Event}, string[])"/>,
+    /// in order.</summary>
     public IReadOnlyList<string?> Args { get; }
 
     /// <summary>A field of <see cref="Data"/>, or null.</summary>

@@ -47,9 +47,14 @@ static class InitArgs
     /// <param name="appType">Its type.</param>
     /// <param name="query">The query string.</param>
     /// <param name="routeValues">The route template's values: named values like <c>k=v</c>, winning over the query's.</param>
-    public static void Run(Tag root, [DynamicallyAccessedMembers(AppMembers)] Type appType, string? query, IReadOnlyDictionary<string, string>? routeValues = null)
+    public static void Run(
+        Tag root,
+        [DynamicallyAccessedMembers(AppMembers)] Type appType,
+        string? query,
+        IReadOnlyDictionary<string, string>? routeValues = null)
     {
-        if (root.GetType() != appType) throw new ArgumentException($"The app root is a {root.GetType().Name}, not a {appType.Name}.", nameof(root));
+        if (root.GetType() != appType)
+            throw new ArgumentException($"The app root is a {root.GetType().Name}, not a {appType.Name}.", nameof(root));
         var (positional, named) = Parse(query);
         if (routeValues is not null)
             foreach (var (k, v) in routeValues) named[k] = v;
@@ -60,7 +65,8 @@ static class InitArgs
         var overloads = new List<MethodInfo>();
         for (Type? t = appType; t is not null && t != typeof(Tag); t = t.BaseType)
         {
-            foreach (var m in t.GetMethods(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            const BindingFlags Declared = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+            foreach (var m in t.GetMethods(Declared))
             {
                 if (m.Name != "Init" || m.GetParameters().Length == 0 || m.IsGenericMethodDefinition) continue;
                 var ps = m.GetParameters();
@@ -85,9 +91,11 @@ static class InitArgs
     }
 
     static string Describe(MethodInfo m) =>
-        "Init(" + string.Join(", ", m.GetParameters().Select(p => p.ParameterType.Name + " " + p.Name + (p.HasDefaultValue ? " = " + (p.DefaultValue ?? "null") : ""))) + ")";
+        "Init(" + string.Join(", ", m.GetParameters().Select(p =>
+            p.ParameterType.Name + " " + p.Name + (p.HasDefaultValue ? " = " + (p.DefaultValue ?? "null") : ""))) + ")";
 
-    internal static bool TryBind(ParameterInfo[] ps, List<string> positional, Dictionary<string, string> named, out object?[] values, out int fromQuery)
+    internal static bool TryBind(
+        ParameterInfo[] ps, List<string> positional, Dictionary<string, string> named, out object?[] values, out int fromQuery)
     {
         values = new object?[ps.Length];
         fromQuery = 0;

@@ -23,7 +23,9 @@ sealed class ParanoCipher(byte[] key) : IDisposable
         var output = new byte[NonceSize + plaintext.Length + TagSize];
         var nonce = output.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        lock (_aes) _aes.Encrypt(nonce, plaintext, output.AsSpan(NonceSize, plaintext.Length), output.AsSpan(NonceSize + plaintext.Length), Encoding.UTF8.GetBytes(aad));
+        lock (_aes)
+            _aes.Encrypt(nonce, plaintext, output.AsSpan(NonceSize, plaintext.Length), output.AsSpan(NonceSize + plaintext.Length),
+                Encoding.UTF8.GetBytes(aad));
         return Convert.ToBase64String(output);
     }
 
@@ -37,7 +39,9 @@ sealed class ParanoCipher(byte[] key) : IDisposable
         var plain = new byte[raw.Length - NonceSize - TagSize];
         try
         {
-            lock (_aes) _aes.Decrypt(raw.AsSpan(0, NonceSize), raw.AsSpan(NonceSize, plain.Length), raw.AsSpan(NonceSize + plain.Length), plain, Encoding.UTF8.GetBytes(aad));
+            lock (_aes)
+                _aes.Decrypt(raw.AsSpan(0, NonceSize), raw.AsSpan(NonceSize, plain.Length), raw.AsSpan(NonceSize + plain.Length), plain,
+                    Encoding.UTF8.GetBytes(aad));
         }
         catch (AuthenticationTagMismatchException) { return null; }
         return plain;

@@ -20,7 +20,8 @@ sealed class ClientMessage
     public string? P { get; set; }
     /// <summary>Resync request after a reconnect: the instance id the page was rendered from.</summary>
     public string? Hello { get; set; }
-    /// <summary>The interaction's number within its page (1, 2, …): a resend after a reconnect carries the same one, so it runs once.</summary>
+    /// <summary>The interaction's number within its page (1, 2, …): a resend after a reconnect carries the same one, so it
+    /// runs once.</summary>
     public long? N { get; set; }
 }
 
@@ -55,7 +56,8 @@ sealed class ServerMessage
     /// (an HTTP 404).</summary>
     internal bool NotFound { get; set; }
 
-    internal bool IsEmpty => Update is null or { Count: 0 } && Js is null or { Count: 0 } && Title is null && Err is null && Reload is null && Root is null;
+    internal bool IsEmpty =>
+        Update is null or { Count: 0 } && Js is null or { Count: 0 } && Title is null && Err is null && Reload is null && Root is null;
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

@@ -20,7 +20,8 @@ public sealed class Request
     /// <param name="clientAddress">The browser's address as the router saw it, or null.</param>
     /// <param name="routeValues">The values of the mapped route template's parameters (names case-insensitive).</param>
     public Request(string path, string queryString, IReadOnlyDictionary<string, IReadOnlyList<string>>? query = null,
-        IReadOnlyDictionary<string, string>? headers = null, IReadOnlyDictionary<string, string>? cookies = null, string? clientAddress = null,
+        IReadOnlyDictionary<string, string>? headers = null, IReadOnlyDictionary<string, string>? cookies = null,
+        string? clientAddress = null,
         IReadOnlyDictionary<string, string>? routeValues = null)
     {
         RouteValues = routeValues ?? NoStrings;

@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace HTag;
 
 public partial class Tag
@@ -30,7 +33,8 @@ public partial class Tag
         return this;
     }
 
-    /// <summary>Adds the class name when absent, removes it when present; with <paramref name="on"/>, adds (true) or removes (false).</summary>
+    /// <summary>Adds the class name when absent, removes it when present; with <paramref name="on"/>, adds (true) or removes
+    /// (false).</summary>
     /// <param name="name">One class name.</param>
     /// <param name="on">Force on or off; null toggles.</param>
     /// <returns>This tag.</returns>
@@ -144,7 +148,8 @@ public sealed record Static
     internal string Content { get; }
 
     /// <summary>Identifies the static in the page (<c>data-htag-static</c>), so it is added once.</summary>
-    internal string Key => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Kind + ":" + Content)))[..12];
+    internal string Key =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Kind + ":" + Content)))[..12];
 
     /// <summary>JavaScript that adds this static to a live page unless it is there (htag.js helpers).</summary>
     internal string InjectJs()
@@ -166,7 +171,8 @@ public sealed record Static
         "cssurl" => $"<link rel=\"stylesheet\" data-htag-static=\"{Key}\" href=\"" + HtmlText.Escape(Content) + "\">",
         // Deferred like htag.js, so it runs after it (window.htag is there) and in order.
         "jsurl" => $"<script nonce=\"{nonce}\" data-htag-static=\"{Key}\" src=\"" + HtmlText.Escape(Content) + "\" defer></script>",
-        _ => $"<script nonce=\"{nonce}\" data-htag-static=\"{Key}\">" + Content.Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase) + "</script>",
+        _ => $"<script nonce=\"{nonce}\" data-htag-static=\"{Key}\">"
+            + Content.Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase) + "</script>",
     };
 
     /// <summary>A CSS style sheet given as text.</summary>

@@ -8,7 +8,8 @@ public partial class Tag
     /// <summary>The request that built this app instance (path, full query, headers, cookies, client address).</summary>
     public Request Request => Root._runtime?.Request ?? Request.Empty;
 
-    /// <summary>The signed-in user the router vouches for (as of the instance's latest page load), or <see cref="User.Anonymous"/>.</summary>
+    /// <summary>The signed-in user the router vouches for (as of the instance's latest page load), or
+    /// <see cref="User.Anonymous"/>.</summary>
     public User User => Root._runtime?.User ?? User.Anonymous;
 
     /// <summary>

@@ -26,7 +26,8 @@ public partial class Tag
     public Tag On(string eventName, Action<Event>? handler, params string[] args)
     {
         if (handler is not null && handler.Method.IsDefined(typeof(AsyncStateMachineAttribute), false))
-            throw new ArgumentException("An async lambda here would be 'async void': bind it with On(eventName, async e => ...) returning Task.", nameof(handler));
+            throw new ArgumentException(
+                "An async lambda here would be 'async void': bind it with On(eventName, async e => ...) returning Task.", nameof(handler));
         return Bind(eventName, handler, handler is null ? null : (e, _) => { handler(e); return Task.CompletedTask; }, args);
     }
 
@@ -154,7 +155,8 @@ static class EventArgsPath
         if (parts[0] is not ("this" or "event" or "window"))
             throw new ArgumentException($"'{path}': an argument is a property path starting with this, event or window.", nameof(path));
         foreach (var p in parts)
-            if (p.Length == 0 || !(char.IsAsciiLetter(p[0]) || p[0] is '_' or '$') || !p.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '$'))
+            if (p.Length == 0 || !(char.IsAsciiLetter(p[0]) || p[0] is '_' or '$')
+                || !p.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '$'))
                 throw new ArgumentException($"'{path}' is not a property path.", nameof(path));
     }
 }

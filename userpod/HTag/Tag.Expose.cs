@@ -22,7 +22,8 @@ public partial class Tag
         Expose(name, args => Task.FromResult(method(args)));
     }
 
-    /// <summary>Makes an asynchronous method callable from the page's JavaScript; see <see cref="Expose(string, Func{JsonElement[], JsonNode})"/>.</summary>
+    /// <summary>Makes an asynchronous method callable from the page's JavaScript; see
+    /// <see cref="Expose(string, Func{JsonElement[], JsonNode})"/>.</summary>
     /// <param name="name">The name JavaScript calls it by.</param>
     /// <param name="method">Takes the arguments, completes with the result.</param>
     public void Expose(string name, Func<JsonElement[], Task<JsonNode?>> method)

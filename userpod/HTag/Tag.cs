@@ -149,7 +149,8 @@ public partial class Tag
         if (lower == "id" || lower.StartsWith("data-htag", StringComparison.Ordinal))
             throw new ArgumentException($"'{name}' is owned by the framework.", nameof(name));
         if (lower.StartsWith("on", StringComparison.Ordinal))
-            throw new ArgumentException($"'{name}': inline event attributes are not allowed; use On(\"{lower[2..]}\", handler).", nameof(name));
+            throw new ArgumentException(
+                $"'{name}': inline event attributes are not allowed; use On(\"{lower[2..]}\", handler).", nameof(name));
     }
 
     /// <summary>The text content: setting it replaces every child with one escaped text node.</summary>
@@ -292,7 +293,8 @@ public partial class Tag
 
     /// <summary><paramref name="js"/> run with <c>this</c> = this tag's element.</summary>
     internal string BoundJs(string js) =>
-        "(function(){" + js + "\n}).call(document.getElementById(" + System.Text.Json.JsonSerializer.Serialize(Id, HTagJson.Default.String) + "));";
+        "(function(){" + js + "\n}).call(document.getElementById("
+        + System.Text.Json.JsonSerializer.Serialize(Id, HTagJson.Default.String) + "));";
 
     /// <summary>
     /// Cancelled when this app's instance ends (replaced by a new query, exited, timed out): background

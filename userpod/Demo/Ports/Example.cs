@@ -125,7 +125,8 @@ public static class ExamplePy
     static Task serve_kaputt(Microsoft.AspNetCore.Http.HttpContext req) => req.RenderAppAsync<Kaputt>();
 }
 
-/// <summary>json.dumps(dict(session.items()), indent=1), for the values a session holds here (text, numbers, lists, State slices).</summary>
+/// <summary>json.dumps(dict(session.items()), indent=1), for the values a session holds here (text, numbers, lists,
+/// State slices).</summary>
 static class Json
 {
     public static string Dumps(IDictionary<string, object?> d)

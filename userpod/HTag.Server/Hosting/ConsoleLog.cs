@@ -27,11 +27,13 @@ sealed class ConsoleLog(LogLevel minimum, LogLevel frameworkMinimum) : ILoggerPr
 
         public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum && logLevel != LogLevel.None;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(
+            LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (!IsEnabled(logLevel)) return;
             var line = $"{Level(logLevel)}: {category}[{eventId.Id}] {formatter(state, exception)}";
-            if (exception is not null) line += Environment.NewLine + "      " + exception.ToString().Replace("\n", "\n      ", StringComparison.Ordinal);
+            if (exception is not null)
+                line += Environment.NewLine + "      " + exception.ToString().Replace("\n", "\n      ", StringComparison.Ordinal);
             var to = logLevel >= LogLevel.Warning ? Console.Error : Console.Out;
             lock (Write)
             {

@@ -39,7 +39,8 @@ sealed class IdleStop : IDisposable
     public static IdleStop? From(string? value, bool armed, Action stop)
     {
         if (string.IsNullOrWhiteSpace(value)) return null;
-        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !(seconds > 0) || seconds > int.MaxValue)
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+            || !(seconds > 0) || seconds > int.MaxValue)
             throw new ArgumentException($"{UserpodEnvironment.IdleTimeout} must be a positive number of seconds, not '{value}'");
         return new IdleStop(TimeSpan.FromSeconds(seconds), armed, stop);
     }

@@ -17,7 +17,8 @@ static class Lifeline
 
     static readonly TimeSpan ParentCheck = TimeSpan.FromSeconds(1);
 
-    /// <summary>Watches stdin and the parent; calls <paramref name="gone"/> (with why) once at the end of either, or <paramref name="kept"/> on "keep" (and stops watching).</summary>
+    /// <summary>Watches stdin and the parent; calls <paramref name="gone"/> (with why) once at the end of either, or
+    /// <paramref name="kept"/> on "keep" (and stops watching).</summary>
     public static void Watch(Action<string> gone, Action kept)
     {
         var over = 0;
@@ -48,7 +49,8 @@ static class Lifeline
         thread.Start();
     }
 
-    /// <summary>This process's parent pid from /proc/self/stat (the field after the command's closing parenthesis); null without /proc.</summary>
+    /// <summary>This process's parent pid from /proc/self/stat (the field after the command's closing parenthesis); null
+    /// without /proc.</summary>
     internal static int? ParentPid()
     {
         try
@@ -57,7 +59,8 @@ static class Lifeline
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             return int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ppid) ? ppid : null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        catch (Exception e)
+            when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
             return null;
         }

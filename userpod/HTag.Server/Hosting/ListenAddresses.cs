@@ -39,7 +39,8 @@ static class ListenAddresses
         var hostPort = url[scheme.Length..].TrimEnd('/');
         var colon = hostPort.LastIndexOf(':');
         if (colon <= 0 || hostPort.EndsWith(']')
-            || !int.TryParse(hostPort[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port)
+            || !int.TryParse(hostPort[(colon + 1)..], System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out port)
             || port > 65535)
             return false;
         host = hostPort[..colon];

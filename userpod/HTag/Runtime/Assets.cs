@@ -6,7 +6,8 @@ namespace HTag;
 static class Assets
 {
     // idiomorph (from npm) then htag.js: one script, one request, one nonce.
-    static readonly Lazy<(byte[] Bytes, string Version)> s_js = new(() => Concat(Load("idiomorph.js"), "\n;\n"u8.ToArray(), Load("htag.js")));
+    static readonly Lazy<(byte[] Bytes, string Version)> s_js =
+        new(() => Concat(Load("idiomorph.js"), "\n;\n"u8.ToArray(), Load("htag.js")));
 
     public static byte[] HtagJs => s_js.Value.Bytes;
 
