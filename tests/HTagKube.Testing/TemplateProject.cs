@@ -1,7 +1,7 @@
 namespace HTagKube.Testing;
 
 /// <summary>
-/// A newcomer's first three documented commands: <c>make packages</c> into <paramref name="feed"/>, <c>dotnet new install</c>
+/// A newcomer's first three documented commands: <c>make packages</c> into a local feed, <c>dotnet new install</c>
 /// of the template pack into the <see cref="Cli"/>'s own <c>DOTNET_CLI_HOME</c>, <c>dotnet new htag -o … --local-feed</c>.
 /// </summary>
 public static class TemplateProject
