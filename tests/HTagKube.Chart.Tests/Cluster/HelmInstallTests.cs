@@ -63,7 +63,7 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
             using var alice = new WebUser(router);
             using var bob = new WebUser(router);
             await Task.WhenAll(UseCounterAsync(alice, ct), UseCounterAsync(bob, ct));
-            Assert.NotEqual(alice.UserKey, bob.UserKey);
+            Assert.NotEqual(alice.Cookie, bob.Cookie);
 
             Step("two HTagSessions, Ready, each with its own Ready pod");
             await AssertSessionsAsync(kube, [alice, bob], ct);
@@ -72,11 +72,12 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
             var table = (await kube.KubectlAsync(ct, "get", "htagsessions")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             output.WriteLine(string.Join("\n", table));
             Assert.Equal(["NAME", "USER", "PERSON", "PHASE", "POD", "IP", "IDLE", "AGE"], table[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
-            foreach (var user in new[] { alice, bob })
+            foreach (var session in await kube.ListAsync("htagsessions", ct))
             {
-                var row = table.Single(l => l.StartsWith(user.SessionName + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var name = (string)session!["metadata"]!["name"]!;
+                var row = table.Single(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 Assert.Equal("Ready", row[2]); // PERSON is blank for anonymous users, so the split skips it
-                Assert.StartsWith(row[1], user.UserKey);
+                Assert.StartsWith(row[1], (string)session["spec"]!["userKey"]!);
             }
 
             Step($"the userpod NetworkPolicy selects the real userpods");
@@ -129,29 +130,33 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
     {
         var start = DateTime.UtcNow;
         Assert.Equal(0, await user.OpenAsync(PodStart, ct));
-        output.WriteLine($"  user {user.UserKey[..8]}: page after {(DateTime.UtcNow - start).TotalSeconds:0.0}s");
+        output.WriteLine($"  a user: page after {(DateTime.UtcNow - start).TotalSeconds:0.0}s");
         Assert.Equal(1, await user.ClickAsync(ct));
         Assert.Equal(2, await user.ClickAsync(ct));
     }
 
+    // One HTagSession per user, each Ready with a pod of its own; the cookie (the sealed uid, a bearer secret) never in a
+    // resource. The cookie is opaque to a client, so users and sessions are matched by count and distinctness.
     static async Task AssertSessionsAsync(Kube kube, WebUser[] users, CancellationToken ct)
     {
         var sessions = await kube.ListAsync("htagsessions", ct);
-        Assert.Equal(users.Select(u => u.SessionName).Order(), sessions.Select(s => (string?)s!["metadata"]!["name"] ?? "").Order());
+        Assert.Equal(users.Length, sessions.Count);
         var podNames = new HashSet<string>();
-        foreach (var user in users)
+        var userKeys = new HashSet<string>();
+        foreach (var s in sessions)
         {
-            var s = sessions.Single(x => (string?)x!["metadata"]!["name"] == user.SessionName)!;
+            var name = (string)s!["metadata"]!["name"]!;
+            var userKey = (string)s["spec"]!["userKey"]!;
+            Assert.True(userKeys.Add(userKey), "one session per user");
+            Assert.Equal("hs-" + userKey[..20], name);
             Assert.Equal("Ready", (string?)s["status"]!["phase"]);
-            Assert.Equal(user.UserKey, (string?)s["spec"]!["userKey"]);
             var podName = (string)s["status"]!["podName"]!;
             Assert.True(podNames.Add(podName), "one pod per session");
             var pod = JsonNode.Parse(await kube.KubectlAsync(ct, "get", "pod", podName, "-o", "json"))!;
             Assert.True(Kube.PodReady(pod), podName + " Ready");
-            Assert.Equal(user.SessionName, (string?)pod["metadata"]!["labels"]!["htagkube.io/session"]);
+            Assert.Equal(name, (string?)pod["metadata"]!["labels"]!["htagkube.io/session"]);
             Assert.Equal((string?)s["status"]!["podIP"], (string?)pod["status"]!["podIP"]);
-            // The uid is a bearer secret: never in a resource (names, labels, spec, status).
-            Assert.DoesNotContain(user.Uid!, Kube.Json(s) + Kube.Json(pod));
+            foreach (var user in users) Assert.DoesNotContain(user.Cookie!, Kube.Json(s) + Kube.Json(pod));
         }
     }
 

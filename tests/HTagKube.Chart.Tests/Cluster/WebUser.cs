@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.WebSockets;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -23,13 +22,11 @@ public sealed partial class WebUser(Uri router) : IDisposable
         Timeout = TimeSpan.FromSeconds(30),
     };
 
-    /// <summary>The uid inside the router-issued cookie (<c>uid.MAC</c>).</summary>
-    public string? Uid => _cookies.GetCookies(router)["htagkube_uid"]?.Value.Split('.')[0];
-
-    /// <summary>hex(SHA-256(uid))[..32], as the router derives it (docs/design.md §3).</summary>
-    public string UserKey => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Uid!)))[..32];
-
-    public string SessionName => "hs-" + UserKey[..20];
+    /// <summary>
+    /// The router-issued uid cookie: the uid sealed with the router's Data Protection key ring, opaque to a client (so a
+    /// test cannot derive the userKey from it; it finds the user's session in the cluster instead).
+    /// </summary>
+    public string? Cookie => _cookies.GetCookies(router)["htagkube_uid"]?.Value;
 
     const string CounterPath = "/counter";
     string _app = CounterPath, _instance = "", _button = "";
@@ -58,7 +55,7 @@ public sealed partial class WebUser(Uri router) : IDisposable
         _app = WebUtility.HtmlDecode(AppRx().Match(last).Groups[1].Value);
         _button = ButtonRx().Match(last).Groups[1].Value;
         Assert.NotEqual("", _button);
-        Assert.NotNull(Uid);
+        Assert.NotNull(Cookie);
         return int.Parse(CountRx().Match(last).Groups[1].Value);
     }
 
