@@ -5,13 +5,13 @@ namespace HTagKube.Demo;
 /// <summary>
 /// A style sheet from another origin (a CDN), allowed by configuration while the page's CSP stays strict: the
 /// program adds the CDN's origin to this app's <c>ContentSecurity.Styles</c>. The URL comes from
-/// <c>DEMO_CDN_STYLESHEET</c> (the tests point it at a loopback server), by default water.css on jsDelivr.
+/// <c>HTAG_DEMO_CDN_STYLESHEET</c> (the tests point it at a loopback server), by default water.css on jsDelivr.
 /// </summary>
 public sealed class Cdn : Tag.Div
 {
     /// <summary>The style sheet's URL.</summary>
     public static string StyleSheetUrl { get; } =
-        Environment.GetEnvironmentVariable("DEMO_CDN_STYLESHEET") is { Length: > 0 } url
+        Environment.GetEnvironmentVariable("HTAG_DEMO_CDN_STYLESHEET") is { Length: > 0 } url
             ? url
             : "https://cdn.jsdelivr.net/npm/water.css@2/out/water.min.css";
 

@@ -36,7 +36,7 @@ public sealed class ConfiguredUserpodTests : IAsyncLifetime
         await _chromium.InitializeAsync();
         _router = await RouterProcess.StartAsync(["--warm-pool", "0"], env: new Dictionary<string, string>
         {
-            ["DEMO_CDN_STYLESHEET"] = cdnBase + "/lib/cdn.css",
+            ["HTAG_DEMO_CDN_STYLESHEET"] = cdnBase + "/lib/cdn.css",
             ["HTAG_DEBUG"] = "1",
         });
     }
