@@ -67,8 +67,13 @@ public sealed class AdaptiveWarmPoolTests(AdaptiveWarmPoolFixture f, ITestOutput
         await Eventually.True(async () => await Pool.ReadyWarmAsync(f) >= AdaptiveWarmPoolFixture.Min, TimeSpan.FromSeconds(120), "the minimum pool Ready");
         Assert.Equal(AdaptiveWarmPoolFixture.Min, await Pool.GaugeAsync(f, "htagkube_warm_pool_target"));
 
-        // A burst: 6 sessions at once = 0.6/s over the 10 s window; with a start of a few seconds the target is several pods.
-        var sessions = Enumerable.Range(0, 6).Select(_ => f.NewSession()).ToList();
+        // A burst sized from the start time the operator measured (a quiet node starts a pod in about a second, a busy
+        // one in several): n sessions at once = n/10 per second over the 10 s window, and the sizer wants
+        // ceil(rate × start × 1.5) pods, so n = 30 / (1.5 × start) asks for at least 3.
+        var start = Math.Max(0.5, await Pool.GaugeAsync(f, "htagkube_warm_pool_start_seconds"));
+        var burst = Math.Min(40, (int)Math.Ceiling(30 / (1.5 * start)) + 1);
+        output.WriteLine($"measured start {start:0.00} s: a burst of {burst} sessions");
+        var sessions = Enumerable.Range(0, burst).Select(_ => f.NewSession()).ToList();
         await Task.WhenAll(sessions.Select(s => f.Client.CreateSessionAsync(s, Pool.Ct)));
         double peak = 0;
         await Eventually.True(async () => (peak = await Pool.GaugeAsync(f, "htagkube_warm_pool_target")) >= 3, TimeSpan.FromSeconds(30),
