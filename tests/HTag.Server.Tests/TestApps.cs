@@ -171,3 +171,17 @@ public sealed class UploadApp : Tag.Div
         Add(input, got);
     }
 }
+
+/// <summary>An upload field whose app handles failed uploads itself (Tag.OnUploadError).</summary>
+public sealed class UploadErrorApp : Tag.Div
+{
+    protected override void Init()
+    {
+        var got = new Tag.Span("none") { ["class"] = "got" };
+        var failed = new Tag.Span("none") { ["class"] = "failed" };
+        var input = new Tag.Input { ["type"] = "file", ["class"] = "file" };
+        input.OnUpload(async u => { await u.Content.CopyToAsync(Stream.Null); got.Text = u.FileName; });
+        input.OnUploadError(e => failed.Text = $"{e.FileName}|{e.Status}|{e.Reason}");
+        Add(input, got, failed);
+    }
+}

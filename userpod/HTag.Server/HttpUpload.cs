@@ -43,8 +43,12 @@ static class HttpUpload
         HttpInteraction.WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge,
             new ServerMessage
             {
-                Err = $"'{(name.Length > 60 ? name[..60] : name)}' is over the upload limit of {limit / (1024.0 * 1024):0.#} MB",
+                Err = $"'{(name.Length > 60 ? name[..60] : name)}' is over the upload limit of {Size(limit)}",
             });
+
+    static string Size(long bytes) => bytes < 1024 * 1024
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KB")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.#} MB");
 
     /// <summary>The request body, read-only, throwing <see cref="UploadTooLargeException"/> past the limit.</summary>
     sealed class LimitedStream(Stream inner, long limit) : Stream

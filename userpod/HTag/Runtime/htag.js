@@ -203,12 +203,12 @@
     } else console.error("htag:", text);
     if (debug) overlay(text);
   }
-  function overlay(text) {
-    let box = document.getElementById("htag-error-overlay");
+  function overlay(text, id = "htag-error-overlay", heading = "HTag error (HTAG_DEBUG)") {
+    let box = document.getElementById(id);
     if (!box) {
       // Styled through the CSSOM (el.style), which the strict CSP allows; the text is text, never markup.
       box = document.createElement("div");
-      box.id = "htag-error-overlay";
+      box.id = id;
       box.setAttribute("role", "alertdialog");
       Object.assign(box.style, { position: "fixed", left: "1rem", right: "1rem", bottom: "1rem", maxHeight: "60vh", overflow: "auto",
         background: "#fff5f5", color: "#600", border: "2px solid #c00", borderRadius: "6px", padding: ".8rem", zIndex: "2147483647",
@@ -219,7 +219,7 @@
       Object.assign(close.style, { float: "right", cursor: "pointer" });
       close.addEventListener("click", () => box.remove());
       const title = document.createElement("strong");
-      title.textContent = "HTag error (HTAG_DEBUG)";
+      title.textContent = heading;
       box.append(close, title);
       document.body.appendChild(box);
     }
@@ -319,17 +319,42 @@
   }
 
   // Files picked in an input bound with Tag.OnUpload: each one streamed as the body of its own POST (not over
-  // the WebSocket), one after the other; the replies are applied like a handler's.
+  // the WebSocket), one after the other; the replies are applied like a handler's. A refusal from anywhere on the way
+  // (the ingress's own 413 page, the router's, this server's JSON) is the upload's error: see uploadFailed.
   async function upload(el) {
     for (const file of Array.from(el.files || [])) {
       const url = "/_htag/upload?app=" + encodeURIComponent(app) + "&i=" + encodeURIComponent(instance) +
         "&id=" + encodeURIComponent(el.id) + "&name=" + encodeURIComponent(file.name);
-      const r = await fetch(url, { method: "POST", body: file, headers: { "Content-Type": file.type || "application/octet-stream" }, credentials: "same-origin" });
+      let r;
+      try {
+        r = await fetch(url, { method: "POST", body: file, headers: { "Content-Type": file.type || "application/octet-stream" }, credentials: "same-origin" });
+      } catch (e) {
+        uploadFailed(el, file.name, 0, "'" + file.name + "' was not uploaded: the connection failed");
+        continue;
+      }
       let msg = null;
-      try { msg = await r.json(); } catch (e) { /* not JSON */ }
-      if (msg) apply(msg);
-      else error("upload of " + file.name + ": HTTP " + r.status);
+      try { msg = await r.json(); } catch (e) { /* not JSON: an ingress's or proxy's own page */ }
+      if (r.ok && msg) { apply(msg); continue; }
+      const { err, ...changes } = msg || {};
+      if (msg) apply(changes);
+      uploadFailed(el, file.name, r.status, err || uploadReason(file.name, r.status));
     }
+  }
+  function uploadReason(name, status) {
+    if (status === 413) return "'" + name + "' is too large for the server (HTTP 413)";
+    if (status === 503 || status === 504) return "'" + name + "' took too long to upload (HTTP " + status + ")";
+    return "'" + name + "' was not uploaded (HTTP " + status + ")";
+  }
+  // The app's Tag.OnUploadError gets it when it has one; else the page's window.error (htag's rule), else a visible box.
+  function uploadFailed(el, name, status, reason) {
+    const field = el.id && document.getElementById(el.id);
+    if (field && handles(field, "htaguploaderror")) {
+      send({ id: field.id, ev: "htaguploaderror", data: { name, status: String(status), reason } });
+      return;
+    }
+    if (typeof window.error === "function") { error(reason); return; }
+    console.error("htag:", reason);
+    overlay(reason, "htag-upload-error", "Upload failed");
   }
   document.addEventListener("change", (ev) => {
     const el = ev.target;
