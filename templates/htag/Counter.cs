@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using HTag;
 
 namespace MyApps;
 
 /// <summary>A number and a button: the click handler runs on the server, the browser gets only the new text.</summary>
+[Description("a number and a button: the click runs on the server")]
 public sealed class Counter : Tag.Div
 {
     int _count;

@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using HTag;
 
 namespace MyApps;
 
 /// <summary>The query becomes Init's arguments (<c>/hello?name=ann</c>); the greeting follows what is typed.</summary>
+[Description("a greeting from the query (/hello?name=ann) that follows what is typed")]
 public sealed class Hello : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.StyleSheet("/app.css")];

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using HTag;
 
 namespace HTagKube.Demo;
@@ -7,6 +8,7 @@ namespace HTagKube.Demo;
 /// program adds the CDN's origin to this app's <c>ContentSecurity.Styles</c>. The URL comes from
 /// <c>HTAG_DEMO_CDN_STYLESHEET</c> (the tests point it at a loopback server), by default water.css on jsDelivr.
 /// </summary>
+[Description("a style sheet from another origin, allowed by configuration under the strict CSP")]
 public sealed class Cdn : Tag.Div
 {
     /// <summary>The style sheet's URL.</summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using HTag;
 
 namespace HTagKube.Demo;
@@ -6,6 +7,7 @@ namespace HTagKube.Demo;
 /// Server push: a timer changes the clock every second and calls UpdateAsync. Each tick re-renders the
 /// whole card, input included: the browser morphs it in place, so what you type and the focus stay.
 /// </summary>
+[Description("server push from a timer")]
 public sealed class Clock : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base + ".time{font-size:2rem;font-family:monospace}")];

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using HTag;
 
 namespace HTagKube.Demo;
@@ -7,6 +8,7 @@ namespace HTagKube.Demo;
 /// <c>this</c> bound to the tag's element, ToggleClass, one style property at a time, and <c>htagoff</c> (the class
 /// htag.js adds to the body while offline, beside <c>htag-offline</c>).
 /// </summary>
+[Description("per-component State, Call(js) with this, ToggleClass, SetStyle, htagoff")]
 public sealed class Components : Tag.Div
 {
     protected override IEnumerable<Static> Statics =>

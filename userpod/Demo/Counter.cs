@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using HTag;
 
 namespace HTagKube.Demo;
 
 /// <summary>The classic: a number and a button that increments it.</summary>
+[Description("a click handler changing one element")]
 public sealed class Counter : Tag.Div
 {
     int _n;

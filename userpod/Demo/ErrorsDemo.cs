@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using HTag;
 
 namespace HTagKube.Demo;
@@ -6,6 +7,7 @@ namespace HTagKube.Demo;
 /// Errors the user sees: the page defines <c>window.error</c> (as htagweb's example does with <c>alert</c>), which htag.js
 /// calls with each error; with <c>HTAG_DEBUG=1</c> an overlay also shows them with the stack trace.
 /// </summary>
+[Description("window.error and the HTAG_DEBUG overlay for handler, render and Init errors")]
 public sealed class ErrorsDemo : Tag.Div
 {
     // Shows the error in the page (a banner the script owns, outside the app's elements) instead of alert().

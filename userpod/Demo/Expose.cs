@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using HTag;
@@ -9,6 +10,7 @@ namespace HTagKube.Demo;
 /// nonce by Static.ScriptUrl, calls <c>htag.call("add", a, b)</c> and <c>htag.call("note", text)</c>; the second one
 /// also changes the tag tree, which reaches the page like a handler's changes.
 /// </summary>
+[Description("server methods called from the page's JavaScript (htag.call)")]
 public sealed class Expose : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base), Static.ScriptUrl("/expose.js")];

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using HTag;
 using Microsoft.AspNetCore.Http;
 
@@ -7,6 +8,7 @@ namespace HTagKube.Demo;
 /// Files beside the apps: a stylesheet and an image from the program's wwwroot folder, and endpoints mapped with
 /// MapGet (a generated CSV download, a JSON document).
 /// </summary>
+[Description("a wwwroot stylesheet and image, a download and a JSON endpoint")]
 public sealed class Files : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base), Static.StyleSheet("/files.css")];

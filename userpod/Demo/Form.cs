@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using HTag;
 
 namespace HTagKube.Demo;
 
 /// <summary>A form: submit sends every field; validation errors come back; Call(js) focuses a field.</summary>
+[Description("form fields, validation, Call(js)")]
 public sealed class Form : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base + "label{display:block}")];

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using HTag;
 
 namespace HTagKube.Demo;
@@ -6,6 +7,7 @@ namespace HTagKube.Demo;
 /// Fragments (htag's <c>Tag(None)</c>): a component with no element of its own. Here each row of a definition list is
 /// a <c>Tag.Fragment</c> component (a dt and a dd, with no wrapper the HTML would not allow), updated in place.
 /// </summary>
+[Description("components with no element of their own (htag's Tag(None))")]
 public sealed class FragmentDemo : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base)];

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using HTag;
 
 namespace HTagKube.Demo;
@@ -6,6 +7,7 @@ namespace HTagKube.Demo;
 /// Query parameters become Init arguments (<c>/hello?ann</c> or <c>/hello?name=ann</c>); a new query
 /// builds a new instance. Typing updates the greeting on every input event (a browser-evaluated arg).
 /// </summary>
+[Description("query parameters as Init arguments, input events, page title, Exit")]
 public sealed class Hello : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base)];

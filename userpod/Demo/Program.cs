@@ -2,30 +2,32 @@ using HTag;
 using HTagKube.Demo;
 using HTagKube.Demo.Ports;
 
-// The default userpod program: every demo app, linked from the index at "/".
+// The default userpod program: every demo app, listed by the app index at "/" with the description of its class
+// ([Description]) or of its Map call.
 var server = HTagServer.Create(args)
-    .Map<Home>("/")
+    .MapAppIndex("/", "HTag demos")
     .Map<Counter>("/counter")
-    .Map<Hello>("/hello")
+    .Map<Hello>("/hello", example: "/hello?world")
     .Map<Todo>("/todo")
     .Map<Clock>("/clock")
     .Map<Progress>("/progress")
     .Map<Form>("/form")
     .Map<Slow>("/slow")
-    .Map<WhoAmI>("/whoami")
+    .Map<WhoAmI>("/whoami", example: "/whoami?x=1")
     .Map<Startup>("/startup", o => o.InteractionTimeout = TimeSpan.FromSeconds(5))
     .Map<Files>("/files")
     .Map<Expose>("/expose")
     .Map<UploadDemo>("/upload")
     .Map<Cdn>("/cdn", o => o.ContentSecurity.Styles.Add(Cdn.Origin))
-    .Map<Counter>("/counter-http", o => o.HttpOnly = true)
-    .Map<Counter>("/counter-parano", o => o.Parano = true)
+    .Map<Counter>("/counter-http", o => o.HttpOnly = true, description: "the counter with interactions over POST (http-only)")
+    .Map<Counter>("/counter-parano", o => o.Parano = true, description: "the counter with AES-256-GCM encrypted interactions (parano)")
     .Map<RenderDemo>("/render")
     .Map<FragmentDemo>("/fragment")
     .Map<YieldDemo>("/yield")
     .Map<ErrorsDemo>("/errors")
     .Map<Components>("/components")
-    .Map<App1>("/app1");
+    .Map<App1>("/app1", description: "htagweb's examples/app1.py ported line for line (query, a generator handler)",
+        example: "/app1?toto=hi");
 Files.MapEndpoints(server);
 RoutesDemo.Map(server);
 ExamplePy.Map(server).Run();

@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using HTag;
 
 namespace HTagKube.Demo;
 
 /// <summary>A background job feeds a progress bar through server push; the click itself returns at once.</summary>
+[Description("a progress bar fed by a background job")]
 public sealed class Progress : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base + "progress{width:20rem}")];

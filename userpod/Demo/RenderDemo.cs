@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using HTag;
 
 namespace HTagKube.Demo;
@@ -7,6 +8,7 @@ namespace HTagKube.Demo;
 /// what changed (the "nothing" button changes nothing, so nothing is sent), and the buttons built in Render keep their
 /// handlers across renders.
 /// </summary>
+[Description("htag's render(): content rebuilt from state before each rendering, only changes sent")]
 public sealed class RenderDemo : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base)];

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using HTag;
 using Microsoft.AspNetCore.Http;
 
@@ -8,6 +9,7 @@ namespace HTagKube.Demo;
 /// <c>/docs/{*path}</c> takes the rest of the path, and endpoints pick the app to show and talk to the user's Session
 /// (htagweb's <c>handle(request, App)</c> and <c>request.session</c>).
 /// </summary>
+[Description("route parameters (an int from the path, the query beside it), links to the other routes")]
 public sealed class Item : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base)];
@@ -27,6 +29,7 @@ public sealed class Item : Tag.Div
 }
 
 /// <summary>A catch-all route: <c>path</c> is everything after <c>/docs/</c>.</summary>
+[Description("a catch-all route; reads the session an endpoint wrote (/signin/ann)")]
 public sealed class Docs : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base)];
@@ -44,8 +47,8 @@ public sealed class Docs : Tag.Div
 public static class RoutesDemo
 {
     public static HTagServer Map(HTagServer server) => server
-        .Map<Item>("/items/{id:int}")
-        .Map<Docs>("/docs/{*path}")
+        .Map<Item>("/items/{id:int}", example: "/items/1")
+        .Map<Docs>("/docs/{*path}", example: "/docs/guide/intro")
         // The endpoint chooses the app from the path (htagweb's examples/main.py).
         .MapGet("/pick/{name}", ctx => (ctx.Request.RouteValues["name"] as string) switch
         {

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using HTag;
 
 namespace HTagKube.Demo;
@@ -7,6 +8,7 @@ namespace HTagKube.Demo;
 /// interaction timeout (the instance is dropped), and a CPU-bound loop (the watchdog ends the process;
 /// the router starts a fresh one on the next request).
 /// </summary>
+[Description("async and streaming handlers, the interaction timeout")]
 public sealed class Slow : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base)];

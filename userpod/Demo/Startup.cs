@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using HTag;
 
 namespace HTagKube.Demo;
@@ -6,6 +7,7 @@ namespace HTagKube.Demo;
 /// Init under the interaction timeout: an Init that never returns gets an error page within the timeout (this app
 /// maps with a 5 s one) while the user's other apps keep working; an Init that throws shows its stack trace with Debug.
 /// </summary>
+[Description("an Init that hangs or throws: an error page within the timeout")]
 public sealed class Startup : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base)];

@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using HTag;
 
 namespace HTagKube.Demo;
 
 /// <summary>A todo list kept in the app's State: it survives a new instance (e.g. after a new query).</summary>
+[Description("a list kept in State, form submit, checkboxes")]
 public sealed class Todo : Tag.Div
 {
     sealed record Item(string Text, bool Done);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Cryptography;
 using HTag;
 
@@ -7,6 +8,7 @@ namespace HTagKube.Demo;
 /// File upload: each picked file streams to the handler over its own HTTP request (not the WebSocket); the handler
 /// hashes it without holding it in memory. Files over the limit (10 MB by default, HTAG_MAX_UPLOAD_BYTES) get a 413.
 /// </summary>
+[Description("files streamed to a handler over HTTP, with a size limit")]
 public sealed class UploadDemo : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base)];

@@ -1,9 +1,11 @@
+using System.ComponentModel;
 using HTag;
 using Microsoft.Extensions.Logging;
 
 namespace HTagKube.Demo;
 
 /// <summary>The request and the user as an app sees them (Tag.Request, Tag.User), and the app logger (Tag.Log).</summary>
+[Description("the request, the signed-in user and the app logger")]
 public sealed class WhoAmI : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base)];

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using HTag;
 
 namespace HTagKube.Demo;
@@ -6,6 +7,7 @@ namespace HTagKube.Demo;
 /// Generator handlers (htag's rule): what a handler yields is appended to its tag and reaches the browser at once. An
 /// async one yields tags as they come; a synchronous one yields text.
 /// </summary>
+[Description("generator handlers: yielded tags and text appended and streamed")]
 public sealed class YieldDemo : Tag.Div
 {
     protected override IEnumerable<Static> Statics => [Static.Css(Styles.Base)];

@@ -84,10 +84,17 @@ public sealed class HTagServer : IAsyncDisposable
     /// <param name="path">The URL path, e.g. <c>"/"</c> or <c>"/counter"</c>, or an ASP.NET Core route template such as
     /// <c>"/items/{id:int}"</c> or <c>"/docs/{*path}"</c>: its values are bound to Init parameters by name, like query values.</param>
     /// <param name="configure">Optional per-app overrides.</param>
-    public HTagServer Map<[DynamicallyAccessedMembers(InitArgs.AppMembers)] TApp>(string path, Action<AppOptions>? configure = null)
+    /// <param name="description">One line for the app index (<see cref="MapAppIndex"/>); without it, the app class's
+    /// <see cref="System.ComponentModel.DescriptionAttribute"/>.</param>
+    /// <param name="example">A URL the app index links to, e.g. <c>"/items/1"</c> for <c>"/items/{id:int}"</c> or
+    /// <c>"/hello?name=ann"</c>.</param>
+    public HTagServer Map<[DynamicallyAccessedMembers(InitArgs.AppMembers)] TApp>(string path, Action<AppOptions>? configure = null,
+        string? description = null, string? example = null)
         where TApp : Tag, new()
     {
         CheckNewPath(path);
+        if (example is not null && !example.StartsWith('/'))
+            throw new ArgumentException("An example URL is a path starting with '/'.", nameof(example));
         var route = RouteTemplatePath.TryParse(path);
         if (_apps.ContainsKey(path)) throw new ArgumentException($"{path} is mapped already.", nameof(path));
         var o = new AppOptions();
@@ -95,7 +102,47 @@ public sealed class HTagServer : IAsyncDisposable
         var host = new AppHost(path, typeof(TApp), () => new TApp(), o, this, route);
         _apps[path] = host;
         if (route is not null) _routes.AddApp(route, host);
+        _listings.Add(new AppListing(path, typeof(TApp), AppListing.DescriptionOf(description, typeof(TApp)), example, route is not null));
         return this;
+    }
+
+    /// <summary>
+    /// Serves the app index at <paramref name="path"/>: every app mapped on this server with its path (or route template),
+    /// class name and one-line description (<c>description</c> of <see cref="Map"/>, else the class's
+    /// <see cref="System.ComponentModel.DescriptionAttribute"/>), like <c>python -m htagweb</c>'s index. With
+    /// <see cref="HTagOptions.Debug"/> (<c>make dev</c>) the index is at <c>/</c> anyway when nothing else is mapped there.
+    /// </summary>
+    /// <param name="path">An exact path, <c>"/"</c> by default.</param>
+    /// <param name="title">The page's title and heading.</param>
+    public HTagServer MapAppIndex(string path = "/", string title = "Apps")
+    {
+        CheckNewPath(path);
+        if (RouteTemplatePath.TryParse(path) is not null) throw new ArgumentException("The app index has an exact path.", nameof(path));
+        if (_apps.ContainsKey(path)) throw new ArgumentException($"{path} is mapped already.", nameof(path));
+        AddIndex(path, title);
+        return this;
+    }
+
+    /// <summary>The mapped apps in mapping order, for the index (it reads the list at each user's first visit: all Maps are done by then).</summary>
+    readonly List<AppListing> _listings = [];
+    bool _hasIndex;
+
+    void AddIndex(string path, string title)
+    {
+        _apps[path] = new AppHost(path, typeof(AppIndex), () => new AppIndex(_listings, title), new AppOptions(), this);
+        _hasIndex = true;
+    }
+
+    /// <summary>In debug mode (<c>make dev</c> sets HTAG_DEBUG=1), the index takes <c>/</c> when no app, endpoint or
+    /// route template answers it.</summary>
+    void AddDebugIndex()
+    {
+        if (!Options.Debug || _hasIndex || _apps.ContainsKey("/") || _endpoints.ContainsKey(("GET", "/"))) return;
+        var probe = new DefaultHttpContext();
+        probe.Request.Method = HttpMethods.Get;
+        probe.Request.Path = "/";
+        if (MatchRoute(probe, "/") is not null) return;
+        AddIndex("/", "Apps");
     }
 
     readonly RouteTable _routes = new();
@@ -260,6 +307,7 @@ public sealed class HTagServer : IAsyncDisposable
         Logger = _loggerFactory.CreateLogger("HTag");
         if (token is null)
             Logger.LogWarning("{Variable} is not set: running standalone, without the token check.", UserpodEnvironment.Token);
+        AddDebugIndex();
         foreach (var app in _apps.Values) app.FixContentSecurity(); // a bad source fails the start, not a page
         Files = StaticFiles.For(Options.WebRoot, _loggerFactory);
         var endpoints = new Endpoints(this);

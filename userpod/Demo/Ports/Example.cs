@@ -115,7 +115,8 @@ public sealed class Kaputt : Tag.Body
 public static class ExamplePy
 {
     public static HTagServer Map(HTagServer app) => app
-        .Map<App>("/example")
+        .Map<App>("/example", description:
+            "htagweb's example.py ported line for line (render, state, push, a parano http-only app from an endpoint)")
         .MapGet("/example/jo", serve)
         .MapGet("/example/kaputt", serve_kaputt);
 
