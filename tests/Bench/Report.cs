@@ -71,13 +71,9 @@ sealed class Report
 
     public void WriteJson(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json) + "\n");
 
-    /// <summary>Writes the local bench's document, keeping the cluster bench's section of the file it replaces.</summary>
-    public void WriteMarkdown(string path, string leanText, string root)
-    {
-        var text = Markdown.Render(this, leanText, root);
-        if (File.Exists(path) && Cluster.ClusterSection.Extract(File.ReadAllText(path)) is { } cluster) text = Cluster.ClusterSection.Splice(text, cluster);
-        File.WriteAllText(path, text);
-    }
+    /// <summary>Writes the local bench's document, keeping the cluster bench's and the dev loop's sections of the file it replaces.</summary>
+    public void WriteMarkdown(string path, string leanText, string root) =>
+        File.WriteAllText(path, DocSection.KeepSections(Markdown.Render(this, leanText, root), File.Exists(path) ? File.ReadAllText(path) : null));
 
     internal static string F(double v) => double.IsNaN(v) ? "—" : v >= 100 ? v.ToString("0", CultureInfo.InvariantCulture) : v >= 10 ? v.ToString("0.0", CultureInfo.InvariantCulture) : v.ToString("0.00", CultureInfo.InvariantCulture);
     internal static string F(double? v) => v is { } x ? F(x) : "—";

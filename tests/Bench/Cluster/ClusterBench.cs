@@ -84,7 +84,7 @@ sealed partial class ClusterBench(BenchOptions o)
         if (full && o.OutDir is null)
         {
             var doc = Path.Combine(outDir, "benchmarks.md");
-            File.WriteAllText(doc, ClusterSection.Splice(File.Exists(doc) ? File.ReadAllText(doc) : "# Benchmarks\n", section));
+            File.WriteAllText(doc, DocSection.Cluster.Splice(File.Exists(doc) ? File.ReadAllText(doc) : "# Benchmarks\n", section));
         }
         else File.WriteAllText(Path.Combine(outDir, "benchmarks-cluster.md"), section);
         _report.WriteJson(Path.Combine(outDir, "benchmarks-cluster.json"));

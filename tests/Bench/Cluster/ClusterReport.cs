@@ -41,7 +41,7 @@ sealed class ClusterReport
     {
         var sb = new StringBuilder();
         void L(string s = "") => sb.Append(s).Append('\n');
-        L(ClusterSection.Begin);
+        L(DocSection.Cluster.Begin);
         L("## On Kubernetes (cluster bench)");
         L();
         L($"Written by `{Command}` (tests/Bench/Cluster; `$KUBECONFIG`, `kubectl` and `helm` from `../shared/kube/up`); do not edit by hand. A local");
@@ -145,36 +145,7 @@ sealed class ClusterReport
             L();
         }
         if (Errors.Count > 0) { L("**Errors in this run:** " + string.Join("; ", Errors)); L(); }
-        L(ClusterSection.End);
+        L(DocSection.Cluster.End);
         return sb.ToString();
-    }
-}
-
-/// <summary>The cluster bench's section of docs/benchmarks.md, between two markers: replaced by a cluster run, kept by a local one.</summary>
-static class ClusterSection
-{
-    public const string Begin = "<!-- cluster bench: begin (make bench ARGS=--cluster) -->";
-    public const string End = "<!-- cluster bench: end -->";
-
-    /// <summary>The section in <paramref name="doc"/> (markers included), or null.</summary>
-    public static string? Extract(string doc)
-    {
-        var b = doc.IndexOf(Begin, StringComparison.Ordinal);
-        var e = doc.IndexOf(End, StringComparison.Ordinal);
-        return b >= 0 && e > b ? doc[b..(e + End.Length)] + "\n" : null;
-    }
-
-    /// <summary><paramref name="doc"/> with its section replaced by <paramref name="section"/> (appended when it had none).</summary>
-    public static string Splice(string doc, string section)
-    {
-        var b = doc.IndexOf(Begin, StringComparison.Ordinal);
-        var e = doc.IndexOf(End, StringComparison.Ordinal);
-        if (b >= 0 && e > b)
-        {
-            var after = e + End.Length;
-            if (after < doc.Length && doc[after] == '\n') after++;
-            return doc[..b] + section + doc[after..];
-        }
-        return doc.TrimEnd('\n') + "\n\n" + section;
     }
 }
