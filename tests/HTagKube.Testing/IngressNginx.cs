@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 
 namespace HTagKube.Testing;
 
@@ -17,7 +19,42 @@ public sealed class IngressNginx : IAsyncDisposable
     /// <param name="ProxyBodySize">nginx.ingress.kubernetes.io/proxy-body-size (default 1m).</param>
     /// <param name="ProxyRequestBuffering">nginx.ingress.kubernetes.io/proxy-request-buffering (default on).</param>
     /// <param name="ProxyReadTimeoutSeconds">nginx.ingress.kubernetes.io/proxy-read-timeout (default 60).</param>
-    public sealed record Settings(string ProxyBodySize = "1m", bool ProxyRequestBuffering = true, int ProxyReadTimeoutSeconds = 60);
+    public sealed record Settings(string ProxyBodySize = "1m", bool ProxyRequestBuffering = true, int ProxyReadTimeoutSeconds = 60)
+    {
+        /// <summary>
+        /// What the chart's ingress sets for className nginx: proxy-body-size from values.yaml's
+        /// <c>router.ingress.maxBodySize</c>, buffering and read timeout from templates/router-ingress.yaml, read from
+        /// charts/ (no copy of the values here, so a change to the chart is what the test runs).
+        /// </summary>
+        public static Settings FromChart()
+        {
+            var charts = ChartsFolder();
+            var values = File.ReadAllText(Path.Combine(charts, "values.yaml"));
+            var template = File.ReadAllText(Path.Combine(charts, "templates", "router-ingress.yaml"));
+            var body = Regex.Match(values, @"^    maxBodySize: *""?([0-9]+[kKmMgG]?)""?", RegexOptions.Multiline);
+            var buffering = Annotation(template, "proxy-request-buffering");
+            var read = Annotation(template, "proxy-read-timeout");
+            if (!body.Success) throw new InvalidOperationException("router.ingress.maxBodySize not found in charts/values.yaml");
+            return new Settings(body.Groups[1].Value, buffering != "off", int.Parse(read, CultureInfo.InvariantCulture));
+        }
+
+        static string Annotation(string template, string name)
+        {
+            var m = Regex.Match(template, $@"""nginx\.ingress\.kubernetes\.io/{name}"" ""([^""]+)""");
+            return m.Success ? m.Groups[1].Value
+                : throw new InvalidOperationException($"annotation {name} not found in charts/templates/router-ingress.yaml");
+        }
+
+        static string ChartsFolder()
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "charts");
+                if (File.Exists(Path.Combine(candidate, "values.yaml"))) return candidate;
+            }
+            throw new DirectoryNotFoundException("charts/values.yaml not found above " + AppContext.BaseDirectory);
+        }
+    }
 
     const string NginxBinary = "/usr/sbin/nginx";
     readonly Process _process;
@@ -78,6 +115,46 @@ public sealed class IngressNginx : IAsyncDisposable
             await nginx.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A client of this nginx as a browser at <paramref name="from"/> (a loopback address such as 127.0.0.7: nginx
+    /// sees it as the peer and writes it into <c>X-Forwarded-For</c>), over HTTP/2 and TLS trusting only
+    /// <paramref name="tls"/>'s CA, with its own cookie jar, following no redirects.
+    /// </summary>
+    public HttpClient NewClient(IPAddress from, TestCertificates tls)
+    {
+        var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(tls.CaPem);
+        var handler = new SocketsHttpHandler
+        {
+            UseCookies = true, CookieContainer = new CookieContainer(), AllowAutoRedirect = false,
+            ConnectCallback = async (context, ct) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    socket.Bind(new IPEndPoint(from, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        handler.SslOptions.CertificateChainPolicy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
+        {
+            TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+            CustomTrustStore = { ca },
+        };
+        return new HttpClient(handler)
+        {
+            BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(60),
+            DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
     }
 
     /// <summary>nginx's error log so far (for a failing test's message).</summary>
