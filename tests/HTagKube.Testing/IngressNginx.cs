@@ -78,17 +78,18 @@ public sealed class IngressNginx : IAsyncDisposable
 
     /// <summary>
     /// Starts nginx on a free 127.0.0.1 port proxying to <paramref name="upstream"/> (the router), serving
-    /// <paramref name="certificates"/>' server certificate, and waits until it accepts connections.
+    /// <paramref name="certificates"/>' server certificate, and waits until it accepts connections. <paramref name="port"/>:
+    /// one chosen before (<see cref="ServerProgram.FreePortBelowEphemeralRange"/>) when something must know it first.
     /// </summary>
     public static async Task<IngressNginx> StartAsync(Uri upstream, TestCertificates certificates, Settings? settings = null,
-        CancellationToken ct = default)
+        int? port = null, CancellationToken ct = default)
     {
         if (!Available) throw new InvalidOperationException($"{NginxBinary} is missing: apt-get install nginx");
         settings ??= new Settings();
         var folder = Directory.CreateTempSubdirectory("htagkube-nginx-").FullName;
-        var port = ServerProgram.FreePortBelowEphemeralRange();
+        var listen = port ?? ServerProgram.FreePortBelowEphemeralRange();
         var config = Path.Combine(folder, "nginx.conf");
-        await File.WriteAllTextAsync(config, Config(folder, port, upstream, certificates, settings), ct);
+        await File.WriteAllTextAsync(config, Config(folder, listen, upstream, certificates, settings), ct);
 
         var psi = new ProcessStartInfo(NginxBinary)
         {
@@ -96,7 +97,7 @@ public sealed class IngressNginx : IAsyncDisposable
         };
         foreach (var a in new[] { "-p", folder, "-c", config, "-e", Path.Combine(folder, "error.log") }) psi.ArgumentList.Add(a);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("nginx did not start");
-        var nginx = new IngressNginx(process, folder, port);
+        var nginx = new IngressNginx(process, folder, listen);
         try
         {
             await Eventually.True(async () =>
@@ -105,9 +106,9 @@ public sealed class IngressNginx : IAsyncDisposable
                     throw new InvalidOperationException($"nginx exited ({process.ExitCode}): {await process.StandardError.ReadToEndAsync(ct)}"
                         + nginx.ErrorLog());
                 using var client = new TcpClient();
-                try { await client.ConnectAsync(IPAddress.Loopback, port, ct); return true; }
+                try { await client.ConnectAsync(IPAddress.Loopback, listen, ct); return true; }
                 catch (SocketException) { return false; }
-            }, TimeSpan.FromSeconds(20), $"nginx listening on 127.0.0.1:{port}", ct);
+            }, TimeSpan.FromSeconds(20), $"nginx listening on 127.0.0.1:{listen}", ct);
             return nginx;
         }
         catch

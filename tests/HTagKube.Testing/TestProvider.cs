@@ -45,8 +45,10 @@ public sealed class TestProvider : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the provider on <paramref name="host"/>; with <paramref name="tls"/>, on https with its server certificate.</summary>
-    public static async Task<TestProvider> StartAsync(string host = "127.0.0.1", TestCertificates? tls = null)
+    /// <summary>Starts the provider on <paramref name="host"/>; with <paramref name="tls"/>, on https with its server certificate.
+    /// <paramref name="redirectUris"/>: the client's only redirect URIs, exactly (default: http loopback ones, any port).</summary>
+    public static async Task<TestProvider> StartAsync(string host = "127.0.0.1", TestCertificates? tls = null,
+        IReadOnlyList<string>? redirectUris = null)
     {
         var folder = Folder;
         if (!Directory.Exists(Path.Combine(folder, "node_modules", "oidc-provider")))
@@ -55,6 +57,7 @@ public sealed class TestProvider : IAsyncDisposable
         psi.Environment["OIDC_CLIENT_ID"] = ClientId;
         psi.Environment["OIDC_CLIENT_SECRET"] = ClientSecret;
         psi.Environment["OIDC_HOST"] = host;
+        if (redirectUris is not null) psi.Environment["OIDC_REDIRECT_URIS"] = JsonSerializer.Serialize(redirectUris);
         if (tls is not null)
         {
             psi.Environment["OIDC_TLS_CERT"] = tls.ServerCertFile;

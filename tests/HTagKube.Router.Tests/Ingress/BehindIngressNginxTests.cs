@@ -3,6 +3,7 @@ using HTagKube.Router.Provisioning;
 using HTagKube.Router.Tests.Infrastructure;
 using HTagKube.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
 
 namespace HTagKube.Router.Tests.Ingress;
 
@@ -81,5 +82,44 @@ public sealed class BehindIngressNginxTests : IAsyncLifetime
         var statuses = await FortyUsersAsync(nginx);
         Assert.Equal(30, statuses.Count(s => s == HttpStatusCode.OK));
         Assert.Equal(10, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
+    public async Task Sign_in_through_the_ingress_completes_with_an_https_redirect_uri_and_secure_cookies()
+    {
+        var port = ServerProgram.FreePortBelowEphemeralRange();
+        var callback = $"https://127.0.0.1:{port}/_htagkube/signin-oidc";
+        var secret = Path.GetTempFileName();
+        try
+        {
+            // The provider knows only the https redirect URI behind the ingress: the router's pushed authorization
+            // request (PAR: the browser never sees it) is refused with any other, http:// or :443 alike.
+            await using var provider = await TestProvider.StartAsync(redirectUris: [callback]);
+            await using var router = await RouterHost.StartAsync(provider.RouterArgs(secret, "--warm-pool", "0",
+                "--trusted-proxies", "127.0.0.1"));
+            await using var nginx = await IngressNginx.StartAsync(router.BaseAddress, _tls, IngressNginx.Settings.FromChart(), port);
+            var browser = await DebianChromium.SharedAsync();
+            await using var context = await browser.NewContextAsync(new() { IgnoreHTTPSErrors = true });
+            var page = await context.NewPageAsync();
+
+            IResponse? res;
+            try { res = await Browsing.SignInAsync(page, new Uri(nginx.BaseUri, "whoami"), TestProvider.Alice); }
+            catch (PlaywrightException e)
+            {
+                throw new Xunit.Sdk.XunitException($"{e.Message}\nnginx access log:\n{nginx.AccessLog()}\nerror log:\n{nginx.ErrorLog()}");
+            }
+            Assert.Equal(200, res!.Status);
+            Assert.Equal(router.Provisioner.Find(Routing.Identity.UserKey.FromIdentity(provider.Authority, TestProvider.Alice.Sub))?.Pid,
+                Whoami.Parse(await res.TextAsync()).Pid);
+            // The router's login cookie (the provider's own, on the same host, are not ours to judge).
+            var cookies = (await context.CookiesAsync([nginx.BaseUri.ToString()]))
+                .Where(c => c.Name.StartsWith("htagkube_", StringComparison.Ordinal)).ToList();
+            Assert.Contains(cookies, c => c.Name == HTagKube.Router.SignIn.SignInSetup.CookieName);
+            Assert.All(cookies, c => Assert.True(c.Secure, $"cookie {c.Name} is not Secure"));
+        }
+        finally
+        {
+            File.Delete(secret);
+        }
     }
 }

@@ -36,9 +36,11 @@ server.listen(0, host, () => {
     clients: [{
       client_id: clientId,
       client_secret: clientSecret,
-      // A native client: RFC 8252 loopback redirects, whatever port the router under test got.
-      application_type: 'native',
-      redirect_uris: ['http://127.0.0.1/_htagkube/signin-oidc'],
+      // A native client: RFC 8252 loopback redirects, whatever port the router under test got. With
+      // OIDC_REDIRECT_URIS (an https one behind a TLS-terminating ingress), a web client with exactly those.
+      ...(process.env.OIDC_REDIRECT_URIS
+        ? { application_type: 'web', redirect_uris: JSON.parse(process.env.OIDC_REDIRECT_URIS) }
+        : { application_type: 'native', redirect_uris: ['http://127.0.0.1/_htagkube/signin-oidc'] }),
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_post',
