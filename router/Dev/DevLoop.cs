@@ -92,6 +92,8 @@ public sealed class DevLoop(DevMode dev, DevChannel channel, IServiceProvider se
     public override void Dispose()
     {
         base.Dispose();
+        var servers = _builder.EndServers();
+        if (servers > 0) log.LogInformation("dev: ended {Count} build server process(es)", servers);
         DevBuilder.TryDelete(dev.Work);
     }
 
