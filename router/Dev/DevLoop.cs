@@ -52,6 +52,7 @@ public sealed class DevLoop(DevMode dev, DevChannel channel, IServiceProvider se
         channel.Building();
         var started = DateTime.UtcNow;
         var build = await _builder.BuildAsync(restore || _serving is null, ct);
+        var built = DateTime.UtcNow;
         if (!build.Succeeded)
         {
             // The terminal gets it as written (stderr, not the JSON log): the author reads it there as from dotnet build.
@@ -66,7 +67,9 @@ public sealed class DevLoop(DevMode dev, DevChannel channel, IServiceProvider se
         await EndUserpodsAsync(ct);
         channel.Serving(build.Number);
         _firstServing.TrySetResult();
-        log.LogInformation("dev: build {Number} serves ({Ms} ms)", build.Number, (int)(DateTime.UtcNow - started).TotalMilliseconds);
+        log.LogInformation("dev: build {Number} serves ({Ms} ms: build {BuildMs} ms, ending userpods {SwapMs} ms)", build.Number,
+            (int)(DateTime.UtcNow - started).TotalMilliseconds, (int)(built - started).TotalMilliseconds,
+            (int)(DateTime.UtcNow - built).TotalMilliseconds);
         if (previous is not null) DevBuilder.TryDelete(previous);
     }
 

@@ -95,7 +95,8 @@ public sealed class DevLoopTests(ITestOutputHelper output) : IAsyncLifetime
         const string Old = "var greeting = new Tag.H1(\"Hello \" + name);";
         Assert.Contains(Old, code);
 
-        // Five saves, each timed from the write to the page showing it (the median is docs/benchmarks.md's figure).
+        // Five saves, each timed from the write to the page showing it (the median is docs/benchmarks.md's figure). The
+        // allowance: 13.9 s median and 15.6 s at most at load average 47-55 on 2 cores with the build servers warm, so 60 s.
         var times = new List<long>();
         var loads = new List<string>();
         const int Saves = 5;
@@ -104,7 +105,7 @@ public sealed class DevLoopTests(ITestOutputHelper output) : IAsyncLifetime
             var greeting = $"Howdy{i} ";
             var saved = Stopwatch.StartNew();
             await File.WriteAllTextAsync(source, code.Replace(Old, Old.Replace("Hello ", greeting)));
-            await Assertions.Expect(h1).ToHaveTextAsync(greeting + "world", new() { Timeout = 120_000 });
+            await Assertions.Expect(h1).ToHaveTextAsync(greeting + "world", new() { Timeout = 60_000 });
             times.Add(saved.ElapsedMilliseconds);
             loads.Add(LoadAverage());
         }
@@ -114,12 +115,12 @@ public sealed class DevLoopTests(ITestOutputHelper output) : IAsyncLifetime
         // A syntax error: the overlay shows the compiler's error; the page still shows the last good build.
         await File.WriteAllTextAsync(source, code.Replace(Old, Old.Replace("Hello ", "Broken ").TrimEnd(';')));
         var overlay = page.Locator("#htag-error-overlay");
-        await Assertions.Expect(overlay).ToContainTextAsync("CS1002", new() { Timeout = 120_000 });
+        await Assertions.Expect(overlay).ToContainTextAsync("CS1002", new() { Timeout = 60_000 });
         await Assertions.Expect(h1).ToHaveTextAsync($"Howdy{Saves} world");
 
         var fixedAt = Stopwatch.StartNew();
         await File.WriteAllTextAsync(source, code.Replace(Old, Old.Replace("Hello ", "Hi ")));
-        await Assertions.Expect(h1).ToHaveTextAsync("Hi world", new() { Timeout = 120_000 });
+        await Assertions.Expect(h1).ToHaveTextAsync("Hi world", new() { Timeout = 60_000 });
         await Assertions.Expect(overlay).ToHaveCountAsync(0);
         output.WriteLine($"fix-to-page: {fixedAt.ElapsedMilliseconds} ms");
     }
