@@ -111,7 +111,7 @@ images-local-deps:
 	cp charts/images/kubectl/Dockerfile $(KUBECTL) artifacts/images/kubectl/
 	$(DOCKER) build --build-arg BASE=$(BASE) -t htagkube/kubectl:1 artifacts/images/kubectl
 
-# The HTagSession CRD, generated from the C# types (operator/HTagKube.Api/V1Alpha1), and the chart's copy of it
+# The HTagSession CRD, generated from the C# types (contract/HTagKube.Api/V1Alpha1), and the chart's copy of it
 # (Helm installs charts/crds/ first). Tests fail when either differs from the types.
 crds:
 	$(DOTNET) run --project operator/HTagKube.CrdGen -c $(CONFIG) -v:q -- crds/

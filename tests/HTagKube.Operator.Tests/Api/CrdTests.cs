@@ -19,7 +19,7 @@ public sealed class CrdTests
             var path = Path.Combine(RepoRoot(), "crds", file);
             Assert.True(File.Exists(path), $"{path} missing: run `make crds`");
             Assert.True(File.ReadAllText(path) == yaml,
-                $"crds/{file} differs from the C# types in operator/HTagKube.Api/V1Alpha1: run `make crds` (dotnet run --project operator/HTagKube.CrdGen -- crds/)");
+                $"crds/{file} differs from the C# types in contract/HTagKube.Api/V1Alpha1: run `make crds` (dotnet run --project operator/HTagKube.CrdGen -- crds/)");
         }
     }
 
