@@ -12,7 +12,7 @@ namespace HTagKube.Router.Proxy;
 public static class UidCookie
 {
     /// <summary>The cookie name.</summary>
-    public const string Name = "htagkube_uid";
+    public const string Name = HTagKube.Contract.Cookies.Uid;
 
     /// <summary>The request's uid, or a fresh one set on the response when absent, malformed or not router-issued.</summary>
     public static string GetOrIssue(HttpContext ctx, UidSeal seal)

@@ -8,9 +8,6 @@ namespace HTagKube.Api.V1Alpha1;
 /// <summary>htagsessions.htagkube.io/v1alpha1 through the client's custom-object API (JSON: the client's serializer).</summary>
 public static class HTagSessions
 {
-    /// <summary>Finalizer that clears the session's route from Redis before the object goes away.</summary>
-    public const string RouteFinalizer = "htagkube.io/route";
-
     /// <summary>Condition type mirrored from the pod's readiness.</summary>
     public const string ReadyCondition = "Ready";
 

@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using HTagKube.Api.V1Alpha1;
+using HTagKube.Contract;
 using HTagKube.Kubernetes;
 using HTagKube.Operator.Hosting;
 using k8s;
@@ -23,14 +23,8 @@ public static class UserpodPod
 
     const string ManagedByLabel = "app.kubernetes.io/managed-by";
 
-    /// <summary>The token's key in a token Secret.</summary>
-    public const string TokenKey = "token";
-
     /// <summary>The userpod's container name.</summary>
     public const string Container = "userpod";
-
-    /// <summary>The userpod's token variable, read from the token Secret.</summary>
-    public const string TokenEnv = "HTAG_TOKEN";
 
     /// <summary>The labels of every userpod pod and token Secret, plus <paramref name="extra"/> (user, session, warm).</summary>
     public static Dictionary<string, string> Labels(params (string Key, string Value)[] extra)
@@ -42,7 +36,7 @@ public static class UserpodPod
 
     /// <summary>The labels naming the session a pod or Secret serves (set on its own ones, and on warm ones it claims).</summary>
     public static (string, string)[] SessionLabels(HTagSession s) =>
-        [(SessionNames.UserLabel, s.Spec.UserKey), (SessionNames.SessionLabel, s.Metadata.Name!)];
+        [(KubernetesNames.UserLabel, s.Spec.UserKey), (KubernetesNames.SessionLabel, s.Metadata.Name!)];
 
     /// <summary>The controller ownerReference a session puts on its pod and Secret (also when it claims warm ones).</summary>
     public static V1OwnerReference OwnerOf(HTagSession s) => new()
@@ -51,27 +45,23 @@ public static class UserpodPod
         Controller = true, BlockOwnerDeletion = true,
     };
 
-    /// <summary>A new 256-bit token, base64url.</summary>
-    public static string NewToken() =>
-        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    /// <summary>A token Secret with a new token.</summary>
+    /// <summary>A token Secret with a new token (<see cref="Tokens.New"/>: the one way tokens are minted).</summary>
     public static V1Secret TokenSecret(string name, string? ns, Dictionary<string, string> labels, V1OwnerReference? owner) => new()
     {
         Metadata = Metadata(name, ns, labels, owner),
         Type = "Opaque",
-        Data = new Dictionary<string, byte[]> { [TokenKey] = Encoding.UTF8.GetBytes(NewToken()) },
+        Data = new Dictionary<string, byte[]> { [KubernetesNames.TokenSecretKey] = Encoding.UTF8.GetBytes(Tokens.New()) },
     };
 
     /// <summary>The token a Secret carries (a session's own or a claimed warm pod's).</summary>
     public static string TokenOf(V1Secret secret) =>
-        secret.Data is { } data && data.TryGetValue(TokenKey, out var bytes) && bytes is { Length: > 0 }
+        secret.Data is { } data && data.TryGetValue(KubernetesNames.TokenSecretKey, out var bytes) && bytes is { Length: > 0 }
             ? Encoding.UTF8.GetString(bytes)
             : throw new InvalidOperationException($"secret {secret.Metadata.Name} has no token");
 
     /// <summary>The Secret a pod's token comes from.</summary>
     public static string? TokenSecretName(V1Pod p) =>
-        p.Spec.Containers.SelectMany(c => c.Env ?? []).FirstOrDefault(e => e.Name == TokenEnv)?.ValueFrom?.SecretKeyRef?.Name;
+        p.Spec.Containers.SelectMany(c => c.Env ?? []).FirstOrDefault(e => e.Name == UserpodEnvironment.Token)?.ValueFrom?.SecretKeyRef?.Name;
 
     /// <summary>
     /// The one pod builder: session pods and warm-pool pods are hardened identically (docs/design.md §6);
@@ -86,7 +76,7 @@ public static class UserpodPod
             Capabilities = new V1Capabilities { Drop = ["ALL"] },
             SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
         };
-        var token = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = secretName, Key = TokenKey } };
+        var token = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = secretName, Key = KubernetesNames.TokenSecretKey } };
         var port = o.UserpodPort.ToString(CultureInfo.InvariantCulture);
         return new V1Pod
         {
@@ -112,7 +102,7 @@ public static class UserpodPod
                         ImagePullPolicy = o.ImagePullPolicy,
                         Env =
                         [
-                            new V1EnvVar { Name = TokenEnv, ValueFrom = token },
+                            new V1EnvVar { Name = UserpodEnvironment.Token, ValueFrom = token },
                             new V1EnvVar { Name = "ASPNETCORE_HTTP_PORTS", Value = port },
                             // Diagnostics IPC needs a writable root filesystem.
                             new V1EnvVar { Name = "DOTNET_EnableDiagnostics", Value = "0" },
@@ -126,12 +116,12 @@ public static class UserpodPod
                         // Token-free by contract (the kubelet has no token).
                         ReadinessProbe = new V1Probe
                         {
-                            HttpGet = new V1HTTPGetAction { Path = "/readyz", Port = o.UserpodPort },
+                            HttpGet = new V1HTTPGetAction { Path = UserpodProtocol.ReadyPath, Port = o.UserpodPort },
                             PeriodSeconds = 1, TimeoutSeconds = 1, FailureThreshold = 3,
                         },
                         LivenessProbe = new V1Probe
                         {
-                            HttpGet = new V1HTTPGetAction { Path = "/healthz", Port = o.UserpodPort },
+                            HttpGet = new V1HTTPGetAction { Path = UserpodProtocol.HealthPath, Port = o.UserpodPort },
                             InitialDelaySeconds = 10, PeriodSeconds = 10, TimeoutSeconds = 2, FailureThreshold = 3,
                         },
                         SecurityContext = restricted,

@@ -1,4 +1,5 @@
 using HTagKube.Api.V1Alpha1;
+using HTagKube.Contract;
 using HTagKube.Operator.Hosting;
 using HTagKube.Operator.Pods;
 using k8s.Models;
@@ -9,7 +10,7 @@ namespace HTagKube.Operator.Sessions;
 public static class SessionManifests
 {
     /// <summary>The session's own token Secret.</summary>
-    public static string SecretName(HTagSession s) => s.Metadata.Name + "-token";
+    public static string SecretName(HTagSession s) => KubernetesNames.TokenSecretName(s.Metadata.Name!);
 
     /// <summary>One pod name per session: the API server's name uniqueness rules out duplicate pods.</summary>
     public static string PodName(HTagSession s) => s.Metadata.Name!;

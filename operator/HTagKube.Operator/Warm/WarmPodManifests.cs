@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using HTagKube.Api.V1Alpha1;
+using HTagKube.Contract;
 using HTagKube.Kubernetes.Runtime;
 using HTagKube.Operator.Hosting;
 using HTagKube.Operator.Pods;
@@ -15,7 +16,7 @@ namespace HTagKube.Operator.Warm;
 public static class WarmPodManifests
 {
     /// <summary><c>true</c> while in the pool; <c>claimed</c> once a session owns the pod.</summary>
-    public const string WarmLabel = "htagkube.io/warm";
+    public const string WarmLabel = KubernetesNames.WarmLabel;
 
     /// <summary>The <see cref="WarmLabel"/> value of a pod in the pool.</summary>
     public const string Warm = "true";
@@ -27,17 +28,19 @@ public static class WarmPodManifests
     public const string NamePrefix = "hw-";
 
     /// <summary>The userpod setting that renders every app once before readiness (HTagOptions.WarmUp).</summary>
-    public const string WarmUpEnv = "HTAG_WARMUP";
+    public const string WarmUpEnv = UserpodEnvironment.WarmUp;
 
     /// <summary>A new warm pod name.</summary>
     public static string NewName() => NamePrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
 
     /// <summary>The token Secret of a warm pod.</summary>
-    public static string SecretName(string podName) => podName + "-token";
+    public static string SecretName(string podName) => KubernetesNames.TokenSecretName(podName);
 
     /// <summary>The pod named by a warm token Secret's name; null when it is not one.</summary>
     public static string? PodNameOf(string secretName) =>
-        secretName.EndsWith("-token", StringComparison.Ordinal) ? secretName[..^"-token".Length] : null;
+        secretName.EndsWith(KubernetesNames.TokenSecretSuffix, StringComparison.Ordinal)
+            ? secretName[..^KubernetesNames.TokenSecretSuffix.Length]
+            : null;
 
     /// <summary>A warm pod's token Secret, with a new token (owned by the pod once it exists).</summary>
     public static V1Secret Secret(string podName, string? ns) =>

@@ -38,7 +38,7 @@ public class OperatorFixture : KubeFixture
         var userKey = UserKey.FromUid(UserKey.NewUid());
         return new HTagSession
         {
-            Metadata = new V1ObjectMeta { Name = SessionNames.ForUserKey(userKey), NamespaceProperty = Namespace, Labels = new Dictionary<string, string> { [SessionNames.UserLabel] = userKey } },
+            Metadata = new V1ObjectMeta { Name = SessionNames.ForUserKey(userKey), NamespaceProperty = Namespace, Labels = new Dictionary<string, string> { [HTagKube.Contract.KubernetesNames.UserLabel] = userKey } },
             Spec = new HTagSessionSpec { UserKey = userKey, IdleTimeoutSeconds = idleSeconds ?? 600, Image = image },
         };
     }

@@ -48,7 +48,7 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
         Assert.NotNull(st.ReadySince);
         Assert.NotNull(st.RouteEpoch);
         Assert.Contains(st.Conditions!, c => c.Type == "Ready" && c.Status == "True");
-        Assert.Contains(HTagSessions.RouteFinalizer, s.Metadata.Finalizers!);
+        Assert.Contains(HTagKube.Contract.KubernetesNames.RouteFinalizer, s.Metadata.Finalizers!);
 
         var pod = await f.Client.CoreV1.ReadNamespacedPodAsync(name, f.Namespace, cancellationToken: Ct);
         Assert.Equal(st.PodIP, pod.Status!.PodIP);
