@@ -60,7 +60,8 @@ public sealed class OperatorMetrics : IDisposable
     volatile Func<double> _warmRate = () => 0, _warmStart = () => 0;
 
     /// <summary>The warm pool gauges read these (the pool hands them over; no pool: zero).</summary>
-    public void ObserveWarmPool(Func<(int Ready, int Starting)> pods, Func<int> target, Func<double> arrivalsPerSecond, Func<double> startSeconds)
+    public void ObserveWarmPool(
+        Func<(int Ready, int Starting)> pods, Func<int> target, Func<double> arrivalsPerSecond, Func<double> startSeconds)
     {
         (_warmPods, _warmTarget, _warmRate, _warmStart) = (pods, target, arrivalsPerSecond, startSeconds);
     }

@@ -61,7 +61,8 @@ public static class UserpodPod
 
     /// <summary>The Secret a pod's token comes from.</summary>
     public static string? TokenSecretName(V1Pod p) =>
-        p.Spec.Containers.SelectMany(c => c.Env ?? []).FirstOrDefault(e => e.Name == UserpodEnvironment.Token)?.ValueFrom?.SecretKeyRef?.Name;
+        p.Spec.Containers.SelectMany(c => c.Env ?? [])
+            .FirstOrDefault(e => e.Name == UserpodEnvironment.Token)?.ValueFrom?.SecretKeyRef?.Name;
 
     /// <summary>
     /// The one pod builder: session pods and warm-pool pods are hardened identically (docs/design.md §6);
@@ -76,7 +77,10 @@ public static class UserpodPod
             Capabilities = new V1Capabilities { Drop = ["ALL"] },
             SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
         };
-        var token = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = secretName, Key = KubernetesNames.TokenSecretKey } };
+        var token = new V1EnvVarSource
+        {
+            SecretKeyRef = new V1SecretKeySelector { Name = secretName, Key = KubernetesNames.TokenSecretKey },
+        };
         var port = o.UserpodPort.ToString(CultureInfo.InvariantCulture);
         return new V1Pod
         {

@@ -39,7 +39,8 @@ public sealed class WarmPool : ILeaderWork
     int _lastTarget = -1;
 
     /// <summary>The pool of the served namespace, woken by warm pods' events; its size is reported in the metrics.</summary>
-    public WarmPool(IKubernetes kube, OperatorOptions o, Informer<V1Pod> pods, OperatorMetrics metrics, WarmPoolSizer sizer, ILogger<WarmPool> log)
+    public WarmPool(
+        IKubernetes kube, OperatorOptions o, Informer<V1Pod> pods, OperatorMetrics metrics, WarmPoolSizer sizer, ILogger<WarmPool> log)
     {
         (_kube, _o, _pods, _metrics, _sizer, _log, _ns) = (kube, o, pods, metrics, sizer, log, o.Namespace!);
         pods.Changed += (_, p) => { if (p.Metadata.Labels?.ContainsKey(WarmPodManifests.WarmLabel) == true) Wake(); };
@@ -135,8 +136,14 @@ public sealed class WarmPool : ILeaderWork
         if (!_sizer.Enabled) return;
         await _pods.WaitForSyncAsync(ct);
         if (_sizer.Adaptive)
-            _log.LogInformation("warm pool: between {Min} and {Max} pods in namespace {Namespace}, following the arrivals", _sizer.Min, _sizer.Max, _ns);
-        else _log.LogInformation("warm pool: keeping {Size} pods in namespace {Namespace}", _sizer.Min, _ns);
+        {
+            _log.LogInformation("warm pool: between {Min} and {Max} pods in namespace {Namespace}, following the arrivals",
+                _sizer.Min, _sizer.Max, _ns);
+        }
+        else
+        {
+            _log.LogInformation("warm pool: keeping {Size} pods in namespace {Namespace}", _sizer.Min, _ns);
+        }
         while (!ct.IsCancellationRequested)
         {
             try { await FillAsync(ct); }
@@ -183,7 +190,8 @@ public sealed class WarmPool : ILeaderWork
         var target = _sizer.Target();
         if (target != _lastTarget)
         {
-            _log.LogInformation("warm pool: target {Target} (was {Was}; {Rate:0.00} sessions/s over the window, start {Start:0.0} s; bounds {Min}..{Max})",
+            _log.LogInformation(
+                "warm pool: target {Target} (was {Was}; {Rate:0.00} sessions/s over the window, start {Start:0.0} s; bounds {Min}..{Max})",
                 target, Math.Max(0, _lastTarget), _sizer.ArrivalsPerSecond, _sizer.StartTime.TotalSeconds, _sizer.Min, _sizer.Max);
             _lastTarget = target;
         }

@@ -24,7 +24,9 @@ public sealed partial class WarmPoolSchedule
     /// <summary>The largest count any entry asks for (0 without entries).</summary>
     public int LargestPods => _entries.Count == 0 ? 0 : _entries.Max(e => e.Pods);
 
-    /// <summary>The schedule in <paramref name="text"/> (empty or null = none); a bad entry is an <see cref="ArgumentException"/> naming it.</summary>
+    /// <summary>
+    /// The schedule in <paramref name="text"/> (empty or null = none); a bad entry is an <see cref="ArgumentException"/> naming it.
+    /// </summary>
     public static WarmPoolSchedule Parse(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return None;
@@ -32,12 +34,17 @@ public sealed partial class WarmPoolSchedule
         foreach (var raw in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var m = EntryRx().Match(raw);
-            if (!m.Success) throw new ArgumentException($"--warm-pool-schedule: '{raw}' is not 'DAYS HH:MM PODS DURATION' (e.g. 'Mon-Fri 08:55 40 30m')");
-            var start = new TimeSpan(int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), 0);
+            if (!m.Success)
+            {
+                throw new ArgumentException(
+                    $"--warm-pool-schedule: '{raw}' is not 'DAYS HH:MM PODS DURATION' (e.g. 'Mon-Fri 08:55 40 30m')");
+            }
+            var minute = int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
+            var start = new TimeSpan(int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), minute, 0);
             var pods = int.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture);
             var amount = int.Parse(m.Groups[5].Value, CultureInfo.InvariantCulture);
             var duration = m.Groups[6].Value == "h" ? TimeSpan.FromHours(amount) : TimeSpan.FromMinutes(amount);
-            if (start >= TimeSpan.FromDays(1) || m.Groups[3].Value.Length != 2 || int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) > 59)
+            if (start >= TimeSpan.FromDays(1) || m.Groups[3].Value.Length != 2 || minute > 59)
                 throw new ArgumentException($"--warm-pool-schedule: '{raw}': no such time of day");
             if (pods is < 1 or > 500 || duration <= TimeSpan.Zero || duration > TimeSpan.FromDays(1))
                 throw new ArgumentException($"--warm-pool-schedule: '{raw}': pods must be 1..500 and the duration at most 24h");

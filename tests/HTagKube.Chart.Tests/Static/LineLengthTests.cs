@@ -13,6 +13,7 @@ public sealed class LineLengthTests
     [Theory]
     [InlineData("router")]
     [InlineData("contract")]
+    [InlineData("operator")]
     [InlineData("userpod")]
     public void Production_lines_stay_within_the_limit(string folder)
     {
