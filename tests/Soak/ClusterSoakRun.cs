@@ -24,7 +24,8 @@ sealed class ClusterSoakRun(SoakOptions o)
     const string SessionLabel = "htagkube.io/session";
     static readonly TimeSpan Grace = TimeSpan.FromSeconds(90);
 
-    /// <param name="OperatorHeapBytes">The managed heaps after a full GC (ManagedHeap.cs), on samples that asked for them.</param>
+    /// <summary>One reading; <c>OperatorHeapBytes</c>, <c>RouterHeapBytes</c>: the managed heaps after a full GC (ManagedHeap.cs), on
+    /// samples that asked for them.</summary>
     sealed record Sample(TimeSpan At, long OperatorRssKb, long RouterRssKb, int LiveSessions, int Listed, int RouteKeys,
         int HTagSessions, int Ready, int SessionPods, int SessionSecrets, int WarmPods, long? OperatorHeapBytes = null, long? RouterHeapBytes = null,
         RssParts? OperatorParts = null, RssParts? RouterParts = null);

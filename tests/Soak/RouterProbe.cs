@@ -10,9 +10,12 @@ sealed class RouterProbe(ServerProgram router, string marker, string run, string
 {
     readonly HttpClient _http = new() { BaseAddress = router.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
-    /// <param name="HeapBytes">The router's managed heap right after a full GC (only on samples that asked for it).</param>
+    /// <summary>One reading; <c>HeapBytes</c>: the router's managed heap right after a full GC (only on samples that asked for it).</summary>
     public sealed record Sample(TimeSpan At, long RssKb, long PssKb, int LiveSessions, int Listed, int Userpods, int? RouteKeys, long? HeapBytes = null, RssParts? Parts = null);
 
+    /// <summary>One reading of the router, stamped <paramref name="at"/> (the run's clock).</summary>
+    /// <param name="at">When, on the run's clock.</param>
+    /// <param name="ct">Stops the reading.</param>
     /// <param name="heap">Also read the managed heap after a full GC (<see cref="ManagedHeap"/>): it induces that GC, so
     /// not on every sample; RSS is read first, as the process left it.</param>
     public async Task<Sample> SampleAsync(TimeSpan at, CancellationToken ct, bool heap = false)

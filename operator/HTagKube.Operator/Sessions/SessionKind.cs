@@ -1,6 +1,5 @@
 using HTagKube.Api.V1Alpha1;
 using HTagKube.Kubernetes.Runtime;
-using k8s;
 
 namespace HTagKube.Operator.Sessions;
 

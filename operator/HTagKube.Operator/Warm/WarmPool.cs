@@ -8,7 +8,6 @@ using HTagKube.Operator.Pods;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 
 namespace HTagKube.Operator.Warm;
 

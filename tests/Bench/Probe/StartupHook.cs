@@ -10,10 +10,13 @@ using System.Text;
 /// JSON line to $HTAG_PROBE_OUT with JIT, assembly and GC figures. Hand-written JSON: System.Text.Json would load
 /// assemblies the userpod itself may not, skewing the very count we report.
 /// </summary>
-internal static class StartupHook
+static class StartupHook
 {
     static long _hookUnixMs;
+    // Held only to stay reachable: a collected registration unregisters its handler.
+#pragma warning disable IDE0052 // never read, on purpose (see above)
     static PosixSignalRegistration? _registration;
+#pragma warning restore IDE0052
 
     public static void Initialize()
     {

@@ -3,7 +3,6 @@ using HTagKube.Kubernetes;
 using k8s;
 using k8s.Models;
 using HTagKube.Operator.Tests.Infrastructure;
-using Microsoft.Playwright;
 using Xunit.Abstractions;
 
 namespace HTagKube.Operator.Tests.EndToEnd;
@@ -31,7 +30,7 @@ public sealed class KubernetesModeTests(KubernetesModeFixture f, ITestOutputHelp
         (await f.Client.CoreV1.ListNamespacedPodAsync(f.Namespace, labelSelector: "app.kubernetes.io/managed-by=htagkube-operator", cancellationToken: Ct))
         .Items.Where(p => p.Metadata.DeletionTimestamp is null).ToList();
 
-    static async Task<string> UserKeyOfAsync(IPage page, IEnumerable<HTagSession> before, Func<Task<List<HTagSession>>> now)
+    static async Task<string> UserKeyOfAsync(IEnumerable<HTagSession> before, Func<Task<List<HTagSession>>> now)
     {
         var known = before.Select(s => s.Spec.UserKey).ToHashSet();
         var fresh = (await now()).Where(s => !known.Contains(s.Spec.UserKey)).ToList();
@@ -45,11 +44,11 @@ public sealed class KubernetesModeTests(KubernetesModeFixture f, ITestOutputHelp
         var alice = await f.Browser.NewUserAsync();
         var before = await SessionsAsync();
         await Counter.OpenAsync(alice, f.Router.BaseAddress);
-        var aliceKey = await UserKeyOfAsync(alice, before, SessionsAsync);
+        var aliceKey = await UserKeyOfAsync(before, SessionsAsync);
         var bob = await f.Browser.NewUserAsync();
         before = await SessionsAsync();
         await Counter.OpenAsync(bob, f.Router.BaseAddress);
-        var bobKey = await UserKeyOfAsync(bob, before, SessionsAsync);
+        var bobKey = await UserKeyOfAsync(before, SessionsAsync);
 
         await Counter.ClickAsync(alice, 1);
         await Counter.ClickAsync(alice, 2);
@@ -107,7 +106,7 @@ public sealed class KubernetesModeTests(KubernetesModeFixture f, ITestOutputHelp
         var carol = await f.Browser.NewUserAsync();
         var before = await SessionsAsync();
         await Counter.OpenAsync(carol, router.BaseAddress);
-        var key = await UserKeyOfAsync(carol, before, SessionsAsync);
+        var key = await UserKeyOfAsync(before, SessionsAsync);
         await Counter.ClickAsync(carol, 1);
         var name = "hs-" + key[..20];
         Assert.Equal(12, (await f.Client.ReadSessionAsync(f.Namespace, name, Ct)).Spec.IdleTimeoutSeconds);

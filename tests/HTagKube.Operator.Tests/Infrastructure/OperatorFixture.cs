@@ -1,8 +1,6 @@
 using HTagKube.Routing.Identity;
 using HTagKube.Routing;
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes;
-using k8s;
 using k8s.Models;
 
 namespace HTagKube.Operator.Tests.Infrastructure;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes;
 using HTagKube.Operator.Tests.Infrastructure;
 using HTagKube.Operator.Warm;
 using k8s;

@@ -1,5 +1,4 @@
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes;
 using k8s;
 using k8s.Models;
 using HTagKube.Operator.Hosting;

@@ -1,7 +1,6 @@
 using System.Net;
 using HTagKube.Routing.Identity;
 using HTagKube.Api.V1Alpha1;
-using HTagKube.Kubernetes;
 using k8s;
 using k8s.Models;
 using HTagKube.Operator.Tests.Infrastructure;
