@@ -123,7 +123,9 @@ public sealed class HTagServer : IAsyncDisposable
         return this;
     }
 
-    /// <summary>The mapped apps in mapping order, for the index (it reads the list at each user's first visit: all Maps are done by then).</summary>
+    /// <summary>
+    /// The mapped apps in mapping order, for the index (it reads the list at each user's first visit: all Maps are done by then).
+    /// </summary>
     readonly List<AppListing> _listings = [];
     bool _hasIndex;
 
