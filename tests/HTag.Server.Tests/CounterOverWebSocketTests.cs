@@ -69,6 +69,7 @@ public class CounterOverWebSocketTests
         var uri = new Uri(h.BaseUrl.Replace("http://", "ws://") + "/_htag/ws?app=%2F&i=0000000000000000&q=%3Fa");
         var raw = new System.Net.WebSockets.ClientWebSocket();
         raw.Options.SetRequestHeader("X-HTag-Token", Harness.Token);
+        raw.Options.SetRequestHeader("Origin", h.BaseUrl); // a browser page's own origin: only it may adopt
         await raw.ConnectAsync(uri, CancellationToken.None);
         using var ws = new WsClient(raw);
         var first = (await ws.ReceiveAsync())!.Value;

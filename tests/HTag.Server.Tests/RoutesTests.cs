@@ -85,6 +85,7 @@ public class RoutesTests
         var page = await h.GetPageAsync("/items/5?tab=x");
         var ws = new System.Net.WebSockets.ClientWebSocket();
         ws.Options.SetRequestHeader("X-HTag-Token", Harness.Token);
+        ws.Options.SetRequestHeader("Origin", h.BaseUrl); // a browser page's own origin: only it may adopt
         var uri = h.BaseUrl.Replace("http://", "ws://") + "/_htag/ws?app=" + Uri.EscapeDataString(page.App) + "&i=gone&q=" +
                   Uri.EscapeDataString("?tab=x") + "&u=" + Uri.EscapeDataString("/items/5");
         await ws.ConnectAsync(new Uri(uri), CancellationToken.None);

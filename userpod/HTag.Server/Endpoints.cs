@@ -13,6 +13,11 @@ sealed class Endpoints(HTagServer server)
         var path = ctx.Request.Path.Value ?? "/";
         if (path.StartsWith("/_htag/", StringComparison.Ordinal))
         {
+            if (path is "/_htag/ws" or "/_htag/post" or "/_htag/call" or "/_htag/upload" && OriginGuard.IsForeign(ctx))
+            {
+                await OriginGuard.RefuseAsync(ctx).ConfigureAwait(false);
+                return;
+            }
             switch (path)
             {
                 case "/_htag/htag.js": await ServeJsAsync(ctx).ConfigureAwait(false); return;
@@ -183,8 +188,9 @@ sealed class Endpoints(HTagServer server)
         var host = server.FindHost(appPath);
         var instance = host is { HttpOnly: false } ? host.Find(instanceId) : null;
         string? adoptedFrom = null;
+        // Only the page's own origin may have a new instance adopted (a socket with no Origin is no browser page's).
         if (instance is null && host is { HttpOnly: false, Parano: false, ByEndpoint: false } && ctx.Request.Query.ContainsKey("q")
-            && PagePath(ctx, host) is var (pagePath, routeValues))
+            && OriginGuard.IsOwnOrigin(ctx) && PagePath(ctx, host) is var (pagePath, routeValues))
         {
             // The page's instance is gone (process restarted, instance dropped): give the page the current
             // instance for its path and query right on this socket instead of a reload round trip. Parano pages
