@@ -90,4 +90,15 @@ public sealed class ExposedCallTests
         }
         finally { ExposeApp.Release = true; }
     }
+
+    [Fact]
+    public async Task A_result_json_cannot_carry_is_a_clear_500_and_the_app_carries_on()
+    {
+        await using var h = await Harness.StartAsync(s => s.Map<ExposeApp>("/"));
+        var page = await h.GetPageAsync("/");
+        var (status, reply) = await CallAsync(h, page, "infinity", "[]");
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        Assert.Contains("the result cannot be sent as JSON", reply.GetProperty("err").GetString());
+        Assert.Equal(42, (await CallAsync(h, page, "add", "[2, 40]")).Reply.GetProperty("result").GetInt32());
+    }
 }

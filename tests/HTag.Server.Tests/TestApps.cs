@@ -114,6 +114,7 @@ public sealed class ExposeApp : Tag.Div
         });
         Expose("show", JsonNode? (args) => { shown.Text = args[0].GetString() ?? ""; return null; });
         Expose("fail", JsonNode? (_) => throw new InvalidOperationException("exposed blew up"));
+        Expose("infinity", _ => double.PositiveInfinity);
         Expose("hang", JsonNode? (_) =>
         {
             Interlocked.Increment(ref s_hanging);

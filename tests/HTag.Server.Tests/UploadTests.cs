@@ -34,6 +34,21 @@ public sealed class UploadTests
     }
 
     [Theory]
+    [InlineData(".", "upload")]
+    [InlineData("..", "upload")]
+    [InlineData("dir/..", "upload")]
+    [InlineData("a\0b.txt", "ab.txt")]
+    [InlineData("\u0001", "upload")]
+    public async Task A_file_name_that_names_a_folder_or_holds_control_characters_is_made_safe(string sent, string seen)
+    {
+        await using var h = await Harness.StartAsync(s => s.Map<UploadApp>("/"));
+        var page = await h.GetPageAsync("/");
+        var (status, reply) = await UploadAsync(h, page, sent, new ByteArrayContent([1, 2, 3]));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains($">{seen}|", reply.GetProperty("update").EnumerateObject().Single().Value.GetString());
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task A_file_over_the_limit_is_a_413_and_the_app_carries_on(bool chunked)

@@ -141,7 +141,16 @@ static class HttpInteraction
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json";
         ctx.Response.Headers.CacheControl = "no-store";
-        await ctx.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(msg, HTagJson.Default.ServerMessage), ctx.RequestAborted)
-            .ConfigureAwait(false);
+        byte[] json;
+        try { json = JsonSerializer.SerializeToUtf8Bytes(msg, HTagJson.Default.ServerMessage); }
+        catch (ArgumentException e)
+        {
+            // An exposed method's result JSON cannot carry (Infinity, NaN): a clear error, not an empty 500.
+            msg.Result = null;
+            msg.Err = $"the result cannot be sent as JSON: {e.Message}";
+            ctx.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            json = JsonSerializer.SerializeToUtf8Bytes(msg, HTagJson.Default.ServerMessage);
+        }
+        await ctx.Response.Body.WriteAsync(json, ctx.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -17,7 +17,7 @@ static class HttpUpload
         if (await HttpInteraction.FindForPostAsync(ctx, server, "uploads").ConfigureAwait(false) is not { } instance) return;
         var id = ctx.Request.Query["id"].ToString();
         var limit = server.Options.MaxUploadBytes;
-        var name = Path.GetFileName(ctx.Request.Query["name"].ToString().Replace('\\', '/'));
+        var name = SafeName(ctx.Request.Query["name"].ToString());
         if (ctx.Request.ContentLength > limit)
         {
             await TooLargeAsync(ctx, name, limit).ConfigureAwait(false);
@@ -45,6 +45,15 @@ static class HttpUpload
             {
                 Err = $"'{(name.Length > 60 ? name[..60] : name)}' is over the upload limit of {Size(limit)}",
             });
+
+    /// <summary>The browser's file name without folders or control characters (NUL included); <c>upload</c> for
+    /// nothing, <c>.</c> or <c>..</c>. Still the user's text, never to be trusted as a path, but never one that names
+    /// a folder.</summary>
+    internal static string SafeName(string raw)
+    {
+        var name = new string(Path.GetFileName(raw.Replace('\\', '/')).Where(c => !char.IsControl(c)).ToArray()).Trim();
+        return name is "" or "." or ".." ? "upload" : name;
+    }
 
     static string Size(long bytes) => bytes < 1024 * 1024
         ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KB")

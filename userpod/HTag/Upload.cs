@@ -15,7 +15,8 @@ public sealed class Upload
         Content = content;
     }
 
-    /// <summary>The file's name as the browser gave it (no folders; never trust it as a path).</summary>
+    /// <summary>The file's name as the browser gave it, without folders or control characters (NUL included), and
+    /// <c>upload</c> for nothing, <c>.</c> or <c>..</c>; still the user's text: never trust it as a path.</summary>
     public string FileName { get; }
 
     /// <summary>The browser's idea of its media type (may be empty).</summary>
