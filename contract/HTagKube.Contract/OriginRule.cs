@@ -46,7 +46,9 @@ public static class OriginRule
         name = "";
         port = null;
         if (string.IsNullOrEmpty(host)) return false;
-        var colon = host.StartsWith('[') ? host.IndexOf("]:", StringComparison.Ordinal) is var b and >= 0 ? b + 1 : -1 : host.LastIndexOf(':');
+        var colon = host.StartsWith('[')
+            ? host.IndexOf("]:", StringComparison.Ordinal) is var b and >= 0 ? b + 1 : -1
+            : host.LastIndexOf(':');
         if (colon < 0)
         {
             name = host;
