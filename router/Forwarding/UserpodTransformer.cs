@@ -37,7 +37,8 @@ public sealed class UserpodTransformer : HttpTransformer
             if (IsDropped(name) || (listed.Count > 0 && IsListed(listed, name)))
             {
                 headers.Remove(name);
-                proxyRequest.Content?.Headers.Remove(name);
+                // Content headers only: HttpContentHeaders.Remove throws for a request header such as Expect.
+                if (IsContentHeader(name)) proxyRequest.Content?.Headers.Remove(name);
             }
         }
         if (headers.NonValidated.TryGetValues("Cookie", out var cookies))
@@ -96,6 +97,11 @@ public sealed class UserpodTransformer : HttpTransformer
         || name.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Forwarded", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Expect", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The headers <see cref="System.Net.Http.Headers.HttpContentHeaders"/> holds (YARP puts the client's there, the rest on the request).</summary>
+    static bool IsContentHeader(string name) =>
+        name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) || name.Equals("Allow", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Expires", StringComparison.OrdinalIgnoreCase) || name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase);
 
     static bool IsHopByHop(string name) =>
         name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)
