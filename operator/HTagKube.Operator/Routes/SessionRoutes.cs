@@ -38,7 +38,11 @@ public sealed class SessionRoutes(IKubernetes kube, IRouteTable routes, SessionT
         var idle = IdleTimeout(s);
         var epoch = await routes.GetEpochAsync(ct);
         var route = await routes.GetAsync(userKey, ct);
-        var publishedHere = status.Phase == SessionPhase.Ready && status.PodIP == ip && status.RouteEpoch is not null;
+        // A pod created after the route was published is a new pod, even on the old pod's IP (docker's bridge hands a
+        // freed address out again at once): its route gets a new "since", so the router sees the pod changed.
+        var newPod = status.ReadySince is { } published && pod.Metadata.CreationTimestamp is { } podCreated
+            && new DateTimeOffset(DateTime.SpecifyKind(podCreated, DateTimeKind.Utc)) > published;
+        var publishedHere = status.Phase == SessionPhase.Ready && status.PodIP == ip && status.RouteEpoch is not null && !newPod;
 
         // The second epoch read closes the window of a flush between the first read and the GET.
         if (route is null && publishedHere && status.RouteEpoch == epoch && await routes.GetEpochAsync(ct) == epoch)
@@ -47,7 +51,7 @@ public sealed class SessionRoutes(IKubernetes kube, IRouteTable routes, SessionT
             return null;
         }
 
-        if (route is null || route.Endpoint != Endpoint(ip) || route.Session != s.Metadata.Name)
+        if (route is null || newPod || route.Endpoint != Endpoint(ip) || route.Session != s.Metadata.Name)
         {
             var token = await tokens.OfPodAsync(s, pod, ct); // read only when publishing: the Secret never changes
             var lost = route is null && publishedHere; // published in another epoch: Redis lost its data
