@@ -98,7 +98,10 @@ public sealed class UserpodTransformer : HttpTransformer
         || name.Equals("Forwarded", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Expect", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The headers <see cref="System.Net.Http.Headers.HttpContentHeaders"/> holds (YARP puts the client's there, the rest on the request).</summary>
+    /// <summary>
+    /// The headers <see cref="System.Net.Http.Headers.HttpContentHeaders"/> holds (YARP puts the client's there, the rest on
+    /// the request).
+    /// </summary>
     static bool IsContentHeader(string name) =>
         name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) || name.Equals("Allow", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Expires", StringComparison.OrdinalIgnoreCase) || name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase);
