@@ -36,9 +36,9 @@ public sealed class UserpodTransformer : HttpTransformer
         {
             if (IsDropped(name) || (listed.Count > 0 && IsListed(listed, name)))
             {
-                headers.Remove(name);
-                // Content headers only: HttpContentHeaders.Remove throws for a request header such as Expect.
+                // Each collection throws for the other's names (Expect on content, Content-* on the request).
                 if (IsContentHeader(name)) proxyRequest.Content?.Headers.Remove(name);
+                else headers.Remove(name);
             }
         }
         if (headers.NonValidated.TryGetValues("Cookie", out var cookies))

@@ -85,6 +85,19 @@ public sealed class HttpForwardingTests(SharedRouter shared) : IClassFixture<Sha
     }
 
     [Fact]
+    public async Task A_content_header_the_client_lists_in_connection_is_dropped_not_a_502()
+    {
+        var (_, client) = shared.NewUser();
+        using var req = new HttpRequestMessage(HttpMethod.Post, "headers") { Content = new StringContent("body") };
+        req.Content.Headers.ContentLanguage.Add("fr");
+        req.Headers.TryAddWithoutValidation("Connection", "Content-Language");
+        var res = await client.SendAsync(req);
+
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        Assert.DoesNotContain("content-language", (await res.Content.ReadAsStringAsync()).ToLowerInvariant());
+    }
+
+    [Fact]
     public async Task Response_hop_by_hop_headers_are_removed_and_app_cookies_kept_beside_the_uid_cookie()
     {
         using var fresh = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = shared.Router.BaseAddress };
