@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using HTagKube.Contract;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +14,7 @@ sealed class Endpoints(HTagServer server)
         var path = ctx.Request.Path.Value ?? "/";
         if (path.StartsWith("/_htag/", StringComparison.Ordinal))
         {
-            if (path is "/_htag/ws" or "/_htag/post" or "/_htag/call" or "/_htag/upload" && OriginGuard.IsForeign(ctx))
+            if (OriginRule.SessionPaths.Contains(path) && OriginGuard.IsForeign(ctx))
             {
                 await OriginGuard.RefuseAsync(ctx).ConfigureAwait(false);
                 return;
