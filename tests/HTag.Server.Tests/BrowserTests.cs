@@ -11,14 +11,14 @@ public class BrowserTests(Browser browser) : IClassFixture<Browser>
         await using var h = await Harness.StartAsync(s => s.Map<CounterApp>("/counter"));
         var errors = new List<string>();
         var page = await browser.NewPageAsync(errors);
-        await page.GotoAsync(h.BaseUrl + "/counter");
+        await page.OpenAsync(h.BaseUrl + "/counter");
         await Browser.WaitConnectedAsync(page);
         for (var i = 1; i <= 3; i++)
         {
             await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync();
             await Assertions.Expect(page.Locator(".count")).ToHaveTextAsync(new Regex($"^{i}$"));
         }
-        await page.ReloadAsync();
+        await page.ReopenAsync();
         await Assertions.Expect(page.Locator(".count")).ToHaveTextAsync("3");
         Assert.Empty(errors);
     }
@@ -28,7 +28,7 @@ public class BrowserTests(Browser browser) : IClassFixture<Browser>
     {
         await using var h = await Harness.StartAsync(s => s.Map<CounterApp>("/counter"), o => o.MaxInteractionsPerSecond = 5);
         var page = await browser.NewPageAsync();
-        await page.GotoAsync(h.BaseUrl + "/counter");
+        await page.OpenAsync(h.BaseUrl + "/counter");
         await Browser.WaitConnectedAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync();
         await Assertions.Expect(page.Locator(".count")).ToHaveTextAsync("1");
@@ -50,7 +50,7 @@ public class BrowserTests(Browser browser) : IClassFixture<Browser>
         await using var h = await Harness.StartAsync(s => s.Map<HangApp>("/hang"));
         var errors = new List<string>();
         var page = await browser.NewPageAsync(errors);
-        await page.GotoAsync(h.BaseUrl + "/hang");
+        await page.OpenAsync(h.BaseUrl + "/hang");
         await Browser.WaitConnectedAsync(page);
         await page.Locator("button.fail").ClickAsync();
         await Eventually.True(() => { lock (errors) return errors.Any(e => e.Contains("handler blew up")); }, TimeSpan.FromSeconds(10), "the console error");

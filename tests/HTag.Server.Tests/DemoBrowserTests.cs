@@ -28,7 +28,7 @@ public class DemoBrowserTests(DemoInChromium fx) : IClassFixture<DemoInChromium>
     async Task<IPage> Open(string path, List<string>? errors = null)
     {
         var page = await fx.Browser.NewPageAsync(errors);
-        await page.GotoAsync(fx.Demo.BaseUrl + path);
+        await page.OpenAsync(fx.Demo.BaseUrl + path);
         await Browser.WaitConnectedAsync(page);
         return page;
     }
@@ -40,7 +40,7 @@ public class DemoBrowserTests(DemoInChromium fx) : IClassFixture<DemoInChromium>
         var frames = new List<string>();
         var page = await fx.Browser.NewPageAsync(errors);
         page.WebSocket += (_, ws) => ws.FrameReceived += (_, f) => { lock (frames) frames.Add(f.Text ?? ""); };
-        await page.GotoAsync(fx.Demo.BaseUrl + "/render");
+        await page.OpenAsync(fx.Demo.BaseUrl + "/render");
         await Browser.WaitConnectedAsync(page);
         await page.Locator("input.fruit").FillAsync("kiwi");
         await page.Locator("button.add").ClickAsync();
@@ -93,13 +93,13 @@ public class DemoBrowserTests(DemoInChromium fx) : IClassFixture<DemoInChromium>
         await Assertions.Expect(page.Locator(".item-args")).ToContainTextAsync("tab = specs");
         await page.Locator("button.see").ClickAsync();
         await Assertions.Expect(page.Locator(".seen")).ToHaveTextAsync("1");
-        Assert.Equal(404, (await page.GotoAsync(fx.Demo.BaseUrl + "/items/seven"))!.Status);
-        await page.GotoAsync(fx.Demo.BaseUrl + "/docs/guide/intro");
+        Assert.Equal(404, (await page.OpenAsync(fx.Demo.BaseUrl + "/items/seven"))!.Status);
+        await page.OpenAsync(fx.Demo.BaseUrl + "/docs/guide/intro");
         await Assertions.Expect(page.Locator(".doc-path")).ToHaveTextAsync("page: guide/intro");
-        await page.GotoAsync(fx.Demo.BaseUrl + "/signin/ann"); // an endpoint writes the session, redirects to an app reading it
+        await page.OpenAsync(fx.Demo.BaseUrl + "/signin/ann"); // an endpoint writes the session, redirects to an app reading it
         await Assertions.Expect(page.Locator(".doc-user")).ToContainTextAsync("ann");
         Assert.EndsWith("/docs/after-sign-in", page.Url);
-        await page.GotoAsync(fx.Demo.BaseUrl + "/pick/hello?name=bob");
+        await page.OpenAsync(fx.Demo.BaseUrl + "/pick/hello?name=bob");
         await Browser.WaitConnectedAsync(page);
         await page.Locator("input.name").FillAsync("zoe");
         await Assertions.Expect(page.Locator(".greeting")).ToHaveTextAsync("Hello zoe");
@@ -128,7 +128,7 @@ public class DemoBrowserTests(DemoInChromium fx) : IClassFixture<DemoInChromium>
     {
         var page = await fx.Browser.NewPageAsync();
         page.Dialog += (_, d) => _ = d.DismissAsync(); // window.error=alert
-        await page.GotoAsync(fx.Demo.BaseUrl + "/example?v=1");
+        await page.OpenAsync(fx.Demo.BaseUrl + "/example?v=1");
         await Browser.WaitConnectedAsync(page);
         await Assertions.Expect(page.Locator("body > div").First).ToContainTextAsync("V1 (pid:");
         await page.GetByRole(AriaRole.Button, new() { Name = "clear" }).ClickAsync();
@@ -147,7 +147,7 @@ public class DemoBrowserTests(DemoInChromium fx) : IClassFixture<DemoInChromium>
         Assert.NotNull(await page.GetAttributeAsync("html", "data-htag-http-only"));
         await page.GetByRole(AriaRole.Button, new() { Name = "B" }).ClickAsync();
         await Assertions.Expect(page.Locator("body")).ToContainTextAsync("ABB");
-        Assert.Equal(500, (await page.GotoAsync(fx.Demo.BaseUrl + "/example/kaputt"))!.Status);
+        Assert.Equal(500, (await page.OpenAsync(fx.Demo.BaseUrl + "/example/kaputt"))!.Status);
     }
 
     [Fact]
@@ -171,7 +171,7 @@ public class DemoBrowserTests(DemoInChromium fx) : IClassFixture<DemoInChromium>
         await page.Locator("button.tally-inc").First.ClickAsync();
         await Assertions.Expect(page.Locator(".tally").First).ToHaveTextAsync(new Regex("^[1-9][0-9]*$"));
         var n = await page.Locator(".tally").First.InnerTextAsync();
-        await page.GotoAsync(fx.Demo.BaseUrl + "/components?again"); // a new instance: both tallies read their class's State
+        await page.OpenAsync(fx.Demo.BaseUrl + "/components?again"); // a new instance: both tallies read their class's State
         await Assertions.Expect(page.Locator(".tally")).ToHaveTextAsync([n, n]);
         await Assertions.Expect(page.Locator(".other-n")).ToHaveTextAsync("unset"); // another class: its own slice
         await Browser.WaitConnectedAsync(page);

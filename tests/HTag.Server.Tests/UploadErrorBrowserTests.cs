@@ -20,7 +20,7 @@ public sealed class UploadErrorBrowserTests(Browser browser) : IClassFixture<Bro
     {
         var errors = new List<string>();
         var page = await browser.NewPageAsync(errors);
-        await page.GotoAsync(h.BaseUrl + path);
+        await page.OpenAsync(h.BaseUrl + path);
         await Browser.WaitConnectedAsync(page);
         return (page, errors);
     }

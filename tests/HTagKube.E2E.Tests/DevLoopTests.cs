@@ -83,7 +83,7 @@ public sealed class DevLoopTests(ITestOutputHelper output) : IAsyncLifetime
         var browser = await DebianChromium.SharedAsync();
         await using var context = await browser.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync(new Uri(router.BaseAddress, "/hello").ToString());
+        await page.OpenAsync(new Uri(router.BaseAddress, "/hello").ToString());
         var h1 = page.Locator("h1");
         await Assertions.Expect(h1).ToHaveTextAsync("Hello world");
         // The page listens to the dev channel before anything is saved.

@@ -47,7 +47,7 @@ public sealed class LocalModeTests : IClassFixture<Chromium>, IAsyncLifetime
         await CounterPage.ClickPlusOneAsync(page, expected: 2);
         var pods = _router.Userpods.ToHashSet();
 
-        await page.ReloadAsync();
+        await page.ReopenAsync();
         await CounterPage.WaitReadyAsync(page);
 
         Assert.Equal("2", await CounterPage.CountAsync(page));

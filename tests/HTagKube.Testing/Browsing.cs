@@ -8,7 +8,7 @@ public static class Browsing
     /// <summary>Opens <paramref name="url"/>, fills the provider's login form as <paramref name="user"/>, and waits to be back.</summary>
     public static async Task<IResponse?> SignInAsync(IPage page, Uri url, TestUser user)
     {
-        await page.GotoAsync(url.ToString());
+        await page.OpenAsync(url.ToString());
         await page.FillAsync("#username", user.Username);
         await page.FillAsync("#password", user.Password);
         var back = page.WaitForResponseAsync(r => r.Url == url.ToString(), new() { Timeout = 120_000 });
@@ -19,7 +19,7 @@ public static class Browsing
     /// <summary>Signs out as a user does: the router's logout page, its button (a POST), and the page saying so.</summary>
     public static async Task SignOutAsync(IPage page, Uri router)
     {
-        await page.GotoAsync(new Uri(router, "_htagkube/logout").ToString(), new() { Timeout = 120_000 });
+        await page.OpenAsync(new Uri(router, "_htagkube/logout").ToString(), new() { Timeout = 120_000 });
         await page.ClickAsync("button[type=submit]");
         await page.WaitForSelectorAsync("text=You are signed out", new() { Timeout = 120_000 });
     }
@@ -27,7 +27,7 @@ public static class Browsing
     /// <summary>The text of the page at <paramref name="url"/> (already signed in).</summary>
     public static async Task<string> TextAsync(IPage page, Uri url)
     {
-        var res = await page.GotoAsync(url.ToString(), new() { Timeout = 120_000 });
+        var res = await page.OpenAsync(url.ToString(), new() { Timeout = 120_000 });
         return await res!.TextAsync();
     }
 

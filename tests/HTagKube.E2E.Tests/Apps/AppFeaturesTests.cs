@@ -15,7 +15,7 @@ public sealed class AppFeaturesTests(AppsFixture apps)
     {
         var (page, _) = await apps.OpenAsync("/startup");
         var started = DateTime.UtcNow;
-        var hanging = page.GotoAsync(new Uri(apps.Router.BaseAddress, "startup?mode=hang").ToString(), new() { Timeout = 60_000 });
+        var hanging = page.OpenAsync(new Uri(apps.Router.BaseAddress, "startup?mode=hang").ToString(), new() { Timeout = 60_000 });
         // Another user meanwhile: their own process, untouched.
         var (other, otherErrors) = await apps.OpenAsync("/counter");
         await other.GetByRole(AriaRole.Button, new() { Name = "+1", Exact = true }).ClickAsync();
@@ -25,7 +25,7 @@ public sealed class AppFeaturesTests(AppsFixture apps)
         await Expect(page.Locator("h1.htag-error")).ToHaveTextAsync("The app did not start in time");
         // The demo maps /startup with a 5 s timeout; generous for a loaded machine, but far from "never".
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30), $"error page after {DateTime.UtcNow - started}");
-        await page.GotoAsync(new Uri(apps.Router.BaseAddress, "counter").ToString());
+        await page.OpenAsync(new Uri(apps.Router.BaseAddress, "counter").ToString());
         await AppsFixture.WaitReadyAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "+1", Exact = true }).ClickAsync();
         await Expect(page.Locator(".count")).ToHaveTextAsync("1");
@@ -36,7 +36,7 @@ public sealed class AppFeaturesTests(AppsFixture apps)
     public async Task Without_debug_an_init_exception_is_an_error_page_without_details()
     {
         var page = await apps.Chromium.NewUserPageAsync();
-        var response = await page.GotoAsync(new Uri(apps.Router.BaseAddress, "startup?mode=throw").ToString());
+        var response = await page.OpenAsync(new Uri(apps.Router.BaseAddress, "startup?mode=throw").ToString());
         Assert.Equal(500, response!.Status);
         await Expect(page.Locator("h1.htag-error")).ToHaveTextAsync("The app failed to start");
         await Expect(page.Locator("pre.htag-error-detail")).ToHaveCountAsync(0);

@@ -30,7 +30,7 @@ public sealed class AppsFixture : IAsyncLifetime
         var errors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") lock (errors) errors.Add(m.Text); };
         page.PageError += (_, e) => { lock (errors) errors.Add(e); };
-        await page.GotoAsync(new Uri(Router.BaseAddress, path.TrimStart('/')).ToString());
+        await page.OpenAsync(new Uri(Router.BaseAddress, path.TrimStart('/')).ToString());
         await WaitReadyAsync(page);
         return (page, errors);
     }

@@ -47,7 +47,7 @@ public sealed class ConfiguredUserpodTests : IAsyncLifetime
         var page = await _chromium.NewUserPageAsync();
         var errors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") lock (errors) errors.Add(m.Text); };
-        var response = await page.GotoAsync(new Uri(_router.BaseAddress, "cdn").ToString());
+        var response = await page.OpenAsync(new Uri(_router.BaseAddress, "cdn").ToString());
         await AppsFixture.WaitReadyAsync(page);
         await Expect(page.Locator(".cdn-styled")).ToHaveCSSAsync("color", "rgb(12, 34, 56)");
         var csp = await response!.HeaderValueAsync("content-security-policy");
@@ -66,7 +66,7 @@ public sealed class ConfiguredUserpodTests : IAsyncLifetime
         var page = await _chromium.NewUserPageAsync();
         var errors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") lock (errors) errors.Add(m.Text); };
-        await page.GotoAsync(new Uri(_router.BaseAddress, "files").ToString());
+        await page.OpenAsync(new Uri(_router.BaseAddress, "files").ToString());
         await AppsFixture.WaitReadyAsync(page);
         var url = _cdn.Urls.First().TrimEnd('/') + "/lib/other.css";
         await page.EvaluateAsync("u => { const l = document.createElement('link'); l.rel = 'stylesheet'; l.href = u; document.head.appendChild(l); }", url);
@@ -78,7 +78,7 @@ public sealed class ConfiguredUserpodTests : IAsyncLifetime
     public async Task With_debug_an_init_exception_shows_its_stack_trace_in_the_browser()
     {
         var page = await _chromium.NewUserPageAsync();
-        var response = await page.GotoAsync(new Uri(_router.BaseAddress, "startup?mode=throw").ToString());
+        var response = await page.OpenAsync(new Uri(_router.BaseAddress, "startup?mode=throw").ToString());
         Assert.Equal(500, response!.Status);
         await Expect(page.Locator("h1.htag-error")).ToHaveTextAsync("The app failed to start");
         await Expect(page.Locator("pre.htag-error-detail")).ToContainTextAsync("System.InvalidOperationException: Init failed on purpose");

@@ -17,7 +17,7 @@ public sealed class DemoAppsTests(AppsFixture apps)
     public async Task Index_links_every_demo_and_is_served_under_a_strict_csp()
     {
         var page = await apps.Chromium.NewUserPageAsync();
-        var response = await page.GotoAsync(apps.Router.BaseAddress.ToString());
+        var response = await page.OpenAsync(apps.Router.BaseAddress.ToString());
         var csp = await response!.HeaderValueAsync("content-security-policy");
         Assert.Contains("script-src 'nonce-", csp);
         Assert.DoesNotContain("unsafe-eval", csp);
@@ -41,7 +41,7 @@ public sealed class DemoAppsTests(AppsFixture apps)
             await Button(page, "+1").ClickAsync();
             await Expect(page.Locator(".count")).ToHaveTextAsync(i.ToString());
         }
-        await page.ReloadAsync();
+        await page.ReopenAsync();
         await Expect(page.Locator(".count")).ToHaveTextAsync("3");
         Assert.Empty(errors);
     }
@@ -54,7 +54,7 @@ public sealed class DemoAppsTests(AppsFixture apps)
         Assert.Equal("Hello ann", await page.TitleAsync());
         await page.Locator("input.name").FillAsync("zed");
         await Expect(page.Locator(".greeting")).ToHaveTextAsync("Hello zed");
-        await page.GotoAsync(new Uri(apps.Router.BaseAddress, "hello?name=bob").ToString());
+        await page.OpenAsync(new Uri(apps.Router.BaseAddress, "hello?name=bob").ToString());
         await Expect(page.Locator(".greeting")).ToHaveTextAsync("Hello bob");
         await AppsFixture.WaitReadyAsync(page);
         await page.Locator("input.name").FillAsync("x");
@@ -81,7 +81,7 @@ public sealed class DemoAppsTests(AppsFixture apps)
         await Expect(page.Locator(".todos li").Nth(1).Locator(".text")).ToHaveClassAsync(new Regex("done"));
         await page.Locator(".todos li").Nth(0).Locator("button.remove").ClickAsync();
         await Expect(page.Locator(".todos .text")).ToHaveTextAsync(["eggs", "bread"]);
-        await page.ReloadAsync();
+        await page.ReopenAsync();
         await Expect(page.Locator(".todos .text")).ToHaveTextAsync(["eggs", "bread"]);
         await Expect(page.Locator(".todos li").Nth(0).Locator("input.toggle")).ToBeCheckedAsync();
         Assert.Empty(errors);
@@ -160,7 +160,7 @@ public sealed class DemoAppsTests(AppsFixture apps)
     {
         var (tab1, errors) = await apps.OpenAsync("/hello?ann");
         var tab2 = await tab1.Context.NewPageAsync();
-        await tab2.GotoAsync(new Uri(apps.Router.BaseAddress, "hello?bob").ToString());
+        await tab2.OpenAsync(new Uri(apps.Router.BaseAddress, "hello?bob").ToString());
         await AppsFixture.WaitReadyAsync(tab2);
         // Tab 1's instance was replaced: it goes offline and stays so (no reconnect that would replace tab 2's).
         await tab1.WaitForFunctionAsync("() => document.body.classList.contains('htag-offline')");

@@ -26,7 +26,7 @@ public sealed class ExactlyOnceClickTests
     {
         await using var gate = new UpgradeGate(_f.Router.BaseAddress);
         var page = await _f.Chromium.NewUserPageAsync();
-        await page.GotoAsync(new Uri(gate.BaseAddress, "counter").ToString());
+        await page.OpenAsync(new Uri(gate.BaseAddress, "counter").ToString());
         await Eventually.True(() => gate.Held == 1, TimeSpan.FromSeconds(30), "the page's WebSocket upgrade held back");
         Assert.False(await page.EvaluateAsync<bool>("() => window.htag.connected"));
 
@@ -99,7 +99,7 @@ public sealed class ExactlyOnceClickTests
 
     async Task OpenConnectedAsync(IPage page)
     {
-        await page.GotoAsync(new Uri(_f.Router.BaseAddress, "counter").ToString());
+        await page.OpenAsync(new Uri(_f.Router.BaseAddress, "counter").ToString());
         await page.WaitForFunctionAsync("() => window.htag && window.htag.connected === true", null, new() { Timeout = 30_000 });
     }
 }

@@ -21,7 +21,7 @@ public sealed class ReconnectTests
         var before = _f.Router.Userpods;
         var page = await _f.Chromium.NewUserPageAsync();
         await page.Clock.InstallAsync();
-        await page.GotoAsync(new Uri(_f.Router.BaseAddress, "counter").ToString());
+        await page.OpenAsync(new Uri(_f.Router.BaseAddress, "counter").ToString());
         await AppsFixture.WaitReadyAsync(page);
         await page.Clock.PauseAtAsync(DateTime.Now.AddMinutes(1));
         await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync();

@@ -25,7 +25,7 @@ public sealed class UserpodRestartTests : IClassFixture<Chromium>, IAsyncLifetim
     public async Task Killing_the_userpod_then_clicking_ends_in_a_working_app_within_2_seconds()
     {
         var page = await _chromium.NewUserPageAsync();
-        await page.GotoAsync(new Uri(_router.BaseAddress, "counter").ToString());
+        await page.OpenAsync(new Uri(_router.BaseAddress, "counter").ToString());
         await AppsFixture.WaitReadyAsync(page);
         var plus = page.GetByRole(AriaRole.Button, new() { Name = "+1" });
         await plus.ClickAsync();

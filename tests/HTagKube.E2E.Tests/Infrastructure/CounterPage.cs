@@ -10,7 +10,7 @@ public static class CounterPage
 
     public static async Task OpenAsync(IPage page, Uri router)
     {
-        await page.GotoAsync(new Uri(router, Path).ToString());
+        await page.OpenAsync(new Uri(router, Path).ToString());
         await WaitReadyAsync(page);
     }
 

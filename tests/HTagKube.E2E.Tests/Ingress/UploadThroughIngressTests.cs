@@ -39,7 +39,7 @@ public sealed class UploadThroughIngressTests : IAsyncLifetime
     {
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(60_000);
-        await page.GotoAsync(new Uri(nginx.BaseUri, "upload").ToString());
+        await page.OpenAsync(new Uri(nginx.BaseUri, "upload").ToString());
         await page.WaitForFunctionAsync("() => window.htag && window.htag.connected === true");
         return page;
     }

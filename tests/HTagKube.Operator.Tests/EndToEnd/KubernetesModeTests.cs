@@ -73,7 +73,7 @@ public sealed class KubernetesModeTests(KubernetesModeFixture f, ITestOutputHelp
         // Redis flushed → routes re-published, no session lost, the pod (and its state) kept.
         var alicePod = pods.Single(p => p.Metadata.Labels!["htagkube.io/user"] == aliceKey);
         await f.Redis.Client.GetServer(f.Redis.Client.GetEndPoints()[0]).FlushAllDatabasesAsync();
-        await alice.ReloadAsync();
+        await alice.ReopenAsync();
         await Counter.ClickAsync(alice, 3); // same pod: the counter continues
         Assert.Equal(2, (await SessionsAsync()).Count);
         Assert.Contains(await LivePodsAsync(), p => p.Metadata.Uid == alicePod.Metadata.Uid);

@@ -37,7 +37,7 @@ public static class Counter
 {
     public static async Task OpenAsync(IPage page, Uri router)
     {
-        await page.GotoAsync(new Uri(router, "counter").ToString());
+        await page.OpenAsync(new Uri(router, "counter").ToString());
         await PlusOne(page).WaitForAsync();
     }
 

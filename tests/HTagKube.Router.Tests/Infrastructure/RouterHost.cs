@@ -27,7 +27,7 @@ public sealed class RouterHost : IAsyncDisposable
     {
         var all = new List<string> { "--urls", "http://127.0.0.1:0" };
         if (!args.Contains("--userpod-command")) all.AddRange(["--userpod-command", TestPaths.TestUserpodCommand]);
-        all.AddRange(args);
+        all.AddRange(TestStartWait.Default(args));
         var app = await RouterApp.BuildAsync([.. all], replace);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -21,7 +21,7 @@ public sealed class RouterProcess : IAsyncDisposable
 
     public static async Task<RouterProcess> StartAsync(params string[] args)
     {
-        var program = await ServerProgram.StartAsync(TestPaths.RouterDll, ["--userpod-command", TestPaths.TestUserpodCommand, .. args], "readyz");
+        var program = await ServerProgram.StartAsync(TestPaths.RouterDll, ["--userpod-command", TestPaths.TestUserpodCommand, .. TestStartWait.Default(args)], "readyz");
         // With Redis the test can seal cookies as the router does (the key ring is in Redis); without, it is the process's own.
         var redis = Array.IndexOf(args, "--redis");
         return new RouterProcess(program, redis >= 0 ? await RouterCookies.SharedSealAsync(args[redis + 1]) : null);

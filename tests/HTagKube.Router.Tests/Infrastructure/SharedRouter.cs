@@ -7,9 +7,7 @@ public sealed class SharedRouter : IAsyncLifetime
 {
     public RouterHost Router { get; private set; } = null!;
 
-    // Its tests expect a new user's first request served: a userpod start took 11 s with CI's load at 30-60, past
-    // the 10 s default after which the router answers the designed 503 "starting" page (ProtectionTests cover that).
-    public async Task InitializeAsync() => Router = await RouterHost.StartAsync("--start-wait", "00:01:00");
+    public async Task InitializeAsync() => Router = await RouterHost.StartAsync();
     public async Task DisposeAsync() => await Router.DisposeAsync();
 
     /// <summary>A new user: its uid, a client carrying it, and (after the first request) its route.</summary>

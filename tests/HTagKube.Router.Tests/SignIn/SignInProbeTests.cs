@@ -26,7 +26,7 @@ public sealed class SignInProbeTests(SignInFixture f) : IClassFixture<SignInFixt
         // Nothing leaves the machine: a navigation to the foreign host is answered here.
         await page.RouteAsync("http://evil.example/**", r => r.FulfillAsync(new() { Status = 200, Body = "evil" }));
         var router = f.Router.BaseAddress.ToString().TrimEnd('/');
-        await page.GotoAsync(router + "//evil.example/x");
+        await page.OpenAsync(router + "//evil.example/x");
         await page.FillAsync("#username", TestProvider.Alice.Username);
         await page.FillAsync("#password", TestProvider.Alice.Password);
         await page.ClickAsync("#signin");
