@@ -8,7 +8,7 @@ using Prometheus;
 // The HTagKube operator: HTagSession → Secret + hardened Pod + route in Redis; idle TTL teardown.
 // Serves /healthz and /metrics (ASPNETCORE_URLS / --urls; the image uses port 8081).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
-builder.Configuration.AddCommandLine(args, OperatorConfig.Switches);
+builder.Configuration.AddCommandLine(args, OperatorConfig.Flags.SwitchMappings);
 OperatorOptions options;
 try { options = OperatorConfig.Bind(builder.Configuration); }
 catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)

@@ -27,7 +27,7 @@ public static class RouterApp
     public static async Task<WebApplication> BuildAsync(string[] args, Action<IServiceCollection>? replace = null)
     {
         var dev = Dev.DevMode.Take(ref args); // --dev <project>: `make dev` (router/Dev)
-        args = RouterConfig.Normalize(args);
+        args = RouterConfig.Flags.Normalize(args);
         // The router reads no appsettings file worth watching; a watcher costs an inotify instance.
         if (!args.Any(a => a.Contains("reloadConfigOnChange", StringComparison.OrdinalIgnoreCase)))
             args = [.. args, "--hostBuilder:reloadConfigOnChange=false"];
@@ -36,7 +36,7 @@ public static class RouterApp
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.Configuration.AddCommandLine(args, RouterConfig.SwitchMappings);
+        builder.Configuration.AddCommandLine(args, RouterConfig.Flags.SwitchMappings);
         var options = RouterConfig.Bind(builder.Configuration);
 
         var cfg = builder.Configuration;

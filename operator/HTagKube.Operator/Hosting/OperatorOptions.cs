@@ -18,7 +18,7 @@ public sealed class OperatorOptions
     public string ImagePullPolicy { get; set; } = "IfNotPresent";
 
     /// <summary>Idle timeout when a session's spec has none.</summary>
-    public int IdleTimeoutSeconds { get; set; } = 1800;
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>Port the userpod listens on in its pod (ASPNETCORE_HTTP_PORTS).</summary>
     public int UserpodPort { get; set; } = 8080;
@@ -30,24 +30,21 @@ public sealed class OperatorOptions
     public Dictionary<string, string> DefaultLimits { get; set; } = new() { ["cpu"] = "500m", ["memory"] = "256Mi" };
 
     /// <summary>Ready sessions are re-checked this often (route present? expired? activity).</summary>
-    public int RouteCheckSeconds { get; set; } = 10;
+    public TimeSpan RouteCheck { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>status.lastActivity is written at most this often per session.</summary>
-    public int ActivitySyncSeconds { get; set; } = 60;
+    public TimeSpan ActivitySync { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>A pod not Ready after this long is failed and recreated.</summary>
-    public int PodStartTimeoutSeconds { get; set; } = 120;
-
-    /// <summary><see cref="PodStartTimeoutSeconds"/> as a span.</summary>
-    public TimeSpan PodStartTimeout => TimeSpan.FromSeconds(PodStartTimeoutSeconds);
+    public TimeSpan PodStartTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
     /// <summary>
-    /// First delay before a failed pod is recreated; doubles per failure up to <see cref="RecreateBackoffMaxSeconds"/>.
+    /// First delay before a failed pod is recreated; doubles per failure up to <see cref="RecreateBackoffMax"/>.
     /// </summary>
-    public double RecreateBackoffSeconds { get; set; } = 2;
+    public TimeSpan RecreateBackoff { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Longest delay before a failed pod is recreated.</summary>
-    public double RecreateBackoffMaxSeconds { get; set; } = 300;
+    public TimeSpan RecreateBackoffMax { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The leader-election Lease: only its holder acts.</summary>
     public string LeaseName { get; set; } = "htagkube-operator";
@@ -56,7 +53,7 @@ public sealed class OperatorOptions
     public string? LeaseNamespace { get; set; }
 
     /// <summary>How long a lease lasts without renewal (a crashed leader's successor waits that long).</summary>
-    public int LeaseDurationSeconds { get; set; } = 15;
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Reconciles run in parallel (never two for one session).</summary>
     public int Workers { get; set; } = 4;
@@ -77,10 +74,10 @@ public sealed class OperatorOptions
     public string? WarmPoolSchedule { get; set; }
 
     /// <summary>How long the demand must stay lower before an adaptive pool shrinks (then one pod per 30 s).</summary>
-    public int WarmPoolShrinkDelaySeconds { get; set; } = 300;
+    public TimeSpan WarmPoolShrinkDelay { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The window over which an adaptive pool measures the arrival rate.</summary>
-    public int WarmPoolWindowSeconds { get; set; } = 60;
+    public TimeSpan WarmPoolWindow { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The pool's bounds, the schedule's largest count included in the default upper bound.</summary>
     public (int Min, int Max) WarmPoolBounds(Warm.WarmPoolSchedule schedule) =>

@@ -42,9 +42,9 @@ public static class OperatorServices
             {
                 Namespace = o.LeaseNamespace ?? ns,
                 LeaseName = o.LeaseName,
-                LeaseDuration = TimeSpan.FromSeconds(o.LeaseDurationSeconds),
-                RenewDeadline = TimeSpan.FromSeconds(o.LeaseDurationSeconds * 2.0 / 3),
-                RetryPeriod = TimeSpan.FromSeconds(Math.Max(0.2, o.LeaseDurationSeconds / 7.5)),
+                LeaseDuration = o.LeaseDuration,
+                RenewDeadline = o.LeaseDuration * 2 / 3,
+                RetryPeriod = TimeSpan.FromSeconds(Math.Max(0.2, o.LeaseDuration.TotalSeconds / 7.5)),
             })
             .AddInformer(SessionKind.HTagSessions, _ => new InformerOptions { Namespace = ns })
             .AddInformer(KubeKinds.Pods, _ => userpods)

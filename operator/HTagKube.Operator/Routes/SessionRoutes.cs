@@ -24,7 +24,7 @@ public sealed class SessionRoutes(IKubernetes kube, IRouteTable routes, SessionT
 
     string Endpoint(string podIP) => $"{podIP}:{o.UserpodPort}";
 
-    TimeSpan IdleTimeout(HTagSession s) => TimeSpan.FromSeconds(s.Spec.IdleTimeoutSeconds ?? o.IdleTimeoutSeconds);
+    TimeSpan IdleTimeout(HTagSession s) => s.Spec.IdleTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : o.IdleTimeout;
 
     /// <summary>
     /// The session's pod is Ready: publish, keep, re-publish or judge its route, and fill the route's part of the status.
@@ -87,7 +87,7 @@ public sealed class SessionRoutes(IKubernetes kube, IRouteTable routes, SessionT
         status.PodIP = ip;
         status.Message = null;
         // Re-check often enough to notice expiry quickly (expiry events and epoch changes also enqueue: RouteWatch).
-        return ReconcileResult.After(TimeSpan.FromSeconds(Math.Min(o.RouteCheckSeconds, Math.Max(1, idle.TotalSeconds / 4))));
+        return ReconcileResult.After(TimeSpan.FromSeconds(Math.Min(o.RouteCheck.TotalSeconds, Math.Max(1, idle.TotalSeconds / 4))));
     }
 
     /// <summary>The idle verdict: the session ends. Its pod and Secret follow by garbage collection (ownerReferences).</summary>
@@ -103,12 +103,12 @@ public sealed class SessionRoutes(IKubernetes kube, IRouteTable routes, SessionT
     }
 
     /// <summary>
-    /// status.lastActivity, coarse (at most every <see cref="OperatorOptions.ActivitySyncSeconds"/>): the router pushes the
+    /// status.lastActivity, coarse (at most every <see cref="OperatorOptions.ActivitySync"/>): the router pushes the
     /// TTL on activity, so last activity = now - (idle - remaining).
     /// </summary>
     async Task SyncActivityAsync(HTagSession s, HTagSessionStatus status, TimeSpan idle, DateTimeOffset now, CancellationToken ct)
     {
-        if (now - _activitySynced.GetValueOrDefault(s.Metadata.Uid!) < TimeSpan.FromSeconds(o.ActivitySyncSeconds)) return;
+        if (now - _activitySynced.GetValueOrDefault(s.Metadata.Uid!) < o.ActivitySync) return;
         if (await routes.TimeToLiveAsync(s.Spec.UserKey, ct) is { } remaining)
             status.LastActivity = WholeSecondsTimeConverter.Truncate(now - (idle - remaining));
         _activitySynced[s.Metadata.Uid!] = now;

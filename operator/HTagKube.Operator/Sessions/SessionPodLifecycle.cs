@@ -72,8 +72,7 @@ public sealed class SessionPodLifecycle(IKubernetes kube, OperatorOptions o, War
     {
         var failures = Of(s);
         failures.Count++;
-        var delay = Backoff.Delay(failures.Count, TimeSpan.FromSeconds(o.RecreateBackoffSeconds),
-            TimeSpan.FromSeconds(o.RecreateBackoffMaxSeconds));
+        var delay = Backoff.Delay(failures.Count, o.RecreateBackoff, o.RecreateBackoffMax);
         failures.NotBefore = now + delay;
         metrics.PodFailures.Add(1);
         log.LogWarning("session {Session}: {Why}; recreating the pod in {Delay}", s.Metadata.Name, why, delay);
@@ -95,7 +94,7 @@ public sealed class SessionPodLifecycle(IKubernetes kube, OperatorOptions o, War
         status.PodIP = pod.Status?.PodIP;
         status.Message = PodHealth.Waiting(pod);
         var left = PodHealth.StartTimeLeft(pod, now, o.PodStartTimeout);
-        return ReconcileResult.After(left > TimeSpan.Zero ? left + TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(o.RouteCheckSeconds));
+        return ReconcileResult.After(left > TimeSpan.Zero ? left + TimeSpan.FromSeconds(1) : o.RouteCheck);
     }
 
     /// <summary>The pod serves: failures are forgotten, container restarts counted.</summary>

@@ -14,7 +14,7 @@ public sealed class WarmPoolSizer(int min, int max, WarmPoolSchedule schedule, T
         var schedule = WarmPoolSchedule.Parse(o.WarmPoolSchedule);
         var (lo, hi) = o.WarmPoolBounds(schedule);
         return new WarmPoolSizer(lo, hi, schedule, clock) {
-            ShrinkDelay = TimeSpan.FromSeconds(o.WarmPoolShrinkDelaySeconds), Window = TimeSpan.FromSeconds(o.WarmPoolWindowSeconds),
+            ShrinkDelay = o.WarmPoolShrinkDelay, Window = o.WarmPoolWindow,
         };
     }
 

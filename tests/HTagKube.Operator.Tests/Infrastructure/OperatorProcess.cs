@@ -40,8 +40,8 @@ public sealed partial class OperatorProcess : IAsyncDisposable
         foreach (var a in new[]
         {
             "--urls", "http://127.0.0.1:0", "--namespace", ns, "--redis", redis, "--image", Images.Userpod,
-            "--route-check-seconds", "1", "--recreate-backoff-seconds", "1", "--lease-duration-seconds", "3",
-            "--pod-start-timeout-seconds", "60", "--activity-sync-seconds", "2",
+            "--route-check", "1s", "--recreate-backoff", "1s", "--lease-duration", "3s",
+            "--pod-start-timeout", "60s", "--activity-sync", "2s",
         }.Concat(extra)) psi.ArgumentList.Add(a);
         psi.Environment["Logging__Console__FormatterName"] = "simple";
         psi.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";

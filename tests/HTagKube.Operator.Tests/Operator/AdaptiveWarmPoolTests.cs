@@ -16,7 +16,7 @@ public sealed class AdaptiveWarmPoolFixture : OperatorFixture
     public const int Min = 1, Max = 8;
     protected override string[] OperatorArgs =>
         ["--warm-pool", Min.ToString(CultureInfo.InvariantCulture), "--warm-pool-max", Max.ToString(CultureInfo.InvariantCulture),
-         "--warm-pool-window-seconds", "10", "--warm-pool-shrink-delay-seconds", "5"];
+         "--warm-pool-window", "10s", "--warm-pool-shrink-delay", "5s"];
 }
 
 /// <summary>

@@ -117,7 +117,7 @@ public sealed class WarmPoolSizerTests
         Assert.Contains("--warm-pool-schedule", Assert.Throws<ArgumentException>(() => WarmPoolSchedule.Parse(text)).Message);
 
     static OperatorOptions Bind(params string[] args) =>
-        OperatorConfig.Bind(new ConfigurationBuilder().AddCommandLine(args, OperatorConfig.Switches).Build());
+        OperatorConfig.Bind(new ConfigurationBuilder().AddCommandLine(args, OperatorConfig.Flags.SwitchMappings).Build());
 
     [Fact]
     public void Flags_warm_pool_alone_is_a_fixed_size_max_makes_it_adaptive_and_a_schedule_raises_the_default_max()
