@@ -41,15 +41,15 @@ sealed partial class ClusterBench(BenchOptions o)
         _report.StartedUtc = Utc();
         _report.Images = $"htagkube/{{router,operator,userpod}}:{tag}";
         var images = ImageSets(tag).ToArray();
-        List<Variant> variants = [new("default chart (warm pool 2)", 2, () => images, 2, ["arrivals", "rush"])];
-        if (File.ReadAllText(Path.Combine(_root, "operator", "HTagKube.Operator", "Hosting", "OperatorConfig.cs")).Contains("--warm-pool-max", StringComparison.Ordinal))
-        {
-            // The adaptive pool through the chart's operator.extraArgs (the chart's own warmPool.min/max values are not there yet).
-            variants.Add(new("adaptive pool 2..40", 2, () => [.. images, "operator.extraArgs={--warm-pool-max=40}"], 2, ["arrivals", "rush"]));
+        List<Variant> variants =
+        [
+            // The chart's default before warmPool.min/max: a fixed pool of 2, for comparison.
+            new("fixed pool of 2 (warmPool.size=2)", 2, () => [.. images, "warmPool.size=2"], 2, ["arrivals", "rush"]),
+            new("default chart (adaptive pool 2..20)", 2, () => images, 2, ["arrivals", "rush"]),
             // A schedule covering the rush: 40 pods from the minute before the install, for 30 minutes.
-            variants.Add(new("schedule covering the rush (40 pods)", 2,
-                () => [.. images, $"operator.extraArgs={{--warm-pool-max=40,--warm-pool-schedule=* {DateTime.UtcNow.AddMinutes(-1):HH:mm} 40 30m}}"], 40, ["rush"]));
-        }
+            new("schedule covering the rush (40 pods)", 2,
+                () => [.. images, $"warmPool.schedule={{* {DateTime.UtcNow.AddMinutes(-1):HH:mm} 40 30m}}"], 40, ["rush"]),
+        ];
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(40));
         var ct = cts.Token;
         var clock = Stopwatch.StartNew();

@@ -1,4 +1,5 @@
 using HTagKube.Chart.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
 
 namespace HTagKube.Chart.Tests.Static;
 
@@ -125,7 +126,7 @@ public sealed class RenderTests
         var c = HelmChart.Container(r.Get("Deployment", "htag-operator"), "operator");
         Assert.Equal([
             "--namespace=$(POD_NAMESPACE)", "--redis=$(HTAGKUBE_REDIS)", "--image=registry.example.com/me/apps:2.0.0",
-            "--image-pull-policy=Always", "--idle-timeout=600", "--lease-name=htag-operator", "--warm-pool=2",
+            "--image-pull-policy=Always", "--idle-timeout=600", "--lease-name=htag-operator", "--warm-pool=2", "--warm-pool-max=20",
         ], c["args"].Strings);
         var names = c["env"].List.Select(e => e["name"].S).ToList();
         Assert.True(names.IndexOf("POD_NAMESPACE") < names.IndexOf("HTAGKUBE_REDIS"), "$(VAR) in args needs the variables defined");
@@ -136,11 +137,33 @@ public sealed class RenderTests
     }
 
     [Theory]
-    [InlineData("0", "--warm-pool=0")]
-    [InlineData("7", "--warm-pool=7")]
-    public async Task Warm_pool_size_reaches_the_operator(string size, string flag)
+    [InlineData(new string[0], new[] { "--warm-pool=2", "--warm-pool-max=20" })]
+    [InlineData(new[] { "warmPool.size=0" }, new[] { "--warm-pool=0", "--warm-pool-max=0" })]
+    [InlineData(new[] { "warmPool.size=7" }, new[] { "--warm-pool=7", "--warm-pool-max=7" })]
+    [InlineData(new[] { "warmPool.min=0", "warmPool.max=0" }, new[] { "--warm-pool=0", "--warm-pool-max=0" })]
+    [InlineData(new[] { "warmPool.min=5", "warmPool.max=60" }, new[] { "--warm-pool=5", "--warm-pool-max=60" })]
+    [InlineData(new[] { "warmPool.schedule={Mon-Fri 08:55 40 30m,Sat 10:00 5 1h}" },
+        new[] { "--warm-pool=2", "--warm-pool-max=40", "--warm-pool-schedule=Mon-Fri 08:55 40 30m; Sat 10:00 5 1h" })]
+    [InlineData(new[] { "warmPool.size=3", "warmPool.schedule={* 07:00 4 2h}" },
+        new[] { "--warm-pool=3", "--warm-pool-max=4", "--warm-pool-schedule=* 07:00 4 2h" })]
+    public async Task Warm_pool_values_reach_the_operator_and_max_covers_the_schedule(string[] sets, string[] flags)
     {
-        var r = await HelmChart.TemplateAsync("warmPool.size=" + size);
-        Assert.Contains(flag, HelmChart.Container(r.Get("Deployment", "htag-operator"), "operator")["args"].Strings);
+        var r = await HelmChart.TemplateAsync(sets);
+        var args = HelmChart.Container(r.Get("Deployment", "htag-operator"), "operator")["args"].Strings;
+        Assert.Equal(flags, args.Where(a => a.StartsWith("--warm-pool", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task The_operator_reads_the_charts_warm_pool_flags_as_the_chart_means_them()
+    {
+        var r = await HelmChart.TemplateAsync("warmPool.min=1", "warmPool.max=9", "warmPool.schedule={Mon-Fri 08:55 12 30m}");
+        var args = HelmChart.Container(r.Get("Deployment", "htag-operator"), "operator")["args"].Strings
+            .Where(a => a.StartsWith("--warm-pool", StringComparison.Ordinal)).Append("--redis=r:1").ToArray();
+        var options = Operator.Hosting.OperatorConfig.Bind(new ConfigurationBuilder()
+            .AddCommandLine(args, Operator.Hosting.OperatorConfig.Flags.SwitchMappings).Build());
+        var schedule = Operator.Warm.WarmPoolSchedule.Parse(options.WarmPoolSchedule);
+        Assert.Equal((1, 12), options.WarmPoolBounds(schedule));
+        Assert.Equal(12, schedule.PodsAt(new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero))); // a Monday, 09:00 UTC
+        Assert.Equal(0, schedule.PodsAt(new DateTimeOffset(2026, 12, 6, 9, 0, 0, TimeSpan.Zero))); // a Sunday
     }
 }

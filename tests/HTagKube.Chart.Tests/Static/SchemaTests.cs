@@ -25,6 +25,11 @@ public sealed class SchemaTests
         // Combinations the schema cannot word well are checked by templates/checks.yaml.
         { ["warmPool.size=-1"], "warmPool.size: Must be greater than or equal to 0" },
         { ["warmPool.size=501"], "warmPool.size: Must be less than or equal to 500" },
+        { ["warmPool.max=501"], "warmPool.max: Must be less than or equal to 500" },
+        { ["warmPool.min=-1"], "warmPool.min: Must be greater than or equal to 0" },
+        { ["warmPool.min=5", "warmPool.max=3"], "warmPool.max (3) must be at least warmPool.min (5)" },
+        { ["warmPool.schedule={Mon 8am 40 30m}"], "warmPool.schedule.0: Does not match pattern" },
+        { ["warmPool.schedule={Mon-Fri 08:55 40 30s}"], "warmPool.schedule.0: Does not match pattern" },
         { ["redis.enabled=false"], "set externalRedis.host" },
         { ["auth.oidc.enabled=true", "auth.oidc.clientId=htag"], "auth.oidc.enabled needs auth.oidc.authority, the provider's https:// issuer URL" },
         { ["auth.oidc.enabled=true", "auth.oidc.authority=http://idp.example.com", "auth.oidc.clientId=htag"], "the provider's https:// issuer URL" },
