@@ -132,7 +132,7 @@ sealed partial class ServerProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SysKill(int pid, int sig);
+    static extern int SysKill(int pid, int sig);
 
     public static void Signal(int pid, int sig) => _ = SysKill(pid, sig);
 

@@ -80,7 +80,7 @@ sealed partial class ClusterBench(BenchOptions o)
         var full = o.Only.Count == 0;
         var outDir = o.OutDir ?? (full ? Path.Combine(_root, "docs") : Path.Combine(_root, "artifacts", "bench", "out"));
         Directory.CreateDirectory(outDir);
-        var section = _report.Markdown(o, _root);
+        var section = _report.Markdown(o);
         if (full && o.OutDir is null)
         {
             var doc = Path.Combine(outDir, "benchmarks.md");

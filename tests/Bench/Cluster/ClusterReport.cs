@@ -37,7 +37,7 @@ sealed class ClusterReport
     static string F(double v) => Report.F(v);
     static string S(double ms) => (ms / 1000).ToString(ms >= 10000 ? "0.0" : "0.00", CultureInfo.InvariantCulture) + " s";
 
-    public string Markdown(BenchOptions o, string root)
+    public string Markdown(BenchOptions o)
     {
         var sb = new StringBuilder();
         void L(string s = "") => sb.Append(s).Append('\n');
