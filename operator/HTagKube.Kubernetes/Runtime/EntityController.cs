@@ -76,12 +76,16 @@ public sealed class EntityController<T> : ILeaderWork where T : class, IKubernet
         var name = $"{_kind.Kind}/{Guid.NewGuid():N}";
         _queue = new WorkQueue(_options.BackoffBase, _options.BackoffMax);
         RuntimeMetrics.Queues[name] = _queue;
+        var runners = new List<Task>();
         try
         {
-            var runners = new List<Task> { _informer.RunAsync(ct) };
+            runners.Add(_informer.RunAsync(ct));
             runners.AddRange(_owned.Select(o => o.Run(ct)));
             await _informer.WaitForSyncAsync(ct);
             foreach (var o in _owned) await o.Synced(ct);
+            // Every object once per term, as client-go's initial list delivers them: the relist reports only what changed
+            // since the last run, and the previous term's queue (with its requeue timers) is gone.
+            foreach (var obj in _informer.List()) _queue.Add(KubeKinds.KeyOf(obj));
             _log.LogInformation("{Kind} controller synced; {Workers} workers", _kind.Kind, _options.Workers);
             runners.AddRange(Enumerable.Range(0, _options.Workers).Select(_ => WorkerAsync(ct)));
             await Task.WhenAll(runners);
@@ -89,6 +93,10 @@ public sealed class EntityController<T> : ILeaderWork where T : class, IKubernet
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         finally
         {
+            // A term ends when its informer runs have: a term lost while still listing (a slow API call under load)
+            // used to return at once, and its run, ending during the next term, reset that term's sync.
+            try { await Task.WhenAll(runners); }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
             RuntimeMetrics.Queues.TryRemove(name, out _);
             _queue.Dispose();
         }

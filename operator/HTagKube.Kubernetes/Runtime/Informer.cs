@@ -30,7 +30,7 @@ public sealed class Informer<T>(IKubernetes kube, KubeKind<T> kind, InformerOpti
 {
     readonly ConcurrentDictionary<string, T> _cache = new();
     volatile TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    int _relists, _reconnects;
+    int _relists, _reconnects, _runs;
 
     /// <summary>Called for every change seen (from a watch or a relist), after the cache is updated.</summary>
     public event Action<WatchEventType, T>? Changed;
@@ -55,8 +55,14 @@ public sealed class Informer<T>(IKubernetes kube, KubeKind<T> kind, InformerOpti
     /// <summary>One run (relist, then watch) until <paramref name="ct"/> ends it.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
+        var run = Interlocked.Increment(ref _runs);
         try { await ListAndWatchAsync(ct); }
-        finally { _synced = new(TaskCreationOptions.RunContinuationsAsynchronously); } // the next run waits for its own sync
+        finally
+        {
+            // The next run waits for its own sync. A run that ends after a newer one started (its list call outlived its
+            // term) must not take the newer run's sync away: that controller would wait for a sync that never comes.
+            if (Volatile.Read(ref _runs) == run) _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
     }
 
     async Task ListAndWatchAsync(CancellationToken ct)
