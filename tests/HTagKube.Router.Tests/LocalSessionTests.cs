@@ -115,10 +115,12 @@ public sealed class LocalSessionTests
     [Fact]
     public async Task Activity_keeps_a_route_alive_past_the_idle_timeout()
     {
-        await using var router = await RouterHost.StartAsync("--idle-timeout", "00:00:02", "--sweep-interval", "00:00:00.2");
+        // 6 s: a request every 200 ms must never leave the route idle that long, even when CI's load stalls one for
+        // seconds (a 2 s timeout raced with such stalls; the 3 s one of E2E's IdleTimeoutTests lost, CI run s3).
+        await using var router = await RouterHost.StartAsync("--idle-timeout", "6s", "--sweep-interval", "00:00:00.2");
         using var browser = router.NewClient();
         var first = await Whoami.GetAsync(browser);
-        var until = DateTime.UtcNow.AddSeconds(4); // twice the idle timeout
+        var until = DateTime.UtcNow.AddSeconds(9); // one and a half idle timeouts
         while (DateTime.UtcNow < until)
         {
             Assert.Equal(first.Pid, (await Whoami.GetAsync(browser)).Pid);
