@@ -57,7 +57,7 @@ public sealed class RouterProcess : IAsyncDisposable
     /// <param name="env">Extra environment of the router, inherited by the userpods it starts.</param>
     public static async Task<RouterProcess> StartAsync(IEnumerable<string>? extraArgs = null, CancellationToken ct = default,
         IReadOnlyDictionary<string, string>? env = null) =>
-        new(await ServerProgram.StartAsync(Repo.RouterDll, extraArgs ?? [], "healthz", env, ct));
+        new(await ServerProgram.StartAsync(Repo.RouterDll, TestStartWait.Default([.. extraArgs ?? []]), "healthz", env, ct));
 
     /// <summary>A client with its own cookie jar: one browser, as the router sees it.</summary>
     public HttpClient NewClient(CookieContainer? jar = null) =>
