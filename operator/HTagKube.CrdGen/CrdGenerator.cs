@@ -54,6 +54,7 @@ public static class CrdGenerator
                         Column("Phase", "string", ".status.phase", "Pending, Starting, Ready, Failed or Terminating"),
                         Column("Pod", "string", ".status.podName", "The userpod"),
                         Column("IP", "string", ".status.podIP", "Pod IP the route points to"),
+                        Column("Image", "string", ".status.image", "The userpod image the session's pod runs"),
                         Column("Idle", "date", ".status.lastActivity", "Time since the last user activity (synced about once a minute)"),
                         Column("Age", "date", ".metadata.creationTimestamp", null)),
                     ["schema"] = new JsonObject

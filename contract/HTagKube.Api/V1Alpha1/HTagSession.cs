@@ -137,6 +137,10 @@ public sealed class HTagSessionStatus
     public string? PodName { get; set; }
     /// <summary>The pod's IP.</summary>
     public string? PodIP { get; set; }
+
+    /// <summary>The userpod image the serving pod runs.</summary>
+    [Description("The userpod image the serving pod runs (after an upgrade, until the session moves: the old one).")]
+    public string? Image { get; set; }
     /// <summary>The userpod's port in the pod.</summary>
     public int? Port { get; set; }
     /// <summary>When the current pod's route was first published.</summary>

@@ -29,6 +29,8 @@ public static class OperatorConfig
         Flag("--warm-pool-schedule", nameof(OperatorOptions.WarmPoolSchedule)),
         Flag("--warm-pool-shrink-delay", nameof(OperatorOptions.WarmPoolShrinkDelay), FlagKind.Duration),
         Flag("--warm-pool-window", nameof(OperatorOptions.WarmPoolWindow), FlagKind.Duration),
+        Flag("--upgrade-strategy", nameof(OperatorOptions.UpgradeStrategy)),
+        Flag("--upgrade-idle", nameof(OperatorOptions.UpgradeIdle), FlagKind.Duration),
     ];
 
     /// <summary>
@@ -49,7 +51,7 @@ public static class OperatorConfig
         config.GetSection(Section).Bind(o);
         if (string.IsNullOrWhiteSpace(o.Redis)) throw new ArgumentException("--redis is required");
         if (o.IdleTimeout < TimeSpan.FromSeconds(10)) throw new ArgumentException("--idle-timeout must be at least 10 s");
-        if (new[] { o.RouteCheck, o.ActivitySync, o.PodStartTimeout, o.RecreateBackoff, o.LeaseDuration }.Any(d => d <= TimeSpan.Zero)
+        if (new[] { o.RouteCheck, o.ActivitySync, o.PodStartTimeout, o.RecreateBackoff, o.LeaseDuration, o.UpgradeIdle }.Any(d => d <= TimeSpan.Zero)
             || o.Workers < 1)
             throw new ArgumentException("intervals, timeouts and workers must be positive");
         if (o.RecreateBackoffMax < o.RecreateBackoff)

@@ -79,7 +79,28 @@ public sealed class OperatorOptions
     /// <summary>The window over which an adaptive pool measures the arrival rate.</summary>
     public TimeSpan WarmPoolWindow { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// What happens to a session whose pod runs another image than the one it would get now (after <c>helm upgrade</c>
+    /// changed <see cref="Image"/>): <see cref="UpgradeStrategy.OnIdle"/> moves it once its user is idle for
+    /// <see cref="UpgradeIdle"/> (the user's durable state follows), <see cref="UpgradeStrategy.OnExpiry"/> leaves it until
+    /// the session ends. Warm pods of another image are replaced at once either way.
+    /// </summary>
+    public UpgradeStrategy UpgradeStrategy { get; set; } = UpgradeStrategy.OnIdle;
+
+    /// <summary>How long a user must be idle before <see cref="UpgradeStrategy.OnIdle"/> moves their session.</summary>
+    public TimeSpan UpgradeIdle { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The pool's bounds, the schedule's largest count included in the default upper bound.</summary>
     public (int Min, int Max) WarmPoolBounds(Warm.WarmPoolSchedule schedule) =>
         (WarmPool, WarmPoolMax ?? Math.Max(WarmPool, schedule.LargestPods));
+}
+
+/// <summary>See <see cref="OperatorOptions.UpgradeStrategy"/>.</summary>
+public enum UpgradeStrategy
+{
+    /// <summary>A session moves to the current image once its user is idle for a moment.</summary>
+    OnIdle,
+
+    /// <summary>A session keeps its pod's image until it ends.</summary>
+    OnExpiry,
 }

@@ -36,6 +36,7 @@ public static class OperatorServices
         services.AddSingleton<SessionStatusWriter>();
         services.AddSingleton<SessionPodLifecycle>();
         services.AddSingleton<SessionRoutes>();
+        services.AddSingleton<SessionUpgrade>();
         // Session pods and Secrets, and warm pods with theirs (no owner: no reconciles), carry the managed-by label.
         var userpods = new InformerOptions { Namespace = ns, LabelSelector = UserpodPod.ManagedBySelector };
         services.AddControllerRuntime(_ => new LeaderElectionOptions

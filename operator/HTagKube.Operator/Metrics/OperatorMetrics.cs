@@ -38,6 +38,8 @@ public sealed class OperatorMetrics : IDisposable
         PodStartSeconds = _meter.CreateHistogram<double>("pod_start_seconds", null, "Pod creation to Ready and route published");
         RoutesPublished = _meter.CreateCounter<long>("routes_published_total");
         SessionsExpired = _meter.CreateCounter<long>("sessions_expired_total");
+        SessionsUpgraded = _meter.CreateCounter<long>("sessions_upgraded_total",
+            description: "Sessions moved to the current userpod image (their pod on another image deleted while idle)");
         PodFailures = _meter.CreateCounter<long>("pod_failures_total");
         Republished = _meter.CreateCounter<long>("routes_republished_total",
             description: "Routes re-published after the route table lost its data");
@@ -92,6 +94,9 @@ public sealed class OperatorMetrics : IDisposable
 
     /// <summary>Sessions ended by the idle verdict.</summary>
     public Counter<long> SessionsExpired { get; }
+
+    /// <summary>Sessions moved to the current userpod image.</summary>
+    public Counter<long> SessionsUpgraded { get; }
 
     /// <summary>Userpod pods (session or warm) failed and replaced.</summary>
     public Counter<long> PodFailures { get; }

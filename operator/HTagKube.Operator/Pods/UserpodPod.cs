@@ -26,6 +26,9 @@ public static class UserpodPod
     /// <summary>The userpod's container name.</summary>
     public const string Container = "userpod";
 
+    /// <summary>The image the pod's userpod container runs.</summary>
+    public static string? ImageOf(V1Pod p) => p.Spec?.Containers?.FirstOrDefault(c => c.Name == Container)?.Image;
+
     /// <summary>The labels of every userpod pod and token Secret, plus <paramref name="extra"/> (user, session, warm).</summary>
     public static Dictionary<string, string> Labels(params (string Key, string Value)[] extra)
     {

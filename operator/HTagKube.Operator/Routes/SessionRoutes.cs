@@ -24,7 +24,8 @@ public sealed class SessionRoutes(IKubernetes kube, IRouteTable routes, SessionT
 
     string Endpoint(string podIP) => $"{podIP}:{o.UserpodPort}";
 
-    TimeSpan IdleTimeout(HTagSession s) => s.Spec.IdleTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : o.IdleTimeout;
+    /// <summary>The session's idle timeout: its spec's, else the operator's.</summary>
+    public TimeSpan IdleTimeout(HTagSession s) => s.Spec.IdleTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : o.IdleTimeout;
 
     /// <summary>
     /// The session's pod is Ready: publish, keep, re-publish or judge its route, and fill the route's part of the status.

@@ -23,5 +23,8 @@ public static class SessionManifests
     /// <summary>The session's own pod: its image and resources, else the operator's defaults.</summary>
     public static V1Pod Pod(HTagSession s, OperatorOptions o) =>
         UserpodPod.Build(PodName(s), s.Metadata.NamespaceProperty, UserpodPod.Labels(UserpodPod.SessionLabels(s)), UserpodPod.OwnerOf(s),
-            string.IsNullOrEmpty(s.Spec.Image) ? o.Image : s.Spec.Image, s.Spec.Resources, SecretName(s), o);
+            Image(s, o), s.Spec.Resources, SecretName(s), o);
+
+    /// <summary>The image the session's pod should run now: its spec's, else the operator's.</summary>
+    public static string Image(HTagSession s, OperatorOptions o) => string.IsNullOrEmpty(s.Spec.Image) ? o.Image : s.Spec.Image;
 }

@@ -14,8 +14,8 @@ namespace HTagKube.Operator.Sessions;
 /// HTagSession: its pod and Secret carry it as controller ownerReference, so Kubernetes' garbage collector removes them,
 /// and <see cref="SessionFinalizer"/> clears its route.
 /// </summary>
-public sealed class SessionReconciler(SessionPodLifecycle lifecycle, SessionRoutes routes, SessionStatusWriter statuses,
-    OperatorOptions o) : IEntityController<HTagSession>
+public sealed class SessionReconciler(SessionPodLifecycle lifecycle, SessionRoutes routes, SessionUpgrade upgrade,
+    SessionStatusWriter statuses, OperatorOptions o) : IEntityController<HTagSession>
 {
     /// <inheritdoc />
     public async Task<ReconcileResult> ReconcileAsync(HTagSession s, CancellationToken ct)
@@ -57,7 +57,13 @@ public sealed class SessionReconciler(SessionPodLifecycle lifecycle, SessionRout
         {
             if (await routes.ReconcileAsync(s, status, pod, now, ct) is not { } kept) return ReconcileResult.Done; // ended: idle
             lifecycle.Serving(s, status, pod);
+            status.Image = UserpodPod.ImageOf(pod);
             result = kept;
+            if (await upgrade.MoveIfDueAsync(s, status, pod, routes.IdleTimeout(s), ct))
+            {
+                await routes.WithdrawAsync(s, status, ct);
+                result = ReconcileResult.Done; // the pod's deletion brings the session back
+            }
         }
         else
         {

@@ -77,7 +77,7 @@ public sealed class WarmPool : ILeaderWork
             return null;
         }
         _sizer.Arrival(); // a session a warm pod could serve: the demand the pool follows
-        var candidates = Pool().Where(p => PodHealth.IsReady(p) && PodHealth.Failure(p) is null).ToList();
+        var candidates = Pool().Where(p => PodHealth.IsReady(p) && PodHealth.Failure(p) is null && OtherImage(p) is null).ToList();
         // Concurrent workers start at different pods: fewer 409s than all racing for the first one.
         Random.Shared.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates));
         foreach (var warm in candidates)
@@ -129,6 +129,9 @@ public sealed class WarmPool : ILeaderWork
         catch (HttpOperationException e) when (e.IsConflict() || e.IsNotFound()) { return null; }
     }
 
+    /// <summary>Why a warm pod is stale: it runs another image than the operator's (after an upgrade); else null.</summary>
+    string? OtherImage(V1Pod p) => UserpodPod.ImageOf(p) is { } image && image != _o.Image ? $"runs image {image}, not {_o.Image}" : null;
+
     /// <summary>The refill loop, while leading.</summary>
     public async Task LeadAsync(CancellationToken ct)
     {
@@ -168,6 +171,12 @@ public sealed class WarmPool : ILeaderWork
         var alive = new List<V1Pod>();
         foreach (var p in Pool())
         {
+            if (OtherImage(p) is { } stale)
+            {
+                _log.LogInformation("warm pod {Pod}: {Why}; replacing it", p.Metadata.Name, stale);
+                await UserpodPod.DeleteAsync(_kube, p, ct);
+                continue;
+            }
             if ((PodHealth.Failure(p) ?? PodHealth.StartTimedOut(p, now, _o.PodStartTimeout)) is { } why)
             {
                 _log.LogWarning("warm pod {Pod}: {Why}; replacing it", p.Metadata.Name, why);

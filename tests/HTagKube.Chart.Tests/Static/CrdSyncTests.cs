@@ -26,7 +26,7 @@ public sealed class CrdSyncTests
         var crd = Rendered.Parse(File.ReadAllText(Path.Combine(Repo.Chart, "crds", "htagsessions.htagkube.io.yaml"))).Single();
         var version = crd.At("spec.versions")[0];
         var columns = version["additionalPrinterColumns"].List.Select(c => c["name"].S ?? "").ToArray();
-        Assert.Equal(["User", "Person", "Phase", "Pod", "IP", "Idle", "Age"], columns);
+        Assert.Equal(["User", "Person", "Phase", "Pod", "IP", "Image", "Idle", "Age"], columns);
         // The person's display name (issue 17), never the subject.
         Assert.Equal(".status.displayName", version["additionalPrinterColumns"].List.Single(c => c["name"].S == "Person")["jsonPath"].S);
         Assert.True(version.At("subresources.status").Exists);

@@ -29,7 +29,7 @@ public sealed class CrdTests
         var crd = CrdGenerator.HTagSessionCrd();
         var v = crd["spec"]!["versions"]![0]!;
         Assert.NotNull(v["subresources"]!["status"]);
-        Assert.Equal(["User", "Person", "Phase", "Pod", "IP", "Idle", "Age"], v["additionalPrinterColumns"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()));
+        Assert.Equal(["User", "Person", "Phase", "Pod", "IP", "Image", "Idle", "Age"], v["additionalPrinterColumns"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()));
         var schema = v["schema"]!["openAPIV3Schema"]!;
         var spec = schema["properties"]!["spec"]!;
         Assert.Equal("^[0-9a-f]{32}$", spec["properties"]!["userKey"]!["pattern"]!.GetValue<string>());

@@ -65,7 +65,7 @@ public sealed class KubernetesModeTests(KubernetesModeFixture f, ITestOutputHelp
         var table = await f.KubectlGetSessionsAsync();
         output.WriteLine(table);
         var lines = table.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["NAME", "USER", "PERSON", "PHASE", "POD", "IP", "IDLE", "AGE"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["NAME", "USER", "PERSON", "PHASE", "POD", "IP", "IMAGE", "IDLE", "AGE"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         foreach (var key in new[] { aliceKey, bobKey })
             Assert.Contains(lines, l => l.Contains(key[..8]) && l.Contains(" Ready ") && l.Contains("hs-" + key[..20]));
         Assert.DoesNotContain(aliceKey, table); // only short forms are shown

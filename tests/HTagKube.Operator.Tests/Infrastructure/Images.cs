@@ -33,6 +33,15 @@ public static class Images
         finally { Gate.Release(); }
     }
 
+    /// <summary>The userpod image under another tag (the same bits, as a re-tagged release would be); made once.</summary>
+    public static async Task<string> RetaggedUserpodAsync(string suffix)
+    {
+        await EnsureUserpodAsync();
+        var retagged = $"{Userpod}-{suffix}";
+        if (await RunAsync("docker", ["tag", Userpod, retagged]) != 0) throw new InvalidOperationException($"docker tag {retagged} failed");
+        return retagged;
+    }
+
     public static string RepoRoot()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)

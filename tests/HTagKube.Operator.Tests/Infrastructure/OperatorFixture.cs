@@ -25,10 +25,12 @@ public class OperatorFixture : KubeFixture
     /// <summary>Extra operator flags of a derived fixture (e.g. <c>--warm-pool</c>).</summary>
     protected virtual string[] OperatorArgs => [];
 
-    public async Task RestartOperatorAsync()
+    /// <summary>Stops the operator and starts it again, with <paramref name="extra"/> flags after the fixture's (as a
+    /// <c>helm upgrade</c> changing its arguments would).</summary>
+    public async Task RestartOperatorAsync(params string[] extra)
     {
         await Operator.DisposeAsync();
-        Operator = await OperatorProcess.StartAsync(Namespace, Redis.Configuration, OperatorArgs);
+        Operator = await OperatorProcess.StartAsync(Namespace, Redis.Configuration, [.. OperatorArgs, .. extra]);
     }
 
     public HTagSession NewSession(int? idleSeconds = null, string? image = null)
