@@ -57,7 +57,9 @@ sealed class SessionStore
     byte[] SerializeOnce()
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
+        // Relaxed escaping: the document never lands in HTML, and a user's non-ASCII text stays one UTF-8 sequence instead
+        // of \uXXXX escapes that would eat into the size limit.
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             var entries = Shared.Inner.ToArray();
             Array.Sort(entries, (a, b) => string.CompareOrdinal(a.Key, b.Key));

@@ -96,7 +96,8 @@ static class SessionValues
                 throw new ArgumentException(
                     $"{Where(slice, key)}: {value} cannot be kept as JSON (only finite numbers).", nameof(value));
         }
-        if (value is JsonElement || HTagJson.TypeInfo(value.GetType()) is null)
+        // A bare object has a type info (STJ's own) but no content to keep: refused like any unknown type.
+        if (value is JsonElement || value.GetType() == typeof(object) || HTagJson.TypeInfo(value.GetType()) is null)
             throw new ArgumentException(
                 $"{Where(slice, key)}: a {NameOf(value.GetType())} cannot be kept in the session, which holds JSON values only: " +
                 "null, string, bool, numbers, JsonNode, JsonElement, common collections of them (List<string>, int[], " +
