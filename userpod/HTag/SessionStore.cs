@@ -72,7 +72,8 @@ sealed class SessionStore
             w.WriteStartObject("state");
             foreach (var (k, v) in entries)
             {
-                if (v is not SessionDictionary slice) continue;
+                // A slice is made on first read of a State: an empty one is no change worth a write.
+                if (v is not SessionDictionary slice || slice.Count == 0) continue;
                 w.WriteStartObject(k);
                 var inner = slice.Inner.ToArray();
                 Array.Sort(inner, (a, b) => string.CompareOrdinal(a.Key, b.Key));
