@@ -339,3 +339,69 @@ public class DurableStateTests
         Assert.Contains(">stored</span>", (await h.GetPageAsync("/durable")).Html);
     }
 }
+
+public class DemoDurableStateTests
+{
+    const string Key = "00112233445566778899aabbccddeeff";
+
+    static async Task<(HttpClient Http, WsClient Ws, AppPage Page)> OpenAsync(DemoProcess demo, StateStore store, string path)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(demo.BaseUrl) };
+        http.DefaultRequestHeaders.Add(HTagKube.Contract.Headers.Token, Harness.Token);
+        http.DefaultRequestHeaders.Add(HTagKube.Contract.Headers.StateKey, Key);
+        http.DefaultRequestHeaders.Add(HTagKube.Contract.Headers.StateUrl, store.Url);
+        var page = new AppPage(await http.GetStringAsync(path));
+        var ws = new System.Net.WebSockets.ClientWebSocket();
+        ws.Options.SetRequestHeader(HTagKube.Contract.Headers.Token, Harness.Token);
+        ws.Options.SetRequestHeader(HTagKube.Contract.Headers.StateKey, Key);
+        ws.Options.SetRequestHeader(HTagKube.Contract.Headers.StateUrl, store.Url);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await ws.ConnectAsync(new Uri(demo.BaseUrl.Replace("http", "ws") + "/_htag/ws?app=" + Uri.EscapeDataString(path) + "&i=" + page.Instance),
+            cts.Token);
+        return (http, new WsClient(ws), page);
+    }
+
+    [Fact]
+    public async Task The_demo_counter_and_todo_list_come_back_after_the_userpod_is_killed()
+    {
+        await using var store = await StateStore.StartAsync();
+        await using (var demo = await DemoProcess.StartAsync(Harness.Token))
+        {
+            var (http, ws, page) = await OpenAsync(demo, store, "/counter");
+            using (http)
+            using (ws)
+            {
+                Assert.Contains("class=\"count\">0</span>", page.Html);
+                for (var i = 0; i < 2; i++)
+                {
+                    await ws.ClickAsync(page.IdOf("class=\"inc\""));
+                    Assert.NotNull(await ws.ReceiveAsync());
+                }
+            }
+            var (http2, ws2, todo) = await OpenAsync(demo, store, "/todo");
+            using (http2)
+            using (ws2)
+            {
+                await ws2.SendAsync($"{{\"id\":\"{FormId(todo)}\",\"ev\":\"submit\",\"data\":{{\"text\":\"buy milk\"}}}}");
+                var reply = (await ws2.ReceiveAsync())!.Value;
+                Assert.False(reply.TryGetProperty("err", out var err), err.ToString());
+            }
+            demo.Process.Kill(); // lost, not stopped
+        }
+        await using var again = await DemoProcess.StartAsync(Harness.Token);
+        var (http3, ws3, counter) = await OpenAsync(again, store, "/counter");
+        using (http3)
+        using (ws3)
+        {
+            Assert.Contains("class=\"count\">2</span>", counter.Html);
+            Assert.Contains(">buy milk</span>", await http3.GetStringAsync("/todo"));
+        }
+    }
+
+    static string FormId(AppPage page)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(page.Html, "<form id=\"(h[0-9a-f]+)\"");
+        Assert.True(m.Success, page.Html);
+        return m.Groups[1].Value;
+    }
+}

@@ -172,6 +172,16 @@ public class SessionValueTests
     }
 
     [Fact]
+    public void Reading_a_State_is_no_change_of_the_document()
+    {
+        var (store, root) = NewApp();
+        var before = store.Serialize();
+        Assert.Equal(0, root.State.Get<int>("n"));
+        Assert.False(root.State.ContainsKey("n"));
+        Assert.Equal(before, store.Serialize());
+    }
+
+    [Fact]
     public void A_document_that_is_not_a_session_is_refused_not_applied()
     {
         var (store, root) = NewApp();

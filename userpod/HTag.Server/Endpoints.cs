@@ -228,6 +228,12 @@ sealed class Endpoints(HTagServer server)
                 instance = await host.GetOrCreateAsync(queryKey, RequestReader.Read(ctx, pagePath, queryKey, routeValues),
                     RequestReader.ReadUser(ctx, server.Logger), ctx.RequestAborted).ConfigureAwait(false);
                 if (instance is not null) adoptedFrom = instanceId;
+                // Its Init may have written the session: stored before the page sees the new instance.
+                try { await server.State.FlushAsync(ctx.RequestAborted).ConfigureAwait(false); }
+                catch (InvalidOperationException e)
+                {
+                    server.Logger.LogError(e, "app {App} ({Type}): the session could not be stored", host.Path, host.AppType.Name);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
