@@ -182,6 +182,27 @@ public class SessionValueTests
     }
 
     [Fact]
+    public async Task The_session_is_persisted_after_the_handler_and_its_failure_is_the_interactions_error()
+    {
+        var log = new List<string>();
+        var btn = new Tag.Button("b");
+        btn.OnClick = _ => { log.Add("handler"); btn.Text = "clicked"; };
+        var rt = new AppRuntime(new Tag.Div(btn)) { Session = new SessionStore() };
+        var reported = new List<Exception>();
+        rt.OnHandlerError = (_, _, e) => reported.Add(e);
+        await rt.RenderAsync(CancellationToken.None);
+        rt.Persist = _ => { log.Add("persist"); return Task.CompletedTask; };
+        var ok = await rt.InteractAsync(new ClientMessage { Id = btn.Id, Ev = "click" }, _ => Task.CompletedTask, CancellationToken.None);
+        Assert.Null(ok.Err);
+        Assert.Equal(["handler", "persist"], log);
+
+        rt.Persist = _ => throw new InvalidOperationException("over the size limit");
+        var failed = await rt.InteractAsync(new ClientMessage { Id = btn.Id, Ev = "click" }, _ => Task.CompletedTask, CancellationToken.None);
+        Assert.Contains("over the size limit", failed.Err);
+        Assert.Equal("over the size limit", Assert.Single(reported).Message);
+    }
+
+    [Fact]
     public void A_document_that_is_not_a_session_is_refused_not_applied()
     {
         var (store, root) = NewApp();
