@@ -112,7 +112,7 @@ public class DirtyTrackingTests
         input.On("keyup", e => got = e, "this.value");
         var rt = new AppRuntime(new Tag.Div(input));
         await rt.RenderAsync(CancellationToken.None);
-        var data = JsonSerializer.Deserialize("{\"key\":\"Enter\",\"value\":\"hi\",\"clientX\":12.5,\"checked\":true}", HTagJson.Default.DictionaryStringJsonElement)!;
+        var data = JsonSerializer.Deserialize("{\"key\":\"Enter\",\"value\":\"hi\",\"clientX\":12.5,\"checked\":true}", WireJson.Default.DictionaryStringJsonElement)!;
         await rt.InteractAsync(new ClientMessage { Id = input.Id, Ev = "keyup", Data = data, Args = [JsonDocument.Parse("\"typed\"").RootElement] },
             _ => Task.CompletedTask, CancellationToken.None);
         Assert.NotNull(got);

@@ -41,7 +41,7 @@ public sealed class Components : Tag.Div
             });
         }
 
-        int Count => State.TryGetValue("n", out var v) && v is int n ? n : 0;
+        int Count => State.Get<int>("n");
     }
 
     /// <summary>Another class: its "n" is its own.</summary>

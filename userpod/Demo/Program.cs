@@ -2,6 +2,9 @@ using HTag;
 using HTagKube.Demo;
 using HTagKube.Demo.Ports;
 
+// Todo keeps its own type in State: the session (kept as JSON outside the process) learns it from its context.
+HTagJson.Register(TodoJson.Default);
+
 // The default userpod program: every demo app, listed by the app index at "/" with the description of its class
 // ([Description]) or of its Map call.
 var server = HTagServer.Create(args)

@@ -54,7 +54,7 @@ sealed class Connection(WebSocket ws, Instance instance, HTagServer server, stri
                     break;
                 }
                 ClientMessage? msg;
-                try { msg = JsonSerializer.Deserialize(buffer.AsSpan(0, length), HTagJson.Default.ClientMessage); }
+                try { msg = JsonSerializer.Deserialize(buffer.AsSpan(0, length), WireJson.Default.ClientMessage); }
                 catch (JsonException) { msg = null; }
                 if (msg is not null && _parano is not null)
                 {
@@ -151,7 +151,7 @@ sealed class Connection(WebSocket ws, Instance instance, HTagServer server, stri
             if (ws.State != WebSocketState.Open) return false;
             // Sealed inside the lock: sequence numbers must follow the order on the wire.
             var wire = _parano is null ? msg : _parano.Seal(msg);
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(wire, HTagJson.Default.ServerMessage);
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(wire, WireJson.Default.ServerMessage);
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await ws.SendAsync(bytes, WebSocketMessageType.Text, true, cts.Token).ConfigureAwait(false);
             return true;

@@ -73,7 +73,21 @@ sealed class Endpoints(HTagServer server)
     async Task RunEndpointAsync(HttpContext ctx, RequestDelegate endpoint, string path)
     {
         ctx.Features.Set(new EndpointFeature(server, this));
-        try { await endpoint(ctx).ConfigureAwait(false); }
+        if (server.State.Bound)
+        {
+            // Stored before the response starts when the endpoint changed the session before writing (the usual case);
+            // a failure here is met again by the flush after the endpoint, which reports it.
+            ctx.Response.OnStarting(async () =>
+            {
+                try { await server.State.FlushAsync(ctx.RequestAborted).ConfigureAwait(false); }
+                catch (InvalidOperationException) { }
+            });
+        }
+        try
+        {
+            await endpoint(ctx).ConfigureAwait(false);
+            await server.State.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+        }
         catch (Exception e) when (!ctx.RequestAborted.IsCancellationRequested)
         {
             server.Logger.LogError(e, "endpoint {Method} {Path} failed", ctx.Request.Method, path);
@@ -119,6 +133,18 @@ sealed class Endpoints(HTagServer server)
         if (render is null)
         {
             await ErrorPage.WriteAsync(ctx, StatusCodes.Status503ServiceUnavailable, "The app did not render in time", null)
+                .ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            // Init may have written the session: stored before the page shows it.
+            await server.State.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            server.Logger.LogError(e, "app {App} ({Type}): the session could not be stored", host.Path, host.AppType.Name);
+            await ErrorPage.WriteAsync(ctx, StatusCodes.Status500InternalServerError, "The app's session could not be stored", e.Message)
                 .ConfigureAwait(false);
             return;
         }
@@ -202,6 +228,12 @@ sealed class Endpoints(HTagServer server)
                 instance = await host.GetOrCreateAsync(queryKey, RequestReader.Read(ctx, pagePath, queryKey, routeValues),
                     RequestReader.ReadUser(ctx, server.Logger), ctx.RequestAborted).ConfigureAwait(false);
                 if (instance is not null) adoptedFrom = instanceId;
+                // Its Init may have written the session: stored before the page sees the new instance.
+                try { await server.State.FlushAsync(ctx.RequestAborted).ConfigureAwait(false); }
+                catch (InvalidOperationException e)
+                {
+                    server.Logger.LogError(e, "app {App} ({Type}): the session could not be stored", host.Path, host.AppType.Name);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

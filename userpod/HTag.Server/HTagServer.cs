@@ -240,6 +240,10 @@ public sealed class HTagServer : IAsyncDisposable
     /// <summary>This user's session, shared by all apps of this server, outliving their instances.</summary>
     internal SessionStore Session { get; } = new();
 
+    /// <summary>Keeps <see cref="Session"/> at the router's state endpoint when requests name one (<see cref="DurableState"/>).</summary>
+    internal DurableState State => _state ??= new DurableState(this);
+    DurableState? _state;
+
     /// <summary>Cancelled when the server stops: open WebSockets end instead of holding the shutdown.</summary>
     internal CancellationToken Stopping => _stopping.Token;
 
@@ -309,6 +313,7 @@ public sealed class HTagServer : IAsyncDisposable
         Logger = _loggerFactory.CreateLogger("HTag");
         if (token is null)
             Logger.LogWarning("{Variable} is not set: running standalone, without the token check.", UserpodEnvironment.Token);
+        State.Configure(token);
         AddDebugIndex();
         foreach (var app in _apps.Values) app.FixContentSecurity(); // a bad source fails the start, not a page
         Files = StaticFiles.For(Options.WebRoot, _loggerFactory);
@@ -337,8 +342,23 @@ public sealed class HTagServer : IAsyncDisposable
                 await ctx.Response.WriteAsync("missing or wrong " + Headers.Token, ctx.RequestAborted).ConfigureAwait(false);
                 return;
             }
-            if (_idle is null || !Volatile.Read(ref _announced)) await webSockets.Invoke(ctx).ConfigureAwait(false);
-            else using (_idle.Begin()) await webSockets.Invoke(ctx).ConfigureAwait(false);
+            if (_idle is null || !Volatile.Read(ref _announced)) await ServeAsync(ctx).ConfigureAwait(false);
+            else using (_idle.Begin()) await ServeAsync(ctx).ConfigureAwait(false);
+        }
+
+        async Task ServeAsync(HttpContext ctx)
+        {
+            // The state headers are the router's word only on a token-verified request: standalone (no token), the
+            // session stays in memory. The user's stored session is loaded before any app or endpoint uses it.
+            if (token is not null && ctx.Request.Headers[Headers.StateKey].ToString() is { Length: > 0 } stateKey
+                && ctx.Request.Headers[Headers.StateUrl].ToString() is { Length: > 0 } stateUrl
+                && !await State.EnsureLoadedAsync(stateKey, stateUrl, ctx.RequestAborted).ConfigureAwait(false))
+            {
+                await ErrorPage.WriteAsync(ctx, StatusCodes.Status503ServiceUnavailable, "Your session could not be loaded",
+                    "Its store did not answer; try again in a moment.").ConfigureAwait(false);
+                return;
+            }
+            await webSockets.Invoke(ctx).ConfigureAwait(false);
         }
 
         var transport = new SocketTransportFactory(
@@ -381,6 +401,7 @@ public sealed class HTagServer : IAsyncDisposable
         _kestrel.Dispose();
         _kestrel = null;
         _loggerFactory?.Dispose();
+        _state?.Dispose();
         _stopping.Dispose();
     }
 }

@@ -25,7 +25,7 @@ static class HttpCall
             return;
         }
         JsonElement[]? args;
-        try { args = JsonSerializer.Deserialize(body.Value.Span, HTagJson.Default.JsonElementArray); }
+        try { args = JsonSerializer.Deserialize(body.Value.Span, WireJson.Default.JsonElementArray); }
         catch (JsonException) { args = null; }
         if (args is null)
         {

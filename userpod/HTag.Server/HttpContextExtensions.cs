@@ -18,7 +18,8 @@ public static class HttpContextExtensions
 
     /// <summary>
     /// The user's session (htagweb's <c>request.session</c>): the same dictionary as every app's <see cref="Tag.Session"/>,
-    /// so an endpoint can hand data (a signed-in account, a choice) to the apps, and read what they stored.
+    /// so an endpoint can hand data (a signed-in account, a choice) to the apps, and read what they stored. The same value
+    /// rules (JSON values, <see cref="HTagJson"/>); what the endpoint changed is stored before its response starts.
     /// </summary>
     /// <param name="ctx">The endpoint's request.</param>
     public static IDictionary<string, object?> HTagSession(this HttpContext ctx) => Feature(ctx).Server.Session.Shared;

@@ -28,7 +28,7 @@ static class HttpInteraction
             return;
         }
         ClientMessage? msg;
-        try { msg = JsonSerializer.Deserialize(body.Value.Span, HTagJson.Default.ClientMessage); }
+        try { msg = JsonSerializer.Deserialize(body.Value.Span, WireJson.Default.ClientMessage); }
         catch (JsonException) { msg = null; }
         if (msg is not null && instance.PostChannel is { } channel)
         {
@@ -142,14 +142,14 @@ static class HttpInteraction
         ctx.Response.ContentType = "application/json";
         ctx.Response.Headers.CacheControl = "no-store";
         byte[] json;
-        try { json = JsonSerializer.SerializeToUtf8Bytes(msg, HTagJson.Default.ServerMessage); }
+        try { json = JsonSerializer.SerializeToUtf8Bytes(msg, WireJson.Default.ServerMessage); }
         catch (ArgumentException e)
         {
             // An exposed method's result JSON cannot carry (Infinity, NaN): a clear error, not an empty 500.
             msg.Result = null;
             msg.Err = $"the result cannot be sent as JSON: {e.Message}";
             ctx.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            json = JsonSerializer.SerializeToUtf8Bytes(msg, HTagJson.Default.ServerMessage);
+            json = JsonSerializer.SerializeToUtf8Bytes(msg, WireJson.Default.ServerMessage);
         }
         await ctx.Response.Body.WriteAsync(json, ctx.RequestAborted).ConfigureAwait(false);
     }

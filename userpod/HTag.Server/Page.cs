@@ -25,7 +25,7 @@ static class Page
         {
             // Data, not code: htag.js runs these with the nonce once the DOM is there.
             sb.Append("<script type=\"application/json\" id=\"htag-init\">")
-              .Append(System.Text.Json.JsonSerializer.Serialize(render.Js.ToArray(), HTagJson.Default.StringArray))
+              .Append(System.Text.Json.JsonSerializer.Serialize(render.Js.ToArray(), WireJson.Default.StringArray))
               .Append("</script>");
         }
         sb.Append("</head>");

@@ -43,6 +43,10 @@ sealed class AppRuntime
     /// <summary>The user's session store (shared by the user's apps).</summary>
     public SessionStore Session { get; set; } = SessionStore.Process;
 
+    /// <summary>Stores the session outside the process after each interaction, before its reply goes out (the host sets
+    /// it behind an HTagKube router). Its exception becomes the interaction's error, like a handler's.</summary>
+    public Func<CancellationToken, Task>? Persist { get; set; }
+
     /// <summary>The request that built this instance (<see cref="Tag.Request"/>).</summary>
     public Request Request { get; set; } = Request.Empty;
 
@@ -209,6 +213,17 @@ sealed class AppRuntime
             err = ErrorText(target, what, ex);
         }
         finally { s_flush.Value = null; }
+        if (Persist is { } persist)
+        {
+            // Before the reply: what the user sees is what is stored.
+            try { await persist(CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception ex)
+            {
+                OnHandlerError?.Invoke(target, what, ex);
+                var text = ErrorText(target, what, ex);
+                err = err is null ? text : err + "\n" + text;
+            }
+        }
         var result = Collect();
         if (err is not null) result.Err = result.Err is null ? err : err + "\n" + result.Err;
         return result;

@@ -74,7 +74,7 @@ sealed class ParanoChannel(ParanoCipher cipher, string binding)
         var plain = cipher.Open(outer.P, "c2s:" + Binding);
         if (plain is null) { error = "parano: message rejected (tampered or wrong key)"; return null; }
         ClientMessage? inner;
-        try { inner = JsonSerializer.Deserialize(plain, HTagJson.Default.ClientMessage); }
+        try { inner = JsonSerializer.Deserialize(plain, WireJson.Default.ClientMessage); }
         catch (JsonException) { inner = null; }
         if (inner is null) { error = "parano: malformed message"; return null; }
         lock (this)
@@ -89,7 +89,7 @@ sealed class ParanoChannel(ParanoCipher cipher, string binding)
     public ServerMessage Seal(ServerMessage msg, string? bindingOverride = null)
     {
         lock (this) msg.Seq = ++_out;
-        var plain = JsonSerializer.SerializeToUtf8Bytes(msg, HTagJson.Default.ServerMessage);
+        var plain = JsonSerializer.SerializeToUtf8Bytes(msg, WireJson.Default.ServerMessage);
         msg.Seq = null;
         return new ServerMessage { P = cipher.Seal(plain, "s2c:" + (bindingOverride ?? Binding)) };
     }
@@ -97,7 +97,7 @@ sealed class ParanoChannel(ParanoCipher cipher, string binding)
     /// <summary>Encrypts as a browser would (tests, tools).</summary>
     internal string SealClient(ClientMessage msg)
     {
-        var plain = JsonSerializer.SerializeToUtf8Bytes(msg, HTagJson.Default.ClientMessage);
+        var plain = JsonSerializer.SerializeToUtf8Bytes(msg, WireJson.Default.ClientMessage);
         return cipher.Seal(plain, "c2s:" + Binding);
     }
 
@@ -105,6 +105,6 @@ sealed class ParanoChannel(ParanoCipher cipher, string binding)
     internal ServerMessage? OpenServer(string payload, string? bindingOverride = null)
     {
         var plain = cipher.Open(payload, "s2c:" + (bindingOverride ?? Binding));
-        return plain is null ? null : JsonSerializer.Deserialize(plain, HTagJson.Default.ServerMessage);
+        return plain is null ? null : JsonSerializer.Deserialize(plain, WireJson.Default.ServerMessage);
     }
 }

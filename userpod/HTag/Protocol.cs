@@ -68,4 +68,4 @@ sealed class ServerMessage
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(Dictionary<string, JsonElement>))]
 [JsonSerializable(typeof(JsonElement[]))]
-sealed partial class HTagJson : JsonSerializerContext;
+sealed partial class WireJson : JsonSerializerContext;

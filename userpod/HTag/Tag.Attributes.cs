@@ -154,7 +154,7 @@ public sealed record Static
     /// <summary>JavaScript that adds this static to a live page unless it is there (htag.js helpers).</summary>
     internal string InjectJs()
     {
-        var arg = System.Text.Json.JsonSerializer.Serialize(Content, HTagJson.Default.String);
+        var arg = System.Text.Json.JsonSerializer.Serialize(Content, WireJson.Default.String);
         return Kind switch
         {
             "css" => $"htag.css(\"{Key}\"," + arg + ");",

@@ -139,7 +139,7 @@ public partial class Tag
         {
             if (b.Args.Length == 0) continue;
             sb.Append(" data-htag-args-").Append(name).Append("=\"");
-            HtmlText.EscapeAttribute(sb, JsonSerializer.Serialize(b.Args, HTagJson.Default.StringArray));
+            HtmlText.EscapeAttribute(sb, JsonSerializer.Serialize(b.Args, WireJson.Default.StringArray));
             sb.Append('"');
         }
     }

@@ -294,7 +294,7 @@ public partial class Tag
     /// <summary><paramref name="js"/> run with <c>this</c> = this tag's element.</summary>
     internal string BoundJs(string js) =>
         "(function(){" + js + "\n}).call(document.getElementById("
-        + System.Text.Json.JsonSerializer.Serialize(Id, HTagJson.Default.String) + "));";
+        + System.Text.Json.JsonSerializer.Serialize(Id, WireJson.Default.String) + "));";
 
     /// <summary>
     /// Cancelled when this app's instance ends (replaced by a new query, exited, timed out): background

@@ -53,7 +53,8 @@ public sealed class App : Tag.Body
         }
         void addd(Event o)
         {
-            if (State.TryGetValue("list", out var l) && l is List<string> list)
+            // Get reads the list back typed after a restore (a JsonNode until then), so Add changes the stored one.
+            if (State.Get<List<string>>("list") is { } list)
                 list.Add("x");
             else
                 State["list"] = new List<string>();
@@ -156,6 +157,7 @@ static class Json
             case long l: w.WriteNumberValue(l); break;
             case double f: w.WriteNumberValue(f); break;
             case bool b: w.WriteBooleanValue(b); break;
+            case System.Text.Json.Nodes.JsonNode n: n.WriteTo(w); break; // a restored object or array not read typed yet
             case IDictionary<string, object?> inner:
                 w.WriteStartObject();
                 foreach (var (k, x) in inner.OrderBy(kv => kv.Key, StringComparer.Ordinal))
