@@ -125,7 +125,8 @@ public static class RouterApp
         var metrics = sp.GetRequiredService<RouterMetrics>();
         var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HTagKube.Router");
         app.Lifetime.ApplicationStarted.Register(() => log.LogInformation(
-            "router ready: {Urls}; backend {Backend}; userpods {Command}; idle timeout {Idle}; state for userpods at {StateUrl}, kept {Retention}",
+            "router ready: {Urls}; backend {Backend}; userpods {Command}; idle timeout {Idle}; "
+            + "state for userpods at {StateUrl}, kept {Retention}",
             string.Join(' ', app.Urls), backend.Name, options.UserpodCommand ?? "default Demo", options.IdleTimeout,
             sp.GetRequiredService<StateAddress>().Url, options.EffectiveStateRetention));
 

@@ -49,7 +49,8 @@ public sealed class StateAddress(RouterOptions options, IServer server, ILogger<
     public static string? FromBound(IEnumerable<string> addresses, string? podIp)
     {
         var parsed = addresses
-            .Select(a => Uri.TryCreate(a.Replace("://+", "://0.0.0.0").Replace("://*", "://0.0.0.0"), UriKind.Absolute, out var u) ? u : null)
+            .Select(a => a.Replace("://+", "://0.0.0.0").Replace("://*", "://0.0.0.0"))
+            .Select(a => Uri.TryCreate(a, UriKind.Absolute, out var u) ? u : null)
             .OfType<Uri>()
             .OrderBy(u => u.Scheme == "http" ? 0 : 1)
             .FirstOrDefault();
