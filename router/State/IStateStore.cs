@@ -3,6 +3,7 @@ namespace HTagKube.Router.State;
 /// <summary>
 /// The durable session documents the router keeps for userpods (<c>HTagKube.Contract.StateProtocol</c>), one per
 /// userKey: they outlive the userpod for the retention, so a new userpod of the same user picks the session up again.
+/// A key that is not a userKey throws <see cref="ArgumentException"/>.
 /// <see cref="RedisStateStore"/> when the router has Redis, <see cref="InMemoryStateStore"/> otherwise (chosen by
 /// <c>Backend/RouterBackend</c>). Keys are userKeys, never uids. Store failures surface as
 /// <c>RouteTableUnavailableException</c>, as every Redis call of the router does.

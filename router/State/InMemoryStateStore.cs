@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using HTagKube.Routing.Identity;
 
 namespace HTagKube.Router.State;
 
@@ -29,6 +30,7 @@ public sealed class InMemoryStateStore : IStateStore
     public Task<byte[]?> GetAsync(string userKey, TimeSpan retention, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        Check(userKey);
         var now = _time.GetUtcNow();
         while (_entries.TryGetValue(userKey, out var entry))
         {
@@ -49,6 +51,7 @@ public sealed class InMemoryStateStore : IStateStore
     public Task PutAsync(string userKey, ReadOnlyMemory<byte> document, TimeSpan retention, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        Check(userKey);
         _entries[userKey] = new Entry(document.ToArray(), _time.GetUtcNow() + retention);
         return Task.CompletedTask;
     }
@@ -57,7 +60,14 @@ public sealed class InMemoryStateStore : IStateStore
     public Task<bool> DeleteAsync(string userKey, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        Check(userKey);
         return Task.FromResult(_entries.TryRemove(userKey, out var entry) && entry.Expires > _time.GetUtcNow());
+    }
+
+    /// <summary>The same rule as Redis's keys (<c>RouteKeys.State</c>): a uid must never become a key.</summary>
+    static void Check(string userKey)
+    {
+        if (!UserKey.IsWellFormed(userKey)) throw new ArgumentException("not a userKey", nameof(userKey));
     }
 
     void Sweep()
