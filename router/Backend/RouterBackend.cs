@@ -9,7 +9,8 @@ namespace HTagKube.Router.Backend;
 /// <summary>
 /// Where the router keeps what several routers may share: the route table, session admission, the key ring that
 /// seals its cookies and the userpods' durable state documents. Chosen once, at start (<see cref="CreateAsync"/>):
-/// <see cref="InMemoryBackend"/> by default, <see cref="RedisBackend"/> with <c>--redis</c>. Nothing else in the router asks which one it runs on.
+/// <see cref="InMemoryBackend"/> by default, <see cref="RedisBackend"/> with <c>--redis</c>. Nothing else in the router
+/// asks which one it runs on.
 /// </summary>
 public abstract class RouterBackend
 {
