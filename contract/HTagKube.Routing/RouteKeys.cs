@@ -23,6 +23,12 @@ public static class RouteKeys
     /// <summary>Prefix of the per-client new-session counters; the suffix is a hash of the client IP.</summary>
     public const string RatePrefix = "htagkube:rate:";
 
+    /// <summary>
+    /// Prefix of a user's durable session document (a string, UTF-8 JSON, TTL = the retention); the suffix is the
+    /// userKey. Kept by the router for the userpod (<c>HTagKube.Contract.StateProtocol</c>); it outlives the route.
+    /// </summary>
+    public const string StatePrefix = "htagkube:state:";
+
     /// <summary>Hash field names of a route.</summary>
     public const string FieldEndpoint = "endpoint", FieldSession = "session", FieldToken = "token", FieldSince = "since";
 
@@ -38,6 +44,13 @@ public static class RouteKeys
     {
         if (!UserKey.IsWellFormed(userKey)) throw new ArgumentException("not a userKey", nameof(userKey));
         return LockPrefix + userKey;
+    }
+
+    /// <summary>The durable state key of a userKey.</summary>
+    public static string State(string userKey)
+    {
+        if (!UserKey.IsWellFormed(userKey)) throw new ArgumentException("not a userKey", nameof(userKey));
+        return StatePrefix + userKey;
     }
 
     /// <summary>The new-session counter key of a client (32 lowercase hex: a hash, never an address).</summary>

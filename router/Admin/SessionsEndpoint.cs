@@ -10,7 +10,8 @@ namespace HTagKube.Router.Admin;
 
 /// <summary>
 /// <c>GET /_htagkube/sessions</c> lists this router's sessions (userKey, age, idle, pid);
-/// <c>DELETE /_htagkube/sessions/{userKey}</c> ends one (through <see cref="SessionService"/>, as logout does).
+/// <c>DELETE /_htagkube/sessions/{userKey}</c> ends one and deletes its durable state (through
+/// <see cref="SessionService.EndByWillAsync"/>, as logout does).
 /// Loopback clients only, and with sign-in on, members of the admin group (<c>--oidc-admin-group</c>) from anywhere;
 /// others get 404.
 /// </summary>
@@ -41,7 +42,7 @@ public sealed class SessionsEndpoint(SessionService sessions, ISessionProvisione
                 ctx.Response.StatusCode = StatusCodes.Status400BadRequest;
                 return;
             }
-            var ended = await sessions.EndAsync(rest, ctx.RequestAborted);
+            var ended = await sessions.EndByWillAsync(rest, ctx.RequestAborted);
             ctx.Response.StatusCode = ended ? StatusCodes.Status204NoContent : StatusCodes.Status404NotFound;
             return;
         }

@@ -1,13 +1,15 @@
 using HTagKube.Router.Admission;
 using HTagKube.Router.Metrics;
+using HTagKube.Router.State;
 using HTagKube.Routing;
 using Microsoft.AspNetCore.DataProtection;
 
 namespace HTagKube.Router.Backend;
 
 /// <summary>
-/// Every router on one Redis shares routes, admission (the cap and the per-client rate hold for all of them) and the
-/// key ring under <see cref="KeysRedisKey"/>, so a cookie one router sealed opens on every other. One multiplexer per
+/// Every router on one Redis shares routes, admission (the cap and the per-client rate hold for all of them), the
+/// key ring under <see cref="KeysRedisKey"/>, so a cookie one router sealed opens on every other, and the userpods'
+/// state documents (a userpod may reach any router). One multiplexer per
 /// process: the route table's. The routes this router publishes are kept in the store (re-published after Redis lost
 /// its data) by <see cref="RepublishingRouteTable"/>.
 /// </summary>
@@ -49,6 +51,9 @@ public sealed class RedisBackend(RedisRouteTable store, TimeSpan sweepInterval) 
     /// <inheritdoc />
     protected override ISessionAdmission CreateAdmission(IRouteTable table, AdmissionLimits limits) =>
         new RedisSessionAdmission(store.Connection, limits);
+
+    /// <inheritdoc />
+    protected override IStateStore CreateStateStore(TimeProvider time) => new RedisStateStore(store.Connection);
 
     /// <inheritdoc />
     protected override void StoreKeys(IDataProtectionBuilder keys) =>

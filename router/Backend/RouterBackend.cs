@@ -1,14 +1,16 @@
 using HTagKube.Router.Admission;
 using HTagKube.Router.Hosting;
+using HTagKube.Router.State;
 using HTagKube.Routing;
 using Microsoft.AspNetCore.DataProtection;
 
 namespace HTagKube.Router.Backend;
 
 /// <summary>
-/// Where the router keeps what several routers may share: the route table, session admission and the key ring that
-/// seals its cookies. Chosen once, at start (<see cref="CreateAsync"/>): <see cref="InMemoryBackend"/> by default,
-/// <see cref="RedisBackend"/> with <c>--redis</c>. Nothing else in the router asks which one it runs on.
+/// Where the router keeps what several routers may share: the route table, session admission, the key ring that
+/// seals its cookies and the userpods' durable state documents. Chosen once, at start (<see cref="CreateAsync"/>):
+/// <see cref="InMemoryBackend"/> by default, <see cref="RedisBackend"/> with <c>--redis</c>. Nothing else in the router
+/// asks which one it runs on.
 /// </summary>
 public abstract class RouterBackend
 {
@@ -30,16 +32,17 @@ public abstract class RouterBackend
     /// <summary>The configured backend, connected (Redis: the router starts even while Redis is unreachable).</summary>
     public static async Task<RouterBackend> CreateAsync(RouterOptions options) =>
         options.Redis is null
-            ? new InMemoryBackend(new InMemoryRouteTable(options.SweepInterval))
+            ? new InMemoryBackend(new InMemoryRouteTable(options.SweepInterval), options.SweepInterval)
             : new RedisBackend(await RedisRouteTable.ConnectAsync(options.Redis), options.SweepInterval);
 
-    /// <summary>Registers the route table, admission and the key ring.</summary>
+    /// <summary>Registers the route table, admission, the key ring and the state store.</summary>
     public void AddTo(IServiceCollection services, AdmissionLimits limits)
     {
         services.AddSingleton(this);
         // Through a factory so the container disposes it, after the provisioner that uses it.
         services.AddSingleton(sp => Start(sp));
         services.AddSingleton(sp => CreateAdmission(sp.GetRequiredService<IRouteTable>(), limits));
+        services.AddSingleton(sp => CreateStateStore(sp.GetService<TimeProvider>() ?? TimeProvider.System));
         StoreKeys(services.AddDataProtection().SetApplicationName(KeyRingApplication));
     }
 
@@ -48,6 +51,9 @@ public abstract class RouterBackend
 
     /// <summary>The admission rules on this backend's store.</summary>
     protected abstract ISessionAdmission CreateAdmission(IRouteTable routes, AdmissionLimits limits);
+
+    /// <summary>Where the userpods' durable state documents live.</summary>
+    protected abstract IStateStore CreateStateStore(TimeProvider time);
 
     /// <summary>Where the data-protection keys live.</summary>
     protected abstract void StoreKeys(IDataProtectionBuilder keys);

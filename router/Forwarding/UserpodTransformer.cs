@@ -2,6 +2,7 @@ using HTagKube.Contract;
 using HTagKube.Routing;
 using HTagKube.Router.Proxy;
 using HTagKube.Router.SignIn;
+using HTagKube.Router.State;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Forwarder;
@@ -10,7 +11,8 @@ namespace HTagKube.Router.Forwarding;
 
 /// <summary>
 /// The router's whole header policy, in one place, for HTTP (YARP calls it) and WebSockets (the relay asks it):
-/// the userpod token and the signed-in user's identity (<c>X-HTag-User</c>) added; client <c>X-HTag-*</c>,
+/// the userpod token, the user's state key and the router's state URL (<c>X-HTag-State-Key</c>, <c>-Url</c>) and the
+/// signed-in user's identity (<c>X-HTag-User</c>) added; client <c>X-HTag-*</c>,
 /// <c>X-Forwarded-*</c> and <c>Forwarded</c> dropped and set
 /// again from the router's view of the client (the trusted-proxy rules already ran); the router's cookies stripped;
 /// hop-by-hop headers, including those a sender lists in <c>Connection</c>, dropped both ways.
@@ -22,6 +24,9 @@ public sealed class UserpodTransformer : HttpTransformer
 
     /// <summary>The route the request goes to (its token); set by the caller before forwarding.</summary>
     public static void SetRoute(HttpContext ctx, RouteEntry route) => ctx.Features.Set(route);
+
+    /// <summary>The user's state reference (its userKey, the state URL); set by the proxy before forwarding.</summary>
+    public static void SetState(HttpContext ctx, StateReference state) => ctx.Features.Set(state);
 
     /// <inheritdoc />
     public override async ValueTask TransformRequestAsync(HttpContext ctx, HttpRequestMessage proxyRequest, string destinationPrefix,
@@ -113,11 +118,18 @@ public sealed class UserpodTransformer : HttpTransformer
         || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
         || name.StartsWith("Proxy-", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>What the router adds: the token, and the client as the router sees it, in both header families.</summary>
+    /// <summary>
+    /// What the router adds: the token, the user's state key and where its state is (the client's own were dropped, so
+    /// a browser cannot point a userpod at another user's state), and the client as the router sees it, in both header
+    /// families.
+    /// </summary>
     static IEnumerable<(string, string)> Added(HttpContext ctx)
     {
         var route = ctx.Features.Get<RouteEntry>() ?? throw new InvalidOperationException("no route set for the request");
+        var state = ctx.Features.Get<StateReference>() ?? throw new InvalidOperationException("no state set for the request");
         yield return (TokenHeader, route.Token);
+        yield return (Headers.StateKey, state.UserKey);
+        if (state.Url is not null) yield return (Headers.StateUrl, state.Url);
         if (ctx.Features.Get<SignedInUser>() is { } user) yield return (SignedInUser.HeaderName, user.HeaderValue());
         var ip = ctx.Connection.RemoteIpAddress;
         var scheme = ctx.Request.Scheme;

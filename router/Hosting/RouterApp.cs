@@ -9,6 +9,7 @@ using HTagKube.Router.Metrics;
 using HTagKube.Router.Proxy;
 using HTagKube.Router.Sessions;
 using HTagKube.Router.SignIn;
+using HTagKube.Router.State;
 using HTagKube.Routing;
 using Prometheus;
 using Yarp.ReverseProxy.Forwarder;
@@ -112,6 +113,9 @@ public static class RouterApp
             services.AddSingleton<IUserResolver, AnonymousUsers>();
         }
         services.AddSingleton<SessionsEndpoint>();
+        services.AddSingleton<StateAddress>();
+        services.AddSingleton<StateAccess>();
+        services.AddSingleton<StateEndpoint>();
         services.AddSingleton<ProxyHandler>();
     }
 
@@ -121,8 +125,10 @@ public static class RouterApp
         var metrics = sp.GetRequiredService<RouterMetrics>();
         var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HTagKube.Router");
         app.Lifetime.ApplicationStarted.Register(() => log.LogInformation(
-            "router ready: {Urls}; backend {Backend}; userpods {Command}; idle timeout {Idle}",
-            string.Join(' ', app.Urls), backend.Name, options.UserpodCommand ?? "default Demo", options.IdleTimeout));
+            "router ready: {Urls}; backend {Backend}; userpods {Command}; idle timeout {Idle}; "
+            + "state for userpods at {StateUrl}, kept {Retention}",
+            string.Join(' ', app.Urls), backend.Name, options.UserpodCommand ?? "default Demo", options.IdleTimeout,
+            sp.GetRequiredService<StateAddress>().Url, options.EffectiveStateRetention));
 
         if (TrustedProxies.Options(TrustedProxies.Parse(options.TrustedProxies)) is { } forwarded) app.UseForwardedHeaders(forwarded);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.WebSocketKeepAlive });
@@ -136,6 +142,7 @@ public static class RouterApp
         var admin = sp.GetRequiredService<SessionsEndpoint>();
         app.Map(SessionsEndpoint.Path, (RequestDelegate)admin.HandleAsync);
         app.Map(SessionsEndpoint.Path + "/{**userKey}", (RequestDelegate)admin.HandleAsync);
+        app.Map(StateProtocol.Path, (RequestDelegate)sp.GetRequiredService<StateEndpoint>().HandleAsync);
         if (sp.GetService<SignOutEndpoint>() is { } signOut) app.Map(SignOutEndpoint.Path, (RequestDelegate)signOut.HandleAsync);
         Dev.DevLoop.Map(app);
         app.Map("/{**path}", (RequestDelegate)sp.GetRequiredService<ProxyHandler>().InvokeAsync);

@@ -29,6 +29,9 @@ public static class RouterConfig
         Flag("--max-ws-message", nameof(RouterOptions.MaxWebSocketMessageBytes)),
         Flag("--ws-ping", nameof(RouterOptions.WebSocketPing), FlagKind.Duration),
         Flag("--ws-keepalive", nameof(RouterOptions.WebSocketKeepAlive), FlagKind.Duration),
+        Flag("--state-retention", nameof(RouterOptions.StateRetention), FlagKind.Duration),
+        Flag("--state-max-bytes", nameof(RouterOptions.StateMaxBytes)),
+        Flag("--state-url", nameof(RouterOptions.StateUrl)),
         Flag("--redis", nameof(RouterOptions.Redis)),
         Flag("--keep-userpods", nameof(RouterOptions.KeepUserpodsOnExit), FlagKind.Switch),
         Flag("--kubernetes", nameof(RouterOptions.Kubernetes), FlagKind.Switch),
@@ -63,6 +66,7 @@ public static class RouterConfig
         if (o.WarmPool is < 0 or > 500) throw new ArgumentException("--warm-pool must be between 0 and 500");
         if (o.MaxStarting is < 0 or > 500)
             throw new ArgumentException("--max-starting must be between 0 (one per core) and 500");
+        State.StateConfig.Validate(o);
         TrustedProxies.Parse(o.TrustedProxies); // a bad entry stops the start with a clear message
         if (o.MaxStarting == 0) o.MaxStarting = Environment.ProcessorCount;
         SignIn.SignInConfig.Validate(o);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using HTagKube.Contract;
 
 namespace HTagKube.Router.Hosting;
 
@@ -77,6 +78,21 @@ public sealed class RouterOptions
     /// </summary>
     public TimeSpan WebSocketKeepAlive { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a user's durable state document is kept after its last read or write (it outlives the userpod by
+    /// this). Null = the idle timeout.
+    /// </summary>
+    public TimeSpan? StateRetention { get; set; }
+
+    /// <summary>Largest state document a userpod may store, in bytes (over it: 413, nothing stored).</summary>
+    public int StateMaxBytes { get; set; } = StateProtocol.DefaultMaxBytes;
+
+    /// <summary>
+    /// Base URL (<c>http://host:port</c>) at which userpods reach this router's state endpoint. Null = local mode: the
+    /// router's own loopback address; Kubernetes mode: <c>http://{HTAGKUBE_POD_IP}:{port}</c>.
+    /// </summary>
+    public string? StateUrl { get; set; }
+
     /// <summary>Redis connection string (StackExchange.Redis syntax); null = in-memory route table.</summary>
     public string? Redis { get; set; }
 
@@ -139,6 +155,9 @@ public sealed class RouterOptions
 
     /// <summary>Effective <see cref="KeepUserpodsOnExit"/>.</summary>
     public bool KeepUserpods => KeepUserpodsOnExit ?? Redis is not null;
+
+    /// <summary>Effective <see cref="StateRetention"/>.</summary>
+    public TimeSpan EffectiveStateRetention => StateRetention ?? IdleTimeout;
 
     /// <summary>Effective throttle of TTL refreshes.</summary>
     public TimeSpan EffectiveTouchInterval =>

@@ -19,7 +19,7 @@ public sealed class RouterMetrics : IDisposable
 
     readonly IDisposable _adapter;
     readonly Counter<long> _proxied, _sessionsStarted, _spawnFailures, _rejected, _wsOpened, _interactions, _routeTableErrors,
-        _deadRoutes, _upstreamErrors, _warmClaims, _warmMisses, _warmDeaths, _warmFailures;
+        _deadRoutes, _upstreamErrors, _stateReads, _stateWrites, _stateRefused, _warmClaims, _warmMisses, _warmDeaths, _warmFailures;
     int _wsOpen;
     readonly Histogram<double> _spawnDuration, _warmRefill;
 
@@ -51,6 +51,12 @@ public sealed class RouterMetrics : IDisposable
         _routeTableErrors = Counter("route_table_errors_total", "Failed route table calls.");
         _deadRoutes = Counter("dead_routes_total", "Routes found pointing at a dead userpod.");
         _upstreamErrors = Counter("upstream_errors_total", "Upstream failures after connecting.");
+        _stateReads = Meter.CreateCounter<long>("state_reads_total", null, "State documents read by userpods, by whether one was kept.");
+        _stateReads.Add(0, Found(true));
+        _stateReads.Add(0, Found(false));
+        _stateWrites = Counter("state_writes_total", "State documents stored for userpods.");
+        _stateRefused = Meter.CreateCounter<long>("state_refused_total", null, "State requests refused, by reason.");
+        foreach (var reason in StateRefusalReasons) _stateRefused.Add(0, Reason(reason));
         _warmClaims = Meter.CreateCounter<long>("warm_pool_claims_total", null, "New sessions that took a warm userpod.");
         _warmMisses = Meter.CreateCounter<long>("warm_pool_misses_total", null,
             "New sessions that found the warm pool empty and started cold.");
@@ -82,6 +88,10 @@ public sealed class RouterMetrics : IDisposable
     }
 
     static KeyValuePair<string, object?> Reason(string reason) => new("reason", reason);
+    static KeyValuePair<string, object?> Found(bool found) => new("found", found ? "true" : "false");
+
+    /// <summary>The reasons of <c>htagkube_state_refused_total</c>, each exported from the start.</summary>
+    public static readonly string[] StateRefusalReasons = ["method", "key", "forbidden", "too-large", "not-an-object", "unavailable"];
 
     /// <summary>Counts a proxied HTTP response (or a WebSocket upgrade) by status code.</summary>
     public void Proxied(int status) => _proxied.Add(1, new KeyValuePair<string, object?>("code", StatusText(status)));
@@ -115,6 +125,13 @@ public sealed class RouterMetrics : IDisposable
     public void DeadRoute() => _deadRoutes.Add(1);
     /// <summary>An upstream failed after connecting (502/504 or aborted stream).</summary>
     public void UpstreamError() => _upstreamErrors.Add(1);
+
+    /// <summary>A userpod read its user's state document (<paramref name="found"/>: one was kept).</summary>
+    public void StateRead(bool found) => _stateReads.Add(1, Found(found));
+    /// <summary>A userpod stored its user's state document.</summary>
+    public void StateWritten() => _stateWrites.Add(1);
+    /// <summary>A state request was refused (<see cref="StateRefusalReasons"/>).</summary>
+    public void StateRefused(string reason) => _stateRefused.Add(1, Reason(reason));
 
     // Status labels without a string allocation per request for the common codes.
     static readonly string[] StatusTexts =

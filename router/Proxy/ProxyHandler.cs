@@ -3,6 +3,7 @@ using HTagKube.Router.Identity;
 using HTagKube.Router.Metrics;
 using HTagKube.Router.Sessions;
 using HTagKube.Router.SignIn;
+using HTagKube.Router.State;
 using HTagKube.Routing;
 
 namespace HTagKube.Router.Proxy;
@@ -17,6 +18,7 @@ public sealed class ProxyHandler(
     UserpodForwarder http,
     WebSocketRelay webSockets,
     ActivityTracker activity,
+    StateAddress stateAddress,
     RouterMetrics metrics,
     ILogger<ProxyHandler> log)
 {
@@ -71,6 +73,7 @@ public sealed class ProxyHandler(
         route ??= await sessions.OpenAsync(ctx, user, replacing: false);
         if (route is null) return;
 
+        UserpodTransformer.SetState(ctx, new StateReference(userKey, stateAddress.Url));
         var isWebSocket = ctx.WebSockets.IsWebSocketRequest;
         var method = ctx.Request.Method;
         var replayable = isWebSocket || HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);

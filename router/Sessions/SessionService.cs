@@ -4,6 +4,7 @@ using HTagKube.Router.Identity;
 using HTagKube.Router.Metrics;
 using HTagKube.Router.Provisioning;
 using HTagKube.Router.Proxy;
+using HTagKube.Router.State;
 using HTagKube.Routing;
 
 namespace HTagKube.Router.Sessions;
@@ -12,7 +13,8 @@ namespace HTagKube.Router.Sessions;
 /// The one owner of a user's session as the router sees it: find its route, open one (admission, then the
 /// provisioner, within <c>--start-wait</c>), replace a dead one, end one (logout, the admin endpoint) and forget one
 /// (ended, or its route expired). Every path that ends a session clears the same state: the route cache and the
-/// activity clock.
+/// activity clock. Only an end by the user's or an admin's will (<see cref="EndByWillAsync"/>) deletes the user's
+/// durable state document; an idle expiry, a dead userpod or a dev rebuild keep it, for the next userpod.
 /// </summary>
 public sealed class SessionService : IDisposable
 {
@@ -21,6 +23,7 @@ public sealed class SessionService : IDisposable
     readonly RouteCache _routes;
     readonly ISessionProvisioner _provisioner;
     readonly ISessionAdmission _admission;
+    readonly IStateStore _state;
     readonly ActivityTracker _activity;
     readonly BackgroundWork _background;
     readonly RouterMetrics _metrics;
@@ -28,10 +31,10 @@ public sealed class SessionService : IDisposable
 
     /// <summary>Creates the service; it follows route expiry from now on.</summary>
     public SessionService(RouterOptions options, IRouteTable table, RouteCache routes, ISessionProvisioner provisioner,
-        ISessionAdmission admission, ActivityTracker activity, BackgroundWork background, RouterMetrics metrics,
-        ILogger<SessionService> log)
+        ISessionAdmission admission, IStateStore state, ActivityTracker activity, BackgroundWork background,
+        RouterMetrics metrics, ILogger<SessionService> log)
     {
-        (_options, _table, _routes, _provisioner, _admission) = (options, table, routes, provisioner, admission);
+        (_options, _table, _routes, _provisioner, _admission, _state) = (options, table, routes, provisioner, admission, state);
         (_activity, _background, _metrics, _log) = (activity, background, metrics, log);
         _table.RouteExpired += OnRouteExpired;
     }
@@ -88,12 +91,30 @@ public sealed class SessionService : IDisposable
         catch (RouteTableUnavailableException) { _metrics.RouteTableError(); }
     }
 
-    /// <summary>Ends the user's session (userpod stopped or HTagSession ended). False when there was none.</summary>
+    /// <summary>
+    /// Ends the user's session (userpod stopped or HTagSession ended), keeping its durable state (a dev rebuild: the
+    /// next userpod picks it up). False when there was none.
+    /// </summary>
     public async Task<bool> EndAsync(string userKey, CancellationToken ct)
     {
         var ended = await _provisioner.EndSessionAsync(userKey, ct);
         Forget(userKey);
         return ended;
+    }
+
+    /// <summary>
+    /// Ends the user's session by the user's or an admin's will (logout, <c>DELETE /_htagkube/sessions/{userKey}</c>):
+    /// the userpod, and its durable state document with it (the state outlives a userpod only for a next one of the
+    /// same session). The document goes first, so a userpod still running cannot be the last to have read it. False
+    /// when there was neither a session nor a document.
+    /// </summary>
+    public async Task<bool> EndByWillAsync(string userKey, CancellationToken ct)
+    {
+        var deleted = await _state.DeleteAsync(userKey, ct);
+        var ended = await EndAsync(userKey, ct);
+        // A write of the ending userpod may have raced the first delete.
+        deleted |= await _state.DeleteAsync(userKey, ct);
+        return ended || deleted;
     }
 
     /// <summary>Forgets what the router holds of a user's session: its cached route and its activity clock.</summary>

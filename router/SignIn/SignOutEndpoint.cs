@@ -7,9 +7,9 @@ namespace HTagKube.Router.SignIn;
 
 /// <summary>
 /// <c>/_htagkube/logout</c>: GET shows a sign-out button; POST (which the Lax login cookie reaches only from this
-/// site) clears the router's login cookie and, with <c>--oidc-logout-ends-session</c>, ends the user's userpod
-/// (through <see cref="SessionService"/>, as the admin endpoint does). The provider's own session is left alone:
-/// signing in again may then need no password.
+/// site) clears the router's login cookie and, with <c>--oidc-logout-ends-session</c>, ends the user's userpod and
+/// deletes its durable state (through <see cref="SessionService.EndByWillAsync"/>, as the admin endpoint does). The
+/// provider's own session is left alone: signing in again may then need no password.
 /// </summary>
 public sealed class SignOutEndpoint(RouterOptions options, SignInGate gate, SessionService sessions)
 {
@@ -32,7 +32,7 @@ public sealed class SignOutEndpoint(RouterOptions options, SignInGate gate, Sess
         }
         var user = await gate.PeekAsync(ctx);
         await ctx.SignOutAsync();
-        if (user is not null && options.OidcLogoutEndsSession) await sessions.EndAsync(user.UserKey, ctx.RequestAborted);
+        if (user is not null && options.OidcLogoutEndsSession) await sessions.EndByWillAsync(user.UserKey, ctx.RequestAborted);
         await Pages.WriteSignOutAsync(ctx, done: true);
     }
 }

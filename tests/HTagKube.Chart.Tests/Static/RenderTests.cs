@@ -66,6 +66,23 @@ public sealed class RenderTests
     }
 
     [Fact]
+    public async Task Router_gets_the_state_settings_and_its_pod_ip_for_the_state_url()
+    {
+        var defaults = HelmChart.Container((await HelmChart.TemplateAsync()).Get("Deployment", "htag-router"), "router");
+        // By default the state is kept as long as an idle session, and up to the contract's default size.
+        Assert.Contains("--state-retention=1800", defaults["args"].Strings);
+        Assert.Contains("--idle-timeout=1800", defaults["args"].Strings);
+        Assert.Contains($"--state-max-bytes={HTagKube.Contract.StateProtocol.DefaultMaxBytes}", defaults["args"].Strings);
+
+        var r = await HelmChart.TemplateAsync("sessions.stateRetentionSeconds=604800", "sessions.stateMaxBytes=536870912");
+        var c = HelmChart.Container(r.Get("Deployment", "htag-router"), "router");
+        Assert.Contains("--state-retention=604800", c["args"].Strings);
+        Assert.Contains("--state-max-bytes=536870912", c["args"].Strings); // an integer, never 5.36870912e+08
+        var podIp = c["env"].List.Single(e => e["name"].S == HTagKube.Router.State.StateAddress.PodIpVariable);
+        Assert.Equal("status.podIP", podIp.At("valueFrom.fieldRef.fieldPath").S);
+    }
+
+    [Fact]
     public async Task Pdb_uses_policy_v1beta1_on_kubernetes_1_20_and_policy_v1_from_1_21()
     {
         var old = await HelmChart.TemplateAsync();

@@ -50,6 +50,30 @@ app.Map("/whoami", (HttpContext ctx) =>
 app.Map("/headers", (HttpContext ctx) =>
     Results.Text(string.Join('\n', ctx.Request.Headers.OrderBy(h => h.Key).Select(h => $"{h.Key}: {h.Value}"))));
 
+// Durable state as a userpod uses it: GET/PUT /state calls the router's state endpoint at the X-HTag-State-Url it
+// was told, with its own token and the X-HTag-State-Key of the request (or ?key=, to play a hostile userpod that
+// asks for another user's state), and answers the router's status and body as they came.
+var stateClient = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+app.Map("/state", async (HttpContext ctx) =>
+{
+    var url = ctx.Request.Headers["X-HTag-State-Url"].ToString();
+    var key = ctx.Request.Query["key"].FirstOrDefault() ?? ctx.Request.Headers["X-HTag-State-Key"].ToString();
+    using var call = new HttpRequestMessage(new HttpMethod(ctx.Request.Method), url + "/_htagkube/state");
+    call.Headers.TryAddWithoutValidation("X-HTag-Token", token ?? "");
+    call.Headers.TryAddWithoutValidation("X-HTag-State-Key", key);
+    if (HttpMethods.IsPut(ctx.Request.Method))
+    {
+        var body = new MemoryStream();
+        await ctx.Request.Body.CopyToAsync(body, ctx.RequestAborted);
+        call.Content = new ByteArrayContent(body.ToArray());
+        call.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+    }
+    using var answer = await stateClient.SendAsync(call, ctx.RequestAborted);
+    ctx.Response.StatusCode = (int)answer.StatusCode;
+    ctx.Response.Headers["X-State-Status"] = ((int)answer.StatusCode).ToString();
+    await ctx.Response.Body.WriteAsync(await answer.Content.ReadAsByteArrayAsync(ctx.RequestAborted), ctx.RequestAborted);
+});
+
 // Echo: method, raw target and body streamed back.
 app.Map("/echo/{**rest}", async (HttpContext ctx) =>
 {
