@@ -14,4 +14,8 @@ public static class RouterEnvironment
 
     /// <summary>The OpenID Connect client secret when no <c>--oidc-client-secret-file</c> is given.</summary>
     public const string OidcClientSecret = "HTAGKUBE_OIDC_CLIENT_SECRET";
+
+    /// <summary>The router pod's IP (the chart sets it from <c>status.podIP</c>): userpods reach the router's state endpoint
+    /// there (<see cref="StateProtocol"/>).</summary>
+    public const string PodIp = "HTAGKUBE_POD_IP";
 }

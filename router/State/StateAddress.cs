@@ -1,3 +1,4 @@
+using HTagKube.Contract;
 using System.Net;
 using HTagKube.Router.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -10,21 +11,32 @@ namespace HTagKube.Router.State;
 /// when given; in Kubernetes mode <c>http://{HTAGKUBE_POD_IP}:{port}</c> (the chart passes the pod IP through the
 /// downward API: a userpod must reach this very router's pod, any replica would do but the Service may not be routable
 /// from userpods); otherwise the router's own bound address on loopback (local userpods run on this machine). Worked
-/// out once the server is bound (port 0 is only known then).
+/// out once the server is bound (port 0 is only known then). In Kubernetes mode with neither, no address is told: a
+/// userpod's loopback is not this router's, so its sessions stay in its memory (warned once at start).
 /// </summary>
 public sealed class StateAddress(RouterOptions options, IServer server, ILogger<StateAddress> log)
 {
     /// <summary>The router pod's IP (Kubernetes downward API, <c>status.podIP</c>).</summary>
-    public const string PodIpVariable = "HTAGKUBE_POD_IP";
+    public const string PodIpVariable = RouterEnvironment.PodIp;
 
+    readonly bool _unreachable = options.StateUrl is null && options.Kubernetes
+        && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(PodIpVariable));
+    int _warned;
     string? _url;
 
-    /// <summary>The URL, or null while the server has no bound address yet.</summary>
+    /// <summary>The URL; null while the server has no bound address yet, or when userpods could not reach it.</summary>
     public string? Url
     {
         get
         {
             if (Volatile.Read(ref _url) is { } known) return known;
+            if (_unreachable)
+            {
+                if (Interlocked.Exchange(ref _warned, 1) == 0)
+                    log.LogWarning("--kubernetes without {Variable} nor --state-url: userpods cannot reach this router, so users' "
+                        + "sessions are not kept beyond their userpods", PodIpVariable);
+                return null;
+            }
             var resolved = options.StateUrl ?? Resolve();
             if (resolved is not null) Volatile.Write(ref _url, resolved);
             return resolved;
@@ -35,10 +47,7 @@ public sealed class StateAddress(RouterOptions options, IServer server, ILogger<
     {
         var bound = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         if (bound.Count == 0) return null;
-        var podIp = options.Kubernetes ? Environment.GetEnvironmentVariable(PodIpVariable) : null;
-        if (options.Kubernetes && string.IsNullOrWhiteSpace(podIp))
-            log.LogWarning("{Variable} is not set: userpods are told this router's loopback address for their state", PodIpVariable);
-        return FromBound(bound, podIp);
+        return FromBound(bound, options.Kubernetes ? Environment.GetEnvironmentVariable(PodIpVariable) : null);
     }
 
     /// <summary>

@@ -52,7 +52,7 @@ public sealed partial class ProgramContractTests
     public async Task Environment_settings_are_read_by_the_programs()
     {
         var r = await HelmChart.TemplateAsync();
-        foreach (var name in new[] { RouterEnvironment.Redis, RouterEnvironment.Namespace, HTagKube.Router.State.StateAddress.PodIpVariable })
+        foreach (var name in new[] { RouterEnvironment.Redis, RouterEnvironment.Namespace, RouterEnvironment.PodIp })
         {
             var env = HelmChart.Container(r.Get("Deployment", "htag-router"), "router")["env"].List;
             Assert.NotNull(env.SingleOrDefault(e => e["name"].S == name));

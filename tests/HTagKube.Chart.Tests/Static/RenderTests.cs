@@ -1,3 +1,4 @@
+using HTagKube.Contract;
 using HTagKube.Chart.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
@@ -69,8 +70,9 @@ public sealed class RenderTests
     public async Task Router_gets_the_state_settings_and_its_pod_ip_for_the_state_url()
     {
         var defaults = HelmChart.Container((await HelmChart.TemplateAsync()).Get("Deployment", "htag-router"), "router");
-        // By default the state is kept as long as an idle session, and up to the contract's default size.
-        Assert.Contains("--state-retention=1800", defaults["args"].Strings);
+        // By default the state is kept as long as an idle session (the router's default: its idle timeout, whatever it
+        // is set to), and up to the contract's default size.
+        Assert.DoesNotContain(defaults["args"].Strings, a => a.StartsWith("--state-retention", StringComparison.Ordinal));
         Assert.Contains("--idle-timeout=1800", defaults["args"].Strings);
         Assert.Contains($"--state-max-bytes={HTagKube.Contract.StateProtocol.DefaultMaxBytes}", defaults["args"].Strings);
 
@@ -78,8 +80,20 @@ public sealed class RenderTests
         var c = HelmChart.Container(r.Get("Deployment", "htag-router"), "router");
         Assert.Contains("--state-retention=604800", c["args"].Strings);
         Assert.Contains("--state-max-bytes=536870912", c["args"].Strings); // an integer, never 5.36870912e+08
-        var podIp = c["env"].List.Single(e => e["name"].S == HTagKube.Router.State.StateAddress.PodIpVariable);
+        var podIp = c["env"].List.Single(e => e["name"].S == RouterEnvironment.PodIp);
         Assert.Equal("status.podIP", podIp.At("valueFrom.fieldRef.fieldPath").S);
+    }
+
+    [Fact]
+    public async Task Operator_gets_the_upgrade_strategy()
+    {
+        var defaults = HelmChart.Container((await HelmChart.TemplateAsync()).Get("Deployment", "htag-operator"), "operator");
+        Assert.Contains("--upgrade-strategy=OnIdle", defaults["args"].Strings);
+        Assert.Contains("--upgrade-idle=30", defaults["args"].Strings);
+        var r = await HelmChart.TemplateAsync("sessions.upgradeStrategy=OnExpiry", "sessions.upgradeIdleSeconds=120");
+        var c = HelmChart.Container(r.Get("Deployment", "htag-operator"), "operator");
+        Assert.Contains("--upgrade-strategy=OnExpiry", c["args"].Strings);
+        Assert.Contains("--upgrade-idle=120", c["args"].Strings);
     }
 
     [Fact]
