@@ -12,6 +12,7 @@ public sealed class SchemaTests
         { ["sessions.maxSessions=0"], "sessions.maxSessions: Must be greater than or equal to 1" },
         { ["sessions.sessionsPerIpPerMinute=-1"], "sessions.sessionsPerIpPerMinute: Must be greater than or equal to 1" },
         { ["sessions.stateRetentionSeconds=0"], "sessions.stateRetentionSeconds: Must be greater than or equal to 10" },
+        { ["sessions.upgradeStrategy=Never"], "sessions.upgradeStrategy: sessions.upgradeStrategy must be one of the following" },
         { ["sessions.stateMaxBytes=1023"], "sessions.stateMaxBytes: Must be greater than or equal to 1024" },
         { ["sessions.stateMaxBytes=1GB"], "sessions.stateMaxBytes: Invalid type. Expected: integer" },
         { ["router.replicas=0"], "router.replicas: Must be greater than or equal to 1" },
