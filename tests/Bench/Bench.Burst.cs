@@ -92,6 +92,7 @@ sealed partial class Bench
                 foreach (var c in directClients) await c.ConnectAsync(ct);
                 foreach (var c in routerClients) await c.ConnectAsync(ct);
                 await RoundTripsAsync(echoClients, directClients, routerClients, [echo.Pid, pods[0].Pid, router.Pid], ct);
+                await PersistedRoundTripsAsync(router.BaseUri!, ct);
                 foreach (var c in echoClients) await c.DisposeAsync();
             }
         }

@@ -63,7 +63,8 @@ sealed class DurableState(HTagServer server) : IDisposable
                     document = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
                 else
                 {
-                    server.Logger.LogWarning("could not load the user's session: the state endpoint answered {Status}", (int)response.StatusCode);
+                    server.Logger.LogWarning("could not load the user's session: the state endpoint answered {Status}",
+                        (int)response.StatusCode);
                     return false;
                 }
             }
@@ -141,8 +142,8 @@ sealed class DurableState(HTagServer server) : IDisposable
             try { response = await Http.SendAsync(request, ct).ConfigureAwait(false); }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
             {
-                server.Logger.LogWarning("could not store the user's session (kept in memory, tried again at the next interaction): {Reason}",
-                    e.Message);
+                server.Logger.LogWarning(
+                    "could not store the user's session (kept in memory, tried again at the next interaction): {Reason}", e.Message);
                 return;
             }
             using (response)
@@ -160,8 +161,8 @@ sealed class DurableState(HTagServer server) : IDisposable
                         $"change was not stored: the stored session is the one before it. Keep less in Session/State. {why}".TrimEnd());
                 }
                 server.Logger.LogWarning(
-                    "could not store the user's session (kept in memory, tried again at the next interaction): the state endpoint answered {Status}",
-                    (int)response.StatusCode);
+                    "could not store the user's session (kept in memory, tried again at the next interaction): "
+                    + "the state endpoint answered {Status}", (int)response.StatusCode);
             }
         }
         finally { _writing.Release(); }

@@ -54,12 +54,15 @@ sealed class SessionStore
         }
     }
 
+    /// <summary>Relaxed escaping: the document never lands in HTML, and a user's non-ASCII text stays one UTF-8 sequence
+    /// instead of \uXXXX escapes that would eat into the size limit.</summary>
+    static readonly JsonWriterOptions DocumentWriter =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     byte[] SerializeOnce()
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        // Relaxed escaping: the document never lands in HTML, and a user's non-ASCII text stays one UTF-8 sequence instead
-        // of \uXXXX escapes that would eat into the size limit.
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var w = new Utf8JsonWriter(buffer, DocumentWriter))
         {
             var entries = Shared.Inner.ToArray();
             Array.Sort(entries, (a, b) => string.CompareOrdinal(a.Key, b.Key));

@@ -51,8 +51,8 @@ public static class OperatorConfig
         config.GetSection(Section).Bind(o);
         if (string.IsNullOrWhiteSpace(o.Redis)) throw new ArgumentException("--redis is required");
         if (o.IdleTimeout < TimeSpan.FromSeconds(10)) throw new ArgumentException("--idle-timeout must be at least 10 s");
-        if (new[] { o.RouteCheck, o.ActivitySync, o.PodStartTimeout, o.RecreateBackoff, o.LeaseDuration, o.UpgradeIdle }.Any(d => d <= TimeSpan.Zero)
-            || o.Workers < 1)
+        TimeSpan[] positive = [o.RouteCheck, o.ActivitySync, o.PodStartTimeout, o.RecreateBackoff, o.LeaseDuration, o.UpgradeIdle];
+        if (positive.Any(d => d <= TimeSpan.Zero) || o.Workers < 1)
             throw new ArgumentException("intervals, timeouts and workers must be positive");
         if (o.RecreateBackoffMax < o.RecreateBackoff)
             throw new ArgumentException("--recreate-backoff-max must be at least --recreate-backoff");

@@ -7,7 +7,7 @@ namespace HTagKube.Chart.Tests.Cluster;
 /// <summary>
 /// The whole system from `helm install htag ./charts` (locally built images, charts/values-local.yaml) in a
 /// fresh namespace: pods Ready, two users → two sessions and pods with working clicks, printer columns,
-/// idle TTL teardown, and `helm uninstall` leaving nothing behind. One test, because each step needs the
+/// their counts kept across force-deleted pods and a `helm upgrade` to a new userpod image, idle TTL teardown, and `helm uninstall` leaving nothing behind. One test, because each step needs the
 /// previous one's state and an install costs tens of seconds.
 /// </summary>
 public sealed class HelmInstallTests(ITestOutputHelper output)
@@ -71,7 +71,7 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
             Step("kubectl get htagsessions shows both Ready with the printer columns");
             var table = (await kube.KubectlAsync(ct, "get", "htagsessions")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             output.WriteLine(string.Join("\n", table));
-            Assert.Equal(["NAME", "USER", "PERSON", "PHASE", "POD", "IP", "IDLE", "AGE"], table[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal(["NAME", "USER", "PERSON", "PHASE", "POD", "IP", "IMAGE", "IDLE", "AGE"], table[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
             foreach (var session in await kube.ListAsync("htagsessions", ct))
             {
                 var name = (string)session!["metadata"]!["name"]!;
@@ -95,6 +95,56 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
             var routerLabels = pods.First(p => (string?)p!["metadata"]!["labels"]!["app.kubernetes.io/component"] == "router")!["metadata"]!["labels"]!;
             foreach (var (k, v) in policy["spec"]!["ingress"]![0]!["from"]![0]!["podSelector"]!["matchLabels"]!.AsObject())
                 Assert.Equal((string?)v, (string?)routerLabels[k]);
+
+            Step("both session pods force-deleted: each user comes back to their own count (durable state, #25)");
+            await kube.KubectlAsync(ct, "delete", "pod", "-l", "htagkube.io/session", "--grace-period=0", "--force", "--wait=false");
+            foreach (var user in new[] { alice, bob })
+            {
+                Assert.Equal(2, await user.OpenAsync(PodStart, ct));
+                Assert.Equal(3, await user.ClickAsync(ct));
+            }
+            Assert.Equal(2, (await kube.ListAsync("pods", ct, "htagkube.io/session")).Count);
+
+            Step("helm upgrade to a re-tagged userpod image: warm pods replaced, each user moved once idle, keeping their count");
+            const string nextTag = "0.1.0-next";
+            var docker = Tool.Find("docker");
+            Assert.True((await Tool.RunAsync(docker, ["tag", "htagkube/userpod:0.1.0", "htagkube/userpod:" + nextTag], ct)).Ok, "docker tag");
+            using (var keepActive = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                // The users stay active while the operator rolls (their sessions' idle TTL is only 30 s): a page load
+                // every few seconds touches their routes without changing their counts.
+                var active = Task.Run(async () =>
+                {
+                    while (!keepActive.IsCancellationRequested)
+                    {
+                        foreach (var user in new[] { alice, bob }) Assert.Equal(3, await user.OpenAsync(PodStart, keepActive.Token));
+                        await Task.Delay(TimeSpan.FromSeconds(4), keepActive.Token); // a user's pace, not a synchronisation
+                    }
+                }, keepActive.Token);
+                var toNext = await Tool.HelmAsync(ct, "upgrade", HelmChart.Release, Repo.Chart, "-n", kube.Namespace, "--reuse-values",
+                    "--set", "userpod.image.tag=" + nextTag, "--set", "sessions.upgradeIdleSeconds=3", "--wait", "--timeout", "3m");
+                Assert.True(toNext.Ok, $"helm upgrade failed: {toNext}\n{await kube.DiagnoseAsync()}");
+                await keepActive.CancelAsync();
+                try { await active; }
+                catch (OperationCanceledException) { }
+            }
+            await Eventually.True(async () =>
+            {
+                var sessions = await kube.ListAsync("htagsessions", ct);
+                var warm = (await kube.ListAsync("pods", ct, "htagkube.io/warm=true"))
+                    .Where(p => p!["metadata"]!["ownerReferences"] is null).ToList();
+                return sessions.Count == 2
+                    && sessions.All(x => (string?)x!["status"]?["phase"] == "Ready" && ((string?)x["status"]?["image"] ?? "").EndsWith(":" + nextTag, StringComparison.Ordinal))
+                    && warm.Count > 0 && warm.All(p => ((string?)p!["spec"]!["containers"]![0]!["image"] ?? "").EndsWith(":" + nextTag, StringComparison.Ordinal));
+            }, TimeSpan.FromSeconds(120), "both sessions Ready on the new image, every warm pod on it", ct, kube.DiagnoseAsync);
+            var moved = await kube.KubectlAsync(ct, "get", "htagsessions");
+            output.WriteLine(moved);
+            Assert.Equal(2, moved.Split('\n').Count(l => l.Contains("htagkube/userpod:" + nextTag, StringComparison.Ordinal)));
+            foreach (var user in new[] { alice, bob })
+            {
+                Assert.Equal(3, await user.OpenAsync(PodStart, ct));
+                Assert.Equal(4, await user.ClickAsync(ct));
+            }
 
             Step($"idle TTL ({IdleSeconds}s) removes both sessions and their pods");
             await Eventually.True(async () =>

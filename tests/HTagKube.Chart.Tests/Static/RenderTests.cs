@@ -157,7 +157,8 @@ public sealed class RenderTests
         var c = HelmChart.Container(r.Get("Deployment", "htag-operator"), "operator");
         Assert.Equal([
             "--namespace=$(POD_NAMESPACE)", "--redis=$(HTAGKUBE_REDIS)", "--image=registry.example.com/me/apps:2.0.0",
-            "--image-pull-policy=Always", "--idle-timeout=600", "--lease-name=htag-operator", "--warm-pool=2", "--warm-pool-max=20",
+            "--image-pull-policy=Always", "--idle-timeout=600", "--upgrade-strategy=OnIdle", "--upgrade-idle=30", "--lease-name=htag-operator",
+            "--warm-pool=2", "--warm-pool-max=20",
         ], c["args"].Strings);
         var names = c["env"].List.Select(e => e["name"].S).ToList();
         Assert.True(names.IndexOf("POD_NAMESPACE") < names.IndexOf("HTAGKUBE_REDIS"), "$(VAR) in args needs the variables defined");

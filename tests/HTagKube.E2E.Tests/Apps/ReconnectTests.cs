@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using HTagKube.E2E.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -32,16 +33,18 @@ public sealed class ReconnectTests
     /// <summary>Kills the page's userpod and waits until the page knows it is disconnected.</summary>
     static async Task KillUserpodAsync(IPage page, int pid)
     {
+        await CounterPage.MarkOldAsync(page);
         Process.GetProcessById(pid).Kill();
         await page.WaitForFunctionAsync("() => document.body.classList.contains('htag-offline') && !window.htag.connected");
     }
 
-    /// <summary>A new userpod, a new instance: the page resyncs (reloads) into a fresh counter that works.</summary>
-    static async Task FreshCounterWorksAsync(IPage page)
+    /// <summary>A new userpod, a new instance: the page resyncs (reloads) into the counter the user had (its State is
+    /// durable), which works.</summary>
+    static async Task CounterWorksAgainAsync(IPage page)
     {
-        await page.WaitForFunctionAsync("() => window.htag && window.htag.connected && document.querySelector('.count') && document.querySelector('.count').textContent === '0'");
+        await CounterPage.WaitResyncedAsync(page, 1);
         await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync();
-        await Expect(page.Locator(".count")).ToHaveTextAsync("1");
+        await Expect(page.Locator(".count")).ToHaveTextAsync("2");
     }
 
     [Fact]
@@ -53,7 +56,7 @@ public sealed class ReconnectTests
         await page.Context.SetOfflineAsync(true);
         await KillUserpodAsync(page, pid);
         await page.Context.SetOfflineAsync(false);
-        await FreshCounterWorksAsync(page);
+        await CounterWorksAgainAsync(page);
     }
 
     [Fact]
@@ -64,7 +67,7 @@ public sealed class ReconnectTests
         // The click is queued and starts a connection attempt: the router starts a new userpod, and the page
         // resyncs into it.
         await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync();
-        await FreshCounterWorksAsync(page);
+        await CounterWorksAgainAsync(page);
     }
 
     [Fact]
@@ -74,6 +77,6 @@ public sealed class ReconnectTests
         await KillUserpodAsync(page, pid);
         // What the browser fires when the user comes back to a hidden tab (a headless page is always visible).
         await page.EvaluateAsync("() => document.dispatchEvent(new Event('visibilitychange'))");
-        await FreshCounterWorksAsync(page);
+        await CounterWorksAgainAsync(page);
     }
 }

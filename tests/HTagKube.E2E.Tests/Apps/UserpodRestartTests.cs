@@ -39,6 +39,7 @@ public sealed class UserpodRestartTests : IClassFixture<Chromium>, IAsyncLifetim
         // The browser is kept off the network around the click, so the click surely happens while disconnected:
         // with a warm pool the page can be back on a new userpod before a click lands, and a click after the
         // reconnect rightly counts on the new instance (the test could not tell which happened).
+        await CounterPage.MarkOldAsync(page);
         await page.Context.SetOfflineAsync(true);
         Process.GetProcessById(pid).Kill();
         await Eventually.True(() => !ProcessTree.IsAlive(pid), TimeSpan.FromSeconds(5), "userpod killed");
@@ -47,11 +48,11 @@ public sealed class UserpodRestartTests : IClassFixture<Chromium>, IAsyncLifetim
         await plus.ClickAsync(new() { Timeout = 2_000 });
         Assert.False(await page.EvaluateAsync<bool>("() => window.htag.connected"), "the click happened while disconnected");
         await page.Context.SetOfflineAsync(false);
-        // A new userpod, a new instance: the page resyncs (reloads) into a fresh, working counter.
-        await page.WaitForFunctionAsync("() => window.htag && window.htag.connected === true && document.querySelector('.count') && document.querySelector('.count').textContent === '0'",
-            null, new() { Timeout = 2_000 - clock.ElapsedMilliseconds });
+        // A new userpod, a new instance: the page resyncs (reloads) into a working counter at the count the user had
+        // (the click made while disconnected never reached a userpod).
+        await CounterPage.WaitResyncedAsync(page, 1, 2_000 - clock.ElapsedMilliseconds);
         await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync(new() { Timeout = Math.Max(1, 2_000 - clock.ElapsedMilliseconds) });
-        await Expect(page.Locator(".count")).ToHaveTextAsync("1", new() { Timeout = Math.Max(1, 2_000 - clock.ElapsedMilliseconds) });
+        await Expect(page.Locator(".count")).ToHaveTextAsync("2", new() { Timeout = Math.Max(1, 2_000 - clock.ElapsedMilliseconds) });
         Assert.True(clock.ElapsedMilliseconds <= 2_000, $"took {clock.ElapsedMilliseconds} ms");
         Assert.NotEqual(pid, Assert.Single(_router.Userpods));
     }

@@ -25,6 +25,20 @@ public static class CounterPage
 
     public static async Task<string> CountAsync(IPage page) => (await Count(page).InnerTextAsync()).Trim();
 
+    /// <summary>
+    /// Marks the page's count element, so that <see cref="WaitResyncedAsync"/> can tell the element a new instance
+    /// rendered from the old one: with durable state both show the same number, and a click on the old page while the
+    /// new instance's render is on its way is rightly dropped by htag.js ("the app restarted").
+    /// </summary>
+    public static Task MarkOldAsync(IPage page) => page.EvaluateAsync("() => { document.querySelector('.count').dataset.old = '1'; }");
+
+    /// <summary>Waits until the page is connected and shows a count element rendered since <see cref="MarkOldAsync"/>,
+    /// with <paramref name="expected"/>.</summary>
+    public static Task WaitResyncedAsync(IPage page, int expected, float timeoutMs = 30_000) =>
+        page.WaitForFunctionAsync(
+            "n => { const c = document.querySelector('.count'); return window.htag && window.htag.connected === true && c && !c.dataset.old && c.textContent.trim() === String(n); }",
+            expected, new() { Timeout = timeoutMs });
+
     public static async Task ClickPlusOneAsync(IPage page, int expected)
     {
         await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync();
