@@ -97,7 +97,19 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
                 Assert.Equal((string?)v, (string?)routerLabels[k]);
 
             Step("both session pods force-deleted: each user comes back to their own count (durable state, #25)");
+            var killed = (await kube.ListAsync("pods", ct, "htagkube.io/session")).Select(p => (string)p!["metadata"]!["uid"]!).ToHashSet();
             await kube.KubectlAsync(ct, "delete", "pod", "-l", "htagkube.io/session", "--grace-period=0", "--force", "--wait=false");
+            // A force-deleted pod's container may still answer for a moment: the users come back once both sessions serve
+            // from new pods.
+            await Eventually.True(async () =>
+            {
+                var serving = await kube.ListAsync("pods", ct, "htagkube.io/session");
+                var sessions = await kube.ListAsync("htagsessions", ct);
+                var ips = serving.Select(p => (string?)p!["status"]?["podIP"]).ToHashSet();
+                return serving.Count == 2 && serving.All(p => !killed.Contains((string)p!["metadata"]!["uid"]!) && Kube.PodReady(p!))
+                    && sessions.Count == 2
+                    && sessions.All(x => (string?)x!["status"]?["phase"] == "Ready" && ips.Contains((string?)x["status"]?["podIP"]));
+            }, TimeSpan.FromSeconds(120), "both sessions Ready on new pods", ct, kube.DiagnoseAsync);
             foreach (var user in new[] { alice, bob })
             {
                 Assert.Equal(2, await user.OpenAsync(PodStart, ct));
