@@ -62,6 +62,8 @@ sealed partial class UserClient : IAsyncDisposable
         var inst = InstanceRx().Match(html);
         if (!inst.Success) throw new InvalidOperationException($"GET {path}: not an HTag page: {Truncate(html)}");
         Instance = inst.Groups[1].Value;
+        // The app as the page names it (a route pattern such as /items/{id:int}, not the path that matched it).
+        if (AppRx().Match(html) is { Success: true } app) AppPath = WebUtility.HtmlDecode(app.Groups[1].Value);
         LastPage = html;
         ButtonId = null;
         foreach (Match m in ButtonRx().Matches(html))
@@ -178,6 +180,8 @@ sealed partial class UserClient : IAsyncDisposable
 
     static string Truncate(string s) => s.Length > 200 ? s[..200] + "…" : s;
 
+    [GeneratedRegex("data-htag-app=\"([^\"]+)\"")]
+    private static partial Regex AppRx();
     [GeneratedRegex("data-htag-instance=\"([^\"]+)\"")]
     private static partial Regex InstanceRx();
     [GeneratedRegex("<button[^>]*>")]
