@@ -91,7 +91,7 @@ public static class RouterApp
         services.AddSingleton(sp => new RouteCache(sp.GetRequiredService<IRouteTable>(), backend.RouteCacheFor));
         services.AddSingleton(sp => new ActivityTracker(sp.GetRequiredService<IRouteTable>(), options.IdleTimeout,
             options.EffectiveTouchInterval, sp.GetRequiredService<BackgroundWork>(), sp.GetRequiredService<RouterMetrics>(),
-            sp.GetRequiredService<ILogger<ActivityTracker>>()));
+            sp.GetRequiredService<ILogger<ActivityTracker>>(), sp.GetRequiredService<IStateStore>(), options.StateLifetime));
         services.AddHttpForwarder();
         services.AddSingleton<UserpodTransformer>();
         services.AddSingleton(sp => new UserpodForwarder(sp.GetRequiredService<IHttpForwarder>(),

@@ -159,6 +159,12 @@ public sealed class RouterOptions
     /// <summary>Effective <see cref="StateRetention"/>.</summary>
     public TimeSpan EffectiveStateRetention => StateRetention ?? IdleTimeout;
 
+    /// <summary>
+    /// How long a state document lives after the user's last activity (or its last read or write): the userpod lives up
+    /// to the idle timeout after it, and the document outlives the userpod by the retention.
+    /// </summary>
+    public TimeSpan StateLifetime => IdleTimeout + EffectiveStateRetention;
+
     /// <summary>Effective throttle of TTL refreshes.</summary>
     public TimeSpan EffectiveTouchInterval =>
         TouchInterval < IdleTimeout / 4 ? TouchInterval : IdleTimeout / 4;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using HTagKube.Routing;
 using HTagKube.Router.Hosting;
 using HTagKube.Router.Metrics;
+using HTagKube.Router.State;
 
 namespace HTagKube.Router.Proxy;
 
@@ -11,7 +12,7 @@ namespace HTagKube.Router.Proxy;
 /// long" (coarse: interval).
 /// </summary>
 public sealed class ActivityTracker(IRouteTable table, TimeSpan ttl, TimeSpan interval, BackgroundWork background,
-    RouterMetrics metrics, ILogger<ActivityTracker> log)
+    RouterMetrics metrics, ILogger<ActivityTracker> log, IStateStore? states = null, TimeSpan stateLifetime = default)
 {
     readonly ConcurrentDictionary<string, long> _lastTouch = new(StringComparer.Ordinal);
     readonly long _intervalMs = (long)interval.TotalMilliseconds;
@@ -40,6 +41,8 @@ public sealed class ActivityTracker(IRouteTable table, TimeSpan ttl, TimeSpan in
         try
         {
             await table.TouchAsync(userKey, ttl, ct);
+            // An active user's state document must not expire under them while they change nothing in it.
+            if (states is not null) await states.TouchAsync(userKey, stateLifetime, ct);
         }
         catch (RouteTableUnavailableException e)
         {

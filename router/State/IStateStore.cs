@@ -19,6 +19,10 @@ public interface IStateStore : IAsyncDisposable
     /// <summary>Stores (replaces) the user's whole document, kept for <paramref name="retention"/> from now.</summary>
     Task PutAsync(string userKey, ReadOnlyMemory<byte> document, TimeSpan retention, CancellationToken ct);
 
+    /// <summary>Pushes the expiry of the user's document, if one is kept, to now + <paramref name="retention"/> (the
+    /// user is active: their document must not expire under them).</summary>
+    Task TouchAsync(string userKey, TimeSpan retention, CancellationToken ct);
+
     /// <summary>Deletes the user's document. True when one was kept.</summary>
     Task<bool> DeleteAsync(string userKey, CancellationToken ct);
 }

@@ -48,6 +48,9 @@ public sealed class InMemoryStateStore : IStateStore
     }
 
     /// <inheritdoc />
+    public Task TouchAsync(string userKey, TimeSpan retention, CancellationToken ct) => GetAsync(userKey, retention, ct);
+
+    /// <inheritdoc />
     public Task PutAsync(string userKey, ReadOnlyMemory<byte> document, TimeSpan retention, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();

@@ -28,6 +28,13 @@ public sealed class RedisStateStore(IConnectionMultiplexer connection) : IStateS
     }
 
     /// <inheritdoc />
+    public Task TouchAsync(string userKey, TimeSpan retention, CancellationToken ct)
+    {
+        var key = RouteKeys.State(userKey);
+        return RedisCalls.Run(() => Db.KeyExpireAsync(key, retention).WaitAsync(ct));
+    }
+
+    /// <inheritdoc />
     public Task<bool> DeleteAsync(string userKey, CancellationToken ct)
     {
         var key = RouteKeys.State(userKey);

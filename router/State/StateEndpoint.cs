@@ -56,7 +56,7 @@ public sealed class StateEndpoint(RouterOptions options, IStateStore store, Stat
 
     async Task ReadAsync(HttpContext ctx, string userKey)
     {
-        var document = await store.GetAsync(userKey, options.EffectiveStateRetention, ctx.RequestAborted);
+        var document = await store.GetAsync(userKey, options.StateLifetime, ctx.RequestAborted);
         metrics.StateRead(found: document is not null);
         if (document is null)
         {
@@ -81,7 +81,7 @@ public sealed class StateEndpoint(RouterOptions options, IStateStore store, Stat
                 await RefuseAsync(ctx, StatusCodes.Status400BadRequest, "not-an-object", "The state document must be one JSON object.");
                 return;
         }
-        await store.PutAsync(userKey, document, options.EffectiveStateRetention, ctx.RequestAborted);
+        await store.PutAsync(userKey, document, options.StateLifetime, ctx.RequestAborted);
         metrics.StateWritten();
         ctx.Response.StatusCode = StatusCodes.Status204NoContent;
     }

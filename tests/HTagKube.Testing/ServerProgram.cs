@@ -37,8 +37,9 @@ public sealed class ServerProgram : IAsyncDisposable
     /// <param name="healthPath">Answers 200 once the program is ready.</param>
     /// <param name="env">Extra environment.</param>
     /// <param name="ct">Gives up.</param>
+    /// <param name="ready">How long it may take to answer <paramref name="healthPath"/> (default 120 s).</param>
     public static async Task<ServerProgram> StartAsync(string dll, IEnumerable<string> args, string healthPath = "healthz",
-        IReadOnlyDictionary<string, string>? env = null, CancellationToken ct = default)
+        IReadOnlyDictionary<string, string>? env = null, CancellationToken ct = default, TimeSpan? ready = null)
     {
         if (!File.Exists(dll)) throw new FileNotFoundException("build it first", dll);
         var argList = args.ToList();
@@ -71,7 +72,8 @@ public sealed class ServerProgram : IAsyncDisposable
                     try { return (await http.GetAsync(healthPath, ct)).StatusCode == HttpStatusCode.OK; }
                     catch (HttpRequestException) { return false; }
                     catch (TaskCanceledException) when (!ct.IsCancellationRequested) { return false; } // one slow answer: ask again
-                }, TimeSpan.FromSeconds(120), $"{Path.GetFileName(dll)} /{healthPath}", ct);
+                }, ready ?? TimeSpan.FromSeconds(120), $"{Path.GetFileName(dll)} /{healthPath}", ct,
+                    () => Task.FromResult("its output so far:\n" + server.Output));
                 return server;
             }
             catch (InvalidOperationException) when (attempt < 2 && server.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))

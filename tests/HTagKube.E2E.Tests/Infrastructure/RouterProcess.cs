@@ -56,8 +56,14 @@ public sealed class RouterProcess : IAsyncDisposable
     /// <param name="ct">Gives up the start.</param>
     /// <param name="env">Extra environment of the router, inherited by the userpods it starts.</param>
     public static async Task<RouterProcess> StartAsync(IEnumerable<string>? extraArgs = null, CancellationToken ct = default,
-        IReadOnlyDictionary<string, string>? env = null) =>
-        new(await ServerProgram.StartAsync(Repo.RouterDll, TestStartWait.Default([.. extraArgs ?? []]), "healthz", env, ct));
+        IReadOnlyDictionary<string, string>? env = null)
+    {
+        string[] args = [.. extraArgs ?? []];
+        // A --dev router listens only once its first build (restore included) succeeded: minutes on a loaded machine
+        // (CI run t2, load 53: over 120 s).
+        var ready = args.Contains("--dev") ? TimeSpan.FromMinutes(6) : (TimeSpan?)null;
+        return new(await ServerProgram.StartAsync(Repo.RouterDll, TestStartWait.Default(args), "healthz", env, ct, ready));
+    }
 
     /// <summary>A client with its own cookie jar: one browser, as the router sees it.</summary>
     public HttpClient NewClient(CookieContainer? jar = null) =>

@@ -43,6 +43,17 @@ public sealed class InMemoryStateStoreTests : StateStoreContract
     }
 
     [Fact]
+    public async Task A_touch_pushes_the_expiry_like_a_read()
+    {
+        var user = NewUserKey();
+        await Store.PutAsync(user, Doc("{}"), TimeSpan.FromMinutes(10), default);
+        _time.Advance(TimeSpan.FromMinutes(8));
+        await Store.TouchAsync(user, TimeSpan.FromMinutes(10), default);
+        _time.Advance(TimeSpan.FromMinutes(8));
+        Assert.NotNull(await Store.GetAsync(user, TimeSpan.FromMinutes(10), default));
+    }
+
+    [Fact]
     public async Task A_write_after_expiry_starts_a_fresh_retention_and_delete_of_an_expired_document_says_none()
     {
         var user = NewUserKey();

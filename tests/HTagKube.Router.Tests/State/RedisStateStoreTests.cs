@@ -52,6 +52,20 @@ public sealed class RedisStateStoreTests : StateStoreContract
     }
 
     [Fact]
+    public async Task A_touch_pushes_the_ttl_of_a_kept_document_and_makes_none_of_a_missing_one()
+    {
+        var user = NewUserKey();
+        await Store.PutAsync(user, Doc("{}"), TimeSpan.FromMinutes(1), default);
+        await Store.TouchAsync(user, TimeSpan.FromHours(2), default);
+        var ttl = (await Db.KeyTimeToLiveAsync(RouteKeys.State(user)))!.Value;
+        Assert.InRange(ttl, TimeSpan.FromHours(2) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(2));
+
+        var nobody = NewUserKey();
+        await Store.TouchAsync(nobody, TimeSpan.FromHours(2), default);
+        Assert.False(await Db.KeyExistsAsync(RouteKeys.State(nobody)));
+    }
+
+    [Fact]
     public async Task Redis_forgets_a_document_after_its_retention()
     {
         var user = NewUserKey();
