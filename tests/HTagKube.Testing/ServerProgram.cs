@@ -80,6 +80,11 @@ public sealed class ServerProgram : IAsyncDisposable
             {
                 await server.DisposeAsync();
             }
+            catch
+            {
+                await server.DisposeAsync(); // a program that never became ready is not left running (CI run t2 left one)
+                throw;
+            }
         }
     }
 
