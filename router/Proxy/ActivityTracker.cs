@@ -12,7 +12,7 @@ namespace HTagKube.Router.Proxy;
 /// long" (coarse: interval).
 /// </summary>
 public sealed class ActivityTracker(IRouteTable table, TimeSpan ttl, TimeSpan interval, BackgroundWork background,
-    RouterMetrics metrics, ILogger<ActivityTracker> log, IStateStore? states = null, TimeSpan stateLifetime = default)
+    RouterMetrics metrics, ILogger<ActivityTracker> log, IStateStore states, TimeSpan stateLifetime)
 {
     readonly ConcurrentDictionary<string, long> _lastTouch = new(StringComparer.Ordinal);
     readonly long _intervalMs = (long)interval.TotalMilliseconds;
@@ -42,7 +42,7 @@ public sealed class ActivityTracker(IRouteTable table, TimeSpan ttl, TimeSpan in
         {
             await table.TouchAsync(userKey, ttl, ct);
             // An active user's state document must not expire under them while they change nothing in it.
-            if (states is not null) await states.TouchAsync(userKey, stateLifetime, ct);
+            await states.TouchAsync(userKey, stateLifetime, ct);
         }
         catch (RouteTableUnavailableException e)
         {
