@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace HTagKube.Testing;
@@ -6,27 +7,54 @@ namespace HTagKube.Testing;
 /// Page loads that survive the test machine's network changing under them. Chromium fails a navigation with
 /// net::ERR_NETWORK_CHANGED when any interface on the host gains or loses an address, even for a loopback URL, and
 /// the cluster's pods and the test containers add and remove veth interfaces all through a CI run (the stop-28 run
-/// lost an upload test to it). A person presses reload; these tests do too, for that error only.
+/// lost an upload test to it). Playwright reports it either as that error or, when Chromium has already committed its
+/// error page, as the navigation being "interrupted by another navigation to chrome-error://chromewebdata/"; then the
+/// error page names the code. A person presses reload; these tests do too, for that error only, and any other error
+/// page fails the load with its code in the message.
 /// </summary>
-public static class SteadyNavigation
+public static partial class SteadyNavigation
 {
-    const string NetworkChanged = "net::ERR_NETWORK_CHANGED";
+    const string NetworkChanged = "ERR_NETWORK_CHANGED";
+    const string ErrorPage = "chrome-error://chromewebdata/";
     const int Attempts = 3;
 
     /// <summary><see cref="IPage.GotoAsync"/>, repeated when Chromium reports the network changed.</summary>
     public static Task<IResponse?> OpenAsync(this IPage page, string url, PageGotoOptions? options = null) =>
-        RepeatedAsync(() => page.GotoAsync(url, options));
+        RepeatedAsync(page, () => page.GotoAsync(url, options));
 
     /// <summary><see cref="IPage.ReloadAsync"/>, repeated when Chromium reports the network changed.</summary>
     public static Task<IResponse?> ReopenAsync(this IPage page, PageReloadOptions? options = null) =>
-        RepeatedAsync(() => page.ReloadAsync(options));
+        RepeatedAsync(page, () => page.ReloadAsync(options));
 
-    static async Task<IResponse?> RepeatedAsync(Func<Task<IResponse?>> load)
+    static async Task<IResponse?> RepeatedAsync(IPage page, Func<Task<IResponse?>> load)
     {
         for (var attempt = 1; ; attempt++)
         {
             try { return await load(); }
-            catch (PlaywrightException e) when (attempt < Attempts && e.Message.Contains(NetworkChanged, StringComparison.Ordinal)) { }
+            catch (PlaywrightException e) when (e.Message.Contains(NetworkChanged, StringComparison.Ordinal))
+            {
+                if (attempt >= Attempts) throw;
+            }
+            catch (PlaywrightException e) when (e.Message.Contains(ErrorPage, StringComparison.Ordinal))
+            {
+                var code = await ErrorCodeAsync(page);
+                if (code != NetworkChanged || attempt >= Attempts)
+                    throw new PlaywrightException($"{e.Message}\nChromium's error page says: {code ?? "(no error code found)"}", e);
+            }
         }
     }
+
+    /// <summary>The net::ERR_… code Chromium's error page shows, or null if the page shows none.</summary>
+    static async Task<string?> ErrorCodeAsync(IPage page)
+    {
+        try
+        {
+            var m = ErrorCode().Match(await page.ContentAsync());
+            return m.Success ? m.Value : null;
+        }
+        catch (PlaywrightException) { return null; }
+    }
+
+    [GeneratedRegex("ERR_[A-Z0-9_]+")]
+    private static partial Regex ErrorCode();
 }

@@ -23,6 +23,10 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
         readonly ConcurrentDictionary<string, int> _inFlight = new();
         public volatile bool Overlap;
 
+        /// <summary>While set, reconciles wait for it after recording their attempt: a slow reconcile the test ends.</summary>
+        public volatile TaskCompletionSource? Hold;
+        public int Held;
+
         public string Identifier => Finalizer;
 
         public async Task<ReconcileResult> ReconcileAsync(V1ConfigMap e, CancellationToken ct)
@@ -33,6 +37,11 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
             {
                 var attempts = Attempts.GetOrAdd(key, _ => []);
                 lock (attempts) attempts.Add(DateTime.UtcNow);
+                if (Hold is { } hold)
+                {
+                    Interlocked.Increment(ref Held);
+                    await hold.Task.WaitAsync(ct);
+                }
                 if (work > TimeSpan.Zero) await Task.Delay(work, ct); // simulated slow reconcile, to provoke overlap
                 if (key.StartsWith("fail", StringComparison.Ordinal) && attempts.Count <= failFirst) throw new InvalidOperationException("planned failure");
                 if (e.Metadata.DeletionTimestamp is not null) Overlap = true; // deleting objects go to the finalizer, never here
@@ -86,10 +95,18 @@ public sealed class ControllerTests(KubeFixture kube, ITestOutputHelper output) 
         await CreateAsync(Cm("a", "flow"), cts.Token);
         await Eventually.True(() => r.Reconciles.GetValueOrDefault("a") >= 1, Wait, "a reconciled");
 
-        // A burst of updates while reconciles are slow: deduplicated, never concurrent for one key.
+        // A burst of updates while a reconcile is in flight (held until the burst is sent, whatever the machine's
+        // speed): deduplicated, never concurrent for one key.
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        r.Hold = hold;
         for (var i = 1; i <= 10; i++)
+        {
             await kube.Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"data\":{\"v\":\"" + i + "\"}}", V1Patch.PatchType.MergePatch),
                 "a", kube.Namespace, cancellationToken: cts.Token);
+            if (i == 1) await Eventually.True(() => Volatile.Read(ref r.Held) >= 1, Wait, "the first update's reconcile in flight");
+        }
+        r.Hold = null;
+        hold.SetResult();
         await Eventually.True(() => r.Attempts["a"].Count >= 2, Wait, "updates reconciled");
         await DeleteAsync("a", cts.Token);
         await Eventually.True(() => r.Deleted.Contains("a"), Wait, "DeletedAsync called");
