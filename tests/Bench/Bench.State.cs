@@ -4,7 +4,8 @@ namespace HTagKube.Bench;
 sealed partial class Bench
 {
     /// <summary>A click whose handler changes State (the Counter keeps its count there) makes the userpod store the user's
-    /// session through the router before it answers; a click that changes no state (/items/1 "Seen", a field) does not.</summary>
+    /// session through the router, beside its answer, and the next click waits for that write; a click that changes no
+    /// state (/items/1 "Seen", a field) does not. Clicks follow each other at once (no think time): the worst case.</summary>
     const string PersistingApp = "/counter", NonPersistingApp = "/items/1";
 
     async Task PersistedRoundTripsAsync(Uri router, CancellationToken ct)
@@ -27,7 +28,7 @@ sealed partial class Bench
                 for (var i = 0; i < o.RttPerRound; i++) all[name].Add(await c.ClickAsync(false, ct));
         var p = new Sample(all["persisting"]);
         var q = new Sample(all["plain"]);
-        const string path = "router, click that changes State (stored before the update)";
+        const string path = "router, clicks that change State (each stored before the next runs)";
         const string baseline = "same router, click that changes no state";
         _report.Add(new Row(s5, "p50", path, p.Median, "ms", baseline + " p50", q.Median, null, null, cmd));
         _report.Add(new Row(s5, "p95", path, p.P(95), "ms", baseline + " p95", q.P(95), null, null, cmd));

@@ -182,24 +182,55 @@ public class SessionValueTests
     }
 
     [Fact]
-    public async Task The_session_is_persisted_after_the_handler_and_its_failure_is_the_interactions_error()
+    public async Task The_session_write_begins_after_the_handler_the_reply_does_not_wait_and_the_next_interaction_does()
     {
         var log = new List<string>();
         var btn = new Tag.Button("b");
-        btn.OnClick = _ => { log.Add("handler"); btn.Text = "clicked"; };
+        btn.OnClick = _ => { lock (log) log.Add("handler"); btn.Text = "clicked"; };
         var rt = new AppRuntime(new Tag.Div(btn)) { Session = new SessionStore() };
         var reported = new List<Exception>();
         rt.OnHandlerError = (_, _, e) => reported.Add(e);
         await rt.RenderAsync(CancellationToken.None);
-        rt.Persist = _ => { log.Add("persist"); return Task.CompletedTask; };
-        var ok = await rt.InteractAsync(new ClientMessage { Id = btn.Id, Ev = "click" }, _ => Task.CompletedTask, CancellationToken.None);
-        Assert.Null(ok.Err);
-        Assert.Equal(["handler", "persist"], log);
+        var write = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        rt.Persist = () => { lock (log) log.Add("write begun"); return write.Task; };
+        var click = new ClientMessage { Id = btn.Id, Ev = "click" };
 
-        rt.Persist = _ => throw new InvalidOperationException("over the size limit");
-        var failed = await rt.InteractAsync(new ClientMessage { Id = btn.Id, Ev = "click" }, _ => Task.CompletedTask, CancellationToken.None);
-        Assert.Contains("over the size limit", failed.Err);
+        // The reply comes while the write is still on its way.
+        var ok = await rt.InteractAsync(click, _ => Task.CompletedTask, CancellationToken.None);
+        Assert.Null(ok.Err);
+        Assert.Equal(["handler", "write begun"], log);
+
+        // The next interaction's handler runs only once that write ended.
+        var next = rt.InteractAsync(click, _ => Task.CompletedTask, CancellationToken.None);
+        // (Nothing in the runtime awaits before it: a runtime that did not wait would have run the handler by now.)
+        Assert.False(next.IsCompleted);
+        lock (log) Assert.Equal(["handler", "write begun"], log);
+        write.SetResult();
+        Assert.Null((await next).Err);
+        Assert.Equal(["handler", "write begun", "handler", "write begun"], log);
+
+        // A write that fails: with no connection to push on, its error goes with the next reply, once.
+        rt.Persist = () => Task.FromException(new InvalidOperationException("over the size limit"));
+        Assert.Null((await rt.InteractAsync(click, _ => Task.CompletedTask, CancellationToken.None)).Err);
+        rt.Persist = () => Task.CompletedTask;
+        Assert.Contains("over the size limit", (await rt.InteractAsync(click, _ => Task.CompletedTask, CancellationToken.None)).Err);
+        Assert.Null((await rt.InteractAsync(click, _ => Task.CompletedTask, CancellationToken.None)).Err);
         Assert.Equal("over the size limit", Assert.Single(reported).Message);
+
+        // With a connection, it is pushed to the page as soon as the write fails.
+        var pushed = new TaskCompletionSource<ServerMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        rt.PushSink = m => { pushed.TrySetResult(m); return Task.FromResult(true); };
+        var failing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        rt.Persist = () => failing.Task;
+        Assert.Null((await rt.InteractAsync(click, _ => Task.CompletedTask, CancellationToken.None)).Err);
+        failing.SetException(new InvalidOperationException("refused again"));
+        Assert.Contains("refused again", (await pushed.Task.WaitAsync(TimeSpan.FromSeconds(10))).Err);
+        rt.Persist = () => Task.CompletedTask;
+        Assert.Null((await rt.InteractAsync(click, _ => Task.CompletedTask, CancellationToken.None)).Err);
+
+        // A write that cannot even begin is this interaction's error.
+        rt.Persist = () => throw new InvalidOperationException("cannot serialize");
+        Assert.Contains("cannot serialize", (await rt.InteractAsync(click, _ => Task.CompletedTask, CancellationToken.None)).Err);
     }
 
     [Fact]

@@ -108,6 +108,18 @@ public sealed class ServerProgram : IAsyncDisposable
         await Eventually.True(async () => (await http.GetStringAsync("metrics")).Split('\n').Contains(sample), timeout, $"metrics line '{sample}'");
     }
 
+    /// <summary>The value of the unlabelled metric <paramref name="name"/> on the program's <c>/metrics</c> (0 when absent).</summary>
+    public async Task<double> MetricAsync(string name)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        foreach (var line in (await http.GetStringAsync("metrics")).Split('\n'))
+        {
+            if (line.StartsWith(name + " ", StringComparison.Ordinal))
+                return double.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return 0;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(20));

@@ -126,8 +126,8 @@ sealed class AppHost(string path, [DynamicallyAccessedMembers(InitArgs.AppMember
             User = user,
             Logger = _logger ??= server.AppLogger(Path),
         };
-        // After each interaction, before its reply: the session is stored (when a router keeps it) or the app hears why not.
-        runtime.Persist = server.State.FlushAsync;
+        // After each interaction the session is stored (when a router keeps it), or the app hears why not.
+        runtime.Persist = server.State.BeginWrite;
         var instance = new Instance(this, runtime, key, server);
         runtime.OnHandlerError = (tag, ev, ex) =>
             server.Logger.LogError(ex, "handler error in app {App} ({Type}) tag {Tag}#{Id} event {Event}",

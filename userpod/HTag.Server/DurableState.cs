@@ -9,8 +9,8 @@ namespace HTag;
 /// Keeps the user's session (<see cref="SessionStore"/>) outside the process, at the router's state endpoint
 /// (<see cref="StateProtocol"/>), so a new userpod of the same user starts where the lost one stopped. Bound by the first
 /// token-verified request that carries <see cref="Headers.StateKey"/> and <see cref="Headers.StateUrl"/>: the document is
-/// loaded once, then written whole after each interaction that changed it. Without those headers (standalone, tests) it
-/// does nothing and the session lives in memory only.
+/// loaded once, then written whole after each interaction that changed it (<see cref="BeginWrite"/>). Without those
+/// headers (standalone, tests) it does nothing and the session lives in memory only.
 /// </summary>
 sealed class DurableState(HTagServer server) : IDisposable
 {
@@ -19,13 +19,17 @@ sealed class DurableState(HTagServer server) : IDisposable
     static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
 
     readonly SemaphoreSlim _loading = new(1, 1);
-    readonly SemaphoreSlim _writing = new(1, 1);
+    readonly Lock _order = new();
     readonly Lazy<HttpClient> _http = new(NewClient);
     string? _token;
     string? _key;
     Uri? _endpoint;
-    /// <summary>The document the store holds (as this process last read or wrote it).</summary>
+    /// <summary>The document the store holds, as this process last read or wrote it.</summary>
     byte[]? _stored;
+    /// <summary>The document last handed to the store: <see cref="_stored"/>, or a newer one on its way.</summary>
+    byte[]? _handed;
+    /// <summary>The last write begun: the next one goes after it.</summary>
+    Task _tail = Task.CompletedTask;
     bool _loaded;
     int _warnedOtherKey;
 
@@ -85,15 +89,13 @@ sealed class DurableState(HTagServer server) : IDisposable
                 server.Logger.LogError("the user's stored session cannot be read: {Reason}", e.Message);
                 return false;
             }
-            await _writing.WaitAsync(ct).ConfigureAwait(false);
-            try
+            lock (_order)
             {
-                _stored = server.Session.Serialize();
+                _stored = _handed = server.Session.Serialize();
                 _key = key;
                 _endpoint = endpoint;
                 Volatile.Write(ref _loaded, true);
             }
-            finally { _writing.Release(); }
             server.Logger.LogInformation("user's session loaded ({Bytes} bytes)", document.Length);
             return true;
         }
@@ -121,51 +123,93 @@ sealed class DurableState(HTagServer server) : IDisposable
     static bool IsKey(string key) => key.Length is > 0 and <= 128 && key.All(char.IsAsciiLetterOrDigit);
 
     /// <summary>
-    /// Writes the whole session if it changed since the last stored document; one writer at a time, each writing the
-    /// session as it is when its turn comes (so the last write is the newest). A store that cannot be reached is
-    /// logged and tried again at the next interaction (the session stays in memory). Throws
-    /// <see cref="InvalidOperationException"/> when the store refuses the document as too large (it keeps the previous
-    /// one) or a value cannot be written: the caller reports it as the interaction's error.
+    /// Takes the session as it is now and stores it in the background, after the writes begun before it (so the last
+    /// write is the newest); nothing is sent when it equals the document last handed to the store. The returned task
+    /// completes when this document is stored, or when the store could not be reached (logged; the session stays in
+    /// memory and the next write sends it). It fails with <see cref="InvalidOperationException"/> when the store refuses
+    /// the document as too large (it keeps the previous one) or the session cannot be written: the caller reports it.
+    /// Interactions begin it before their reply and await it before the next one (<see cref="AppRuntime.Persist"/>), so
+    /// the reply does not wait for the store's round trip; a userpod lost within that round trip loses that one change.
     /// </summary>
-    public async Task FlushAsync(CancellationToken ct)
+    public Task BeginWrite()
     {
-        if (!Bound) return;
-        await _writing.WaitAsync(ct).ConfigureAwait(false);
-        try
+        if (!Bound) return Task.CompletedTask;
+        lock (_order)
         {
+            // Under the lock: of two writers, the later one takes the later picture of the session and writes after.
             var document = server.Session.Serialize();
-            if (_stored is not null && document.AsSpan().SequenceEqual(_stored)) return;
-            using var request = Request(HttpMethod.Put, Volatile.Read(ref _endpoint)!, _key!);
-            request.Content = new ByteArrayContent(document);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue(StateProtocol.ContentType);
-            HttpResponseMessage response;
-            try { response = await Http.SendAsync(request, ct).ConfigureAwait(false); }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            if (_handed is not null && document.AsSpan().SequenceEqual(_handed))
             {
-                server.Logger.LogWarning(
-                    "could not store the user's session (kept in memory, tried again at the next interaction): {Reason}", e.Message);
+                // Nothing new: at most wait for the same document on its way (its failure is its own writer's to report).
+                return ReferenceEquals(_handed, _stored) ? Task.CompletedTask : EndOf(_tail);
+            }
+            _handed = document;
+            return _tail = WriteAfterAsync(_tail, document);
+        }
+    }
+
+    /// <summary><see cref="BeginWrite"/> and its end: endpoints and page loads store before they answer.</summary>
+    public Task FlushAsync(CancellationToken ct) => BeginWrite().WaitAsync(ct);
+
+    /// <summary>Waits (up to <paramref name="timeout"/>) for the writes begun so far; a stopping userpod keeps its last change.</summary>
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        Task tail;
+        lock (_order) tail = _tail;
+        try { await tail.WaitAsync(timeout).ConfigureAwait(false); }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException) { }
+    }
+
+    static async Task EndOf(Task write)
+    {
+        try { await write.ConfigureAwait(false); }
+        catch (InvalidOperationException) { }
+    }
+
+    async Task WriteAfterAsync(Task before, byte[] document)
+    {
+        await EndOf(before).ConfigureAwait(false); // its failure is its own writer's to report; this document is newer
+        using var request = Request(HttpMethod.Put, Volatile.Read(ref _endpoint)!, _key!);
+        request.Content = new ByteArrayContent(document);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(StateProtocol.ContentType);
+        HttpResponseMessage response;
+        try { response = await Http.SendAsync(request, CancellationToken.None).ConfigureAwait(false); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            NotStored(document);
+            server.Logger.LogWarning(
+                "could not store the user's session (kept in memory, tried again at the next interaction): {Reason}", e.Message);
+            return;
+        }
+        using (response)
+        {
+            if (response.IsSuccessStatusCode)
+            {
+                lock (_order) _stored = document;
                 return;
             }
-            using (response)
+            NotStored(document);
+            if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge)
             {
-                if (response.IsSuccessStatusCode)
-                {
-                    _stored = document;
-                    return;
-                }
-                if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge)
-                {
-                    var why = await ReasonAsync(response, ct).ConfigureAwait(false);
-                    throw new InvalidOperationException(
-                        $"The session ({document.Length} bytes as JSON) is over the size limit of the session store, so this " +
-                        $"change was not stored: the stored session is the one before it. Keep less in Session/State. {why}".TrimEnd());
-                }
-                server.Logger.LogWarning(
-                    "could not store the user's session (kept in memory, tried again at the next interaction): "
-                    + "the state endpoint answered {Status}", (int)response.StatusCode);
+                var why = await ReasonAsync(response, CancellationToken.None).ConfigureAwait(false);
+                throw new InvalidOperationException(
+                    $"The session ({document.Length} bytes as JSON) is over the size limit of the session store, so this " +
+                    $"change was not stored: the stored session is the one before it. Keep less in Session/State. {why}".TrimEnd());
             }
+            server.Logger.LogWarning(
+                "could not store the user's session (kept in memory, tried again at the next interaction): "
+                + "the state endpoint answered {Status}", (int)response.StatusCode);
         }
-        finally { _writing.Release(); }
+    }
+
+    /// <summary>The store does not hold <paramref name="document"/>: unless a newer one is on its way, the next write compares
+    /// the session with what the store does hold.</summary>
+    void NotStored(byte[] document)
+    {
+        lock (_order)
+        {
+            if (ReferenceEquals(_handed, document)) _handed = _stored;
+        }
     }
 
     /// <summary>The store's own words (text, short), or nothing.</summary>
@@ -207,6 +251,5 @@ sealed class DurableState(HTagServer server) : IDisposable
     {
         if (_http.IsValueCreated) _http.Value.Dispose();
         _loading.Dispose();
-        _writing.Dispose();
     }
 }

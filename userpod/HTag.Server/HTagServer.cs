@@ -390,6 +390,8 @@ public sealed class HTagServer : IAsyncDisposable
             try { await k.StopAsync(timeout.Token).ConfigureAwait(false); }
             catch (OperationCanceledException) { }
         }
+        // The last interaction's write may still be on its way to the router.
+        if (_state is { } state) await state.DrainAsync(ShutdownTimeout).ConfigureAwait(false);
         _stopped.TrySetResult();
     }
 

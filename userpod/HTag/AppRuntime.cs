@@ -43,9 +43,16 @@ sealed class AppRuntime
     /// <summary>The user's session store (shared by the user's apps).</summary>
     public SessionStore Session { get; set; } = SessionStore.Process;
 
-    /// <summary>Stores the session outside the process after each interaction, before its reply goes out (the host sets
-    /// it behind an HTagKube router). Its exception becomes the interaction's error, like a handler's.</summary>
-    public Func<CancellationToken, Task>? Persist { get; set; }
+    /// <summary>Begins storing the session outside the process after each interaction that may have changed it (the host
+    /// sets it behind an HTagKube router). The reply does not wait for the store; the next interaction does, so writes
+    /// keep their order. A failure (as a handler's exception) is pushed to the page, or goes with the next reply.</summary>
+    public Func<Task>? Persist { get; set; }
+
+    /// <summary>The last interaction's write, watched: never faults.</summary>
+    Task _persisting = Task.CompletedTask;
+
+    /// <summary>A write's error no push could carry: the next reply's.</summary>
+    string? _unreportedPersistError;
 
     /// <summary>The request that built this instance (<see cref="Tag.Request"/>).</summary>
     public Request Request { get; set; } = Request.Empty;
@@ -201,8 +208,10 @@ sealed class AppRuntime
             var part = Collect();
             if (!part.IsEmpty) await sendPartial(part).ConfigureAwait(false);
         };
+        // The previous interaction's write first: the store sees the user's changes in order.
+        await _persisting.ConfigureAwait(false);
+        var err = Interlocked.Exchange(ref _unreportedPersistError, null);
         s_flush.Value = flush;
-        string? err = null;
         try
         {
             await run(flush).ConfigureAwait(false);
@@ -210,24 +219,38 @@ sealed class AppRuntime
         catch (Exception ex)
         {
             OnHandlerError?.Invoke(target, what, ex);
-            err = ErrorText(target, what, ex);
+            err = Join(err, ErrorText(target, what, ex));
         }
         finally { s_flush.Value = null; }
         if (Persist is { } persist)
         {
-            // Before the reply: what the user sees is what is stored.
-            try { await persist(CancellationToken.None).ConfigureAwait(false); }
+            try { _persisting = WatchAsync(persist(), target, what); }
             catch (Exception ex)
             {
                 OnHandlerError?.Invoke(target, what, ex);
-                var text = ErrorText(target, what, ex);
-                err = err is null ? text : err + "\n" + text;
+                err = Join(err, ErrorText(target, what, ex));
             }
         }
         var result = Collect();
         if (err is not null) result.Err = result.Err is null ? err : err + "\n" + result.Err;
         return result;
     }
+
+    /// <summary>Waits for a write begun by an interaction; its failure is reported like a handler's, pushed to the page at
+    /// once when a connection can carry it, else kept for the next reply.</summary>
+    async Task WatchAsync(Task write, Tag target, string what)
+    {
+        try { await write.ConfigureAwait(false); }
+        catch (Exception ex)
+        {
+            OnHandlerError?.Invoke(target, what, ex);
+            var text = ErrorText(target, what, ex);
+            if (PushSink is { } sink && await sink(new ServerMessage { Err = text }).ConfigureAwait(false)) return;
+            Volatile.Write(ref _unreportedPersistError, text);
+        }
+    }
+
+    static string Join(string? first, string then) => first is null ? then : first + "\n" + then;
 
     /// <summary>The error the browser gets (<c>window.error</c>, the console, the debug overlay): the stack trace only with
     /// Debug.</summary>

@@ -26,7 +26,9 @@ public sealed class DurableStateTests : IClassFixture<Chromium>
         var browser = Record(page);
         await CounterPage.OpenAsync(page, router.BaseAddress);
         await AppsFixture.WaitReadyAsync(page);
+        var writes = await router.StateWritesAsync();
         for (var i = 1; i <= 3; i++) await CounterPage.ClickPlusOneAsync(page, i);
+        await router.WaitStateWritesAsync(writes + 3); // each click's write goes beside its reply
 
         await CounterPage.MarkOldAsync(page);
         var pid = Assert.Single(router.Userpods);

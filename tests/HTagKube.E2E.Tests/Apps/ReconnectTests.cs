@@ -25,8 +25,10 @@ public sealed class ReconnectTests
         await page.OpenAsync(new Uri(_f.Router.BaseAddress, "counter").ToString());
         await AppsFixture.WaitReadyAsync(page);
         await page.Clock.PauseAtAsync(DateTime.Now.AddMinutes(1));
+        var writes = await _f.Router.StateWritesAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "+1" }).ClickAsync();
         await Expect(page.Locator(".count")).ToHaveTextAsync("1");
+        await _f.Router.WaitStateWritesAsync(writes + 1); // the click's write goes beside its reply
         return (page, Assert.Single(_f.Router.Userpods.Except(before)));
     }
 

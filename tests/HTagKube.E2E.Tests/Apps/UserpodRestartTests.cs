@@ -28,8 +28,10 @@ public sealed class UserpodRestartTests : IClassFixture<Chromium>, IAsyncLifetim
         await page.OpenAsync(new Uri(_router.BaseAddress, "counter").ToString());
         await AppsFixture.WaitReadyAsync(page);
         var plus = page.GetByRole(AriaRole.Button, new() { Name = "+1" });
+        var writes = await _router.StateWritesAsync();
         await plus.ClickAsync();
         await Expect(page.Locator(".count")).ToHaveTextAsync("1");
+        await _router.WaitStateWritesAsync(writes + 1); // the click's write goes beside its reply
         await page.EvaluateAsync("() => { window.sawOffline = false; new MutationObserver(() => { if (document.body.classList.contains('htag-offline')) window.sawOffline = true; }).observe(document.body, { attributes: true }); }");
 
         var pid = Assert.Single(_router.Userpods);

@@ -76,6 +76,16 @@ public sealed class RouterProcess : IAsyncDisposable
     /// <summary>SIGKILL to the router alone: no shutdown code runs; its userpods see only their pipes end.</summary>
     public void Kill() => _program.Kill();
 
+    /// <summary>State documents the router stored so far (its <c>htagkube_state_writes_total</c>).</summary>
+    public async Task<long> StateWritesAsync() => (long)await _program.MetricAsync("htagkube_state_writes_total");
+
+    /// <summary>
+    /// Waits until the router stored <paramref name="n"/> state documents in all. A userpod writes its user's State beside
+    /// an interaction's reply, not before it: a test that kills a userpod right after a click waits for that write first.
+    /// </summary>
+    public Task WaitStateWritesAsync(long n) =>
+        Eventually.True(async () => await StateWritesAsync() >= n, TimeSpan.FromSeconds(30), $"{n} state write(s) stored");
+
     /// <summary>Waits until <paramref name="n"/> warm userpods are started, warmed up and unassigned (the router's gauge).</summary>
     public Task WaitWarmPoolReadyAsync(int n) => _program.WaitForMetricAsync($"htagkube_warm_pool_pods{{state=\"ready\"}} {n}", TimeSpan.FromSeconds(60));
 
