@@ -7,24 +7,37 @@ namespace HTagKube.Routing;
 /// when the store's epoch changes (Redis lost its data) it puts them back, and it reports the ones that vanished as
 /// expired, backing up the store's lossy expiry events. Every other call goes to the store unchanged. The operator
 /// does not use it: its routes follow the HTagSessions (<c>SessionRoutes</c>).
+/// A route missing from a store that lost its data is never reported expired (a local-mode router would stop a live
+/// userpod): whoever finds the data loss first puts the routes back while every other look waits, and a sweep whose
+/// reads straddle a data loss reports nothing.
 /// </summary>
 public sealed class RepublishingRouteTable : IRouteTable
 {
+    /// <summary>One put of this process; compared by reference, so a sweep never forgets a route put after it looked.</summary>
+    sealed class Published(RouteEntry route, TimeSpan ttl)
+    {
+        public RouteEntry Route { get; } = route;
+        public TimeSpan Ttl { get; } = ttl;
+    }
+
     readonly IRouteTable _store;
-    readonly ConcurrentDictionary<string, (RouteEntry Route, TimeSpan Ttl)> _mine = new(StringComparer.Ordinal);
-    readonly Timer _sweepTimer;
+    readonly ConcurrentDictionary<string, Published> _mine = new(StringComparer.Ordinal);
+    readonly Timer? _sweepTimer;
     readonly SemaphoreSlim _sweeping = new(1, 1);
-    string? _epoch;
+    readonly SemaphoreSlim _catchingUp = new(1, 1);
+    string? _epoch; // the store epoch this process's routes are known to be in; written under _catchingUp
     int _disposed;
 
     /// <param name="store">The shared store (its expiry events are passed on).</param>
-    /// <param name="sweepInterval">How often the epoch and this process's routes are checked.</param>
+    /// <param name="sweepInterval">How often the epoch and this process's routes are checked;
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: never in the background, only by <see cref="SweepAsync"/> calls (tests).</param>
     public RepublishingRouteTable(IRouteTable store, TimeSpan sweepInterval)
     {
         _store = store;
         _store.RouteExpired += OnStoreExpired;
         // The first sweep at once records the epoch, so that a data loss from then on is noticed.
-        _sweepTimer = new Timer(_ => _ = SweepAsync(), null, TimeSpan.Zero, sweepInterval);
+        if (sweepInterval != Timeout.InfiniteTimeSpan)
+            _sweepTimer = new Timer(_ => _ = SweepAsync(), null, TimeSpan.Zero, sweepInterval);
     }
 
     /// <summary>The store underneath (e.g. the Redis one, whose connection other Redis users share).</summary>
@@ -36,20 +49,23 @@ public sealed class RepublishingRouteTable : IRouteTable
     /// <summary>Background work (re-publishing, sweeps skipped during an outage), for logs and metrics.</summary>
     public event Action<string, Exception?>? Diagnostic;
 
-    /// <summary>The route; on a miss right after a data loss, this process's routes are put back first.</summary>
+    /// <summary>
+    /// The route. A miss may be a data loss: then this process's routes are put back (by this call, or by the one that
+    /// found the loss first, which this call waits for) and the route is read again.
+    /// </summary>
     public async ValueTask<RouteEntry?> GetAsync(string userKey, CancellationToken ct)
     {
+        var known = Volatile.Read(ref _epoch);
         var route = await _store.GetAsync(userKey, ct);
-        if (route is not null || !await EpochChangedAsync(ct)) return route;
-        await RepublishAsync(ct);
-        return await _store.GetAsync(userKey, ct);
+        if (route is not null) return route;
+        return await CatchUpAsync(ct) == known ? null : await _store.GetAsync(userKey, ct);
     }
 
     /// <inheritdoc />
     public async Task PutAsync(string userKey, RouteEntry route, TimeSpan ttl, CancellationToken ct)
     {
         await _store.PutAsync(userKey, route, ttl, ct);
-        _mine[userKey] = (route, ttl);
+        _mine[userKey] = new Published(route, ttl);
     }
 
     /// <inheritdoc />
@@ -57,7 +73,7 @@ public sealed class RepublishingRouteTable : IRouteTable
     {
         // Forgotten first, so that the sweep cannot report our own removal as an expiry.
         if (_mine.TryGetValue(userKey, out var mine) && (ifEndpoint is null || mine.Route.Endpoint == ifEndpoint))
-            _mine.TryRemove(new KeyValuePair<string, (RouteEntry, TimeSpan)>(userKey, mine));
+            _mine.TryRemove(new KeyValuePair<string, Published>(userKey, mine));
         return await _store.RemoveAsync(userKey, ifEndpoint, ct);
     }
 
@@ -92,12 +108,28 @@ public sealed class RepublishingRouteTable : IRouteTable
         catch (Exception e) { Diagnostic?.Invoke("route expiry subscriber failed", e); }
     }
 
-    /// <summary>True (once) when the epoch differs from the one last seen: the store lost its data.</summary>
-    async Task<bool> EpochChangedAsync(CancellationToken ct)
+    /// <summary>
+    /// The store's epoch, once this process's routes are known to be in it: when the epoch changed (the store lost its
+    /// data), they are put back first. One caller at a time, so nobody sees the new epoch before the routes are back;
+    /// the epoch is recorded only then, so a re-publish that failed is retried by the next caller.
+    /// </summary>
+    async Task<string> CatchUpAsync(CancellationToken ct)
     {
-        var now = await _store.GetEpochAsync(ct);
-        var before = Interlocked.Exchange(ref _epoch, now);
-        return before is not null && before != now;
+        // The usual case (nothing lost since) costs one read and waits for nobody.
+        var known = Volatile.Read(ref _epoch);
+        if (known is not null && await _store.GetEpochAsync(ct) == known) return known;
+        await _catchingUp.WaitAsync(ct);
+        try
+        {
+            var now = await _store.GetEpochAsync(ct);
+            if (_epoch is not null && _epoch != now) await RepublishAsync(ct);
+            Volatile.Write(ref _epoch, now);
+            return now;
+        }
+        finally
+        {
+            _catchingUp.Release();
+        }
     }
 
     async Task RepublishAsync(CancellationToken ct)
@@ -107,24 +139,22 @@ public sealed class RepublishingRouteTable : IRouteTable
         Diagnostic?.Invoke($"route table epoch changed: re-published {routes.Length} routes", null);
     }
 
-    /// <summary>One sweep: epoch check (re-publish after a data loss), then report our routes that vanished.</summary>
+    /// <summary>
+    /// One sweep: epoch check (re-publish after a data loss), then report our routes that vanished, unless the store
+    /// lost its data while they were read (then they are being, or were just, put back).
+    /// </summary>
     public async Task SweepAsync()
     {
         if (Volatile.Read(ref _disposed) != 0 || !await _sweeping.WaitAsync(0)) return;
         try
         {
-            if (await EpochChangedAsync(CancellationToken.None))
-            {
-                await RepublishAsync(CancellationToken.None);
-                return;
-            }
+            var epoch = await CatchUpAsync(CancellationToken.None);
             var mine = _mine.ToArray();
             var left = await Task.WhenAll(mine.Select(m => _store.TimeToLiveAsync(m.Key, CancellationToken.None)));
+            if (left.All(l => l is not null) || await CatchUpAsync(CancellationToken.None) != epoch) return;
             for (var i = 0; i < mine.Length; i++)
             {
-                if (left[i] is not null) continue;
-                var gone = new KeyValuePair<string, (RouteEntry, TimeSpan)>(mine[i].Key, mine[i].Value);
-                if (_mine.TryRemove(gone)) Raise(mine[i].Key);
+                if (left[i] is null && _mine.TryRemove(mine[i])) Raise(mine[i].Key);
             }
         }
         catch (RouteTableUnavailableException e)
@@ -141,7 +171,7 @@ public sealed class RepublishingRouteTable : IRouteTable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        await _sweepTimer.DisposeAsync();
+        if (_sweepTimer is not null) await _sweepTimer.DisposeAsync();
         await _sweeping.WaitAsync();
         _store.RouteExpired -= OnStoreExpired;
         await _store.DisposeAsync();
