@@ -113,7 +113,7 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
     {
         using var busy = _inFlight.Enter();
         var sw = Stopwatch.StartNew();
-        UserpodProcess? session = _warm.TryClaim(userKey, countMiss: true);
+        UserpodProcess? session = _warm.TryClaim(userKey);
         var warm = session is not null;
         if (session is null)
         {
@@ -121,9 +121,13 @@ public sealed class LocalProcessProvisioner : ISessionProvisioner
             {
                 using var slot = await _gate.EnterAsync(forUser: true, ct);
                 // A refill may have finished while this user waited for a slot.
-                session = _warm.TryClaim(userKey, countMiss: false);
+                session = _warm.TryClaim(userKey);
                 warm = session is not null;
-                session ??= await _launcher.StartAsync(userKey, _options.SpawnTimeout, ct);
+                if (session is null)
+                {
+                    _warm.CountMiss();
+                    session = await _launcher.StartAsync(userKey, _options.SpawnTimeout, ct);
+                }
             }
             catch (ProvisioningException e)
             {

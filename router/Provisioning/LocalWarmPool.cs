@@ -41,7 +41,7 @@ public sealed class LocalWarmPool(RouterOptions options, UserpodLauncher launche
     /// are ever in it, and the caller holds the user's provisioning lock, so across routers sharing a route table
     /// no process can go to two users and no user gets two processes.
     /// </summary>
-    public UserpodProcess? TryClaim(string userKey, bool countMiss)
+    public UserpodProcess? TryClaim(string userKey)
     {
         if (options.WarmPool == 0) return null;
         Volatile.Write(ref _lastClaim, Stopwatch.GetTimestamp());
@@ -53,12 +53,17 @@ public sealed class LocalWarmPool(RouterOptions options, UserpodLauncher launche
             ScheduleRefill();
             return warm.AssignTo(userKey);
         }
-        if (countMiss)
-        {
-            metrics.WarmMissed();
-            ScheduleRefill();
-        }
+        ScheduleRefill();
         return null;
+    }
+
+    /// <summary>
+    /// The session starts cold: counted as a miss here, once it is sure (not at its first empty look: a refill that
+    /// ends while it waits for a start slot still gives it a warm userpod, and is counted as a claim only).
+    /// </summary>
+    public void CountMiss()
+    {
+        if (options.WarmPool > 0) metrics.WarmMissed();
     }
 
     /// <summary>
