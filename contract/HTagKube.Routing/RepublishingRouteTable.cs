@@ -64,6 +64,9 @@ public sealed class RepublishingRouteTable : IRouteTable
     /// <inheritdoc />
     public async Task PutAsync(string userKey, RouteEntry route, TimeSpan ttl, CancellationToken ct)
     {
+        // The epoch the route goes into must be known before it goes in, or a data loss right after would pass unnoticed
+        // (the background sweep's first run, which records it, may come late on a busy machine: CI run u2).
+        if (Volatile.Read(ref _epoch) is null) await CatchUpAsync(ct);
         await _store.PutAsync(userKey, route, ttl, ct);
         _mine[userKey] = new Published(route, ttl);
     }

@@ -59,6 +59,22 @@ public sealed class RepublishingSweepRaceTests : IAsyncLifetime
     /// <summary>Redis restarted empty, as far as the routes and the epoch are concerned.</summary>
     Task LoseDataAsync() => _raw.GetServer(_raw.GetEndPoints()[0]).FlushAllDatabasesAsync();
 
+    [Fact]
+    public async Task A_route_put_before_any_sweep_ran_is_put_back_after_a_data_loss()
+    {
+        // A table whose background sweep has not run yet (CI run u2: a busy machine delayed its first one past a restart).
+        await using var fresh = new RepublishingRouteTable(
+            await RedisRouteTable.ConnectAsync(_redis.Configuration), Timeout.InfiniteTimeSpan);
+        var user = UserKey.FromUid(UserKey.NewUid());
+        var route = new RouteEntry("127.0.0.1:4001", "test:2", Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()),
+            new DateTimeOffset(2026, 12, 7, 6, 0, 0, TimeSpan.Zero));
+        await fresh.PutAsync(user, route, Ttl, default);
+
+        await LoseDataAsync();
+
+        Assert.Equal(route, await fresh.GetAsync(user, default));
+    }
+
     Task DeleteBehindOurBackAsync(string user) => _raw.GetDatabase().KeyDeleteAsync(RouteKeys.Route(user));
 
     /// <summary>Starts a sweep and lets it read <paramref name="user"/>'s TTL after <paramref name="meanwhile"/>.</summary>
