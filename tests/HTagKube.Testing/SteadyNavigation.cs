@@ -16,7 +16,11 @@ public static partial class SteadyNavigation
 {
     const string NetworkChanged = "ERR_NETWORK_CHANGED";
     const string ErrorPage = "chrome-error://chromewebdata/";
-    const int Attempts = 3;
+    const int Attempts = 6;
+
+    /// <summary>A person's pause before pressing reload, longer each time: a burst of pod starts changes interfaces for
+    /// seconds (CI run u3, a core busy: three loads in a row failed at once). A back-off, not a wait for a condition.</summary>
+    static TimeSpan Pause(int attempt) => TimeSpan.FromMilliseconds(300 * attempt);
 
     /// <summary><see cref="IPage.GotoAsync"/>, repeated when Chromium reports the network changed.</summary>
     public static Task<IResponse?> OpenAsync(this IPage page, string url, PageGotoOptions? options = null) =>
@@ -41,6 +45,7 @@ public static partial class SteadyNavigation
                 if (code != NetworkChanged || attempt >= Attempts)
                     throw new PlaywrightException($"{e.Message}\nChromium's error page says: {code ?? "(no error code found)"}", e);
             }
+            await Task.Delay(Pause(attempt));
         }
     }
 
