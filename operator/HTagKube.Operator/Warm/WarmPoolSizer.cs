@@ -2,8 +2,10 @@ namespace HTagKube.Operator.Warm;
 
 /// <summary>
 /// How many warm pods to keep: <c>max(min, rate × start time × headroom, scheduled)</c>, bounded by <c>max</c>, where rate
-/// is the sessions that asked for a warm pod per second over <see cref="Window"/> (claims and misses) and start time the
-/// measured creation → Ready of recent warm pods. It grows at once; it shrinks only after the demand stayed lower for
+/// is the sessions that asked for a warm pod per second (claims and misses) and start time the measured creation → Ready
+/// of recent warm pods. The rate is the highest over the last 2.5 s, 10 s and <see cref="Window"/>: a rush is seen within
+/// a second or two (over a 60 s window alone, users arriving 2/s would look like 0.1/s for their first 3 s), a steady
+/// flow over the whole window. It grows at once; it shrinks only after the demand stayed lower for
 /// <see cref="ShrinkDelay"/>, then by one pod per <see cref="ShrinkStep"/>. The clock is injected (tests).
 /// </summary>
 public sealed class WarmPoolSizer(int min, int max, WarmPoolSchedule schedule, TimeProvider clock)
@@ -63,10 +65,24 @@ public sealed class WarmPoolSizer(int min, int max, WarmPoolSchedule schedule, T
         lock (_lock) _startSeconds = _startSeconds is { } s ? 0.7 * s + 0.3 * start.TotalSeconds : start.TotalSeconds;
     }
 
-    /// <summary>Arrivals per second over the window.</summary>
+    /// <summary>The short windows a rush shows in first (each at most <see cref="Window"/>).</summary>
+    static readonly TimeSpan[] ShortWindows = [TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(10)];
+
+    /// <summary>Arrivals per second: the highest rate over the short windows and the whole window.</summary>
     public double ArrivalsPerSecond
     {
-        get { lock (_lock) { Trim(clock.GetUtcNow()); return _arrivals.Count / Window.TotalSeconds; } }
+        get
+        {
+            lock (_lock)
+            {
+                var now = clock.GetUtcNow();
+                Trim(now);
+                var rate = _arrivals.Count / Window.TotalSeconds;
+                foreach (var w in ShortWindows.Where(w => w < Window))
+                    rate = Math.Max(rate, _arrivals.Count(at => now - at <= w) / w.TotalSeconds);
+                return rate;
+            }
+        }
     }
 
     /// <summary>The smoothed start time (the assumed one until a warm pod was measured).</summary>

@@ -31,19 +31,41 @@ public sealed class WarmPoolSizerTests
         Assert.Equal(2, s.Target());
     }
 
+    static void Arrive(WarmPoolSizer s, ManualClock clock, int n, TimeSpan every)
+    {
+        for (var i = 0; i < n; i++) { s.Arrival(); clock.Advance(every); }
+    }
+
     [Fact]
-    public void Arrivals_grow_the_pool_at_once_to_rate_times_start_time_times_headroom()
+    public void A_steady_flow_grows_the_pool_to_rate_times_start_time_times_headroom()
     {
         var clock = new ManualClock(Monday0850);
         var s = Sizer(clock);
         s.Started(TimeSpan.FromSeconds(8));
-        // 2 sessions/s for 30 s = 60 in the 60 s window: 1/s × 8 s × 1.5 = 12.
-        for (var i = 0; i < 60; i++) { s.Arrival(); clock.Advance(TimeSpan.FromSeconds(0.5)); }
-        Assert.Equal(1.0, s.ArrivalsPerSecond, 3);
-        Assert.Equal(12, s.Target());
+        // One session every 2 s for a minute: 0.5/s over every window, 0.5/s × 8 s × 1.5 = 6.
+        Arrive(s, clock, 30, TimeSpan.FromSeconds(2));
+        Assert.Equal(0.5, s.ArrivalsPerSecond, 3);
+        Assert.Equal(6, s.Target());
         // A faster burst: more pods at once, never above max.
         for (var i = 0; i < 200; i++) s.Arrival();
         Assert.Equal(40, s.Target());
+    }
+
+    [Fact]
+    public void A_rush_is_seen_within_seconds_not_after_the_window()
+    {
+        var clock = new ManualClock(Monday0850);
+        var s = Sizer(clock);
+        s.Started(TimeSpan.FromSeconds(3));
+        // Users arriving 2/s, 1.5 s in: 4 sessions. Over the 60 s window alone that is 0.07/s (target: the minimum);
+        // over the last 2.5 s it is 1.6/s: 1.6 × 3 s × 1.5 = 7.2 → 8 pods now, while the rush is young.
+        Arrive(s, clock, 4, TimeSpan.FromSeconds(0.5));
+        Assert.Equal(1.6, s.ArrivalsPerSecond, 3);
+        Assert.Equal(8, s.Target());
+        // The rush goes on: 2/s over the 10 s window too.
+        Arrive(s, clock, 16, TimeSpan.FromSeconds(0.5));
+        Assert.Equal(2.0, s.ArrivalsPerSecond, 3);
+        Assert.Equal(9, s.Target());
     }
 
     [Fact]
@@ -52,7 +74,7 @@ public sealed class WarmPoolSizerTests
         var clock = new ManualClock(Monday0850);
         var s = Sizer(clock);
         s.Started(TimeSpan.FromSeconds(10));
-        for (var i = 0; i < 30; i++) s.Arrival(); // 0.5/s × 10 s × 1.5 = 7.5 → 8
+        Arrive(s, clock, 30, TimeSpan.FromSeconds(2)); // 0.5/s × 10 s × 1.5 = 7.5 → 8
         Assert.Equal(8, s.Target());
         clock.Advance(TimeSpan.FromSeconds(61)); // the window is empty: demand = min
         Assert.Equal(2, s.Demand());
@@ -66,7 +88,7 @@ public sealed class WarmPoolSizerTests
         Assert.Equal(6, s.Target());
         for (var i = 0; i < 10; i++) { clock.Advance(TimeSpan.FromSeconds(30)); s.Target(); }
         Assert.Equal(2, s.Target()); // never below min
-        for (var i = 0; i < 30; i++) s.Arrival();
+        Arrive(s, clock, 30, TimeSpan.FromSeconds(2));
         Assert.Equal(8, s.Target()); // and up again at once
     }
 
