@@ -44,16 +44,17 @@ public sealed class OperatorMetrics : IDisposable
         Republished = _meter.CreateCounter<long>("routes_republished_total",
             description: "Routes re-published after the route table lost its data");
         _meter.CreateObservableGauge("sessions", () => ObserveSessions(sessions.List()), description: "HTagSessions by phase");
-        WarmClaims = _meter.CreateCounter<long>("warm_pool_claims_total", description: "Sessions that got a warm pod");
+        WarmClaims = _meter.CreateCounter<long>("warm_pool_claims_total",
+            description: "Sessions that got a warm pod (Ready, or still starting when none was Ready)");
         WarmMisses = _meter.CreateCounter<long>("warm_pool_misses_total",
-            description: "Sessions that fell back to a cold pod while the pool is enabled");
+            description: "Sessions that found no warm pod, Ready or starting, and started their own while the pool is enabled");
         _warmTarget = () => o.WarmPool; // until the pool hands over its own
         WarmRefillSeconds = _meter.CreateHistogram<double>("warm_pool_refill_seconds", null, "Warm pod creation to Ready");
         _meter.CreateObservableGauge("warm_pool_pods", () => ObserveWarm(_warmPods()), description: "Warm pods in the pool by state");
         _meter.CreateObservableGauge("warm_pool_target", () => _warmTarget(),
             description: "Warm pods the pool keeps now (adaptive: follows the arrivals between its bounds)");
         _meter.CreateObservableGauge("warm_pool_arrivals_per_second", () => _warmRate(),
-            description: "Sessions that asked for a warm pod per second (claims and misses) over the sizing window");
+            description: "Sessions that asked for a warm pod per second (claims and misses): the highest over 2.5 s, 10 s and the sizing window");
         _meter.CreateObservableGauge("warm_pool_start_seconds", () => _warmStart(),
             description: "Smoothed warm pod creation to Ready the pool sizes itself with");
     }

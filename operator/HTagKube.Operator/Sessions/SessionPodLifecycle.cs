@@ -31,7 +31,7 @@ public sealed class SessionPodLifecycle(IKubernetes kube, OperatorOptions o, War
     {
         if (await pods.FindAsync(s, ct) is { } pod) return pod;
         if (Of(s).NotBefore > now || await pool.ClaimAsync(s, ct) is not { } warm) return null;
-        pods.Claimed(s, warm); // already Ready: its route is published in this same reconcile
+        pods.Claimed(s, warm); // Ready: its route is published in this same reconcile; starting: once its Ready event comes
         return warm;
     }
 

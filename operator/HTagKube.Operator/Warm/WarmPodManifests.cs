@@ -48,8 +48,8 @@ public static class WarmPodManifests
 
     /// <summary>
     /// Default image and resources: a session asking for others cannot use a warm pod. <c>HTAG_WARMUP=1</c>: the
-    /// userpod renders its apps once (then forgets them) before /readyz answers, and only Ready pods are claimed,
-    /// so a user's first page meets compiled code.
+    /// userpod renders its apps once (then forgets them) before /readyz answers, and a session's route is published
+    /// only once its pod is Ready (a pod claimed while starting too), so a user's first page meets compiled code.
     /// </summary>
     public static V1Pod Pod(string name, string? ns, OperatorOptions o)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using HTagKube.Api.V1Alpha1;
+using HTagKube.Contract;
 using HTagKube.Kubernetes;
 using HTagKube.Kubernetes.Runtime;
 using HTagKube.Operator.Hosting;
@@ -18,6 +19,12 @@ namespace HTagKube.Operator.Warm;
 /// and every warm pod's measured start feed the sizer, so an adaptive pool grows at once under arrivals and shrinks slowly
 /// after them; a target change is logged. Never any pod (bounds 0, no schedule): nothing is created and
 /// <see cref="ClaimAsync"/> always answers null (cold start, exactly as before).
+/// <para>
+/// Under a rush the pool gives way to the sessions: a session takes a Ready warm pod, else the warm pod nearest to Ready
+/// (its start is under way: sooner than a pod of its own), and the pods sessions wait for count against the pool's
+/// target until they are Ready. So the node starts about as many pods as users need, not those plus a pool refilled
+/// beside them, and the pool fills again once the rush's pods are up.
+/// </para>
 /// </summary>
 public sealed class WarmPool : ILeaderWork
 {
@@ -65,8 +72,8 @@ public sealed class WarmPool : ILeaderWork
     }
 
     /// <summary>
-    /// Claims a Ready warm pod for the session (see <see cref="TryClaimAsync"/>); on a 409 tries the next.
-    /// Null = cold start (pool disabled, empty, or the session needs another image/resources).
+    /// Claims a warm pod for the session (see <see cref="TryClaimAsync"/>): a Ready one, else the one nearest to Ready; on a
+    /// 409 tries the next. Null = cold start (pool disabled, empty, or the session needs another image/resources).
     /// </summary>
     public async Task<V1Pod?> ClaimAsync(HTagSession s, CancellationToken ct)
     {
@@ -77,15 +84,18 @@ public sealed class WarmPool : ILeaderWork
             return null;
         }
         _sizer.Arrival(); // a session a warm pod could serve: the demand the pool follows
-        var candidates = Pool().Where(p => PodHealth.IsReady(p) && PodHealth.Failure(p) is null && OtherImage(p) is null).ToList();
+        var now = DateTimeOffset.UtcNow;
+        var usable = Pool().Where(p => Claimable(p, now)).ToList();
+        var ready = usable.Where(PodHealth.IsReady).ToList();
         // Concurrent workers start at different pods: fewer 409s than all racing for the first one.
-        Random.Shared.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates));
-        foreach (var warm in candidates)
+        Random.Shared.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ready));
+        var starting = usable.Where(p => !PodHealth.IsReady(p)).OrderBy(p => p.Metadata.CreationTimestamp);
+        foreach (var warm in ready.Concat(starting))
         {
             if (!_claiming.TryAdd(warm.Metadata.Name!, DateTimeOffset.UtcNow)) continue;
             var claimed = await TryClaimAsync(_kube, warm, s, ct);
             if (claimed is null && await ReadPodAsync(warm.Metadata.Name!, ct) is { } fresh
-                && fresh.Metadata.ResourceVersion != warm.Metadata.ResourceVersion && PodHealth.IsReady(fresh))
+                && fresh.Metadata.ResourceVersion != warm.Metadata.ResourceVersion && Claimable(fresh, now))
                 claimed = await TryClaimAsync(_kube, fresh, s, ct); // our view was stale (e.g. a status write), not a lost race
             if (claimed is null)
             {
@@ -107,7 +117,8 @@ public sealed class WarmPool : ILeaderWork
                 continue;
             }
             _metrics.WarmClaims.Add(1);
-            _log.LogInformation("session {Session}: claimed warm pod {Pod}", s.Metadata.Name, claimed.Metadata.Name);
+            _log.LogInformation("session {Session}: claimed warm pod {Pod}{Starting}", s.Metadata.Name, claimed.Metadata.Name,
+                PodHealth.IsReady(claimed) ? "" : " (still starting: none was Ready)");
             Wake();
             return claimed;
         }
@@ -115,6 +126,11 @@ public sealed class WarmPool : ILeaderWork
         Wake();
         return null;
     }
+
+    /// <summary>A warm pod a session may take: in the pool, the operator's image, not failed, not past its start timeout.</summary>
+    bool Claimable(V1Pod p, DateTimeOffset now) =>
+        WarmPodManifests.IsWarm(p) && OtherImage(p) is null
+        && (PodHealth.Failure(p) ?? PodHealth.StartTimedOut(p, now, _o.PodStartTimeout)) is null;
 
     /// <summary>
     /// The claim, in ONE optimistic write (<see cref="WarmPodManifests.ClaimPatch"/>). Null when someone else got it (409)
@@ -195,6 +211,7 @@ public sealed class WarmPool : ILeaderWork
         foreach (var uid in _readySeen.Keys)
             if (!cached.Values.Any(p => p.Metadata.Uid == uid)) _readySeen.TryRemove(uid, out _);
         var have = alive.Count + _creating.Count;
+        var sessionsStarting = cached.Values.Count(p => StartingForSession(p, now));
         var target = _sizer.Target();
         if (target != _lastTarget)
         {
@@ -206,11 +223,20 @@ public sealed class WarmPool : ILeaderWork
         // Shrunk pool (the demand fell, or a new leader with a smaller size): drop the youngest, not-ready first.
         var extras = alive.OrderBy(PodHealth.IsReady).ThenByDescending(p => p.Metadata.CreationTimestamp).Take(Math.Max(0, have - target));
         foreach (var extra in extras) await UserpodPod.DeleteAsync(_kube, extra, ct);
-        // Grow at once: the creates run together (each is a Secret, a pod and a patch).
-        await Task.WhenAll(Enumerable.Range(0, Math.Max(0, target - have)).Select(_ => CreateAsync(ct)));
+        // Grow at once: the creates run together (each is a Secret, a pod and a patch); the pods sessions wait for go first.
+        await Task.WhenAll(Enumerable.Range(0, Math.Max(0, target - have - sessionsStarting)).Select(_ => CreateAsync(ct)));
 
         if (now - _lastSweep > TimeSpan.FromMinutes(1)) { _lastSweep = now; await SweepSecretsAsync(cached, now, ct); }
     }
+
+    /// <summary>
+    /// A pod a session waits for: its own or a claimed warm one, not Ready yet, still able to start; or a warm pod claimed
+    /// moments ago that the cache still shows in the pool.
+    /// </summary>
+    bool StartingForSession(V1Pod p, DateTimeOffset now) =>
+        !PodHealth.IsReady(p) && p.Metadata.DeletionTimestamp is null
+        && (PodHealth.Failure(p) ?? PodHealth.StartTimedOut(p, now, _o.PodStartTimeout)) is null
+        && (p.Metadata.Labels?.ContainsKey(KubernetesNames.SessionLabel) == true || _claiming.ContainsKey(p.Metadata.Name!));
 
     async Task CreateAsync(CancellationToken ct)
     {
