@@ -24,7 +24,7 @@ public sealed class OperatorOptions
     public int UserpodPort { get; set; } = 8080;
 
     /// <summary>Resource requests when a session's spec has none.</summary>
-    public Dictionary<string, string> DefaultRequests { get; set; } = new() { ["cpu"] = "10m", ["memory"] = "48Mi" };
+    public Dictionary<string, string> DefaultRequests { get; set; } = new() { ["cpu"] = "10m", ["memory"] = "16Mi" };
 
     /// <summary>Resource limits when a session's spec has none.</summary>
     public Dictionary<string, string> DefaultLimits { get; set; } = new() { ["cpu"] = "500m", ["memory"] = "256Mi" };

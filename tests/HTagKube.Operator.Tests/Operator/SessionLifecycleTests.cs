@@ -66,7 +66,7 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
         Assert.Equal(["ALL"], c.SecurityContext.Capabilities!.Drop!);
         Assert.Equal("/readyz", c.ReadinessProbe!.HttpGet!.Path);
         Assert.Equal("500m", c.Resources!.Limits!["cpu"]);
-        Assert.Equal("48Mi", c.Resources.Requests!["memory"]);
+        Assert.Equal("16Mi", c.Resources.Requests!["memory"]);
         Assert.Contains(c.Env!, e => e.Name == "DOTNET_EnableDiagnostics" && e.Value == "0");
         Assert.Contains(c.VolumeMounts!, m => m.MountPath == "/tmp");
         var tokenRef = c.Env!.Single(e => e.Name == "HTAG_TOKEN").ValueFrom!.SecretKeyRef!;
