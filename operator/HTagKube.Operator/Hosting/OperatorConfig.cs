@@ -29,6 +29,7 @@ public static class OperatorConfig
         Flag("--warm-pool-schedule", nameof(OperatorOptions.WarmPoolSchedule)),
         Flag("--warm-pool-shrink-delay", nameof(OperatorOptions.WarmPoolShrinkDelay), FlagKind.Duration),
         Flag("--warm-pool-window", nameof(OperatorOptions.WarmPoolWindow), FlagKind.Duration),
+        Flag("--warm-pool-status", nameof(OperatorOptions.WarmPoolStatus)),
         Flag("--upgrade-strategy", nameof(OperatorOptions.UpgradeStrategy)),
         Flag("--upgrade-idle", nameof(OperatorOptions.UpgradeIdle), FlagKind.Duration),
     ];

@@ -80,6 +80,12 @@ public sealed class OperatorOptions
     public TimeSpan WarmPoolWindow { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// A ConfigMap of the served namespace the warm pool writes its state into (target, Ready, starting, rate, start
+    /// time: <see cref="Warm.WarmPoolStatus"/>); null = none. The chart creates it and names it here.
+    /// </summary>
+    public string? WarmPoolStatus { get; set; }
+
+    /// <summary>
     /// What happens to a session whose pod runs another image than the one it would get now (after <c>helm upgrade</c>
     /// changed <see cref="Image"/>): <see cref="UpgradeStrategy.OnIdle"/> moves it once its user is idle for
     /// <see cref="UpgradeIdle"/> (the user's durable state follows), <see cref="UpgradeStrategy.OnExpiry"/> leaves it until

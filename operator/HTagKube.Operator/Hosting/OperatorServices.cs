@@ -31,6 +31,7 @@ public static class OperatorServices
         services.AddSingleton<OperatorMetrics>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => WarmPoolSizer.From(o, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<WarmPoolStatus>();
         services.AddSingleton<SessionPods>();
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<SessionStatusWriter>();

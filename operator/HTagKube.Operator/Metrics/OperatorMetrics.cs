@@ -54,7 +54,7 @@ public sealed class OperatorMetrics : IDisposable
         _meter.CreateObservableGauge("warm_pool_target", () => _warmTarget(),
             description: "Warm pods the pool keeps now (adaptive: follows the arrivals between its bounds)");
         _meter.CreateObservableGauge("warm_pool_arrivals_per_second", () => _warmRate(),
-            description: "Sessions that asked for a warm pod per second (claims and misses): the highest over 2.5 s, 10 s and the sizing window");
+            description: "Sessions asking for a warm pod per second (claims and misses): the highest over 2.5 s, 10 s and the window");
         _meter.CreateObservableGauge("warm_pool_start_seconds", () => _warmStart(),
             description: "Smoothed warm pod creation to Ready the pool sizes itself with");
     }

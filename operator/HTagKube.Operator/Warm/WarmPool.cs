@@ -35,6 +35,7 @@ public sealed class WarmPool : ILeaderWork
     readonly Informer<V1Pod> _pods;
     readonly OperatorMetrics _metrics;
     readonly WarmPoolSizer _sizer;
+    readonly WarmPoolStatus _status;
     readonly ILogger _log;
     readonly string _ns;
     readonly SemaphoreSlim _wake = new(0);
@@ -46,9 +47,10 @@ public sealed class WarmPool : ILeaderWork
 
     /// <summary>The pool of the served namespace, woken by warm pods' events; its size is reported in the metrics.</summary>
     public WarmPool(
-        IKubernetes kube, OperatorOptions o, Informer<V1Pod> pods, OperatorMetrics metrics, WarmPoolSizer sizer, ILogger<WarmPool> log)
+        IKubernetes kube, OperatorOptions o, Informer<V1Pod> pods, OperatorMetrics metrics, WarmPoolSizer sizer, WarmPoolStatus status,
+        ILogger<WarmPool> log)
     {
-        (_kube, _o, _pods, _metrics, _sizer, _log, _ns) = (kube, o, pods, metrics, sizer, log, o.Namespace!);
+        (_kube, _o, _pods, _metrics, _sizer, _status, _log, _ns) = (kube, o, pods, metrics, sizer, status, log, o.Namespace!);
         pods.Changed += (_, p) => { if (p.Metadata.Labels?.ContainsKey(WarmPodManifests.WarmLabel) == true) Wake(); };
         metrics.ObserveWarmPool(Count, () => Math.Max(0, _lastTarget), () => _sizer.ArrivalsPerSecond, () => _sizer.StartTime.TotalSeconds);
     }
@@ -225,6 +227,10 @@ public sealed class WarmPool : ILeaderWork
         foreach (var extra in extras) await UserpodPod.DeleteAsync(_kube, extra, ct);
         // Grow at once: the creates run together (each is a Secret, a pod and a patch); the pods sessions wait for go first.
         await Task.WhenAll(Enumerable.Range(0, Math.Max(0, target - have - sessionsStarting)).Select(_ => CreateAsync(ct)));
+
+        var (ready, starting) = Count();
+        await _status.WriteAsync(new WarmPoolState(target, ready, starting, sessionsStarting, _sizer.Min, _sizer.Max,
+            _sizer.ArrivalsPerSecond, _sizer.StartTime.TotalSeconds, _sizer.Scheduled), ct);
 
         if (now - _lastSweep > TimeSpan.FromMinutes(1)) { _lastSweep = now; await SweepSecretsAsync(cached, now, ct); }
     }

@@ -88,6 +88,9 @@ public sealed class WarmPoolSizer(int min, int max, WarmPoolSchedule schedule, T
     /// <summary>The smoothed start time (the assumed one until a warm pod was measured).</summary>
     public TimeSpan StartTime { get { lock (_lock) return TimeSpan.FromSeconds(_startSeconds ?? AssumedStart.TotalSeconds); } }
 
+    /// <summary>What the schedule asks for now (0 outside its entries).</summary>
+    public int Scheduled => schedule.PodsAt(clock.GetUtcNow());
+
     /// <summary>What the demand alone asks for now (no slow shrink).</summary>
     public int Demand()
     {

@@ -37,6 +37,12 @@ public sealed class RbacEnforcementTests(ITestOutputHelper output)
                 checks.Add((sa, "get", "configmaps", false));
                 checks.Add((sa, "list", "nodes", false));
             }
+            foreach (var (groupResource, (names, verbs)) in RbacTests.OperatorNamedRules)
+                foreach (var v in AllVerbs)
+                {
+                    checks.Add(("htag-operator", v, $"{ToCanI(groupResource)}/{names[0]}", verbs.Contains(v)));
+                    checks.Add(("htag-operator", v, $"{ToCanI(groupResource)}/another", false));
+                }
             checks.Add(("htag-router", "get", "secrets", false));
             checks.Add(("htag-router", "create", "pods", false));
 

@@ -19,18 +19,25 @@ public sealed class RbacTests
         ["coordination.k8s.io/leases"] = ["create", "get", "update", "watch"],
     };
 
+    /// <summary>Rules limited to named objects: (apiGroup/resource) → (names, verbs). The warm pool's state ConfigMap.</summary>
+    public static readonly Dictionary<string, (string[] Names, string[] Verbs)> OperatorNamedRules = new()
+    {
+        ["/configmaps"] = (["htag-warm-pool"], ["patch"]),
+    };
+
     public static readonly Dictionary<string, string[]> RouterRules = new()
     {
         ["htagkube.io/htagsessions"] = ["create", "get"],
     };
 
-    /// <summary>Flattens a Role's rules to (group/resource → sorted verbs), rejecting wildcards and resourceNames.</summary>
-    static Dictionary<string, string[]> Flatten(YNode role)
+    /// <summary>Flattens a Role's rules to (group/resource → sorted verbs), rejecting wildcards; rules limited to names apart.</summary>
+    static Dictionary<string, string[]> Flatten(YNode role, bool named = false)
     {
         var result = new Dictionary<string, SortedSet<string>>();
         foreach (var rule in role["rules"].List)
         {
             Assert.False(rule["resourceNames"].Exists && role.Name.EndsWith("-router", StringComparison.Ordinal), "router rules are not name-restricted");
+            if (rule["resourceNames"].Exists != named) continue;
             foreach (var g in rule["apiGroups"].Strings)
             foreach (var r in rule["resources"].Strings)
             {
@@ -58,6 +65,20 @@ public sealed class RbacTests
     {
         var r = await HelmChart.TemplateAsync();
         AssertSameRules(OperatorRules, Flatten(r.Get("Role", "htag-operator")));
+        AssertSameRules(OperatorNamedRules.ToDictionary(kv => kv.Key, kv => kv.Value.Verbs), Flatten(r.Get("Role", "htag-operator"), named: true));
+    }
+
+    [Fact]
+    public async Task Operator_may_patch_only_the_warm_pool_state_ConfigMap_the_chart_makes_and_names_to_it()
+    {
+        var r = await HelmChart.TemplateAsync();
+        var rule = Assert.Single(r.Get("Role", "htag-operator")["rules"].List, x => x["resourceNames"].Exists);
+        Assert.Equal(["configmaps"], rule["resources"].Strings);
+        Assert.Equal(OperatorNamedRules["/configmaps"].Names, rule["resourceNames"].Strings);
+        var configMap = r.Get("ConfigMap", "htag-warm-pool");
+        Assert.False(configMap["data"].Exists); // the operator's to write; Helm keeps it across upgrades
+        Assert.Contains("--warm-pool-status=htag-warm-pool",
+            HelmChart.PodSpec(r.Get("Deployment", "htag-operator"))["containers"].List[0]["args"].Strings);
     }
 
     [Fact]

@@ -158,7 +158,7 @@ public sealed class RenderTests
         Assert.Equal([
             "--namespace=$(POD_NAMESPACE)", "--redis=$(HTAGKUBE_REDIS)", "--image=registry.example.com/me/apps:2.0.0",
             "--image-pull-policy=Always", "--idle-timeout=600", "--upgrade-strategy=OnIdle", "--upgrade-idle=30", "--lease-name=htag-operator",
-            "--warm-pool=2", "--warm-pool-max=20",
+            "--warm-pool-status=htag-warm-pool", "--warm-pool=2", "--warm-pool-max=20",
         ], c["args"].Strings);
         var names = c["env"].List.Select(e => e["name"].S).ToList();
         Assert.True(names.IndexOf("POD_NAMESPACE") < names.IndexOf("HTAGKUBE_REDIS"), "$(VAR) in args needs the variables defined");
@@ -182,7 +182,7 @@ public sealed class RenderTests
     {
         var r = await HelmChart.TemplateAsync(sets);
         var args = HelmChart.Container(r.Get("Deployment", "htag-operator"), "operator")["args"].Strings;
-        Assert.Equal(flags, args.Where(a => a.StartsWith("--warm-pool", StringComparison.Ordinal)));
+        Assert.Equal(flags, args.Where(a => a.StartsWith("--warm-pool", StringComparison.Ordinal) && !a.StartsWith("--warm-pool-status=", StringComparison.Ordinal)));
     }
 
     [Fact]

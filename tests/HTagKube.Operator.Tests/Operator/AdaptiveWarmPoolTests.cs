@@ -16,7 +16,10 @@ public sealed class AdaptiveWarmPoolFixture : OperatorFixture
     public const int Min = 1, Max = 8;
     protected override string[] OperatorArgs =>
         ["--warm-pool", Min.ToString(CultureInfo.InvariantCulture), "--warm-pool-max", Max.ToString(CultureInfo.InvariantCulture),
-         "--warm-pool-window", "10s", "--warm-pool-shrink-delay", "5s"];
+         "--warm-pool-window", "10s", "--warm-pool-shrink-delay", "5s", "--warm-pool-status", StatusConfigMap];
+
+    /// <summary>The ConfigMap the pool writes its state into (the chart makes it; here the test does).</summary>
+    public const string StatusConfigMap = "warm-pool";
 }
 
 /// <summary>
@@ -60,9 +63,16 @@ public sealed class AdaptiveWarmPoolTests(AdaptiveWarmPoolFixture f, ITestOutput
 {
     public void Dispose() => Pool.WriteLog(f, output);
 
+    async Task<IDictionary<string, string>> StatusAsync() =>
+        (await f.Client.CoreV1.ReadNamespacedConfigMapAsync(AdaptiveWarmPoolFixture.StatusConfigMap, f.Namespace, cancellationToken: Pool.Ct)).Data
+        ?? new Dictionary<string, string>();
+
     [ClusterFact]
     public async Task A_burst_grows_the_pool_at_once_and_a_quiet_period_shrinks_it()
     {
+        // Made after the operator started: the pool writes it at its next change.
+        await f.Client.CoreV1.CreateNamespacedConfigMapAsync(
+            new k8s.Models.V1ConfigMap { Metadata = new() { Name = AdaptiveWarmPoolFixture.StatusConfigMap } }, f.Namespace, cancellationToken: Pool.Ct);
         await Eventually.True(async () => await Pool.ReadyWarmAsync(f) >= AdaptiveWarmPoolFixture.Min, TimeSpan.FromSeconds(120), "the minimum pool Ready");
         Assert.Equal(AdaptiveWarmPoolFixture.Min, await Pool.GaugeAsync(f, "htagkube_warm_pool_target"));
 
@@ -81,6 +91,12 @@ public sealed class AdaptiveWarmPoolTests(AdaptiveWarmPoolFixture f, ITestOutput
         // The pool itself grows to it (pods created together, not one per pass).
         await Eventually.True(async () => await Pool.ReadyWarmAsync(f) >= 3, TimeSpan.FromSeconds(120), "3 or more warm pods Ready after the burst",
             state: async () => $"{await Pool.ReadyWarmAsync(f)} Ready");
+        // What a deployer reads with kubectl get configmap -o yaml: the grown target and the bounds.
+        IDictionary<string, string> status = new Dictionary<string, string>();
+        await Eventually.True(async () => (status = await StatusAsync()).TryGetValue("target", out var t) && int.Parse(t, CultureInfo.InvariantCulture) >= 3,
+            TimeSpan.FromSeconds(30), "the status ConfigMap showing the grown target", state: async () => string.Join(", ", await StatusAsync()));
+        Assert.Equal($"{AdaptiveWarmPoolFixture.Min}..{AdaptiveWarmPoolFixture.Max}", status["bounds"]);
+        Assert.True(double.Parse(status["arrivalsPerSecond"], CultureInfo.InvariantCulture) > 0);
         foreach (var s in sessions)
             await Eventually.True(async () => (await f.Client.ReadSessionAsync(f.Namespace, s.Metadata.Name, Pool.Ct)).Status?.Phase == SessionPhase.Ready,
                 TimeSpan.FromSeconds(120), $"session {s.Metadata.Name} Ready");
