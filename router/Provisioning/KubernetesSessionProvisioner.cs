@@ -94,12 +94,14 @@ public sealed class KubernetesSessionProvisioner(
         while (true)
         {
             if (await UsableRouteAsync(userKey, ct) is { } route) return route;
-            if (!created)
+            if (!created && !(created = await CreateAsync(userKey, name, displayName, ct)))
             {
+                // It exists (another router or request was first, or an earlier session): read it only then, so a new
+                // user costs the API one request, not a read before every create.
                 HTagSession? existing;
                 try { existing = await kube.ReadSessionAsync(Namespace, name, ct); }
                 catch (HttpOperationException e) when (e.Response?.StatusCode == System.Net.HttpStatusCode.NotFound) { existing = null; }
-                if (existing is null) created = await CreateAsync(userKey, name, displayName, ct);
+                if (existing is null) { } // gone since: create again on the next turn
                 else if (existing.Spec.UserKey != userKey)
                     throw new ProvisioningException($"session {name} belongs to another userKey (prefix collision)");
                 else if (existing.Metadata.DeletionTimestamp is null) created = true; // exists: wait for its route
@@ -110,6 +112,7 @@ public sealed class KubernetesSessionProvisioner(
         }
     }
 
+    /// <summary>Creates the session; false when one of that name exists already (409).</summary>
     async Task<bool> CreateAsync(string userKey, string name, string? displayName, CancellationToken ct)
     {
         try
@@ -129,12 +132,12 @@ public sealed class KubernetesSessionProvisioner(
                 },
             }, ct);
             log.LogInformation("created HTagSession {Session}", name);
+            return true;
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode == System.Net.HttpStatusCode.Conflict)
         {
-            // Another router (or request) was first: same session, same wait.
+            return false; // it exists: the caller reads whose it is
         }
-        return true;
     }
 
     /// <summary>The published route, unless it is the one that just refused a connection.</summary>

@@ -55,8 +55,11 @@ public sealed class OperatorOptions
     /// <summary>How long a lease lasts without renewal (a crashed leader's successor waits that long).</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Reconciles run in parallel (never two for one session).</summary>
-    public int Workers { get; set; } = 4;
+    /// <summary>
+    /// Reconciles run in parallel (never two for one session). Each mostly waits on API calls, so a rush of claims is
+    /// served in parallel rather than queued behind a few workers.
+    /// </summary>
+    public int Workers { get; set; } = 8;
 
     /// <summary>
     /// Warm (pre-started, unassigned) pods the leader keeps for new sessions, at least; 0 = none (unless

@@ -87,6 +87,19 @@ public sealed class KubernetesProvisionerTests(OperatorFixture f, ITestOutputHel
     }
 
     [ClusterFact]
+    public async Task A_session_of_that_name_for_another_user_is_refused_not_shared()
+    {
+        // Names carry a userKey's first 20 characters: another key with the same start meets the 409 of the create.
+        var theirs = f.NewSession();
+        await f.Client.CreateSessionAsync(theirs, Ct);
+        var mine = theirs.Spec.UserKey[..20] + new string([.. theirs.Spec.UserKey[20..].Select(c => c == '0' ? '1' : '0')]);
+        await using var p = Provisioner();
+        var e = await Assert.ThrowsAsync<ProvisioningException>(() => p.EnsureSessionAsync(mine, Ct));
+        Assert.Contains("another userKey", e.Message, StringComparison.Ordinal);
+        Assert.Equal(theirs.Spec.UserKey, (await f.Client.ReadSessionAsync(f.Namespace, theirs.Metadata.Name, Ct)).Spec.UserKey);
+    }
+
+    [ClusterFact]
     public async Task Without_an_operator_the_start_fails_with_a_clear_error_after_its_timeout()
     {
         var ns = new V1Namespace { Metadata = new V1ObjectMeta { Name = f.Namespace + "-noop" } };
