@@ -39,7 +39,7 @@ public static class PodHealth
     /// </summary>
     public static string? StartTimedOut(V1Pod p, DateTimeOffset now, TimeSpan timeout) =>
         !IsReady(p) && p.Metadata.CreationTimestamp is { } created && now - created > timeout
-            ? $"not ready after {timeout.TotalSeconds:F0}s ({Waiting(p)})"
+            ? $"not ready after {timeout.TotalSeconds:F0}s ({WaitingReason(p) ?? Waiting(p)})"
             : null;
 
     /// <summary>How long until <see cref="StartTimedOut"/> can first say so (zero when it already can).</summary>
@@ -47,14 +47,25 @@ public static class PodHealth
         p.Metadata.CreationTimestamp is { } created && timeout - (now - created) is var left && left > TimeSpan.Zero
             ? left : TimeSpan.Zero;
 
-    /// <summary>Short human hint for a pod that is not ready yet.</summary>
+    /// <summary>Why the userpod container waits (the kubelet's reason), or null.</summary>
+    static string? WaitingReason(V1Pod p) => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Waiting?.Reason;
+
+    /// <summary>The hint for a pod not running yet.</summary>
+    public const string PendingMessage = "pod pending";
+
+    // The waiting reasons every start passes through: a status naming them would be one more write per start.
+    static readonly HashSet<string> RoutineWaiting = ["ContainerCreating", "PodInitializing"];
+
+    /// <summary>
+    /// Short human hint for a pod that is not ready yet: its phase ("pod pending", "waiting for /readyz"), or the
+    /// container's waiting reason when it is not one every start passes through (e.g. ImagePullBackOff).
+    /// </summary>
     public static string Waiting(V1Pod p)
     {
-        var w = p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Waiting;
-        if (w?.Reason is { } r) return r;
+        if (WaitingReason(p) is { } r && !RoutineWaiting.Contains(r)) return r;
         return p.Status?.Phase switch
         {
-            null or "Pending" => "pod pending",
+            null or "Pending" => PendingMessage,
             "Running" => "waiting for /readyz",
             var x => x,
         };

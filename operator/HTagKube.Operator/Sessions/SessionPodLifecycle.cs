@@ -49,7 +49,7 @@ public sealed class SessionPodLifecycle(IKubernetes kube, OperatorOptions o, War
         try { await kube.CoreV1.CreateNamespacedPodAsync(SessionManifests.Pod(s, o), s.Metadata.NamespaceProperty, cancellationToken: ct); }
         catch (HttpOperationException e) when (e.IsConflict()) { } // stale cache: the pod is there, its event follows
         status.Phase = SessionPhase.Pending;
-        status.Message = "pod created";
+        status.Message = PodHealth.PendingMessage; // as its first events will say: no status write for them
         return ReconcileResult.Done;
     }
 
@@ -90,8 +90,9 @@ public sealed class SessionPodLifecycle(IKubernetes kube, OperatorOptions o, War
     /// </summary>
     public ReconcileResult Waiting(HTagSessionStatus status, V1Pod pod, DateTimeOffset now)
     {
-        status.Phase = pod.Status?.Phase == "Running" ? SessionPhase.Starting : SessionPhase.Pending;
-        status.PodIP = pod.Status?.PodIP;
+        var running = pod.Status?.Phase == "Running";
+        status.Phase = running ? SessionPhase.Starting : SessionPhase.Pending;
+        status.PodIP = running ? pod.Status?.PodIP : null; // a Pending pod's address (sandbox made) would be one more write
         status.Message = PodHealth.Waiting(pod);
         var left = PodHealth.StartTimeLeft(pod, now, o.PodStartTimeout);
         return ReconcileResult.After(left > TimeSpan.Zero ? left + TimeSpan.FromSeconds(1) : o.RouteCheck);

@@ -100,6 +100,28 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
     }
 
     [ClusterFact]
+    public async Task A_cold_start_writes_each_phase_of_the_status_once()
+    {
+        // Every status write is an API request and a watch event (one more reconcile): a start writes Pending, Starting
+        // (when the kubelet reports it Running before Ready) and Ready, not each routine step between them.
+        var s = f.NewSession();
+        var created = await f.Client.CreateSessionAsync(s, Ct);
+        using var cts = new CancellationTokenSource(Wait);
+        var written = new List<HTagSessionStatus>();
+        await foreach (var (_, x) in f.Client.WatchSessionsAsync(f.Namespace, null, created.Metadata.ResourceVersion, 90, _ => { }, cts.Token))
+        {
+            if (x.Metadata.Name != s.Metadata.Name || x.Status is not { } status) continue;
+            var json = System.Text.Json.JsonSerializer.Serialize(status, HTagSessionJsonContext.Default.HTagSessionStatus);
+            if (written.Count == 0 || System.Text.Json.JsonSerializer.Serialize(written[^1], HTagSessionJsonContext.Default.HTagSessionStatus) != json)
+                written.Add(status);
+            if (status.Phase == SessionPhase.Ready) break;
+        }
+        foreach (var w in written) output.WriteLine($"{w.Phase} ip={w.PodIP} '{w.Message}'");
+        Assert.Equal(SessionPhase.Ready, written[^1].Phase);
+        Assert.Equal(written.Count, written.Select(w => w.Phase).Distinct().Count());
+    }
+
+    [ClusterFact]
     public async Task Warm_pool_size_zero_keeps_no_warm_pods_and_every_session_starts_its_own_pod()
     {
         var sessions = Enumerable.Range(0, 3).Select(_ => f.NewSession()).ToList();
