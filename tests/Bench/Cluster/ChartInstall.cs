@@ -1,4 +1,3 @@
-using System.Globalization;
 using k8s;
 
 namespace HTagKube.Bench.Cluster;
@@ -18,11 +17,14 @@ sealed class ChartInstall : IAsyncDisposable
     public required IReadOnlyList<string> Values { get; init; }
     IKubernetes Kube { get; init; } = null!;
 
-    /// <summary>Installs with <c>warmPool.size</c> = <paramref name="warmPool"/> and waits for <paramref name="ready"/> Ready warm pods.</summary>
-    public static async Task<ChartInstall> InstallAsync(IKubernetes kube, string root, int warmPool, IEnumerable<string> sets, int ready, CancellationToken ct)
+    /// <summary>
+    /// Installs with <paramref name="sets"/> (the warm pool as they say: nothing = the chart's default) and waits for
+    /// <paramref name="ready"/> Ready warm pods.
+    /// </summary>
+    public static async Task<ChartInstall> InstallAsync(IKubernetes kube, string root, IEnumerable<string> sets, int ready, CancellationToken ct)
     {
         var ns = "htk-bench-" + Guid.NewGuid().ToString("N")[..8];
-        List<string> values = ["sessions.sessionsPerIpPerMinute=100000", $"warmPool.size={warmPool.ToString(CultureInfo.InvariantCulture)}", .. sets];
+        List<string> values = ["sessions.sessionsPerIpPerMinute=100000", .. sets];
         List<string> args = ["install", Release, Path.Combine(root, "charts"), "-n", ns, "--create-namespace", "-f", Path.Combine(root, "charts", "values-local.yaml"),
             "--wait", "--timeout", "5m"];
         foreach (var v in values) args.AddRange(["--set", v]);

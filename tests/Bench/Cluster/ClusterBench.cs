@@ -28,7 +28,7 @@ sealed partial class ClusterBench(BenchOptions o)
     /// One chart configuration: <paramref name="Sets"/> made at install time (a schedule starts "now"),
     /// <paramref name="Ready"/> warm pods awaited before the users come, the scenarios it runs.
     /// </summary>
-    sealed record Variant(string Name, int WarmPool, Func<string[]> Sets, int Ready, string[] Scenarios);
+    sealed record Variant(string Name, Func<string[]> Sets, int Ready, string[] Scenarios);
 
     public async Task<int> RunAsync()
     {
@@ -44,10 +44,10 @@ sealed partial class ClusterBench(BenchOptions o)
         List<Variant> variants =
         [
             // The chart's default before warmPool.min/max: a fixed pool of 2, for comparison.
-            new("fixed pool of 2 (warmPool.size=2)", 2, () => [.. images, "warmPool.size=2"], 2, ["arrivals", "rush"]),
-            new("default chart (adaptive pool 2..20)", 2, () => images, 2, ["arrivals", "rush"]),
+            new("fixed pool of 2 (warmPool.size=2)", () => [.. images, "warmPool.size=2"], 2, ["arrivals", "rush"]),
+            new("default chart (adaptive pool 2..20)", () => images, 2, ["arrivals", "rush"]),
             // A schedule covering the rush: 40 pods from the minute before the install, for 30 minutes.
-            new("schedule covering the rush (40 pods)", 2,
+            new("schedule covering the rush (40 pods)",
                 () => [.. images, $"warmPool.schedule={{* {DateTime.UtcNow.AddMinutes(-1):HH:mm} 40 30m}}"], 40, ["rush"]),
         ];
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(40));
@@ -129,7 +129,7 @@ sealed partial class ClusterBench(BenchOptions o)
 
     async Task WaveAsync(Kubernetes kube, Variant v, string scenario, double[] offsets, CancellationToken ct)
     {
-        await using var chart = await ChartInstall.InstallAsync(kube, _root, v.WarmPool, v.Sets(), v.Ready, ct);
+        await using var chart = await ChartInstall.InstallAsync(kube, _root, v.Sets(), v.Ready, ct);
         var r = await UserWave.RunAsync(kube, chart, scenario, offsets, ct);
         var s = new Sample(r.FirstPageMs);
         Console.WriteLine($"  {scenario}, {v.Name}: first page p50 {s.Median:0} ms p95 {s.P(95):0} ms; all pages after {r.AllPagesMs:0} ms; {r.StartingPages} starting pages; {r.WarmClaims} warm claims");
