@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace HTagKube.Bench;
 
 /// <summary>Command-line options and the sizes of each phase (quick = for development, full = the published figures).</summary>
@@ -30,8 +32,15 @@ sealed class BenchOptions
     public double ArrivalsPerSecond => 2;
     public int RushUsers => 30;
     public TimeSpan RushWindow => TimeSpan.FromSeconds(1);
-    public int IdleUserpods => Quick ? 50 : 200;
-    public TimeSpan IdleWindow => TimeSpan.FromSeconds(Quick ? 20 : 60);
+    public int IdleUserpods => _idleUserpods ?? (Quick ? 50 : 200);
+    public TimeSpan IdleWindow => TimeSpan.FromSeconds(_idleWindowSeconds ?? (Quick ? 20 : 60));
+    int? _idleUserpods;
+    double? _idleWindowSeconds;
+    /// <summary>The idle phase's environments (<c>--idle-variants</c>): pod, pod-no-ws, idle-stop.</summary>
+    public List<string> IdleVariants { get; } = [];
+    public static readonly string[] IdleVariantNames = ["pod", "pod-no-ws", "idle-stop"];
+    /// <summary>More environment for the idle phase's userpods (<c>--idle-env NAME=VALUE</c>): to measure a runtime knob.</summary>
+    public Dictionary<string, string?> IdleEnv { get; } = [];
 
     public int ColdRounds => Quick ? 3 : 7;
     public int BurstUsers => 20;
@@ -73,13 +82,35 @@ sealed class BenchOptions
                 case "--set" when i + 1 < args.Length && args[i + 1].Contains('='): o.HelmSets.Add(args[++i]); break;
                 case "--out" when i + 1 < args.Length: o.OutDir = args[++i]; break;
                 case "--aot-userpod" when i + 1 < args.Length: o.AotUserpod = args[++i]; break;
+                case "--idle-userpods" when i + 1 < args.Length && int.TryParse(args[i + 1], out var idleN) && idleN > 0:
+                    o._idleUserpods = idleN; i++; break;
+                case "--idle-window" when i + 1 < args.Length
+                                          && double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var w) && w > 0:
+                    o._idleWindowSeconds = w; i++; break;
+                case "--idle-variants" when i + 1 < args.Length:
+                    foreach (var v in args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        if (!IdleVariantNames.Contains(v))
+                        {
+                            Console.Error.WriteLine($"unknown idle variant '{v}' ({string.Join(',', IdleVariantNames)})");
+                            return null;
+                        }
+                        o.IdleVariants.Add(v);
+                    }
+                    break;
+                case "--idle-env" when i + 1 < args.Length && args[i + 1].Contains('='):
+                    var ie = args[++i].Split('=', 2);
+                    o.IdleEnv[ie[0]] = ie[1];
+                    break;
                 case "--router-env" when i + 1 < args.Length && args[i + 1].Contains('='):
                     var kv = args[++i].Split('=', 2);
                     o.RouterEnv[kv[0]] = kv[1];
                     break;
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', Phases)}] [--no-r2r] [--out DIR] [--router-env NAME=VALUE] [--aot-userpod PATH]"
-                        + $" | --cluster [--only {string.Join(',', ClusterPhases)}] [--image-tag TAG] [--set name=value]...");
+                        + $" | --cluster [--only {string.Join(',', ClusterPhases)}] [--image-tag TAG] [--set name=value]..."
+                        + $" [--idle-userpods N] [--idle-window SECONDS] [--idle-variants {string.Join(',', IdleVariantNames)}]"
+                        + " [--idle-env NAME=VALUE]...");
                     return null;
             }
         }
@@ -100,5 +131,9 @@ sealed class BenchOptions
     /// <summary>The command that reproduces the cluster bench (its images and values included).</summary>
     public string ClusterCommand() =>
         "make bench ARGS=\"--cluster" + (Quick ? " --quick" : "") + (Only.Count > 0 ? " --only " + string.Join(',', Only) : "")
-        + (ImageTag is null ? "" : " --image-tag " + ImageTag) + string.Concat(HelmSets.Select(s => " --set " + s)) + "\"";
+        + (ImageTag is null ? "" : " --image-tag " + ImageTag) + string.Concat(HelmSets.Select(s => " --set " + s))
+        + (_idleUserpods is { } n ? $" --idle-userpods {n}" : "")
+        + (_idleWindowSeconds is { } w ? $" --idle-window {w.ToString(CultureInfo.InvariantCulture)}" : "")
+        + (IdleVariants.Count > 0 ? " --idle-variants " + string.Join(',', IdleVariants) : "")
+        + string.Concat(IdleEnv.Select(kv => $" --idle-env {kv.Key}={kv.Value}")) + "\"";
 }

@@ -112,12 +112,14 @@ sealed partial class UserClient : IAsyncDisposable
         return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
     }
 
-    /// <summary>Opens the app's WebSocket (after <see cref="LoadPageAsync"/>), or <paramref name="echoPath"/> on an echo server.</summary>
-    public async Task ConnectAsync(CancellationToken ct, string? echoPath = null)
+    /// <summary>Opens the app's WebSocket (after <see cref="LoadPageAsync"/>), or <paramref name="echoPath"/> on an echo server;
+    /// with <paramref name="ping"/>, pings it as the router does (that interval, a pong due within it), else never.</summary>
+    public async Task ConnectAsync(CancellationToken ct, string? echoPath = null, TimeSpan? ping = null)
     {
         var ws = new ClientWebSocket();
         ws.Options.Cookies = _cookies;
-        ws.Options.KeepAliveInterval = TimeSpan.Zero;
+        ws.Options.KeepAliveInterval = ping ?? TimeSpan.Zero;
+        if (ping is { } p) ws.Options.KeepAliveTimeout = p;
         if (_token is not null) ws.Options.SetRequestHeader("X-HTag-Token", _token);
         var scheme = _base.Scheme == "https" ? "wss" : "ws";
         var path = echoPath ?? $"/_htag/ws?app={Uri.EscapeDataString(AppPath)}&i={Uri.EscapeDataString(Instance ?? "")}";

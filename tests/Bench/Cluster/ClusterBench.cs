@@ -140,16 +140,31 @@ sealed partial class ClusterBench(BenchOptions o)
     {
         if (o.AotUserpod is not { } exe || !File.Exists(exe))
             throw new InvalidOperationException($"no NativeAOT userpod ({o.AotUserpod ?? "--aot-userpod not given"}); `make bench` publishes it (make userpod-aot)");
-        var pod = await IdleUserpods.RunAsync(exe, "as in a pod", "the image's environment (no idle timeout, no lifeline: the operator ends sessions)",
-            IdleUserpods.PodEnv, o.IdleUserpods, o.IdleWindow, ct);
-        Report(pod);
-        var local = new Dictionary<string, string?>(IdleUserpods.PodEnv) { ["HTAG_IDLE_TIMEOUT"] = "1800" };
-        var withIdle = await IdleUserpods.RunAsync(exe, "with its own idle stop", "+ HTAG_IDLE_TIMEOUT=1800 (what the local-mode router passes)", local, o.IdleUserpods, o.IdleWindow, ct);
-        Report(withIdle);
+        var pod = new Dictionary<string, string?>(IdleUserpods.PodEnv);
+        foreach (var (k, v) in o.IdleEnv) pod[k] = v;
+        var more = o.IdleEnv.Count == 0 ? "" : " + " + string.Join(' ', o.IdleEnv.Select(kv => $"{kv.Key}={kv.Value}"));
+        var withIdle = new Dictionary<string, string?>(pod) { ["HTAG_IDLE_TIMEOUT"] = "1800" };
+        var variants = o.IdleVariants.Count > 0 ? o.IdleVariants : ["pod", "idle-stop"];
+        foreach (var v in variants)
+        {
+            Report(v switch
+            {
+                "pod" => await IdleUserpods.RunAsync(exe, "as in a pod",
+                    "the image's environment (no idle timeout, no lifeline: the operator ends sessions)" + more, pod, o.IdleUserpods, o.IdleWindow, ct),
+                "pod-no-ws" => await IdleUserpods.RunAsync(exe, "as in a pod, no WebSocket",
+                    "the image's environment" + more + "; the page loaded, no WebSocket opened", pod, o.IdleUserpods, o.IdleWindow, ct, webSocket: false),
+                _ => await IdleUserpods.RunAsync(exe, "with its own idle stop",
+                    "+ HTAG_IDLE_TIMEOUT=1800 (what the local-mode router passes)" + more, withIdle, o.IdleUserpods, o.IdleWindow, ct),
+            });
+        }
 
         void Report(IdleUserpods.Result r)
         {
-            Console.WriteLine($"  idle, {r.Variant}: {r.Userpods} userpods, CPU mean {r.CpuMsPerMinMean:0.0} ms/min (median {r.CpuMsPerMinMedian:0}, p95 {r.CpuMsPerMinP95:0}), threads {r.ThreadsAtStart:0.#} → {r.ThreadsAtEnd:0.#}, PSS {r.PssMb:0.0} MB");
+            Console.WriteLine($"  idle, {r.Variant}: {r.Userpods} userpods, CPU mean {r.CpuMsPerMinMean:0.00} ms/min"
+                + $" (median {r.CpuMsPerMinMedian:0.00}, p95 {r.CpuMsPerMinP95:0.00}; ticks {r.TickCpuMsPerMinMean:0.0}), {r.WakeupsPerMinMean:0.0} wakeups/min,"
+                + $" threads {r.ThreadsAtStart:0.#} → {r.ThreadsAtEnd:0.#} ({r.ThreadsEnded:0.##} ended), PSS {r.PssMb:0.0} MB, load {r.LoadAverage}");
+            foreach (var t in r.ByThread)
+                Console.WriteLine($"    {t.Name,-16} threads {t.Threads,5:0.##}  CPU {t.CpuMsPerMin,7:0.000} ms/min  wakeups {t.WakeupsPerMin,6:0.0}/min");
             _report.Idle.Add(r);
         }
     }

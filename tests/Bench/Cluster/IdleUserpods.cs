@@ -6,13 +6,31 @@ namespace HTagKube.Bench.Cluster;
 
 /// <summary>
 /// What an idle userpod costs the node: N NativeAOT userpods (the image's program) started on this machine with the
-/// image's environment, each with a user's page loaded, its WebSocket open and one click, then left alone: CPU per minute
-/// per process over a window (/proc schedstat of every thread), threads, PSS.
+/// image's environment, each with a user's page loaded, its WebSocket open (pinged every 15 s, as the router pings it)
+/// and one click, then left alone: CPU per minute
+/// per process over a window, wakeups, threads, PSS. CPU is per thread from /proc/PID/task/TID/schedstat (run time in ns
+/// and the number of times the thread was put on a CPU, i.e. its wakeups), sampled every few seconds so that a thread
+/// that ends within the window keeps what it ran until its last sample; the whole-process utime + stime (10 ms clock
+/// ticks) is kept beside it as a cross-check.
 /// </summary>
 static class IdleUserpods
 {
+    /// <summary>One thread name's share per userpod (threads of that name at the window's end, CPU and wakeups per minute).</summary>
+    public sealed record ThreadRow(string Name, double Threads, double CpuMsPerMin, double WakeupsPerMin);
+
     public sealed record Result(string Variant, string How, int Userpods, double WindowSeconds, double CpuMsPerMinMean, double CpuMsPerMinMedian,
-        double CpuMsPerMinP95, double ThreadsAtStart, double ThreadsAtEnd, double PssMb, double RssMb);
+        double CpuMsPerMinP95, double ThreadsAtStart, double ThreadsAtEnd, double PssMb, double RssMb)
+    {
+        /// <summary>Times a thread of the userpod was put on a CPU, per minute (mean over the userpods).</summary>
+        public double WakeupsPerMinMean { get; init; }
+        /// <summary>The same window's CPU from utime + stime (10 ms clock ticks, exited threads included): the cross-check.</summary>
+        public double TickCpuMsPerMinMean { get; init; }
+        /// <summary>Threads that ended within the window, per userpod (their last few seconds are not counted).</summary>
+        public double ThreadsEnded { get; init; }
+        /// <summary>/proc/loadavg at the window's start and end.</summary>
+        public string LoadAverage { get; init; } = "";
+        public IReadOnlyList<ThreadRow> ByThread { get; init; } = [];
+    }
 
     /// <summary>The userpod image's ENV (userpod/Dockerfile) plus the operator's pod env.</summary>
     public static readonly Dictionary<string, string?> PodEnv = new()
@@ -20,7 +38,15 @@ static class IdleUserpods
         ["DOTNET_EnableDiagnostics"] = "0", ["DOTNET_GCgen0size"] = "400000", ["DOTNET_hostBuilder__reloadConfigOnChange"] = "false",
     };
 
-    public static async Task<Result> RunAsync(string exe, string variant, string how, IReadOnlyDictionary<string, string?> env, int n, TimeSpan window, CancellationToken ct)
+    /// <summary>The router's ping of every userpod WebSocket it relays (its --ws-ping default, a pong due within it): an idle
+    /// userpod in a pod is pinged so.</summary>
+    static readonly TimeSpan RouterPing = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the threads are read within the window: a thread that ends loses only what it ran since.</summary>
+    static readonly TimeSpan SampleEvery = TimeSpan.FromSeconds(5);
+
+    public static async Task<Result> RunAsync(string exe, string variant, string how, IReadOnlyDictionary<string, string?> env, int n, TimeSpan window,
+        CancellationToken ct, bool webSocket = true)
     {
         var procs = new List<ServerProcess>();
         var clients = new List<UserClient>();
@@ -36,35 +62,118 @@ static class IdleUserpods
                 {
                     var c = new UserClient(await p.WaitListeningAsync(ct), p.Token);
                     await c.LoadPageAsync("/counter", ct);
-                    await c.ConnectAsync(ct);
-                    await c.ClickAsync(false, ct);
+                    if (webSocket)
+                    {
+                        await c.ConnectAsync(ct, ping: RouterPing);
+                        await c.ClickAsync(false, ct);
+                    }
                     return c;
                 }));
                 clients.AddRange(ready);
             }
             await Task.Delay(TimeSpan.FromSeconds(5), ct); // let the start's own work (tiering, GC) end before the window
-            // Whole-process CPU (exited threads included: idle thread-pool threads retire within the window, and the live
-            // threads' schedstat would lose their time); 10 ms ticks, so the mean over all userpods is the figure, the
-            // per-process spread is coarse.
+            var pids = procs.Select(p => p.Pid).ToArray();
+            var load0 = LoadAverage();
             var threads0 = procs.Select(p => Threads(p.Pid)).Average();
-            var cpu0 = procs.Select(p => ProcFs.ProcessCpuMs(p.Pid)).ToArray();
-            var clock = Stopwatch.StartNew();
-            await Task.Delay(window, ct); // the measuring window
-            var cpu1 = procs.Select(p => ProcFs.ProcessCpuMs(p.Pid)).ToArray();
-            var minutes = clock.Elapsed.TotalMinutes;
+            var ticks0 = pids.Select(ProcFs.ProcessCpuMs).ToArray();
+            var clock = new ThreadClock();
+            clock.Sample(pids, first: true);
+            var watch = Stopwatch.StartNew();
+            while (watch.Elapsed + SampleEvery < window)
+            {
+                await Task.Delay(SampleEvery, ct);
+                clock.Sample(pids, first: false);
+            }
+            await Task.Delay(window - watch.Elapsed, ct);
+            clock.Sample(pids, first: false);
+            var ticks1 = pids.Select(ProcFs.ProcessCpuMs).ToArray();
+            var minutes = watch.Elapsed.TotalMinutes;
+            var load1 = LoadAverage();
             if (procs.FirstOrDefault(p => p.HasExited) is { } dead) throw new InvalidOperationException($"an idle userpod exited during the window ({dead.Label})");
-            var perMin = cpu1.Zip(cpu0, (a, b) => (a - b) / minutes).ToList();
+            var perMin = pids.Select(p => clock.RunNs(p) / 1e6 / minutes).ToList();
             var threads = procs.Select(p => Threads(p.Pid)).Average();
             var mem = procs.Select(p => ProcFs.Rollup(p.Pid)).Where(m => m is not null).ToList();
             var s = new Sample(perMin);
-            return new Result(variant, how, n, clock.Elapsed.TotalSeconds, perMin.Average(), s.Median, s.P(95), threads0, threads,
-                mem.Average(m => m!.PssKb) / 1024, mem.Average(m => m!.RssKb) / 1024);
+            return new Result(variant, how, n, watch.Elapsed.TotalSeconds, perMin.Average(), s.Median, s.P(95), threads0, threads,
+                mem.Average(m => m!.PssKb) / 1024, mem.Average(m => m!.RssKb) / 1024)
+            {
+                WakeupsPerMinMean = pids.Average(p => clock.Wakeups(p)) / minutes,
+                TickCpuMsPerMinMean = ticks1.Zip(ticks0, (a, b) => (a - b) / minutes).Average(),
+                ThreadsEnded = (double)clock.Ended / n,
+                LoadAverage = $"{load0} → {load1}",
+                ByThread = clock.ByName(n, minutes),
+            };
         }
         finally
         {
             foreach (var c in clients) await c.DisposeAsync();
             await Task.WhenAll(procs.Select(p => p.StopAsync(TimeSpan.FromSeconds(5))));
         }
+    }
+
+    /// <summary>Every thread's schedstat over the window, by process and thread id.</summary>
+    sealed class ThreadClock
+    {
+        sealed class Thread(string name, long ns0, long slices0)
+        {
+            public string Name { get; } = name;
+            public long Ns0 { get; } = ns0;
+            public long Slices0 { get; } = slices0;
+            public long Ns { get; set; } = ns0;
+            public long Slices { get; set; } = slices0;
+            public bool Live { get; set; } = true;
+        }
+
+        readonly Dictionary<(int Pid, int Tid), Thread> _threads = [];
+
+        /// <summary>Reads every thread of <paramref name="pids"/>; one first seen after the <paramref name="first"/> read was
+        /// born within the window, so all it ran counts (its schedstat started at zero).</summary>
+        public void Sample(IEnumerable<int> pids, bool first)
+        {
+            foreach (var t in _threads.Values) t.Live = false;
+            foreach (var pid in pids)
+            {
+                IEnumerable<string> tasks;
+                try { tasks = Directory.EnumerateDirectories($"/proc/{pid}/task").ToList(); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+                foreach (var dir in tasks)
+                {
+                    if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var tid)) continue;
+                    try
+                    {
+                        var f = File.ReadAllText(Path.Combine(dir, "schedstat")).Split(' ');
+                        long ns = long.Parse(f[0], CultureInfo.InvariantCulture), slices = long.Parse(f[2], CultureInfo.InvariantCulture);
+                        if (!_threads.TryGetValue((pid, tid), out var t))
+                        {
+                            var name = File.ReadAllText(Path.Combine(dir, "comm")).TrimEnd('\n');
+                            _threads[(pid, tid)] = t = first ? new Thread(name, ns, slices) : new Thread(name, 0, 0);
+                        }
+                        t.Ns = ns;
+                        t.Slices = slices;
+                        t.Live = true;
+                    }
+                    catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException) { } // ended meanwhile
+                }
+            }
+        }
+
+        public long RunNs(int pid) => _threads.Where(kv => kv.Key.Pid == pid).Sum(kv => kv.Value.Ns - kv.Value.Ns0);
+        public long Wakeups(int pid) => _threads.Where(kv => kv.Key.Pid == pid).Sum(kv => kv.Value.Slices - kv.Value.Slices0);
+        public int Ended => _threads.Values.Count(t => !t.Live);
+
+        public List<ThreadRow> ByName(int userpods, double minutes) =>
+        [
+            .. _threads.Values.GroupBy(t => t.Name)
+                .Select(g => new ThreadRow(g.Key, (double)g.Count(t => t.Live) / userpods, g.Sum(t => t.Ns - t.Ns0) / 1e6 / userpods / minutes,
+                    g.Sum(t => t.Slices - t.Slices0) / (double)userpods / minutes))
+                .OrderByDescending(r => r.CpuMsPerMin),
+        ];
+    }
+
+    static string LoadAverage()
+    {
+        var f = File.ReadAllText("/proc/loadavg").Split(' ');
+        return string.Join(' ', f.Take(3));
     }
 
     static int Threads(int pid)
