@@ -318,9 +318,12 @@ public sealed class HTagServer : IAsyncDisposable
         foreach (var app in _apps.Values) app.FixContentSecurity(); // a bad source fails the start, not a page
         Files = StaticFiles.For(Options.WebRoot, _loggerFactory);
         var endpoints = new Endpoints(this);
+        // Behind the router (a token) no keep-alive of our own: the router pings every socket it relays, with a deadline
+        // (--ws-ping), and we answer; a second ping of ours would only wake an idle userpod 3 more times a minute.
+        // Standalone, a browser (or a proxy) is at the other end: keep-alive pings every 20 s.
+        var keepAlive = token is null ? TimeSpan.FromSeconds(20) : TimeSpan.Zero;
         var webSockets = new WebSocketMiddleware(endpoints.DispatchAsync,
-            Microsoft.Extensions.Options.Options.Create(
-                new Microsoft.AspNetCore.Builder.WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) }),
+            Microsoft.Extensions.Options.Options.Create(new Microsoft.AspNetCore.Builder.WebSocketOptions { KeepAliveInterval = keepAlive }),
             _loggerFactory);
 
         async Task Pipeline(HttpContext ctx)
