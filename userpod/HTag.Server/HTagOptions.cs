@@ -47,6 +47,14 @@ public sealed class HTagOptions
     public bool WarmUp { get; set; }
 
     /// <summary>
+    /// How often Kestrel's housekeeping runs: connection timeouts (keep-alive, request headers, data rates) and its
+    /// cached Date header, which requests refresh anyway when it is a second old. Kestrel's own is 1 s, 60 wake-ups a
+    /// minute, most of an idle userpod's CPU. A userpod serves one user behind the router (which enforces its own
+    /// timeouts) and mostly waits, so 30 s by default: its timeouts act up to that much later. Null keeps Kestrel's.
+    /// </summary>
+    public TimeSpan? ServerHeartbeat { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// The folder served as static files at the site's root (<c>/style.css</c> → <c>wwwroot/style.css</c>), relative
     /// to the program's folder; env <c>HTAG_WEBROOT</c>. Paths of apps and endpoints come first. Null or a missing
     /// folder: none. Default <c>wwwroot</c>.

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using HTag.Hosting;
@@ -328,6 +329,7 @@ public sealed class HTagServer : IAsyncDisposable
 
         async Task Pipeline(HttpContext ctx)
         {
+            RefreshDate();
             var path = ctx.Request.Path.Value ?? "/";
             if (path is UserpodProtocol.HealthPath or UserpodProtocol.ReadyPath && HttpMethods.IsGet(ctx.Request.Method))
             {
@@ -367,6 +369,11 @@ public sealed class HTagServer : IAsyncDisposable
         var transport = new SocketTransportFactory(
             Microsoft.Extensions.Options.Options.Create(new SocketTransportOptions()), _loggerFactory);
         _kestrel = new KestrelServer(Microsoft.Extensions.Options.Options.Create(kestrelOptions), transport, _loggerFactory);
+        if (Options.ServerHeartbeat is { } beat && beat > TimeSpan.Zero)
+        {
+            if (KestrelHeartbeat.TrySetInterval(_kestrel, beat, out var refresh, out var why)) _refreshDate = refresh;
+            else Logger.LogWarning("Kestrel's heartbeat stays at its own interval: {Why}", why);
+        }
         await _kestrel.StartAsync(new HttpApplication(Pipeline), ct).ConfigureAwait(false);
         _urls = [.. _kestrel.Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
         var url = _urls.FirstOrDefault() ?? "?";
@@ -375,6 +382,24 @@ public sealed class HTagServer : IAsyncDisposable
         // The router reads this line to learn the bound port (it starts us with port 0).
         Console.Out.WriteLine(UserpodProtocol.ListeningPrefix + " " + url);
         Console.Out.Flush();
+    }
+
+    /// <summary>Kestrel's heartbeat interval once started (tests).</summary>
+    internal TimeSpan? ServerHeartbeatInterval => _kestrel is null ? null : KestrelHeartbeat.IntervalOf(_kestrel);
+
+    /// <summary>Refreshes Kestrel's cached Date header (with a slowed heartbeat, <see cref="HTagOptions.ServerHeartbeat"/>).</summary>
+    Action? _refreshDate;
+    long _dateRefreshed;
+
+    /// <summary>A request's Date header is at most a second old, as with Kestrel's own 1 s heartbeat: refreshed here, on
+    /// the request's thread, instead of by a wake-up every second.</summary>
+    void RefreshDate()
+    {
+        if (_refreshDate is null) return;
+        var now = Stopwatch.GetTimestamp();
+        var last = Volatile.Read(ref _dateRefreshed);
+        if (Stopwatch.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1)) return;
+        if (Interlocked.CompareExchange(ref _dateRefreshed, now, last) == last) _refreshDate();
     }
 
     /// <summary>HTAG_IDLE_TIMEOUT's self-stop (null when unset); requests after the announcement count as activity.</summary>
