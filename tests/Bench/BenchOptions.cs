@@ -36,9 +36,9 @@ sealed class BenchOptions
     public TimeSpan IdleWindow => TimeSpan.FromSeconds(_idleWindowSeconds ?? (Quick ? 20 : 60));
     int? _idleUserpods;
     double? _idleWindowSeconds;
-    /// <summary>The idle phase's environments (<c>--idle-variants</c>): pod, pod-no-ws, idle-stop.</summary>
+    /// <summary>The idle phase's environments (<c>--idle-variants</c>): pod, pod-no-ping, pod-no-ws, idle-stop.</summary>
     public List<string> IdleVariants { get; } = [];
-    public static readonly string[] IdleVariantNames = ["pod", "pod-no-ws", "idle-stop"];
+    public static readonly string[] IdleVariantNames = ["pod", "pod-no-ping", "pod-no-ws", "idle-stop"];
     /// <summary>More environment for the idle phase's userpods (<c>--idle-env NAME=VALUE</c>): to measure a runtime knob.</summary>
     public Dictionary<string, string?> IdleEnv { get; } = [];
 

@@ -151,6 +151,9 @@ sealed partial class ClusterBench(BenchOptions o)
             {
                 "pod" => await IdleUserpods.RunAsync(exe, "as in a pod",
                     "the image's environment (no idle timeout, no lifeline: the operator ends sessions)" + more, pod, o.IdleUserpods, o.IdleWindow, ct),
+                "pod-no-ping" => await IdleUserpods.RunAsync(exe, "as in a pod, not pinged",
+                    "the image's environment" + more + "; its WebSocket not pinged (the router pings it every 15 s)", pod, o.IdleUserpods, o.IdleWindow, ct,
+                    routerPings: false),
                 "pod-no-ws" => await IdleUserpods.RunAsync(exe, "as in a pod, no WebSocket",
                     "the image's environment" + more + "; the page loaded, no WebSocket opened", pod, o.IdleUserpods, o.IdleWindow, ct, webSocket: false),
                 _ => await IdleUserpods.RunAsync(exe, "with its own idle stop",

@@ -46,7 +46,7 @@ static class IdleUserpods
     static readonly TimeSpan SampleEvery = TimeSpan.FromSeconds(5);
 
     public static async Task<Result> RunAsync(string exe, string variant, string how, IReadOnlyDictionary<string, string?> env, int n, TimeSpan window,
-        CancellationToken ct, bool webSocket = true)
+        CancellationToken ct, bool webSocket = true, bool routerPings = true)
     {
         var procs = new List<ServerProcess>();
         var clients = new List<UserClient>();
@@ -64,7 +64,7 @@ static class IdleUserpods
                     await c.LoadPageAsync("/counter", ct);
                     if (webSocket)
                     {
-                        await c.ConnectAsync(ct, ping: RouterPing);
+                        await c.ConnectAsync(ct, ping: routerPings ? RouterPing : null);
                         await c.ClickAsync(false, ct);
                     }
                     return c;
