@@ -38,9 +38,17 @@ public static class Pages
             IsNavigation(ctx) ? Simple("Too many new sessions", "Too many new sessions from your address. Please wait a minute.") : null,
             "Too many new sessions from this address; retry later.");
 
-    /// <summary>503 when the session cannot be reached or started right now.</summary>
+    /// <summary>
+    /// 503 when the session cannot be reached or started right now (the route table slow or down, a start that failed):
+    /// for navigations a page that reloads by itself after the Retry-After, as the "starting" page does, so a user is
+    /// not left on it when the moment has passed.
+    /// </summary>
     public static Task WriteUnavailableAsync(HttpContext ctx, string why) =>
-        WriteAsync(ctx, 503, 2, IsNavigation(ctx) ? Simple("Session unavailable", why) : null, why);
+        WriteAsync(ctx, 503, UnavailableRetrySeconds, IsNavigation(ctx)
+            ? Simple("Session unavailable", why + "</p><p><small>This page reloads by itself.</small>", UnavailableRetrySeconds)
+            : null, why);
+
+    const int UnavailableRetrySeconds = 2;
 
     /// <summary>502: the session failed to answer (or refused a WebSocket with a success status).</summary>
     public static Task WriteBadGatewayAsync(HttpContext ctx, string why = "The session failed to answer.") =>
@@ -76,8 +84,9 @@ public static class Pages
     const string SignOutForm =
         "<form method=\"post\" action=\"/_htagkube/logout\"><button type=\"submit\">Sign out</button></form>";
 
-    static string Simple(string title, string text) =>
-        $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>" +
+    static string Simple(string title, string text, int? reloadSeconds = null) =>
+        $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">" +
+        (reloadSeconds is int r ? $"<meta http-equiv=\"refresh\" content=\"{r}\">" : "") + $"<title>{title}</title></head>" +
         $"<body style=\"font-family:sans-serif;margin:3em\"><h1>{title}</h1><p>{text}</p></body></html>";
 
     static async Task WriteAsync(HttpContext ctx, int status, int? retryAfter, string? html, string text)
