@@ -323,9 +323,9 @@ public sealed class HTagServer : IAsyncDisposable
         // (--ws-ping), and we answer; a second ping of ours would only wake an idle userpod 3 more times a minute.
         // Standalone, a browser (or a proxy) is at the other end: keep-alive pings every 20 s.
         var keepAlive = token is null ? TimeSpan.FromSeconds(20) : TimeSpan.Zero;
-        var webSockets = new WebSocketMiddleware(endpoints.DispatchAsync,
-            Microsoft.Extensions.Options.Options.Create(new Microsoft.AspNetCore.Builder.WebSocketOptions { KeepAliveInterval = keepAlive }),
-            _loggerFactory);
+        var wsOptions = new Microsoft.AspNetCore.Builder.WebSocketOptions { KeepAliveInterval = keepAlive };
+        var webSockets = new WebSocketMiddleware(
+            endpoints.DispatchAsync, Microsoft.Extensions.Options.Options.Create(wsOptions), _loggerFactory);
 
         async Task Pipeline(HttpContext ctx)
         {
