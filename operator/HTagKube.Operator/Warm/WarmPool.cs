@@ -129,10 +129,11 @@ public sealed class WarmPool : ILeaderWork
         return null;
     }
 
+    /// <summary>Why a userpod pod will never serve (failed, or past its start timeout), else null.</summary>
+    string? WontServe(V1Pod p, DateTimeOffset now) => PodHealth.Failure(p) ?? PodHealth.StartTimedOut(p, now, _o.PodStartTimeout);
+
     /// <summary>A warm pod a session may take: in the pool, the operator's image, not failed, not past its start timeout.</summary>
-    bool Claimable(V1Pod p, DateTimeOffset now) =>
-        WarmPodManifests.IsWarm(p) && OtherImage(p) is null
-        && (PodHealth.Failure(p) ?? PodHealth.StartTimedOut(p, now, _o.PodStartTimeout)) is null;
+    bool Claimable(V1Pod p, DateTimeOffset now) => WarmPodManifests.IsWarm(p) && OtherImage(p) is null && WontServe(p, now) is null;
 
     /// <summary>
     /// The claim, in ONE optimistic write (<see cref="WarmPodManifests.ClaimPatch"/>). Null when someone else got it (409)
@@ -195,7 +196,7 @@ public sealed class WarmPool : ILeaderWork
                 await UserpodPod.DeleteAsync(_kube, p, ct);
                 continue;
             }
-            if ((PodHealth.Failure(p) ?? PodHealth.StartTimedOut(p, now, _o.PodStartTimeout)) is { } why)
+            if (WontServe(p, now) is { } why)
             {
                 _log.LogWarning("warm pod {Pod}: {Why}; replacing it", p.Metadata.Name, why);
                 _metrics.PodFailures.Add(1);
@@ -241,7 +242,7 @@ public sealed class WarmPool : ILeaderWork
     /// </summary>
     bool StartingForSession(V1Pod p, DateTimeOffset now) =>
         !PodHealth.IsReady(p) && p.Metadata.DeletionTimestamp is null
-        && (PodHealth.Failure(p) ?? PodHealth.StartTimedOut(p, now, _o.PodStartTimeout)) is null
+        && WontServe(p, now) is null
         && (p.Metadata.Labels?.ContainsKey(KubernetesNames.SessionLabel) == true || _claiming.ContainsKey(p.Metadata.Name!));
 
     async Task CreateAsync(CancellationToken ct)
