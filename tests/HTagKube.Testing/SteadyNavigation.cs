@@ -49,15 +49,30 @@ public static partial class SteadyNavigation
         }
     }
 
-    /// <summary>The net::ERR_… code Chromium's error page shows, or null if the page shows none.</summary>
-    static async Task<string?> ErrorCodeAsync(IPage page)
+    /// <summary>True when <paramref name="url"/> is Chromium's error page.</summary>
+    public static bool IsErrorPage(string url) => url.StartsWith(ErrorPage, StringComparison.Ordinal);
+
+    /// <summary>True when <paramref name="code"/> is the one error these loads repeat on.</summary>
+    public static bool IsNetworkChange(string? code) => code == NetworkChanged;
+
+    /// <summary>
+    /// The net::ERR_… code Chromium's error page shows, or null if the page shows none. The error page is committed
+    /// before its text is filled in (stop 30 read "(no error code found)"): read until it names one, for a second.
+    /// </summary>
+    public static async Task<string?> ErrorCodeAsync(IPage page)
     {
-        try
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        while (true)
         {
-            var m = ErrorCode().Match(await page.ContentAsync());
-            return m.Success ? m.Value : null;
+            try
+            {
+                var m = ErrorCode().Match(await page.ContentAsync());
+                if (m.Success) return m.Value;
+            }
+            catch (PlaywrightException) { }
+            if (DateTime.UtcNow > deadline) return null;
+            await Task.Delay(100);
         }
-        catch (PlaywrightException) { return null; }
     }
 
     [GeneratedRegex("ERR_[A-Z0-9_]+")]

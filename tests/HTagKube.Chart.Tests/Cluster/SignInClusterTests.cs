@@ -15,7 +15,7 @@ namespace HTagKube.Chart.Tests.Cluster;
 /// Where things listen, and why: the provider serves https on the docker0 bridge address 172.17.0.1 (the one host
 /// address pods reach, by this workplace's network rule; never 0.0.0.0), with a certificate of a CA generated here,
 /// which the router trusts through <c>auth.oidc.caConfigMap</c> (<c>--oidc-ca-file</c>). The browser reaches the router
-/// through <c>kubectl port-forward</c> on 127.0.0.1: the provider's static client is a native one, whose http redirect
+/// through a <see cref="ServiceRelay"/> on 127.0.0.1: the provider's static client is a native one, whose http redirect
 /// URIs must be loopback (any port), and a loopback origin is also one Chromium treats as secure.
 /// </para>
 /// One test, because each step needs the previous one's state and an install costs tens of seconds.
@@ -54,7 +54,7 @@ public sealed class SignInClusterTests(ITestOutputHelper output)
             installed = true;
             Assert.True(install.Ok, $"helm install failed: {install}\n{await kube.DiagnoseAsync()}");
 
-            await using var forward = await PortForward.StartAsync(kube.Namespace, "htag-router", 80, ct);
+            await using var forward = await ServiceRelay.StartAsync(kube, "htag-router", 80, ct);
             var counter = new Uri(forward.Address, "counter");
             Step($"Alice signs in at {counter}");
             var browser = await DebianChromium.SharedAsync();
