@@ -1,3 +1,4 @@
+using HTagKube.Contract;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -14,6 +15,7 @@ public sealed class AppFeaturesTests(AppsFixture apps)
     public async Task A_hanging_init_gives_an_error_page_within_the_timeout_and_the_users_other_apps_and_other_users_keep_working()
     {
         var (page, _) = await apps.OpenAsync("/startup");
+        var watchdogExits = WatchdogExits();
         var started = DateTime.UtcNow;
         var hanging = page.OpenAsync(new Uri(apps.Router.BaseAddress, "startup?mode=hang").ToString(), new() { Timeout = 60_000 });
         // Another user meanwhile: their own process, untouched.
@@ -25,12 +27,21 @@ public sealed class AppFeaturesTests(AppsFixture apps)
         await Expect(page.Locator("h1.htag-error")).ToHaveTextAsync("The app did not start in time");
         // The demo maps /startup with a 5 s timeout; generous for a loaded machine, but far from "never".
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30), $"error page after {DateTime.UtcNow - started}");
+        // The hung Init still runs: the watchdog ends that process a grace period later, and the router starts a fresh
+        // one for the user's next request. A click sent in the moment before that exit is lost with the process (the
+        // stop-30 run: the count stayed 0), so the user's next app is opened once the watchdog has acted.
+        await Eventually.True(() => Task.FromResult(WatchdogExits() > watchdogExits), TimeSpan.FromSeconds(60),
+            "the watchdog's exit of the hung userpod");
         await page.OpenAsync(new Uri(apps.Router.BaseAddress, "counter").ToString());
         await AppsFixture.WaitReadyAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "+1", Exact = true }).ClickAsync();
         await Expect(page.Locator(".count")).ToHaveTextAsync("1");
         Assert.Empty(otherErrors);
     }
+
+    /// <summary>How many userpods the router saw exit by the watchdog's code so far.</summary>
+    int WatchdogExits() => apps.Router.Output.Split('\n')
+        .Count(l => l.Contains($"exited with code {UserpodProtocol.WatchdogExitCode}", StringComparison.Ordinal));
 
     [Fact]
     public async Task Without_debug_an_init_exception_is_an_error_page_without_details()
