@@ -112,8 +112,8 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
             }, TimeSpan.FromSeconds(120), "both sessions Ready on new pods", ct, kube.DiagnoseAsync);
             foreach (var user in new[] { alice, bob })
             {
-                Assert.Equal(2, await user.OpenAsync(PodStart, ct));
-                Assert.Equal(3, await user.ClickAsync(ct));
+                await ExpectCountAsync(kube, 2, user.OpenAsync(PodStart, ct));
+                await ExpectCountAsync(kube, 3, user.ClickAsync(ct));
             }
             Assert.Equal(2, (await kube.ListAsync("pods", ct, "htagkube.io/session")).Count);
 
@@ -129,7 +129,8 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
                 {
                     while (!keepActive.IsCancellationRequested)
                     {
-                        foreach (var user in new[] { alice, bob }) Assert.Equal(3, await user.OpenAsync(PodStart, keepActive.Token));
+                        foreach (var user in new[] { alice, bob })
+                            await ExpectCountAsync(kube, 3, user.OpenAsync(PodStart, keepActive.Token));
                         await Task.Delay(TimeSpan.FromSeconds(4), keepActive.Token); // a user's pace, not a synchronisation
                     }
                 }, keepActive.Token);
@@ -154,8 +155,8 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
             Assert.Equal(2, moved.Split('\n').Count(l => l.Contains("htagkube/userpod:" + nextTag, StringComparison.Ordinal)));
             foreach (var user in new[] { alice, bob })
             {
-                Assert.Equal(3, await user.OpenAsync(PodStart, ct));
-                Assert.Equal(4, await user.ClickAsync(ct));
+                await ExpectCountAsync(kube, 3, user.OpenAsync(PodStart, ct));
+                await ExpectCountAsync(kube, 4, user.ClickAsync(ct));
             }
 
             Step($"idle TTL ({IdleSeconds}s) removes both sessions and their pods");
@@ -187,6 +188,14 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
     }
 
     void Step(string what) => output.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {what}");
+
+    /// <summary>A user's count as expected, else a failure with the cluster's state: a count lost is a user's state lost
+    /// (#25), and its cause is in the routers' and userpods' logs (stop 30 saw 0 for 3 and no more).</summary>
+    static async Task ExpectCountAsync(Kube kube, int expected, Task<int> count)
+    {
+        var actual = await count;
+        if (actual != expected) Assert.Fail($"the user's count is {actual}, expected {expected}\n{await kube.DiagnoseAsync()}");
+    }
 
     async Task UseCounterAsync(WebUser user, CancellationToken ct)
     {

@@ -39,8 +39,10 @@ public sealed class Kube(string ns)
         {
             new[] { "get", "pods,htagsessions,secrets", "-o", "wide" },
             ["get", "events", "--sort-by=.lastTimestamp"],
-            ["logs", "deploy/htag-operator", "--tail=40"],
-            ["logs", "deploy/htag-router", "--tail=40"],
+            ["logs", "deploy/htag-operator", "--tail=60"],
+            // Every router, and the userpods serving sessions (a state load or its failure is logged there).
+            ["logs", "-l", "app.kubernetes.io/component=router", "--prefix", "--tail=60"],
+            ["logs", "-l", "htagkube.io/session", "--prefix", "--tail=20"],
         })
         {
             var r = await Tool.KubectlAsync(cts.Token, ["-n", Namespace, .. args]);
