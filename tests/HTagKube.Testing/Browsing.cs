@@ -9,8 +9,8 @@ public static class Browsing
     /// Opens <paramref name="url"/>, fills the provider's login form as <paramref name="user"/>, and returns the answer
     /// for <paramref name="url"/> once the sign-in brings the browser back. A sign-in is a chain of navigations (the
     /// form's POST, the provider's redirects, the router's callback, the page); when Chromium ends it on its error page
-    /// for a network change (the host's interfaces change all through a CI run: <see cref="SteadyNavigation"/>), this
-    /// signs in again as a person would: the URL again, which is the page itself if the login cookie was set already.
+    /// for a network change or "offline" (the host's interfaces change all through a CI run: <see cref="SteadyNavigation"/>),
+    /// this signs in again as a person would: the URL again, which is the page itself if the login cookie was set already.
     /// Any other end fails at once, saying where the browser is (a blind two-minute wait said nothing: stop 30).
     /// </summary>
     public static async Task<IResponse?> SignInAsync(IPage page, Uri url, TestUser user)

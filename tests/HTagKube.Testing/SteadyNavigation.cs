@@ -7,14 +7,17 @@ namespace HTagKube.Testing;
 /// Page loads that survive the test machine's network changing under them. Chromium fails a navigation with
 /// net::ERR_NETWORK_CHANGED when any interface on the host gains or loses an address, even for a loopback URL, and
 /// the cluster's pods and the test containers add and remove veth interfaces all through a CI run (the stop-28 run
-/// lost an upload test to it). Playwright reports it either as that error or, when Chromium has already committed its
-/// error page, as the navigation being "interrupted by another navigation to chrome-error://chromewebdata/"; then the
-/// error page names the code. A person presses reload; these tests do too, for that error only, and any other error
-/// page fails the load with its code in the message.
+/// lost an upload test to it). While the interfaces churn, Chromium may also judge the machine offline for a moment and
+/// fail a loopback request with net::ERR_INTERNET_DISCONNECTED (the CI run w1: a sign-in's last redirect, which nginx
+/// logged as a 499). Playwright reports either as that error or, when Chromium has already committed its error page, as
+/// the navigation being "interrupted by another navigation to chrome-error://chromewebdata/"; then the error page names
+/// the code. A person presses reload; these tests do too, for those two errors only (Chromium's view of the host's
+/// network, not an answer of ours), and any other error page fails the load with its code in the message.
 /// </summary>
 public static partial class SteadyNavigation
 {
     const string NetworkChanged = "ERR_NETWORK_CHANGED";
+    const string Offline = "ERR_INTERNET_DISCONNECTED";
     const string ErrorPage = "chrome-error://chromewebdata/";
     const int Attempts = 6;
 
@@ -22,11 +25,11 @@ public static partial class SteadyNavigation
     /// seconds (CI run u3, a core busy: three loads in a row failed at once). A back-off, not a wait for a condition.</summary>
     static TimeSpan Pause(int attempt) => TimeSpan.FromMilliseconds(300 * attempt);
 
-    /// <summary><see cref="IPage.GotoAsync"/>, repeated when Chromium reports the network changed.</summary>
+    /// <summary><see cref="IPage.GotoAsync"/>, repeated when Chromium reports the network changed or offline.</summary>
     public static Task<IResponse?> OpenAsync(this IPage page, string url, PageGotoOptions? options = null) =>
         RepeatedAsync(page, () => page.GotoAsync(url, options));
 
-    /// <summary><see cref="IPage.ReloadAsync"/>, repeated when Chromium reports the network changed.</summary>
+    /// <summary><see cref="IPage.ReloadAsync"/>, repeated when Chromium reports the network changed or offline.</summary>
     public static Task<IResponse?> ReopenAsync(this IPage page, PageReloadOptions? options = null) =>
         RepeatedAsync(page, () => page.ReloadAsync(options));
 
@@ -35,14 +38,15 @@ public static partial class SteadyNavigation
         for (var attempt = 1; ; attempt++)
         {
             try { return await load(); }
-            catch (PlaywrightException e) when (e.Message.Contains(NetworkChanged, StringComparison.Ordinal))
+            catch (PlaywrightException e) when (e.Message.Contains(NetworkChanged, StringComparison.Ordinal)
+                || e.Message.Contains(Offline, StringComparison.Ordinal))
             {
                 if (attempt >= Attempts) throw;
             }
             catch (PlaywrightException e) when (e.Message.Contains(ErrorPage, StringComparison.Ordinal))
             {
                 var code = await ErrorCodeAsync(page);
-                if (code != NetworkChanged || attempt >= Attempts)
+                if (!IsNetworkChange(code) || attempt >= Attempts)
                     throw new PlaywrightException($"{e.Message}\nChromium's error page says: {code ?? "(no error code found)"}", e);
             }
             await Task.Delay(Pause(attempt));
@@ -52,8 +56,9 @@ public static partial class SteadyNavigation
     /// <summary>True when <paramref name="url"/> is Chromium's error page.</summary>
     public static bool IsErrorPage(string url) => url.StartsWith(ErrorPage, StringComparison.Ordinal);
 
-    /// <summary>True when <paramref name="code"/> is the one error these loads repeat on.</summary>
-    public static bool IsNetworkChange(string? code) => code == NetworkChanged;
+    /// <summary>True when <paramref name="code"/> is one of the errors these loads repeat on: Chromium's reaction to the
+    /// host's interfaces changing.</summary>
+    public static bool IsNetworkChange(string? code) => code is NetworkChanged or Offline;
 
     /// <summary>
     /// The net::ERR_… code Chromium's error page shows, or null if the page shows none. The error page is committed
