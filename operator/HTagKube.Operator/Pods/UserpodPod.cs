@@ -120,16 +120,19 @@ public static class UserpodPod
                             Requests = Quantities(res?.Requests is { Count: > 0 } rq ? rq : o.DefaultRequests),
                             Limits = Quantities(res?.Limits is { Count: > 0 } lim ? lim : o.DefaultLimits),
                         },
-                        // Token-free by contract (the kubelet has no token).
-                        ReadinessProbe = new V1Probe
-                        {
-                            HttpGet = new V1HTTPGetAction { Path = UserpodProtocol.ReadyPath, Port = o.UserpodPort },
-                            PeriodSeconds = 1, TimeoutSeconds = 1, FailureThreshold = 3,
-                        },
+                        // Token-free by contract (the kubelet has no token). A startup probe, not a readiness one: it
+                        // asks every second only until the userpod is ready (the container is Ready from then on, no
+                        // readiness probe deciding otherwise), where a readiness probe asked every second for the pod's
+                        // whole life: 60 requests a minute to each idle userpod, and the kubelet's work for each. Nothing
+                        // needs a serving userpod's readiness: the router reaches it by its address, not through a Service.
+                        StartupProbe = StartupProbe(o),
+                        // A frozen userpod is ended after two missed answers 30 s apart: each probe is a request that
+                        // wakes an idle userpod (about 1 ms of CPU here), and the user's own socket notices sooner (the
+                        // router pings it every --ws-ping).
                         LivenessProbe = new V1Probe
                         {
                             HttpGet = new V1HTTPGetAction { Path = UserpodProtocol.HealthPath, Port = o.UserpodPort },
-                            InitialDelaySeconds = 10, PeriodSeconds = 10, TimeoutSeconds = 2, FailureThreshold = 3,
+                            PeriodSeconds = 30, TimeoutSeconds = 2, FailureThreshold = 2,
                         },
                         SecurityContext = restricted,
                         VolumeMounts = [new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
@@ -139,6 +142,16 @@ public static class UserpodPod
             },
         };
     }
+
+    /// <summary>
+    /// The userpod's readiness, asked every second from the container's start until it answers, for as long as a pod may
+    /// take to start (the operator's own start deadline counts from the pod's creation, so it acts first).
+    /// </summary>
+    public static V1Probe StartupProbe(OperatorOptions o) => new()
+    {
+        HttpGet = new V1HTTPGetAction { Path = UserpodProtocol.ReadyPath, Port = o.UserpodPort },
+        PeriodSeconds = 1, TimeoutSeconds = 1, FailureThreshold = (int)Math.Ceiling(o.PodStartTimeout.TotalSeconds),
+    };
 
     static V1ObjectMeta Metadata(string name, string? ns, Dictionary<string, string> labels, V1OwnerReference? owner) =>
         new() { Name = name, NamespaceProperty = ns, Labels = labels, OwnerReferences = owner is null ? null : [owner] };

@@ -89,7 +89,7 @@ static class UserWave
             Add("cold: HTagSession seen → its pod seen (operator: Secret + pod create)", NamespaceWatch.Ms(s.Seen, pod.Seen));
             Add("cold: pod seen → scheduled", NamespaceWatch.Ms(pod.Seen, pod.Scheduled));
             Add("cold: scheduled → container running (kubelet, docker)", NamespaceWatch.Ms(pod.Scheduled ?? pod.Seen, pod.Running));
-            Add("cold: running → pod Ready (readiness probe)", NamespaceWatch.Ms(pod.Running ?? pod.Seen, pod.Ready));
+            Add("cold: running → pod Ready (startup probe)", NamespaceWatch.Ms(pod.Running ?? pod.Seen, pod.Ready));
             Add("cold: pod Ready → HTagSession Ready (operator: route published, status)", NamespaceWatch.Ms(pod.Ready ?? pod.Seen, s.Ready));
             Add("cold: HTagSession seen → Ready (total)", NamespaceWatch.Ms(s.Seen, s.Ready));
         }

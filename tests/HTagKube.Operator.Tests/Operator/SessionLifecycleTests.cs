@@ -64,7 +64,12 @@ public sealed class SessionLifecycleTests(OperatorFixture f, ITestOutputHelper o
         Assert.True(c.SecurityContext!.ReadOnlyRootFilesystem);
         Assert.False(c.SecurityContext.AllowPrivilegeEscalation);
         Assert.Equal(["ALL"], c.SecurityContext.Capabilities!.Drop!);
-        Assert.Equal("/readyz", c.ReadinessProbe!.HttpGet!.Path);
+        // Ready once /readyz answers, and no probe every second after that (an idle userpod's main cost, #26).
+        Assert.Equal("/readyz", c.StartupProbe!.HttpGet!.Path);
+        Assert.Equal(1, c.StartupProbe.PeriodSeconds);
+        Assert.Null(c.ReadinessProbe);
+        Assert.Equal("/healthz", c.LivenessProbe!.HttpGet!.Path);
+        Assert.Equal(30, c.LivenessProbe.PeriodSeconds);
         Assert.Equal("500m", c.Resources!.Limits!["cpu"]);
         Assert.Equal("16Mi", c.Resources.Requests!["memory"]);
         Assert.Contains(c.Env!, e => e.Name == "DOTNET_EnableDiagnostics" && e.Value == "0");
