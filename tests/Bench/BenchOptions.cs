@@ -16,8 +16,9 @@ sealed class BenchOptions
 
     public static readonly string[] Phases = ["cold", "burst", "rtt", "memory", "lean", "aot", "scaling"];
 
-    /// <summary>The cluster bench's phases (<c>--cluster</c>; "idle" needs no cluster: 200 AOT userpods on this machine).</summary>
-    public static readonly string[] ClusterPhases = ["raw", "arrivals", "rush", "idle"];
+    /// <summary>The cluster bench's phases (<c>--cluster</c>; "idle" needs no cluster: 200 AOT userpods on this machine; "idle-pods":
+    /// warm pods of the chart, as the kubelet probes them).</summary>
+    public static readonly string[] ClusterPhases = ["raw", "arrivals", "rush", "idle-pods", "idle"];
 
     /// <summary><c>--cluster</c>, or <c>--only</c> naming cluster-bench phases only: the cluster bench (docs/benchmarks.md, section "On Kubernetes").</summary>
     public bool Cluster { get; private set; }
@@ -34,7 +35,9 @@ sealed class BenchOptions
     public TimeSpan RushWindow => TimeSpan.FromSeconds(1);
     public int IdleUserpods => _idleUserpods ?? (Quick ? 50 : 200);
     public TimeSpan IdleWindow => TimeSpan.FromSeconds(_idleWindowSeconds ?? (Quick ? 20 : 60));
-    int? _idleUserpods;
+    /// <summary>Warm pods left idle in the idle-pods phase (<c>--idle-pods</c>).</summary>
+    public int IdlePods => _idlePods ?? (Quick ? 10 : 30);
+    int? _idleUserpods, _idlePods;
     double? _idleWindowSeconds;
     /// <summary>The idle phase's environments (<c>--idle-variants</c>): pod, pod-no-ping, pod-no-ws, idle-stop.</summary>
     public List<string> IdleVariants { get; } = [];
@@ -84,6 +87,8 @@ sealed class BenchOptions
                 case "--aot-userpod" when i + 1 < args.Length: o.AotUserpod = args[++i]; break;
                 case "--idle-userpods" when i + 1 < args.Length && int.TryParse(args[i + 1], out var idleN) && idleN > 0:
                     o._idleUserpods = idleN; i++; break;
+                case "--idle-pods" when i + 1 < args.Length && int.TryParse(args[i + 1], out var podsN) && podsN > 0:
+                    o._idlePods = podsN; i++; break;
                 case "--idle-window" when i + 1 < args.Length
                                           && double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var w) && w > 0:
                     o._idleWindowSeconds = w; i++; break;
@@ -109,7 +114,7 @@ sealed class BenchOptions
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', Phases)}] [--no-r2r] [--out DIR] [--router-env NAME=VALUE] [--aot-userpod PATH]"
                         + $" | --cluster [--only {string.Join(',', ClusterPhases)}] [--image-tag TAG] [--set name=value]..."
-                        + $" [--idle-userpods N] [--idle-window SECONDS] [--idle-variants {string.Join(',', IdleVariantNames)}]"
+                        + $" [--idle-userpods N] [--idle-pods N] [--idle-window SECONDS] [--idle-variants {string.Join(',', IdleVariantNames)}]"
                         + " [--idle-env NAME=VALUE]...");
                     return null;
             }
@@ -133,6 +138,7 @@ sealed class BenchOptions
         "make bench ARGS=\"--cluster" + (Quick ? " --quick" : "") + (Only.Count > 0 ? " --only " + string.Join(',', Only) : "")
         + (ImageTag is null ? "" : " --image-tag " + ImageTag) + string.Concat(HelmSets.Select(s => " --set " + s))
         + (_idleUserpods is { } n ? $" --idle-userpods {n}" : "")
+        + (_idlePods is { } pods ? $" --idle-pods {pods}" : "")
         + (_idleWindowSeconds is { } w ? $" --idle-window {w.ToString(CultureInfo.InvariantCulture)}" : "")
         + (IdleVariants.Count > 0 ? " --idle-variants " + string.Join(',', IdleVariants) : "")
         + string.Concat(IdleEnv.Select(kv => $" --idle-env {kv.Key}={kv.Value}")) + "\"";

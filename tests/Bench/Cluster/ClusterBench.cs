@@ -53,7 +53,7 @@ sealed partial class ClusterBench(BenchOptions o)
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(40));
         var ct = cts.Token;
         var clock = Stopwatch.StartNew();
-        var needsCluster = o.Runs("raw") || o.Runs("arrivals") || o.Runs("rush");
+        var needsCluster = o.Runs("raw") || o.Runs("arrivals") || o.Runs("rush") || o.Runs("idle-pods");
         Kubernetes? kube = null;
         if (needsCluster)
         {
@@ -73,6 +73,8 @@ sealed partial class ClusterBench(BenchOptions o)
                     await Phase("rush", () => WaveAsync(kube!, v, $"{o.RushUsers} users within {o.RushWindow.TotalSeconds:0.#} s",
                         [.. Enumerable.Range(0, o.RushUsers).Select(i => i * o.RushWindow.TotalSeconds / o.RushUsers)], ct));
             }
+            if (o.Runs("idle-pods"))
+                await Phase("idle-pods", async () => Report(await IdlePods.RunAsync(kube!, _root, images, o.IdlePods, o.IdleWindow, ct)));
             if (o.Runs("idle")) await Phase("idle", () => IdleAsync(ct));
         }
         finally { kube?.Dispose(); }
@@ -160,16 +162,16 @@ sealed partial class ClusterBench(BenchOptions o)
                     "+ HTAG_IDLE_TIMEOUT=1800 (what the local-mode router passes)" + more, withIdle, o.IdleUserpods, o.IdleWindow, ct),
             });
         }
+    }
 
-        void Report(IdleUserpods.Result r)
-        {
-            Console.WriteLine($"  idle, {r.Variant}: {r.Userpods} userpods, CPU mean {r.CpuMsPerMinMean:0.00} ms/min"
-                + $" (median {r.CpuMsPerMinMedian:0.00}, p95 {r.CpuMsPerMinP95:0.00}; ticks {r.TickCpuMsPerMinMean:0.0}), {r.WakeupsPerMinMean:0.0} wakeups/min,"
-                + $" threads {r.ThreadsAtStart:0.#} → {r.ThreadsAtEnd:0.#} ({r.ThreadsEnded:0.##} ended), PSS {r.PssMb:0.0} MB, load {r.LoadAverage}");
-            foreach (var t in r.ByThread)
-                Console.WriteLine($"    {t.Name,-16} threads {t.Threads,5:0.##}  CPU {t.CpuMsPerMin,7:0.000} ms/min  wakeups {t.WakeupsPerMin,6:0.0}/min");
-            _report.Idle.Add(r);
-        }
+    void Report(IdleUserpods.Result r)
+    {
+        Console.WriteLine($"  idle, {r.Variant}: {r.Userpods} userpods, CPU mean {r.CpuMsPerMinMean:0.00} ms/min"
+            + $" (median {r.CpuMsPerMinMedian:0.00}, p95 {r.CpuMsPerMinP95:0.00}; ticks {r.TickCpuMsPerMinMean:0.0}), {r.WakeupsPerMinMean:0.0} wakeups/min,"
+            + $" threads {r.ThreadsAtStart:0.#} → {r.ThreadsAtEnd:0.#} ({r.ThreadsEnded:0.##} ended), PSS {r.PssMb:0.0} MB, load {r.LoadAverage}");
+        foreach (var t in r.ByThread)
+            Console.WriteLine($"    {t.Name,-16} threads {t.Threads,5:0.##}  CPU {t.CpuMsPerMin,7:0.000} ms/min  wakeups {t.WakeupsPerMin,6:0.0}/min");
+        _report.Idle.Add(r);
     }
 
     string AppVersion()

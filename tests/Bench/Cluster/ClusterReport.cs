@@ -45,7 +45,7 @@ sealed class ClusterReport
         L("## On Kubernetes (cluster bench)");
         L();
         L($"Written by `{Command}` (tests/Bench/Cluster; `$KUBECONFIG`, `kubectl` and `helm` from `../shared/kube/up`); do not edit by hand. A local");
-        L("`make bench` keeps this section; `--cluster --only raw|arrivals|rush|idle` writes to `artifacts/bench/out/` instead.");
+        L("`make bench` keeps this section; `--cluster --only raw|arrivals|rush|idle-pods|idle` writes to `artifacts/bench/out/` instead.");
         L($"Run: {StartedUtc} → {FinishedUtc}, commit {Commit}; cluster `{Cluster}` (one node: this machine, docker); images `{Images}`.");
         L($"Machine: {Machine}; load average at start `{LoadAverageAtStart}` (the 2 cores are shared with other work: compare within this run).");
         L();
@@ -56,7 +56,7 @@ sealed class ClusterReport
         L("(on a fixed schedule, whatever the earlier ones got). Each chart scenario is a fresh `helm install` of `./charts` with");
         L("`charts/values-local.yaml` in a namespace of its own (values below), started once the warm pool is full, uninstalled after.");
         L("Raw pods: the userpod image as pods created at once through the API (no operator, no router), shaped as session pods (hardened,");
-        L("the same readiness probe and resources; the token a plain value); create → every pod Ready as seen through a watch.");
+        L("the same startup probe and resources; the token a plain value); create → every pod Ready as seen through a watch.");
         L();
         var raw30 = Raw.FirstOrDefault(r => r.Pods == o.RawPodsSmall);
         L("| scenario | chart | first page p50 | p95 | max | \"starting\" pages | all served after | sessions (pods) Ready per s | ratio to raw pods | target | met |");
@@ -88,7 +88,7 @@ sealed class ClusterReport
             L();
             L("Median per step over the sessions of each scenario, from this machine's watch on the namespace's pods and HTagSessions (each");
             L("step timed when its event arrived here, so every figure includes the watch's delivery). A session that claimed a warm pod skips the");
-            L("pod's start; a cold one waits for the operator (Secret, pod), the scheduler, the kubelet and docker, and the readiness probe");
+            L("pod's start; a cold one waits for the operator (Secret, pod), the scheduler, the kubelet and docker, and the startup probe");
             L("(every 1 s), then the operator publishes the route and the router, polling the route table, answers the waiting request.");
             L();
             foreach (var w in Waves)
@@ -139,6 +139,8 @@ sealed class ClusterReport
             L("(/proc/PID/task/TID/schedstat, ns; read every 5 s so a thread that ends keeps what it ran), per minute; wake-ups = the times its");
             L("threads were put on a CPU. The whole-process utime + stime (10 ms clock ticks, exited threads included) is the cross-check.");
             L("Per-wake-up cost depends on the machine's load (caches, the hypervisor): compare within a run, and mind the load average.");
+            L("The row \"as pods of the chart\" measures the same way the userpod processes of warm pods on the test cluster's node (no");
+            L("user, no WebSocket; what the kubelet's probes and the userpod's own timers cost), 20 s after they were Ready.");
             L();
             L("| userpods | environment | window | CPU ms/min per userpod (mean) | median | p95 | ticks (mean) | wake-ups/min | threads | PSS MB | RSS MB | load average | target | met |");
             L("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 
@@ -42,9 +41,6 @@ static class IdleUserpods
     /// userpod in a pod is pinged so.</summary>
     static readonly TimeSpan RouterPing = TimeSpan.FromSeconds(15);
 
-    /// <summary>How often the threads are read within the window: a thread that ends loses only what it ran since.</summary>
-    static readonly TimeSpan SampleEvery = TimeSpan.FromSeconds(5);
-
     public static async Task<Result> RunAsync(string exe, string variant, string how, IReadOnlyDictionary<string, string?> env, int n, TimeSpan window,
         CancellationToken ct, bool webSocket = true, bool routerPings = true)
     {
@@ -76,25 +72,16 @@ static class IdleUserpods
             var load0 = LoadAverage();
             var threads0 = procs.Select(p => Threads(p.Pid)).Average();
             var ticks0 = pids.Select(ProcFs.ProcessCpuMs).ToArray();
-            var clock = new ThreadClock();
-            clock.Sample(pids, first: true);
-            var watch = Stopwatch.StartNew();
-            while (watch.Elapsed + SampleEvery < window)
-            {
-                await Task.Delay(SampleEvery, ct);
-                clock.Sample(pids, first: false);
-            }
-            await Task.Delay(window - watch.Elapsed, ct);
-            clock.Sample(pids, first: false);
+            var (clock, elapsed) = await ThreadClock.OverAsync(pids, window, ct);
             var ticks1 = pids.Select(ProcFs.ProcessCpuMs).ToArray();
-            var minutes = watch.Elapsed.TotalMinutes;
+            var minutes = elapsed.TotalMinutes;
             var load1 = LoadAverage();
             if (procs.FirstOrDefault(p => p.HasExited) is { } dead) throw new InvalidOperationException($"an idle userpod exited during the window ({dead.Label})");
             var perMin = pids.Select(p => clock.RunNs(p) / 1e6 / minutes).ToList();
             var threads = procs.Select(p => Threads(p.Pid)).Average();
             var mem = procs.Select(p => ProcFs.Rollup(p.Pid)).Where(m => m is not null).ToList();
             var s = new Sample(perMin);
-            return new Result(variant, how, n, watch.Elapsed.TotalSeconds, perMin.Average(), s.Median, s.P(95), threads0, threads,
+            return new Result(variant, how, n, elapsed.TotalSeconds, perMin.Average(), s.Median, s.P(95), threads0, threads,
                 mem.Average(m => m!.PssKb) / 1024, mem.Average(m => m!.RssKb) / 1024)
             {
                 WakeupsPerMinMean = pids.Average(p => clock.Wakeups(p)) / minutes,
@@ -111,72 +98,13 @@ static class IdleUserpods
         }
     }
 
-    /// <summary>Every thread's schedstat over the window, by process and thread id.</summary>
-    sealed class ThreadClock
-    {
-        sealed class Thread(string name, long ns0, long slices0)
-        {
-            public string Name { get; } = name;
-            public long Ns0 { get; } = ns0;
-            public long Slices0 { get; } = slices0;
-            public long Ns { get; set; } = ns0;
-            public long Slices { get; set; } = slices0;
-            public bool Live { get; set; } = true;
-        }
-
-        readonly Dictionary<(int Pid, int Tid), Thread> _threads = [];
-
-        /// <summary>Reads every thread of <paramref name="pids"/>; one first seen after the <paramref name="first"/> read was
-        /// born within the window, so all it ran counts (its schedstat started at zero).</summary>
-        public void Sample(IEnumerable<int> pids, bool first)
-        {
-            foreach (var t in _threads.Values) t.Live = false;
-            foreach (var pid in pids)
-            {
-                IEnumerable<string> tasks;
-                try { tasks = Directory.EnumerateDirectories($"/proc/{pid}/task").ToList(); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
-                foreach (var dir in tasks)
-                {
-                    if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var tid)) continue;
-                    try
-                    {
-                        var f = File.ReadAllText(Path.Combine(dir, "schedstat")).Split(' ');
-                        long ns = long.Parse(f[0], CultureInfo.InvariantCulture), slices = long.Parse(f[2], CultureInfo.InvariantCulture);
-                        if (!_threads.TryGetValue((pid, tid), out var t))
-                        {
-                            var name = File.ReadAllText(Path.Combine(dir, "comm")).TrimEnd('\n');
-                            _threads[(pid, tid)] = t = first ? new Thread(name, ns, slices) : new Thread(name, 0, 0);
-                        }
-                        t.Ns = ns;
-                        t.Slices = slices;
-                        t.Live = true;
-                    }
-                    catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException) { } // ended meanwhile
-                }
-            }
-        }
-
-        public long RunNs(int pid) => _threads.Where(kv => kv.Key.Pid == pid).Sum(kv => kv.Value.Ns - kv.Value.Ns0);
-        public long Wakeups(int pid) => _threads.Where(kv => kv.Key.Pid == pid).Sum(kv => kv.Value.Slices - kv.Value.Slices0);
-        public int Ended => _threads.Values.Count(t => !t.Live);
-
-        public List<ThreadRow> ByName(int userpods, double minutes) =>
-        [
-            .. _threads.Values.GroupBy(t => t.Name)
-                .Select(g => new ThreadRow(g.Key, (double)g.Count(t => t.Live) / userpods, g.Sum(t => t.Ns - t.Ns0) / 1e6 / userpods / minutes,
-                    g.Sum(t => t.Slices - t.Slices0) / (double)userpods / minutes))
-                .OrderByDescending(r => r.CpuMsPerMin),
-        ];
-    }
-
-    static string LoadAverage()
+    internal static string LoadAverage()
     {
         var f = File.ReadAllText("/proc/loadavg").Split(' ');
         return string.Join(' ', f.Take(3));
     }
 
-    static int Threads(int pid)
+    internal static int Threads(int pid)
     {
         try
         {
