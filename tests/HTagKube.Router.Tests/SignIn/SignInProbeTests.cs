@@ -21,19 +21,32 @@ public sealed class SignInProbeTests(SignInFixture f) : IClassFixture<SignInFixt
     [Fact]
     public async Task A_sign_in_started_at_a_protocol_relative_path_returns_to_a_local_path()
     {
-        await using var context = await f.Browser.NewContextAsync();
-        var page = await context.NewPageAsync();
-        // Nothing leaves the machine: a navigation to the foreign host is answered here.
-        await page.RouteAsync("http://evil.example/**", r => r.FulfillAsync(new() { Status = 200, Body = "evil" }));
         var router = f.Router.BaseAddress.ToString().TrimEnd('/');
-        await page.OpenAsync(router + "//evil.example/x");
-        await page.FillAsync("#username", TestProvider.Alice.Username);
-        await page.FillAsync("#password", TestProvider.Alice.Password);
-        await page.ClickAsync("#signin");
-        await page.WaitForURLAsync(u => u.StartsWith("http://evil.example", StringComparison.Ordinal)
-            || (u.StartsWith(router, StringComparison.Ordinal) && !u.Contains("signin-oidc", StringComparison.Ordinal)),
-            new() { Timeout = 120_000 });
-        Assert.StartsWith(router + "/", page.Url);
+        // A sign-in that Chromium ends on its error page for the host's network churning (SteadyNavigation; CI run w3
+        // waited 120 s for a URL that never came) is started again by a new browser, as Browsing.SignInAsync does.
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var context = await f.Browser.NewContextAsync();
+            var page = await context.NewPageAsync();
+            // Nothing leaves the machine: a navigation to the foreign host is answered here.
+            await page.RouteAsync("http://evil.example/**", r => r.FulfillAsync(new() { Status = 200, Body = "evil" }));
+            await page.OpenAsync(router + "//evil.example/x");
+            await page.FillAsync("#username", TestProvider.Alice.Username);
+            await page.FillAsync("#password", TestProvider.Alice.Password);
+            await page.ClickAsync("#signin");
+            await page.WaitForURLAsync(u => u.StartsWith("http://evil.example", StringComparison.Ordinal)
+                || (u.StartsWith(router, StringComparison.Ordinal) && !u.Contains("signin-oidc", StringComparison.Ordinal))
+                || SteadyNavigation.IsErrorPage(u),
+                new() { Timeout = 120_000 });
+            if (SteadyNavigation.IsErrorPage(page.Url))
+            {
+                var code = await SteadyNavigation.ErrorCodeAsync(page);
+                Assert.True(SteadyNavigation.IsNetworkChange(code) && attempt < 4, $"the sign-in ended on Chromium's error page: {code}");
+                continue;
+            }
+            Assert.StartsWith(router + "/", page.Url);
+            return;
+        }
     }
 
     [Fact]
