@@ -133,6 +133,11 @@ static class ProcFs
 
     public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
 
+    /// <summary>True when a process's /proc/PID/cgroup puts it in a container of the node's docker (cgroup /docker/&lt;id&gt;,
+    /// or kubepods with a systemd driver): a pod's process, on the test cluster's node.</summary>
+    public static bool InNodeContainer(string cgroup) =>
+        cgroup.Contains("kubepods", StringComparison.Ordinal) || cgroup.Contains("/docker/", StringComparison.Ordinal);
+
     /// <summary>Direct children of <paramref name="pid"/> (by ppid in /proc/*/stat).</summary>
     public static List<int> Children(int pid)
     {

@@ -47,8 +47,7 @@ static class IdlePods
         };
     }
 
-    /// <summary>Processes named <paramref name="comm"/>; with <paramref name="inContainer"/>, only those in docker's
-    /// containers (cgroup /docker/…, or kubepods with a systemd driver).</summary>
+    /// <summary>Processes named <paramref name="comm"/>: those in the node's containers, or those outside them.</summary>
     static List<int> ProcessesOf(string comm, bool inContainer)
     {
         var found = new List<int>();
@@ -58,9 +57,7 @@ static class IdlePods
             try
             {
                 if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() != comm) continue;
-                var cgroup = File.ReadAllText(Path.Combine(dir, "cgroup"));
-                var contained = cgroup.Contains("kubepods", StringComparison.Ordinal) || cgroup.Contains("/docker/", StringComparison.Ordinal);
-                if (contained == inContainer) found.Add(pid);
+                if (ProcFs.InNodeContainer(File.ReadAllText(Path.Combine(dir, "cgroup"))) == inContainer) found.Add(pid);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // ended meanwhile
         }

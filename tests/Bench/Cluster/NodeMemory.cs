@@ -28,8 +28,8 @@ sealed class NodeMemory
             string comm, cgroup;
             try { comm = File.ReadAllText(Path.Combine(dir, "comm")).Trim(); cgroup = File.ReadAllText(Path.Combine(dir, "cgroup")); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
-            // Containers of the node's docker (cgroup /docker/<id>, or kubepods with a systemd driver): the pod's pause and the userpod.
-            var inContainer = cgroup.Contains("kubepods", StringComparison.Ordinal) || cgroup.Contains("/docker/", StringComparison.Ordinal);
+            // In a pod: its pause and the userpod.
+            var inContainer = ProcFs.InNodeContainer(cgroup);
             var group = inContainer && (comm == "pause" || comm.StartsWith("HTagKube", StringComparison.Ordinal)) ? "in pods: " + comm
                 : comm.StartsWith("containerd-shim", StringComparison.Ordinal) ? "container shims"
                 : comm is "dockerd" or "containerd" or "kubelet" ? comm : null;
