@@ -30,14 +30,18 @@ public sealed class Kube(string ns)
     public static bool PodReady(JsonNode pod) =>
         pod["status"]?["conditions"]?.AsArray().Any(c => (string?)c!["type"] == "Ready" && (string?)c["status"] == "True") == true;
 
-    /// <summary>Pods, their states and the namespace's recent events: the message of a failed wait.</summary>
+    /// <summary>Sessions, pods, the namespace's recent events and logs: the message of a failed wait.</summary>
     public async Task<string> DiagnoseAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var parts = new List<string>();
         foreach (var args in new[]
         {
-            new[] { "get", "pods,htagsessions,secrets", "-o", "wide" },
+            // A digest first, a line each: CI prints only the first lines of a failure's message.
+            new[] { "get", "htagsessions", "-o", """jsonpath=sessions: {range .items[*]}{.metadata.name} {.status.phase} pod={.status.podName} ip={.status.podIP} "{.status.message}"; {end}""" },
+            ["get", "pods", "-o", """jsonpath=pods: {range .items[*]}{.metadata.name} {.status.phase} ready={.status.containerStatuses[0].ready} session={.metadata.labels.htagkube\.io/session}; {end}"""],
+            ["logs", "deploy/htag-operator", "--tail=4"],
+            ["get", "pods,htagsessions,secrets", "-o", "wide"],
             ["get", "events", "--sort-by=.lastTimestamp"],
             ["logs", "deploy/htag-operator", "--tail=60"],
             // Every router, and the userpods serving sessions (a state load or its failure is logged there).
@@ -46,7 +50,8 @@ public sealed class Kube(string ns)
         })
         {
             var r = await Tool.KubectlAsync(cts.Token, ["-n", Namespace, .. args]);
-            parts.Add($"$ kubectl {string.Join(' ', args)}\n{r.StdOut}{r.StdErr}");
+            parts.Add(args[^1].StartsWith("jsonpath=", StringComparison.Ordinal) ? r.StdOut + r.StdErr
+                : $"$ kubectl {string.Join(' ', args)}\n{r.StdOut}{r.StdErr}");
         }
         return string.Join("\n", parts);
     }
