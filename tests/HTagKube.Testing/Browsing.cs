@@ -43,15 +43,11 @@ public static class Browsing
                     + await VisibleTextAsync(page), e);
             }
             finally { page.FrameNavigated -= OnNavigated; }
-            var code = await SteadyNavigation.ErrorCodeAsync(page);
-            if (!SteadyNavigation.IsNetworkChange(code) || attempt >= SignInAttempts)
-                throw new PlaywrightException(
-                    $"{user.Username}'s sign-in (attempt {attempt}) ended on Chromium's error page: {code ?? "(no error code found)"}");
+            await SteadyNavigation.BeforeAnotherAttemptAsync(page, attempt, $"{user.Username}'s sign-in");
         }
     }
 
     const int SignInTimeoutMs = 120_000;
-    const int SignInAttempts = 4;
 
     /// <summary>The start of the page's visible text, for a failure message.</summary>
     static async Task<string> VisibleTextAsync(IPage page)

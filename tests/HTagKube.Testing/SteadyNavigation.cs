@@ -42,29 +42,36 @@ public static partial class SteadyNavigation
                 || e.Message.Contains(Offline, StringComparison.Ordinal))
             {
                 if (attempt >= Attempts) throw;
+                await Task.Delay(Pause(attempt));
             }
             catch (PlaywrightException e) when (e.Message.Contains(ErrorPage, StringComparison.Ordinal))
             {
-                var code = await ErrorCodeAsync(page);
-                if (!IsNetworkChange(code) || attempt >= Attempts)
-                    throw new PlaywrightException($"{e.Message}\nChromium's error page says: {code ?? "(no error code found)"}", e);
+                await BeforeAnotherAttemptAsync(page, attempt, e.Message);
             }
-            await Task.Delay(Pause(attempt));
         }
+    }
+
+    /// <summary>
+    /// A load or a chain of navigations (a sign-in) ended on Chromium's error page. Returns after a person's pause when the
+    /// page is for the host's network changing (the caller tries again: <paramref name="attempt"/> was its try), else
+    /// throws, with <paramref name="what"/> and the code the page shows.
+    /// </summary>
+    public static async Task BeforeAnotherAttemptAsync(IPage page, int attempt, string what)
+    {
+        var code = await ErrorCodeAsync(page);
+        if (code is not (NetworkChanged or Offline) || attempt >= Attempts)
+            throw new PlaywrightException($"{what} (attempt {attempt}) ended on Chromium's error page: {code ?? "(no error code found)"}");
+        await Task.Delay(Pause(attempt));
     }
 
     /// <summary>True when <paramref name="url"/> is Chromium's error page.</summary>
     public static bool IsErrorPage(string url) => url.StartsWith(ErrorPage, StringComparison.Ordinal);
 
-    /// <summary>True when <paramref name="code"/> is one of the errors these loads repeat on: Chromium's reaction to the
-    /// host's interfaces changing.</summary>
-    public static bool IsNetworkChange(string? code) => code is NetworkChanged or Offline;
-
     /// <summary>
     /// The net::ERR_… code Chromium's error page shows, or null if the page shows none. The error page is committed
     /// before its text is filled in (stop 30 read "(no error code found)"): read until it names one, for a second.
     /// </summary>
-    public static async Task<string?> ErrorCodeAsync(IPage page)
+    static async Task<string?> ErrorCodeAsync(IPage page)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(1);
         while (true)

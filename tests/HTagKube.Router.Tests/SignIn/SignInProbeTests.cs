@@ -40,8 +40,7 @@ public sealed class SignInProbeTests(SignInFixture f) : IClassFixture<SignInFixt
                 new() { Timeout = 120_000 });
             if (SteadyNavigation.IsErrorPage(page.Url))
             {
-                var code = await SteadyNavigation.ErrorCodeAsync(page);
-                Assert.True(SteadyNavigation.IsNetworkChange(code) && attempt < 4, $"the sign-in ended on Chromium's error page: {code}");
+                await SteadyNavigation.BeforeAnotherAttemptAsync(page, attempt, "the sign-in");
                 continue;
             }
             Assert.StartsWith(router + "/", page.Url);
