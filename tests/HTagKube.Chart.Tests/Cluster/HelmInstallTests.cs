@@ -64,6 +64,7 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
             using var bob = new WebUser(router);
             await Task.WhenAll(UseCounterAsync(alice, ct), UseCounterAsync(bob, ct));
             Assert.NotEqual(alice.Cookie, bob.Cookie);
+            await using var active = new ActiveUsers(kube, [alice, bob], 2, ct); // stopped before the clicks below
 
             Step("two HTagSessions, Ready, each with its own Ready pod");
             await AssertSessionsAsync(kube, [alice, bob], ct);
@@ -103,6 +104,7 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
             // from new pods.
             await Eventually.True(async () =>
             {
+                active.ThrowIfFailed();
                 var serving = await kube.ListAsync("pods", ct, "htagkube.io/session");
                 var sessions = await kube.ListAsync("htagsessions", ct);
                 var ips = serving.Select(p => (string?)p!["status"]?["podIP"]).ToHashSet();
@@ -110,6 +112,7 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
                     && sessions.Count == 2
                     && sessions.All(x => (string?)x!["status"]?["phase"] == "Ready" && ips.Contains((string?)x["status"]?["podIP"]));
             }, TimeSpan.FromSeconds(120), "both sessions Ready on new pods", ct, kube.DiagnoseAsync);
+            await active.DisposeAsync();
             foreach (var user in new[] { alice, bob })
             {
                 await ExpectCountAsync(kube, 2, user.OpenAsync(PodStart, ct));
@@ -121,25 +124,11 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
             const string nextTag = "0.1.0-next";
             var docker = Tool.Find("docker");
             Assert.True((await Tool.RunAsync(docker, ["tag", "htagkube/userpod:0.1.0", "htagkube/userpod:" + nextTag], ct)).Ok, "docker tag");
-            using (var keepActive = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            await using (new ActiveUsers(kube, [alice, bob], 3, ct))
             {
-                // The users stay active while the operator rolls (their sessions' idle TTL is only 30 s): a page load
-                // every few seconds touches their routes without changing their counts.
-                var active = Task.Run(async () =>
-                {
-                    while (!keepActive.IsCancellationRequested)
-                    {
-                        foreach (var user in new[] { alice, bob })
-                            await ExpectCountAsync(kube, 3, user.OpenAsync(PodStart, keepActive.Token));
-                        await Task.Delay(TimeSpan.FromSeconds(4), keepActive.Token); // a user's pace, not a synchronisation
-                    }
-                }, keepActive.Token);
                 var toNext = await Tool.HelmAsync(ct, "upgrade", HelmChart.Release, Repo.Chart, "-n", kube.Namespace, "--reuse-values",
                     "--set", "userpod.image.tag=" + nextTag, "--set", "sessions.upgradeIdleSeconds=3", "--wait", "--timeout", "3m");
                 Assert.True(toNext.Ok, $"helm upgrade failed: {toNext}\n{await kube.DiagnoseAsync()}");
-                await keepActive.CancelAsync();
-                try { await active; }
-                catch (OperationCanceledException) { }
             }
             await Eventually.True(async () =>
             {
@@ -184,6 +173,45 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
             using var cleanup = new CancellationTokenSource(TimeSpan.FromMinutes(3));
             if (installed) await Tool.HelmAsync(cleanup.Token, "uninstall", HelmChart.Release, "-n", kube.Namespace, "--wait", "--timeout", "2m");
             await Tool.KubectlAsync(cleanup.Token, "delete", "namespace", kube.Namespace, "--wait=false");
+        }
+    }
+
+    /// <summary>
+    /// The users keep using the app while the cluster changes under them, as people with the page open would: a page load
+    /// each every few seconds, each showing <c>count</c> (loads touch the route without changing the count). Their
+    /// sessions' idle TTL is only 30 s, and a loaded CI machine can spend that on a few kubectl calls between two steps.
+    /// </summary>
+    sealed class ActiveUsers : IAsyncDisposable
+    {
+        readonly CancellationTokenSource _stop;
+        readonly Task _loop;
+
+        public ActiveUsers(Kube kube, WebUser[] users, int count, CancellationToken ct)
+        {
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var stop = _stop.Token;
+            _loop = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    foreach (var user in users) await ExpectCountAsync(kube, count, user.OpenAsync(PodStart, stop));
+                    await Task.Delay(TimeSpan.FromSeconds(4), stop); // a user's pace, not a synchronisation
+                }
+            }, stop);
+        }
+
+        /// <summary>A user saw something wrong: fail now rather than at the end of the step.</summary>
+        public void ThrowIfFailed()
+        {
+            if (_loop.IsFaulted) _loop.GetAwaiter().GetResult();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_stop.IsCancellationRequested && _loop.IsCompleted) return;
+            await _stop.CancelAsync();
+            try { await _loop; }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested) { }
         }
     }
 
