@@ -16,6 +16,13 @@ public static class PodHealth
     public static bool IsReady(V1Pod p) =>
         p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true && !string.IsNullOrEmpty(p.Status.PodIP);
 
+    /// <summary>
+    /// When the pod became Ready (the kubelet's time of its Ready condition), or null while it is not Ready. Read from the
+    /// pod, not from when the operator saw it, so a pod seen late (a new leader, a slow pass) measures the same.
+    /// </summary>
+    public static DateTime? ReadyAt(V1Pod p) =>
+        IsReady(p) ? p.Status!.Conditions!.First(c => c.Type == "Ready").LastTransitionTime : null;
+
     /// <summary>Why the pod will never serve, or null while it still may.</summary>
     public static string? Failure(V1Pod p)
     {

@@ -41,7 +41,7 @@ public sealed class WarmPool : ILeaderWork
     readonly SemaphoreSlim _wake = new(0);
     readonly ConcurrentDictionary<string, DateTimeOffset> _creating = new(); // created, not yet in the cache
     readonly ConcurrentDictionary<string, DateTimeOffset> _claiming = new(); // claimed (or being claimed); cache may lag
-    readonly ConcurrentDictionary<string, byte> _readySeen = new();         // pod uids whose refill time was recorded
+    readonly WarmPodStarts _starts;
     DateTimeOffset _lastSweep;
     int _lastTarget = -1;
 
@@ -51,6 +51,7 @@ public sealed class WarmPool : ILeaderWork
         ILogger<WarmPool> log)
     {
         (_kube, _o, _pods, _metrics, _sizer, _status, _log, _ns) = (kube, o, pods, metrics, sizer, status, log, o.Namespace!);
+        _starts = new WarmPodStarts(sizer.Window);
         pods.Changed += (_, p) => { if (p.Metadata.Labels?.ContainsKey(WarmPodManifests.WarmLabel) == true) Wake(); };
         metrics.ObserveWarmPool(Count, () => Math.Max(0, _lastTarget), () => _sizer.ArrivalsPerSecond, () => _sizer.StartTime.TotalSeconds);
     }
@@ -203,16 +204,14 @@ public sealed class WarmPool : ILeaderWork
                 await UserpodPod.DeleteAsync(_kube, p, ct);
                 continue;
             }
-            if (PodHealth.IsReady(p) && _readySeen.TryAdd(p.Metadata.Uid!, 0) && p.Metadata.CreationTimestamp is { } created)
-            {
-                _metrics.WarmRefillSeconds.Record((now - created).TotalSeconds);
-                _sizer.Started(now - created);
-            }
             alive.Add(p);
         }
+        foreach (var start in _starts.New(cached.Values, now))
+        {
+            _metrics.WarmRefillSeconds.Record(start.TotalSeconds);
+            _sizer.Started(start);
+        }
 
-        foreach (var uid in _readySeen.Keys)
-            if (!cached.Values.Any(p => p.Metadata.Uid == uid)) _readySeen.TryRemove(uid, out _);
         var have = alive.Count + _creating.Count;
         var sessionsStarting = cached.Values.Count(p => StartingForSession(p, now));
         var target = _sizer.Target();
