@@ -16,6 +16,8 @@ sealed class PodSteps
     public long? Ready { get; set; }
     public bool Warm { get; set; }
     public string? Session { get; set; }
+    /// <summary>Now (as of its last event) a Ready pod of the warm pool: unclaimed, not deleted.</summary>
+    public bool ReadyInPool { get; set; }
 }
 
 /// <summary>When this machine first saw an HTagSession, and Ready (its route published), and which pod it got.</summary>
@@ -71,6 +73,7 @@ sealed class NamespaceWatch : IAsyncDisposable
             await foreach (var (type, pod) in _kube.CoreV1.WatchListNamespacedPodAsync(_ns, resourceVersion: rv, timeoutSeconds: 3600,
                                onError: e => Note(e), cancellationToken: _stop.Token))
                 if (type is WatchEventType.Added or WatchEventType.Modified) OnPod(pod);
+                else if (type is WatchEventType.Deleted && Pods.TryGetValue(pod.Metadata.Name, out var gone)) gone.ReadyInPool = false;
         }
         catch (Exception e) when (_stop.IsCancellationRequested || e is HttpRequestException or IOException) { Note(e); }
     }
@@ -101,8 +104,13 @@ sealed class NamespaceWatch : IAsyncDisposable
         if (labels.TryGetValue("htagkube.io/session", out var session)) s.Session = session;
         if (s.Scheduled is null && !string.IsNullOrEmpty(p.Spec?.NodeName)) s.Scheduled = now;
         if (s.Running is null && p.Status?.ContainerStatuses?.Any(c => c.State?.Running is not null) == true) s.Running = now;
-        if (s.Ready is null && p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true) s.Ready = now;
+        var ready = p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
+        if (s.Ready is null && ready) s.Ready = now;
+        s.ReadyInPool = ready && warm == "true" && p.Metadata.DeletionTimestamp is null;
     }
+
+    /// <summary>Ready pods in the warm pool now, from the watch alone (no request of the bench's own in the API counts).</summary>
+    public int ReadyWarmPods => Pods.Values.Count(p => p.ReadyInPool);
 
     void OnSession(JsonElement o)
     {

@@ -50,8 +50,13 @@ static class UserWave
             }));
             var allMs = Stopwatch.GetElapsedTime(t0, doneAt.Max()).TotalMilliseconds;
 
-            // The start path is over when the operator has refilled its pool (the refills are part of each claim's cost).
-            try { await chart.WaitWarmPoolAsync(ct); }
+            // The start path is over when the operator has refilled its pool (the refills are part of each claim's cost). Seen
+            // through the watch: polling the API for it counted up to 8 LIST pods per session as the system's (2026-12-07).
+            try
+            {
+                await Eventually.True(() => Task.FromResult(watch.ReadyWarmPods >= chart.WarmPool), TimeSpan.FromMinutes(3),
+                    $"{chart.WarmPool} warm pods Ready in {chart.Namespace}", ct);
+            }
             catch (TimeoutException e) { notes.Add(e.Message); }
             await Eventually.True(() => Task.FromResult(watch.Sessions.Count >= clients.Length && watch.Sessions.Values.All(s => s.Ready is not null)),
                 TimeSpan.FromMinutes(2), $"{clients.Length} HTagSessions Ready", ct);
