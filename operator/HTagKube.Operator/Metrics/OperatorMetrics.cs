@@ -49,7 +49,8 @@ public sealed class OperatorMetrics : IDisposable
         WarmMisses = _meter.CreateCounter<long>("warm_pool_misses_total",
             description: "Sessions that found no warm pod, Ready or starting, and started their own while the pool is enabled");
         _warmTarget = () => o.WarmPool; // until the pool hands over its own
-        WarmRefillSeconds = _meter.CreateHistogram<double>("warm_pool_refill_seconds", null, "Warm pod creation to Ready (in the pool or claimed while starting)");
+        WarmRefillSeconds = _meter.CreateHistogram<double>("warm_pool_refill_seconds", null,
+            "Warm pod creation to Ready (in the pool or claimed while starting)");
         _meter.CreateObservableGauge("warm_pool_pods", () => ObserveWarm(_warmPods()), description: "Warm pods in the pool by state");
         _meter.CreateObservableGauge("warm_pool_target", () => _warmTarget(),
             description: "Warm pods the pool keeps now (adaptive: follows the arrivals between its bounds)");
