@@ -29,7 +29,10 @@ public sealed class StateLifetimeTests
     [Fact]
     public async Task An_idle_expiry_keeps_the_state_and_the_next_userpod_reads_it()
     {
-        await using var router = await RouterHost.StartAsync("--idle-timeout", "1500ms", "--sweep-interval", "200ms",
+        // The idle timeout bounds each request too: the route's TTL starts when the new userpod's route is published, and
+        // that userpod's first request (cold, JIT) must reach the state endpoint within it. 1.5 s was too short for a busy
+        // CI machine (run x2: 403, the route had expired under the request).
+        await using var router = await RouterHost.StartAsync("--idle-timeout", "5s", "--sweep-interval", "200ms",
             "--state-retention", "10m", "--warm-pool", "0");
         var uid = UserKey.NewUid();
         var userKey = UserKey.FromUid(uid);
