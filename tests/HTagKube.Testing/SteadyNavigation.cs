@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
@@ -12,12 +13,15 @@ namespace HTagKube.Testing;
 /// logged as a 499). Playwright reports either as that error or, when Chromium has already committed its error page, as
 /// the navigation being "interrupted by another navigation to chrome-error://chromewebdata/"; then the error page names
 /// the code. A person presses reload; these tests do too, for those two errors only (Chromium's view of the host's
-/// network, not an answer of ours), and any other error page fails the load with its code in the message.
+/// network, not an answer of ours), and any other error page fails the load with its code in the message. The code is
+/// taken from the failed request Chromium reports for the main frame's document, else read from the error page (stop
+/// 32: a busy machine had not filled the page in within a second).
 /// </summary>
 public static partial class SteadyNavigation
 {
     const string NetworkChanged = "ERR_NETWORK_CHANGED";
     const string Offline = "ERR_INTERNET_DISCONNECTED";
+    const string Aborted = "ERR_ABORTED";
     const string ErrorPage = "chrome-error://chromewebdata/";
     const int Attempts = 6;
 
@@ -35,8 +39,10 @@ public static partial class SteadyNavigation
 
     static async Task<IResponse?> RepeatedAsync(IPage page, Func<Task<IResponse?>> load)
     {
+        var failures = FailuresOf(page);
         for (var attempt = 1; ; attempt++)
         {
+            failures.Take();
             try { return await load(); }
             catch (PlaywrightException e) when (e.Message.Contains(NetworkChanged, StringComparison.Ordinal)
                 || e.Message.Contains(Offline, StringComparison.Ordinal))
@@ -58,7 +64,8 @@ public static partial class SteadyNavigation
     /// </summary>
     public static async Task BeforeAnotherAttemptAsync(IPage page, int attempt, string what)
     {
-        var code = await ErrorCodeAsync(page);
+        var code = FailuresOf(page).Take();
+        if (code is null or Aborted) code = await ErrorCodeAsync(page) ?? code; // the page may name the cause
         if (code is not (NetworkChanged or Offline) || attempt >= Attempts)
             throw new PlaywrightException($"{what} (attempt {attempt}) ended on Chromium's error page: {code ?? "(no error code found)"}");
         await Task.Delay(Pause(attempt));
@@ -67,13 +74,46 @@ public static partial class SteadyNavigation
     /// <summary>True when <paramref name="url"/> is Chromium's error page.</summary>
     public static bool IsErrorPage(string url) => url.StartsWith(ErrorPage, StringComparison.Ordinal);
 
+    static readonly ConditionalWeakTable<IPage, DocumentFailures> Failures = new();
+
+    /// <summary>The page's recorder of failed document loads, attached at its first load through this class (before any
+    /// sign-in chain, which starts with one).</summary>
+    static DocumentFailures FailuresOf(IPage page) => Failures.GetValue(page, p => new DocumentFailures(p));
+
+    /// <summary>The net::ERR_… codes of the main frame's failed document requests since the last <see cref="Take"/>.</summary>
+    sealed class DocumentFailures
+    {
+        readonly Lock _gate = new();
+        string? _code;
+
+        public DocumentFailures(IPage page) => page.RequestFailed += (_, request) =>
+        {
+            if (!request.IsNavigationRequest || request.Frame != page.MainFrame) return;
+            var m = ErrorCode().Match(request.Failure ?? "");
+            if (!m.Success) return;
+            // A request cut short by the next navigation says ERR_ABORTED; the cause, when there is one, is the other code.
+            lock (_gate) if (_code is null || m.Value != Aborted) _code = m.Value;
+        };
+
+        /// <summary>The latest code (ERR_ABORTED only if nothing else failed) and forgets them all.</summary>
+        public string? Take()
+        {
+            lock (_gate)
+            {
+                var code = _code;
+                _code = null;
+                return code;
+            }
+        }
+    }
+
     /// <summary>
     /// The net::ERR_… code Chromium's error page shows, or null if the page shows none. The error page is committed
-    /// before its text is filled in (stop 30 read "(no error code found)"): read until it names one, for a second.
+    /// before its text is filled in (stop 30 read "(no error code found)"): read until it names one, for a few seconds.
     /// </summary>
     static async Task<string?> ErrorCodeAsync(IPage page)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (true)
         {
             try
