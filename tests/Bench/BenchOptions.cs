@@ -26,6 +26,8 @@ sealed class BenchOptions
     public string? ImageTag { get; private set; }
     /// <summary>More chart values (<c>--set name=value</c>, as helm's), on every install of the run.</summary>
     public List<string> HelmSets { get; } = [];
+    /// <summary>--variant: only the chart variants whose name contains one of these (the cluster bench; all when empty).</summary>
+    public List<string> Variants { get; } = [];
 
     public int RawPods => 50;
     public int RawPodsSmall => 30;
@@ -83,6 +85,7 @@ sealed class BenchOptions
                 case "--cluster": o.Cluster = true; break;
                 case "--image-tag" when i + 1 < args.Length: o.ImageTag = args[++i]; break;
                 case "--set" when i + 1 < args.Length && args[i + 1].Contains('='): o.HelmSets.Add(args[++i]); break;
+                case "--variant" when i + 1 < args.Length: o.Variants.Add(args[++i]); break;
                 case "--out" when i + 1 < args.Length: o.OutDir = args[++i]; break;
                 case "--aot-userpod" when i + 1 < args.Length: o.AotUserpod = args[++i]; break;
                 case "--idle-userpods" when i + 1 < args.Length && int.TryParse(args[i + 1], out var idleN) && idleN > 0:
@@ -113,7 +116,7 @@ sealed class BenchOptions
                     break;
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', Phases)}] [--no-r2r] [--out DIR] [--router-env NAME=VALUE] [--aot-userpod PATH]"
-                        + $" | --cluster [--only {string.Join(',', ClusterPhases)}] [--image-tag TAG] [--set name=value]..."
+                        + $" | --cluster [--only {string.Join(',', ClusterPhases)}] [--image-tag TAG] [--set name=value]... [--variant TEXT]..."
                         + $" [--idle-userpods N] [--idle-pods N] [--idle-window SECONDS] [--idle-variants {string.Join(',', IdleVariantNames)}]"
                         + " [--idle-env NAME=VALUE]...");
                     return null;
@@ -137,6 +140,7 @@ sealed class BenchOptions
     public string ClusterCommand() =>
         "make bench ARGS=\"--cluster" + (Quick ? " --quick" : "") + (Only.Count > 0 ? " --only " + string.Join(',', Only) : "")
         + (ImageTag is null ? "" : " --image-tag " + ImageTag) + string.Concat(HelmSets.Select(s => " --set " + s))
+        + string.Concat(Variants.Select(v => " --variant " + v))
         + (_idleUserpods is { } n ? $" --idle-userpods {n}" : "")
         + (_idlePods is { } pods ? $" --idle-pods {pods}" : "")
         + (_idleWindowSeconds is { } w ? $" --idle-window {w.ToString(CultureInfo.InvariantCulture)}" : "")

@@ -52,6 +52,20 @@ sealed class ChartInstall : IAsyncDisposable
         (await Kube.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: "htagkube.io/warm=true", cancellationToken: ct)).Items
             .Count(p => p.Metadata.DeletionTimestamp is null && p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true);
 
+    /// <summary>The operator's last warnings (its log's "warn:" entries, message lines included), for a failure's report.</summary>
+    public async Task<string> OperatorWarningsAsync(CancellationToken ct)
+    {
+        try
+        {
+            var log = await Shell.KubectlAsync(ct, "logs", $"deploy/{Release}-operator", "-n", Namespace, "--tail=400");
+            var lines = log.Split('\n');
+            var warnings = lines.Select((l, i) => (l, i)).Where(x => x.l.StartsWith("warn:", StringComparison.Ordinal))
+                .Select(x => x.i + 1 < lines.Length ? lines[x.i + 1].Trim() : x.l).ToList();
+            return string.Join(" | ", warnings.TakeLast(10));
+        }
+        catch (Exception e) when (e is not OperationCanceledException) { return $"(operator log unreadable: {e.Message})"; }
+    }
+
     public async ValueTask DisposeAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));

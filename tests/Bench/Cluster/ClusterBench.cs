@@ -64,7 +64,7 @@ sealed partial class ClusterBench(BenchOptions o)
         try
         {
             if (o.Runs("raw")) await Phase("raw", () => RawAsync(kube!, image, ct));
-            foreach (var v in variants)
+            foreach (var v in variants.Where(v => o.Variants.Count == 0 || o.Variants.Any(t => v.Name.Contains(t, StringComparison.Ordinal))))
             {
                 if (o.Runs("arrivals") && v.Scenarios.Contains("arrivals"))
                     await Phase("arrivals", () => WaveAsync(kube!, v, $"{o.ArrivalUsers} users arriving {o.ArrivalsPerSecond:0.#}/s",
@@ -79,7 +79,7 @@ sealed partial class ClusterBench(BenchOptions o)
         }
         finally { kube?.Dispose(); }
         _report.FinishedUtc = Utc();
-        var full = o.Only.Count == 0;
+        var full = o.Only.Count == 0 && o.Variants.Count == 0;
         var outDir = o.OutDir ?? (full ? Path.Combine(_root, "docs") : Path.Combine(_root, "artifacts", "bench", "out"));
         Directory.CreateDirectory(outDir);
         var section = _report.Markdown(o);
@@ -136,6 +136,13 @@ sealed partial class ClusterBench(BenchOptions o)
         var s = new Sample(r.FirstPageMs);
         Console.WriteLine($"  {scenario}, {v.Name}: first page p50 {s.Median:0} ms p95 {s.P(95):0} ms; all pages after {r.AllPagesMs:0} ms; {r.StartingPages} starting pages; {r.WarmClaims} warm claims");
         _report.Waves.Add(new ClusterReport.WaveRow(v.Name, string.Join(' ', chart.Values.Select(x => "--set " + x)), r));
+        if (r.Failures.Count > 0)
+        {
+            // The operator's warnings say what happened to the pods meanwhile (the namespace is gone after the wave).
+            var warnings = await chart.OperatorWarningsAsync(ct);
+            _report.Errors.Add($"{scenario}, {v.Name}: {r.Failures.Count} of {r.Users} users failed: {string.Join("; ", r.Failures.Take(5))}"
+                + (warnings.Length > 0 ? $"; the operator's warnings: {warnings}" : ""));
+        }
     }
 
     async Task IdleAsync(CancellationToken ct)

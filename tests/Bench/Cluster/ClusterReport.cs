@@ -45,7 +45,7 @@ sealed class ClusterReport
         L("## On Kubernetes (cluster bench)");
         L();
         L($"Written by `{Command}` (tests/Bench/Cluster; `$KUBECONFIG`, `kubectl` and `helm` from `../shared/kube/up`); do not edit by hand. A local");
-        L("`make bench` keeps this section; `--cluster --only raw|arrivals|rush|idle-pods|idle` writes to `artifacts/bench/out/` instead.");
+        L("`make bench` keeps this section; `--cluster --only raw|arrivals|rush|idle-pods|idle` or `--variant TEXT` (only the chart variants named so) writes to `artifacts/bench/out/` instead.");
         L($"Run: {StartedUtc} → {FinishedUtc}, commit {Commit}; cluster `{Cluster}` (one node: this machine, docker); images `{Images}`.");
         L($"Machine: {Machine}; load average at start `{LoadAverageAtStart}` (the 2 cores are shared with other work: compare within this run).");
         L();

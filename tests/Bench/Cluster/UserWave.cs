@@ -13,7 +13,8 @@ static class UserWave
 {
     public sealed record Result(
         string Scenario, int Users, double[] FirstPageMs, int StartingPages, double AllPagesMs, int WarmClaims,
-        Dictionary<string, double> StepMedianMs, Dictionary<string, double> ApiPerSession, double ApiWindowSeconds, List<string> Notes);
+        Dictionary<string, double> StepMedianMs, Dictionary<string, double> ApiPerSession, double ApiWindowSeconds, List<string> Notes,
+        List<string> Failures);
 
     static readonly TimeSpan Quiet = TimeSpan.FromSeconds(15);
 
@@ -34,6 +35,8 @@ static class UserWave
         var clients = offsetsSec.Select(_ => new UserClient(chart.Router)).ToArray();
         var pages = new double[clients.Length];
         var starting = 0;
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var sentAt = new long[clients.Length];
         var doneAt = new long[clients.Length];
         try
         {
@@ -41,14 +44,28 @@ static class UserWave
             {
                 var wait = TimeSpan.FromSeconds(offsetsSec[i]) - Stopwatch.GetElapsedTime(t0);
                 if (wait > TimeSpan.Zero) await Task.Delay(wait, ct); // open loop: the arrival schedule, not a synchronisation
-                var (ms, s) = await c.NavigateAsync("/counter", ct);
-                pages[i] = ms;
-                doneAt[i] = Stopwatch.GetTimestamp();
-                Interlocked.Add(ref starting, s);
-                await c.ConnectAsync(ct);
-                await c.ClickAsync(false, ct);
+                sentAt[i] = Stopwatch.GetTimestamp();
+                var step = "first page";
+                try
+                {
+                    var (ms, s) = await c.NavigateAsync("/counter", ct);
+                    pages[i] = ms;
+                    doneAt[i] = Stopwatch.GetTimestamp();
+                    Interlocked.Add(ref starting, s);
+                    step = $"page after {ms / 1000:0.00} s, then the WebSocket";
+                    await c.ConnectAsync(ct);
+                    step = $"page after {ms / 1000:0.00} s, then a click";
+                    await c.ClickAsync(false, ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // Every user is measured and every failure named (one user's failure aborted the whole wave: 2026-12-07).
+                    failures.Add($"user {i} ({step}): {e.Message}");
+                }
             }));
-            var allMs = Stopwatch.GetElapsedTime(t0, doneAt.Max()).TotalMilliseconds;
+            if (failures.Count == clients.Length) throw new InvalidOperationException("every user failed: " + failures.First());
+            var served = doneAt.Where(t => t != 0).ToArray();
+            var allMs = Stopwatch.GetElapsedTime(t0, served.Max()).TotalMilliseconds;
 
             // The start path is over when the operator has refilled its pool (the refills are part of each claim's cost). Seen
             // through the watch: polling the API for it counted up to 8 LIST pods per session as the system's (2026-12-07).
@@ -66,14 +83,33 @@ static class UserWave
                 kv => Math.Max(0, kv.Value - background.GetValueOrDefault(kv.Key) * window / quietSeconds) / clients.Length);
 
             var (steps, claims) = Steps(watch);
+            notes.Add(Timeline(t0, sentAt, watch, doneAt));
             if (watch.Errors.Count > 0) notes.Add("watch: " + string.Join("; ", watch.Errors.Distinct().Take(3)));
-            return new Result(scenario, clients.Length, pages, starting, allMs, claims, steps,
-                api.Where(kv => kv.Value >= 0.05).OrderByDescending(kv => kv.Value).ToDictionary(), window, notes);
+            return new Result(scenario, clients.Length, [.. pages.Where((_, i) => doneAt[i] != 0)], starting, allMs, claims, steps,
+                api.Where(kv => kv.Value >= 0.05).OrderByDescending(kv => kv.Value).ToDictionary(), window, notes, [.. failures.Order()]);
         }
         finally
         {
             foreach (var c in clients) await c.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// When, from the first arrival, the users asked, the router's HTagSessions appeared and became Ready, and the first
+    /// pages arrived (p50/p95 of each, in s): where a wave's wait sits when no one session shows it (the bench cannot tell
+    /// which session is whose: the uid cookie is a secret).
+    /// </summary>
+    static string Timeline(long t0, long[] sentAt, NamespaceWatch w, long[] doneAt)
+    {
+        static string P(IEnumerable<double?> ms)
+        {
+            var s = new Sample([.. ms.OfType<double>()]);
+            return $"{s.Median / 1000:0.00}/{s.P(95) / 1000:0.00}";
+        }
+        var sessions = w.Sessions.Values.ToList();
+        return $"{sessions.Count} sessions, s from the first arrival, p50/p95: asked {P(sentAt.Select(t => NamespaceWatch.Ms(t0, t)))}, "
+            + $"HTagSession seen {P(sessions.Select(s => NamespaceWatch.Ms(t0, s.Seen)))}, Ready {P(sessions.Select(s => NamespaceWatch.Ms(t0, s.Ready)))}, "
+            + $"first page {P(doneAt.Where(t => t != 0).Select(t => NamespaceWatch.Ms(t0, t)))}";
     }
 
     /// <summary>Median of each step over the sessions of the wave (cold starts and warm claims apart).</summary>
