@@ -66,6 +66,18 @@ sealed class ChartInstall : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException) { return $"(operator log unreadable: {e.Message})"; }
     }
 
+    /// <summary>Userpod containers that restarted (a new process: the pages it served lost their instance), for a failure's report.</summary>
+    public async Task<string> RestartedUserpodsAsync(CancellationToken ct)
+    {
+        // Every pod the operator made: session pods and warm pods.
+        var pods = await Kube.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: "app.kubernetes.io/managed-by=htagkube-operator",
+            cancellationToken: ct);
+        var restarted = pods.Items.SelectMany(p => (p.Status?.ContainerStatuses ?? []).Where(c => c.RestartCount > 0)
+            .Select(c => $"{p.Metadata.Name} ×{c.RestartCount} ({c.LastState?.Terminated?.Reason ?? "?"}, exit {c.LastState?.Terminated?.ExitCode})"))
+            .ToList();
+        return restarted.Count == 0 ? "none" : string.Join(", ", restarted.Take(10));
+    }
+
     public async ValueTask DisposeAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));

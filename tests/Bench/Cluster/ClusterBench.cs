@@ -141,6 +141,7 @@ sealed partial class ClusterBench(BenchOptions o)
             // The operator's warnings say what happened to the pods meanwhile (the namespace is gone after the wave).
             var warnings = await chart.OperatorWarningsAsync(ct);
             _report.Errors.Add($"{scenario}, {v.Name}: {r.Failures.Count} of {r.Users} users failed: {string.Join("; ", r.Failures.Take(5))}"
+                + $"; userpod restarts: {await chart.RestartedUserpodsAsync(ct)}"
                 + (warnings.Length > 0 ? $"; the operator's warnings: {warnings}" : ""));
         }
     }
