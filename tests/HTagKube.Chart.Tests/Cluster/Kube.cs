@@ -34,25 +34,29 @@ public sealed class Kube(string ns)
     public async Task<string> DiagnoseAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var parts = new List<string>();
-        foreach (var args in new[]
-        {
-            // A digest first, a line each: CI prints only the first lines of a failure's message.
-            new[] { "get", "htagsessions", "-o", """jsonpath=sessions: {range .items[*]}{.metadata.name} {.status.phase} pod={.status.podName} ip={.status.podIP} "{.status.message}"; {end}""" },
-            ["get", "pods", "-o", """jsonpath=pods: {range .items[*]}{.metadata.name} {.status.phase} ready={.status.containerStatuses[0].ready} session={.metadata.labels.htagkube\.io/session}; {end}"""],
-            ["logs", "deploy/htag-operator", "--tail=4"],
-            ["get", "pods,htagsessions,secrets", "-o", "wide"],
-            ["get", "events", "--sort-by=.lastTimestamp"],
-            ["logs", "deploy/htag-operator", "--tail=60"],
-            // Every router, and the userpods serving sessions (a state load or its failure is logged there).
-            ["logs", "-l", "app.kubernetes.io/component=router", "--prefix", "--tail=60"],
-            ["logs", "-l", "htagkube.io/session", "--prefix", "--tail=20"],
-        })
+        async Task<string> Run(string[] args)
         {
             var r = await Tool.KubectlAsync(cts.Token, ["-n", Namespace, .. args]);
-            parts.Add(args[^1].StartsWith("jsonpath=", StringComparison.Ordinal) ? r.StdOut + r.StdErr
-                : $"$ kubectl {string.Join(' ', args)}\n{r.StdOut}{r.StdErr}");
+            return args[^1].StartsWith("jsonpath=", StringComparison.Ordinal) ? r.StdOut + r.StdErr
+                : $"$ kubectl {string.Join(' ', args)}\n{r.StdOut}{r.StdErr}";
         }
+        string[] operatorLog = ["logs", "deploy/htag-operator", "--tail=60"];
+        var operatorLines = (await Run(operatorLog)).TrimEnd().Split('\n');
+        var parts = new List<string>
+        {
+            // A digest first, a line each: CI prints only the first lines of a failure's message.
+            await Run(["get", "htagsessions", "-o",
+                """jsonpath=sessions: {range .items[*]}{.metadata.name} {.status.phase} pod={.status.podName} ip={.status.podIP} "{.status.message}"; {end}"""]),
+            await Run(["get", "pods", "-o",
+                """jsonpath=pods: {range .items[*]}{.metadata.name} {.status.phase} ready={.status.containerStatuses[0].ready} session={.metadata.labels.htagkube\.io/session}; {end}"""]),
+            "operator, last lines: " + string.Join(" | ", operatorLines.Skip(1).TakeLast(4)),
+            await Run(["get", "pods,htagsessions,secrets", "-o", "wide"]),
+            await Run(["get", "events", "--sort-by=.lastTimestamp"]),
+            string.Join('\n', operatorLines),
+            // Every router, and the userpods serving sessions (a state load or its failure is logged there).
+            await Run(["logs", "-l", "app.kubernetes.io/component=router", "--prefix", "--tail=60"]),
+            await Run(["logs", "-l", "htagkube.io/session", "--prefix", "--tail=20"]),
+        };
         return string.Join("\n", parts);
     }
 
