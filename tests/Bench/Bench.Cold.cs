@@ -35,13 +35,54 @@ sealed partial class Bench
         finally { await StopAsync([p]); }
     }
 
+    /// <summary>The router's sessions: userKey → userpod pid (its loopback-only admin endpoint).</summary>
+    static async Task<Dictionary<string, int>> SessionPidsAsync(ServerProcess router, CancellationToken ct)
+    {
+        using var http = new HttpClient();
+        using var doc = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(router.BaseUri!, "/_htagkube/sessions"), ct));
+        return doc.RootElement.EnumerateArray().Where(e => e.GetProperty("pid").ValueKind == System.Text.Json.JsonValueKind.Number)
+            .ToDictionary(e => e.GetProperty("userKey").GetString()!, e => e.GetProperty("pid").GetInt32());
+    }
+
+    /// <summary>
+    /// The user of <paramref name="c"/> (the one session not in <paramref name="known"/>, which it joins) clicks twice, its
+    /// userpod is killed, and it reloads the page: ms from the kill's end to the complete page, and the count it shows.
+    /// </summary>
+    async Task<(double Ms, int Count)> BackAfterKillAsync(ServerProcess router, UserClient c, HashSet<string> known, CancellationToken ct)
+    {
+        var added = (await SessionPidsAsync(router, ct)).Where(kv => !known.Contains(kv.Key)).ToList();
+        if (added.Count != 1) throw new InvalidOperationException($"expected the user's one new session, found {added.Count}");
+        var (key, pid) = added[0];
+        known.Add(key);
+        await c.ConnectAsync(ct);
+        await c.ClickAsync(false, ct);
+        await c.ClickAsync(false, ct);
+        await c.CloseSocketAsync();
+        System.Diagnostics.Process.GetProcessById(pid).Kill();
+        var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + 10 * System.Diagnostics.Stopwatch.Frequency;
+        while (ProcFs.IsAlive(pid))
+        {
+            if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"userpod {pid} still alive 10 s after SIGKILL");
+            await Task.Delay(10, ct); // another process's exit (reaped by the router): no event to wait on
+        }
+        var ms = await c.LoadPageAsync(App, ct);
+        var count = CountRx().Match(c.LastPage!) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException("the page after the kill shows no count");
+        if (count is not (1 or 2)) throw new InvalidOperationException($"the page after the kill shows {count}, not the user's 1 or 2: state lost");
+        return (ms, count);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("class=\"count\"[^>]*>(\\d+)<")]
+    private static partial System.Text.RegularExpressions.Regex CountRx();
+
     async Task ColdAsync(CancellationToken ct)
     {
         List<double> minimal = [], kestrel = [], direct = [], directListening = [], router = [], directCpu = [], minimalCpu = [], kestrelCpu = [];
         var r = await StartRouterAsync(ct);
         // The same router with spare userpods kept started (--warm-pool 2): a new user takes one.
         var rs = await StartRouterAsync(ct, "--warm-pool", "2");
-        List<double> spare = [];
+        List<double> spare = [], recovery = [];
+        var counts = new List<int>();
         var clients = new List<UserClient>();
         try
         {
@@ -49,6 +90,7 @@ sealed partial class Bench
             var first = new UserClient(r.BaseUri!);
             clients.Add(first);
             var firstMs = await first.LoadPageAsync(App, ct);
+            var known = (await SessionPidsAsync(r, ct)).Keys.ToHashSet();
             for (var i = 0; i < o.ColdRounds; i++)
             {
                 // Interleaved so the machine's load drifts over all subjects alike.
@@ -61,6 +103,9 @@ sealed partial class Bench
                 var c = new UserClient(r.BaseUri!);
                 clients.Add(c);
                 router.Add(await c.LoadPageAsync(App, ct));
+                var (ms, count) = await BackAfterKillAsync(r, c, known, ct);
+                recovery.Add(ms);
+                counts.Add(count);
                 await WaitChildrenAsync(rs, i + 2, ct); // i users so far + 2 spares
                 await WaitWarmPoolAsync(rs, 2, ct);     // and both warmed up
                 var cs = new UserClient(rs.BaseUri!);
@@ -85,6 +130,11 @@ sealed partial class Bench
                 $"all threads, /proc/PID/task/*/schedstat; excludes waiting for a core; bare Kestrel app {new Sample(kestrelCpu).Median:0} ms. 20 users at once on 2 cores need at least 20 × this / 2"));
             _report.Add(new Row(s, "first page, the router's very first user", "router", firstMs, "ms", "bare minimal app start→response", bare, HtagwebCold, null, cmd,
                 "includes the router's own first-request JIT"));
+            var cold = new Sample(router).Median;
+            _report.Add(new Row(s, $"page again after the user's userpod was killed (median of {o.ColdRounds})", "router", new Sample(recovery).Median, "ms",
+                "a new user's first page, same router (median)", cold, null, null, cmd,
+                $"SIGKILL once the user had clicked twice, then a reload: the router starts a new userpod, which loads the user's stored session; "
+                + $"the page showed the count {string.Join("/", counts.Distinct().Order())} (2 clicks: the first one's write is always done, the second's may be lost with the process)"));
         }
         finally
         {
