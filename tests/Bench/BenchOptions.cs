@@ -85,6 +85,7 @@ sealed class BenchOptions
                 case "--cluster": o.Cluster = true; break;
                 case "--image-tag" when i + 1 < args.Length: o.ImageTag = args[++i]; break;
                 case "--set" when i + 1 < args.Length && args[i + 1].Contains('='): o.HelmSets.Add(args[++i]); break;
+                case "--set-string" when i + 1 < args.Length && args[i + 1].Contains('='): o.HelmSets.Add(HTagKube.Bench.Cluster.ChartInstall.StringValue + args[++i]); break;
                 case "--variant" when i + 1 < args.Length: o.Variants.Add(args[++i]); break;
                 case "--out" when i + 1 < args.Length: o.OutDir = args[++i]; break;
                 case "--aot-userpod" when i + 1 < args.Length: o.AotUserpod = args[++i]; break;
@@ -116,7 +117,7 @@ sealed class BenchOptions
                     break;
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: [--quick] [--only {string.Join(',', Phases)}] [--no-r2r] [--out DIR] [--router-env NAME=VALUE] [--aot-userpod PATH]"
-                        + $" | --cluster [--only {string.Join(',', ClusterPhases)}] [--image-tag TAG] [--set name=value]... [--variant TEXT]..."
+                        + $" | --cluster [--only {string.Join(',', ClusterPhases)}] [--image-tag TAG] [--set name=value]... [--set-string name=value]... [--variant TEXT]..."
                         + $" [--idle-userpods N] [--idle-pods N] [--idle-window SECONDS] [--idle-variants {string.Join(',', IdleVariantNames)}]"
                         + " [--idle-env NAME=VALUE]...");
                     return null;
@@ -139,7 +140,7 @@ sealed class BenchOptions
     /// <summary>The command that reproduces the cluster bench (its images and values included).</summary>
     public string ClusterCommand() =>
         "make bench ARGS=\"--cluster" + (Quick ? " --quick" : "") + (Only.Count > 0 ? " --only " + string.Join(',', Only) : "")
-        + (ImageTag is null ? "" : " --image-tag " + ImageTag) + string.Concat(HelmSets.Select(s => " --set " + s))
+        + (ImageTag is null ? "" : " --image-tag " + ImageTag) + string.Concat(HelmSets.Select(s => " " + HTagKube.Bench.Cluster.ChartInstall.HelmFlag(s)))
         + string.Concat(Variants.Select(v => " --variant " + v))
         + (_idleUserpods is { } n ? $" --idle-userpods {n}" : "")
         + (_idlePods is { } pods ? $" --idle-pods {pods}" : "")

@@ -10,6 +10,13 @@ namespace HTagKube.Bench.Cluster;
 sealed class ChartInstall : IAsyncDisposable
 {
     public const string Release = "bench";
+
+    /// <summary>Marks a value given with <c>--set-string</c> (a number helm must not read as one, e.g. an argument).</summary>
+    public const string StringValue = "string:";
+
+    /// <summary>The helm flag and value for one of the bench's values.</summary>
+    public static string HelmFlag(string value) =>
+        value.StartsWith(StringValue, StringComparison.Ordinal) ? "--set-string " + value[StringValue.Length..] : "--set " + value;
     public required string Namespace { get; init; }
     public required Uri Router { get; init; }
     /// <summary>Ready warm pods awaited before the users come and after they left (the size, or what a schedule asks for).</summary>
@@ -27,8 +34,8 @@ sealed class ChartInstall : IAsyncDisposable
         List<string> values = ["sessions.sessionsPerIpPerMinute=100000", .. sets];
         List<string> args = ["install", Release, Path.Combine(root, "charts"), "-n", ns, "--create-namespace", "-f", Path.Combine(root, "charts", "values-local.yaml"),
             "--wait", "--timeout", "5m"];
-        foreach (var v in values) args.AddRange(["--set", v]);
-        Console.WriteLine($"  helm install {Release} ./charts -n {ns} -f charts/values-local.yaml {string.Join(' ', values.Select(v => "--set " + v))}");
+        foreach (var v in values) args.AddRange(HelmFlag(v).Split(' ', 2));
+        Console.WriteLine($"  helm install {Release} ./charts -n {ns} -f charts/values-local.yaml {string.Join(' ', values.Select(HelmFlag))}");
         try { await Shell.RunAsync("helm", args, ct); }
         catch { await DeleteNamespaceAsync(kube, ns, ct); throw; }
         var svc = await kube.CoreV1.ReadNamespacedServiceAsync($"{Release}-router", ns, cancellationToken: ct);

@@ -135,7 +135,7 @@ sealed partial class ClusterBench(BenchOptions o)
         var r = await UserWave.RunAsync(kube, chart, scenario, offsets, ct);
         var s = new Sample(r.FirstPageMs);
         Console.WriteLine($"  {scenario}, {v.Name}: first page p50 {s.Median:0} ms p95 {s.P(95):0} ms; all pages after {r.AllPagesMs:0} ms; {r.StartingPages} starting pages; {r.WarmClaims} warm claims");
-        _report.Waves.Add(new ClusterReport.WaveRow(v.Name, string.Join(' ', chart.Values.Select(x => "--set " + x)), r));
+        _report.Waves.Add(new ClusterReport.WaveRow(v.Name, string.Join(' ', chart.Values.Select(ChartInstall.HelmFlag)), r));
         if (r.Failures.Count > 0)
         {
             // The operator's warnings say what happened to the pods meanwhile (the namespace is gone after the wave).
