@@ -2,7 +2,9 @@ using HTagKube.Router.Admission;
 using HTagKube.Router.Metrics;
 using HTagKube.Router.State;
 using HTagKube.Routing;
+using HTagKube.Router.Identity;
 using Microsoft.AspNetCore.DataProtection;
+using StackExchange.Redis;
 
 namespace HTagKube.Router.Backend;
 
@@ -19,6 +21,12 @@ public sealed class RedisBackend(RedisRouteTable store, TimeSpan sweepInterval) 
 
     /// <summary>Where the data-protection key ring lives in Redis (a secret, like the Redis password).</summary>
     public const string KeysRedisKey = "htagkube:dataprotection-keys";
+
+    /// <summary>Held by the router making or loading the key ring at its start (<see cref="PrepareKeyRingAsync"/>).</summary>
+    public const string KeysLockRedisKey = "htagkube:dataprotection-keys:lock";
+
+    /// <summary>How long a start waits for another router's hold on <see cref="KeysLockRedisKey"/>, and the hold's expiry.</summary>
+    static readonly TimeSpan KeyRingLockWait = TimeSpan.FromSeconds(30);
 
     /// <inheritdoc />
     public override string Name => "redis";
@@ -58,4 +66,43 @@ public sealed class RedisBackend(RedisRouteTable store, TimeSpan sweepInterval) 
     /// <inheritdoc />
     protected override void StoreKeys(IDataProtectionBuilder keys) =>
         keys.PersistKeysToStackExchangeRedis(store.Connection, KeysRedisKey);
+
+    /// <summary>
+    /// Loads the key ring under a Redis lock, so exactly one router makes its key and every other reads that one. Routers
+    /// started together used to make a key each at their first request; a router caches its ring for up to a day and
+    /// reloads it for an unknown key only in its first 2 minutes, so afterwards it refused the cookies the other router
+    /// sealed, and a user whose requests reached both got a new session (the cluster bench of 2026-12-07: 9 of 30 users).
+    /// With Redis unreachable the ring loads at first use, as before.
+    /// </summary>
+    public override async Task PrepareKeyRingAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("HTagKube.Router.Redis");
+        var db = store.Connection.GetDatabase();
+        var holder = Guid.NewGuid().ToString("N");
+        var deadline = DateTime.UtcNow + KeyRingLockWait;
+        try
+        {
+            while (!await db.LockTakeAsync(KeysLockRedisKey, holder, KeyRingLockWait))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    log.LogWarning("key ring: another router held its lock for {Seconds} s; loading it without", KeyRingLockWait.TotalSeconds);
+                    break;
+                }
+                await Task.Delay(50, ct); // another router loads the ring: a few Redis round trips
+            }
+            // The first protection loads the ring, and makes its key if it has no usable one.
+            services.GetRequiredService<IDataProtectionProvider>().CreateProtector(UidSeal.Purpose).Protect("key ring check"u8.ToArray());
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or InvalidOperationException
+                                       or System.Security.Cryptography.CryptographicException)
+        {
+            log.LogWarning("key ring not loaded at start ({Error}); it loads at the first request", e.Message);
+        }
+        finally
+        {
+            try { await db.LockReleaseAsync(KeysLockRedisKey, holder); }
+            catch (RedisException) { } // unreachable: the hold expires by itself
+        }
+    }
 }

@@ -57,4 +57,7 @@ public abstract class RouterBackend
 
     /// <summary>Where the data-protection keys live.</summary>
     protected abstract void StoreKeys(IDataProtectionBuilder keys);
+
+    /// <summary>Loads (or makes) the key ring before the first request; a shared ring needs it (<see cref="RedisBackend"/>).</summary>
+    public virtual Task PrepareKeyRingAsync(IServiceProvider services, CancellationToken ct) => Task.CompletedTask;
 }

@@ -64,6 +64,7 @@ public static class RouterApp
         if (dev is not null) Dev.DevLoop.AddTo(builder.Services, dev);
         replace?.Invoke(builder.Services);
         var app = builder.Build();
+        await backend.PrepareKeyRingAsync(app.Services, CancellationToken.None);
         Configure(app, options, backend);
         return app;
     }

@@ -1,0 +1,42 @@
+using HTagKube.Router.Backend;
+using HTagKube.Router.Tests.Infrastructure;
+using HTagKube.Routing.Identity;
+
+namespace HTagKube.Router.Tests.Reliability;
+
+/// <summary>
+/// Routers started together on one Redis share ONE data-protection key. They used to make a key each at their first
+/// request; a router reloads its ring for an unknown key only in its first 2 minutes, so later it refused the other's
+/// cookies and their users got new sessions (the cluster bench, 2026-12-07: 9 of 30 users after a fresh install).
+/// </summary>
+public sealed class SharedKeyRingTests : IAsyncLifetime
+{
+    RedisServer _redis = null!;
+
+    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+
+    [Fact]
+    public async Task Routers_started_together_seal_with_one_key_and_open_each_others_cookies()
+    {
+        var routers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RouterHost.StartAsync("--redis", _redis.Configuration)));
+        try
+        {
+            // Each router's first seal at the same moment: the instant that used to make a key per router.
+            var uids = routers.Select(_ => UserKey.NewUid()).ToArray();
+            var sealedBy = await Task.WhenAll(routers.Select((r, i) => Task.Run(() => r.Uids.Seal(uids[i]))));
+
+            await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+            var ring = await redis.GetDatabase().ListRangeAsync(RedisBackend.KeysRedisKey);
+            Assert.Single(ring);
+            for (var i = 0; i < routers.Length; i++)
+                foreach (var other in routers)
+                    Assert.Equal(uids[i], other.Uids.Open(sealedBy[i]));
+        }
+        finally
+        {
+            foreach (var r in routers) await r.DisposeAsync();
+        }
+    }
+}
