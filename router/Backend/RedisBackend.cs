@@ -86,7 +86,8 @@ public sealed class RedisBackend(RedisRouteTable store, TimeSpan sweepInterval) 
             {
                 if (DateTime.UtcNow > deadline)
                 {
-                    log.LogWarning("key ring: another router held its lock for {Seconds} s; loading it without", KeyRingLockWait.TotalSeconds);
+                    log.LogWarning("key ring: another router held its lock for {Seconds} s; loading it without",
+                        KeyRingLockWait.TotalSeconds);
                     break;
                 }
                 await Task.Delay(50, ct); // another router loads the ring: a few Redis round trips
