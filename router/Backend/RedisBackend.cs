@@ -72,11 +72,32 @@ public sealed class RedisBackend(RedisRouteTable store, TimeSpan sweepInterval) 
     /// started together used to make a key each at their first request; a router caches its ring for up to a day and
     /// reloads it for an unknown key only in its first 2 minutes, so afterwards it refused the cookies the other router
     /// sealed, and a user whose requests reached both got a new session (the cluster bench of 2026-12-07: 9 of 30 users).
-    /// With Redis unreachable the ring loads at first use, as before.
+    /// With Redis unreachable at start (a fresh install starts Redis beside the routers) it goes on trying in the
+    /// background until it loads, which is before any cookie can be sealed (sealing needs Redis too).
     /// </summary>
     public override async Task PrepareKeyRingAsync(IServiceProvider services, CancellationToken ct)
     {
         var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("HTagKube.Router.Redis");
+        if (await TryLoadKeyRingAsync(services, log, ct)) return;
+        log.LogWarning("key ring not loaded at start (Redis unreachable); trying again until it loads");
+        var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                do await Task.Delay(KeyRingRetry, stopping); // Redis offers no event for "reachable again"
+                while (!await TryLoadKeyRingAsync(services, log, stopping));
+                log.LogInformation("key ring loaded");
+            }
+            catch (OperationCanceledException) { } // the router stops
+        }, CancellationToken.None);
+    }
+
+    static readonly TimeSpan KeyRingRetry = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>One load under the lock; false when Redis could not be reached.</summary>
+    async Task<bool> TryLoadKeyRingAsync(IServiceProvider services, ILogger log, CancellationToken ct)
+    {
         var db = store.Connection.GetDatabase();
         var holder = Guid.NewGuid().ToString("N");
         var deadline = DateTime.UtcNow + KeyRingLockWait;
@@ -94,11 +115,13 @@ public sealed class RedisBackend(RedisRouteTable store, TimeSpan sweepInterval) 
             }
             // The first protection loads the ring, and makes its key if it has no usable one.
             services.GetRequiredService<IDataProtectionProvider>().CreateProtector(UidSeal.Purpose).Protect("key ring check"u8.ToArray());
+            return true;
         }
         catch (Exception e) when (e is RedisException or TimeoutException or InvalidOperationException
                                        or System.Security.Cryptography.CryptographicException)
         {
-            log.LogWarning("key ring not loaded at start ({Error}); it loads at the first request", e.Message);
+            log.LogDebug("key ring not loaded: {Error}", e.Message);
+            return false;
         }
         finally
         {

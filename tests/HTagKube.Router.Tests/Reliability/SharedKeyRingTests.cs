@@ -21,6 +21,26 @@ public sealed class SharedKeyRingTests : IAsyncLifetime
     public async Task Routers_started_together_seal_with_one_key_and_open_each_others_cookies()
     {
         var routers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RouterHost.StartAsync("--redis", _redis.Configuration)));
+        await SealTogetherWithOneKeyAsync(routers);
+    }
+
+    [Fact]
+    public async Task Routers_started_before_their_redis_share_one_key_once_it_is_up()
+    {
+        // A fresh install: the routers start beside Redis, which answers a moment later.
+        await _redis.StopAsync();
+        var routers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RouterHost.StartAsync("--redis", _redis.Configuration)));
+        await _redis.RestartAsync(TimeSpan.Zero);
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.Configuration))
+        {
+            await Eventually.True(async () => await redis.GetDatabase().ListLengthAsync(RedisBackend.KeysRedisKey) > 0,
+                TimeSpan.FromSeconds(30), "a key ring in Redis, loaded by the routers on their own");
+        }
+        await SealTogetherWithOneKeyAsync(routers);
+    }
+
+    async Task SealTogetherWithOneKeyAsync(RouterHost[] routers)
+    {
         try
         {
             // Each router's first seal at the same moment: the instant that used to make a key per router.
