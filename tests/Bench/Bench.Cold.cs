@@ -35,13 +35,11 @@ sealed partial class Bench
         finally { await StopAsync([p]); }
     }
 
-    /// <summary>The router's sessions: userKey → userpod pid (its loopback-only admin endpoint).</summary>
+    /// <summary>The router's sessions with a userpod: userKey → its pid.</summary>
     static async Task<Dictionary<string, int>> SessionPidsAsync(ServerProcess router, CancellationToken ct)
     {
         using var http = new HttpClient();
-        using var doc = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(router.BaseUri!, "/_htagkube/sessions"), ct));
-        return doc.RootElement.EnumerateArray().Where(e => e.GetProperty("pid").ValueKind == System.Text.Json.JsonValueKind.Number)
-            .ToDictionary(e => e.GetProperty("userKey").GetString()!, e => e.GetProperty("pid").GetInt32());
+        return (await SessionListing.ReadAsync(http, router.BaseUri!, ct)).Where(s => s.Pid is not null).ToDictionary(s => s.UserKey, s => s.Pid!.Value);
     }
 
     /// <summary>
@@ -66,14 +64,10 @@ sealed partial class Bench
             await Task.Delay(10, ct); // another process's exit (reaped by the router): no event to wait on
         }
         var ms = await c.LoadPageAsync(App, ct);
-        var count = CountRx().Match(c.LastPage!) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
-            : throw new InvalidOperationException("the page after the kill shows no count");
+        var count = UserClient.CountIn(c.LastPage!) ?? throw new InvalidOperationException("the page after the kill shows no count");
         if (count is not (1 or 2)) throw new InvalidOperationException($"the page after the kill shows {count}, not the user's 1 or 2: state lost");
         return (ms, count);
     }
-
-    [System.Text.RegularExpressions.GeneratedRegex("class=\"count\"[^>]*>(\\d+)<")]
-    private static partial System.Text.RegularExpressions.Regex CountRx();
 
     async Task ColdAsync(CancellationToken ct)
     {

@@ -182,6 +182,13 @@ sealed partial class UserClient : IAsyncDisposable
 
     static string Truncate(string s) => s.Length > 200 ? s[..200] + "…" : s;
 
+    /// <summary>The count the Demo's Counter shows in <paramref name="html"/> (a page or an update's element), or null.</summary>
+    public static int? CountIn(string html) =>
+        CountRx().Match(html) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    [GeneratedRegex("class=\"count\"[^>]*>(\\d+)<")]
+    private static partial Regex CountRx();
+
     [GeneratedRegex("data-htag-app=\"([^\"]+)\"")]
     private static partial Regex AppRx();
     [GeneratedRegex("data-htag-instance=\"([^\"]+)\"")]

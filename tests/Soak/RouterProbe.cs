@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using HTagKube.Bench;
 using HTagKube.Routing;
 
@@ -31,11 +30,8 @@ sealed class RouterProbe(ServerProgram router, string marker, string run, string
     public Task<string> MetricsAsync(CancellationToken ct) => _http.GetStringAsync("metrics", ct);
 
     /// <summary>The pids of <c>/_htagkube/sessions</c> (null for a session without one).</summary>
-    public async Task<List<int?>> ListedAsync(CancellationToken ct)
-    {
-        using var doc = JsonDocument.Parse(await _http.GetStringAsync("_htagkube/sessions", ct));
-        return [.. doc.RootElement.EnumerateArray().Select(s => s.GetProperty("pid").ValueKind == JsonValueKind.Number ? s.GetProperty("pid").GetInt32() : (int?)null)];
-    }
+    public async Task<List<int?>> ListedAsync(CancellationToken ct) =>
+        [.. (await SessionListing.ReadAsync(_http, router.BaseAddress, ct)).Select(s => s.Pid)];
 
     /// <summary>Live Demo userpods started by this run's router (they inherit its marker), whoever their parent is now.</summary>
     public int[] Userpods() => ProcessTree.WithEnvironment(marker, run, "HTagKube.Demo.dll");

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using HTagKube.Bench;
 
 namespace HTagKube.Soak;
@@ -10,7 +9,7 @@ namespace HTagKube.Soak;
 /// must show the next count), then leaves for good, or comes back with its cookie after a short absence (its count
 /// must be kept) or after a long one (its session expired: the count must start again at 0). Bounded in visits and clicks.
 /// </summary>
-sealed partial class SimulatedUser(int id, Uri router, SoakOptions o, Random rng, ErrorTally errors, SoakCounters counters)
+sealed class SimulatedUser(int id, Uri router, SoakOptions o, Random rng, ErrorTally errors, SoakCounters counters)
 {
     const int MaxVisits = 200;
     static readonly TimeSpan ClickTimeout = TimeSpan.FromSeconds(30);
@@ -61,7 +60,7 @@ sealed partial class SimulatedUser(int id, Uri router, SoakOptions o, Random rng
     async Task<int> VisitAsync(UserClient client, int expected, CancellationToken ct)
     {
         await LoadPageAsync(client, ct);
-        var shown = Count(client.LastPage!) ?? throw new StateLostException("page without a count", Truncate(client.LastPage!));
+        var shown = UserClient.CountIn(client.LastPage!) ?? throw new StateLostException("page without a count", Truncate(client.LastPage!));
         if (shown != expected)
             throw new StateLostException(expected == 0 ? "state kept after its session expired" : "state lost (page count)",
                 $"user {id}: page shows {shown}, expected {expected}");
@@ -107,20 +106,15 @@ sealed partial class SimulatedUser(int id, Uri router, SoakOptions o, Random rng
         }
     }
 
-    static int? Count(string html) => CountRx().Match(html) is { Success: true } m ? int.Parse(m.Groups[1].Value) : null;
-
     /// <summary>The count in an update message (element id → new outerHTML, JSON-escaped).</summary>
     static int? UpdatedCount(string message)
     {
         using var doc = JsonDocument.Parse(message);
         if (!doc.RootElement.TryGetProperty("update", out var update)) return null;
         foreach (var el in update.EnumerateObject())
-            if (el.Value.GetString() is { } html && Count(html) is { } n) return n;
+            if (el.Value.GetString() is { } html && UserClient.CountIn(html) is { } n) return n;
         return null;
     }
 
     static string Truncate(string s) => s.Length > 200 ? s[..200] + "…" : s;
-
-    [GeneratedRegex("class=\"count\"[^>]*>(\\d+)<")]
-    private static partial Regex CountRx();
 }
