@@ -12,16 +12,24 @@ namespace HTagKube.Router.Tests.Reliability;
 public sealed class SharedKeyRingTests : IAsyncLifetime
 {
     RedisServer _redis = null!;
+    RouterHost[] _routers = [];
 
     public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
 
-    public async Task DisposeAsync() => await _redis.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        foreach (var r in _routers) await r.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    /// <summary>Three routers on the test's Redis, started together; the class stops them, whatever the test's end.</summary>
+    async Task<RouterHost[]> StartRoutersAsync() =>
+        _routers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RouterHost.StartAsync("--redis", _redis.Configuration)));
 
     [Fact]
     public async Task Routers_started_together_seal_with_one_key_and_open_each_others_cookies()
     {
-        var routers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RouterHost.StartAsync("--redis", _redis.Configuration)));
-        await SealTogetherWithOneKeyAsync(routers);
+        await SealTogetherWithOneKeyAsync(await StartRoutersAsync());
     }
 
     [Fact]
@@ -29,7 +37,7 @@ public sealed class SharedKeyRingTests : IAsyncLifetime
     {
         // A fresh install: the routers start beside Redis, which answers a moment later.
         await _redis.StopAsync();
-        var routers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RouterHost.StartAsync("--redis", _redis.Configuration)));
+        var routers = await StartRoutersAsync();
         await _redis.RestartAsync(TimeSpan.Zero);
         await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.Configuration))
         {
@@ -41,22 +49,15 @@ public sealed class SharedKeyRingTests : IAsyncLifetime
 
     async Task SealTogetherWithOneKeyAsync(RouterHost[] routers)
     {
-        try
-        {
-            // Each router's first seal at the same moment: the instant that used to make a key per router.
-            var uids = routers.Select(_ => UserKey.NewUid()).ToArray();
-            var sealedBy = await Task.WhenAll(routers.Select((r, i) => Task.Run(() => r.Uids.Seal(uids[i]))));
+        // Each router's first seal at the same moment: the instant that used to make a key per router.
+        var uids = routers.Select(_ => UserKey.NewUid()).ToArray();
+        var sealedBy = await Task.WhenAll(routers.Select((r, i) => Task.Run(() => r.Uids.Seal(uids[i]))));
 
-            await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
-            var ring = await redis.GetDatabase().ListRangeAsync(RedisBackend.KeysRedisKey);
-            Assert.Single(ring);
-            for (var i = 0; i < routers.Length; i++)
-                foreach (var other in routers)
-                    Assert.Equal(uids[i], other.Uids.Open(sealedBy[i]));
-        }
-        finally
-        {
-            foreach (var r in routers) await r.DisposeAsync();
-        }
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var ring = await redis.GetDatabase().ListRangeAsync(RedisBackend.KeysRedisKey);
+        Assert.Single(ring);
+        for (var i = 0; i < routers.Length; i++)
+            foreach (var other in routers)
+                Assert.Equal(uids[i], other.Uids.Open(sealedBy[i]));
     }
 }
