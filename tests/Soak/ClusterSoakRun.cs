@@ -68,7 +68,8 @@ sealed class ClusterSoakRun(SoakOptions o)
             await using var op = await ServerProgram.StartAsync(operatorDll,
                 ["--namespace", ns, "--redis", redisConfig, "--image", image, "--warm-pool", WarmPool.ToString(CultureInfo.InvariantCulture)], env: quiet);
             await using var router = await ServerProgram.StartAsync(routerDll,
-                ["--kubernetes", "--redis", redisConfig, "--idle-timeout", o.IdleTimeout.ToString("c"), "--sessions-per-ip-per-minute", "100000"], env: quiet);
+                ["--kubernetes", "--redis", redisConfig, "--idle-timeout", o.IdleTimeout.ToString("c"),
+                 "--state-retention", o.StateRetention.ToString("c"), "--sessions-per-ip-per-minute", "100000"], env: quiet);
             using var http = new HttpClient { BaseAddress = router.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
             var clock = Stopwatch.StartNew();
             async Task<Sample> SampleAsync(bool keep = true, bool heap = false)
@@ -188,7 +189,8 @@ sealed class ClusterSoakRun(SoakOptions o)
         L($"| Machine | {Environment.ProcessorCount} cores; load average at start {string.Join(", ", loadAtStart.Split(' ').Take(3))} |");
         L($"| Seed | {o.Seed} |");
         L($"| Users arrived / visits / clicks checked | {_counters.Arrived} / {_counters.Visits} / {_counters.Clicks} |");
-        L($"| Returns within the idle timeout / after expiry / left | {_counters.ReturnsWithin} / {_counters.ReturnsAfterExpiry} / {_counters.Left} |");
+        L($"| Returns within the idle timeout / after expiry / after the state's retention / left | {_counters.ReturnsWithin} / "
+          + $"{_counters.ReturnsAfterExpiry} / {_counters.ReturnsForgotten} / {_counters.Left} |");
         L($"| Page load (a new user: HTagSession → pod or warm pod → route) | {_counters.PagePercentiles} |");
         L($"| Click → update | {_counters.ClickPercentiles} |");
         L();

@@ -7,7 +7,9 @@ namespace HTagKube.Soak;
 /// <summary>
 /// One simulated user of the Counter app: arrives, loads the page and clicks over the WebSocket (every click's update
 /// must show the next count), then leaves for good, or comes back with its cookie after a short absence (its count
-/// must be kept) or after a long one (its session expired: the count must start again at 0). Bounded in visits and clicks.
+/// must be kept), after a long one (its session expired and its userpod stopped: the count comes back from the durable
+/// state, #25) or after a longer one than the state's retention (forgotten: the count starts again at 0). Bounded in
+/// visits and clicks.
 /// </summary>
 sealed class SimulatedUser(int id, Uri router, SoakOptions o, Random rng, ErrorTally errors, SoakCounters counters)
 {
@@ -38,13 +40,20 @@ sealed class SimulatedUser(int id, Uri router, SoakOptions o, Random rng, ErrorT
             var next = rng.NextDouble();
             TimeSpan absence;
             if (next < 0.15) { Interlocked.Increment(ref counters.Left); return; } // gone for good: its session expires
-            if (next < 0.45)
+            if (next < 0.35)
             {
                 // Long enough for the route to expire (its TTL is the idle timeout, touched at most idle/4 before the
-                // last activity) and the router to notice (1 s sweep), with room for a loaded machine.
+                // last activity) and the router to notice (1 s sweep), with room for a loaded machine; well inside the
+                // state's lifetime (idle timeout + retention after the last activity).
                 absence = o.IdleTimeout + TimeSpan.FromSeconds(10 + rng.Next(10));
-                expected = 0;
                 Interlocked.Increment(ref counters.ReturnsAfterExpiry);
+            }
+            else if (next < 0.45)
+            {
+                // Past the state's lifetime even counted from the userpod's last write (it may live the idle timeout).
+                absence = 2 * o.IdleTimeout + o.StateRetention + TimeSpan.FromSeconds(10 + rng.Next(10));
+                expected = 0;
+                Interlocked.Increment(ref counters.ReturnsForgotten);
             }
             else
             {
@@ -62,7 +71,7 @@ sealed class SimulatedUser(int id, Uri router, SoakOptions o, Random rng, ErrorT
         await LoadPageAsync(client, ct);
         var shown = UserClient.CountIn(client.LastPage!) ?? throw new StateLostException("page without a count", Truncate(client.LastPage!));
         if (shown != expected)
-            throw new StateLostException(expected == 0 ? "state kept after its session expired" : "state lost (page count)",
+            throw new StateLostException(expected == 0 ? "state kept after its retention" : "state lost (page count)",
                 $"user {id}: page shows {shown}, expected {expected}");
         using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {

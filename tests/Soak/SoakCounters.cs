@@ -3,7 +3,7 @@ namespace HTagKube.Soak;
 /// <summary>What the simulated users did, and their page and click times.</summary>
 sealed class SoakCounters
 {
-    public int Arrived, Visits, Left, ReturnsWithin, ReturnsAfterExpiry;
+    public int Arrived, Visits, Left, ReturnsWithin, ReturnsAfterExpiry, ReturnsForgotten;
     readonly List<double> _clicks = [], _pages = [];
 
     public void RecordClick(double ms) { lock (_clicks) _clicks.Add(ms); }

@@ -10,6 +10,9 @@ sealed class SoakOptions
     /// <summary>The router's --idle-timeout: short, so sessions of users who leave expire during the run.</summary>
     public TimeSpan IdleTimeout { get; private set; } = DefaultIdleTimeout;
     static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(20);
+    /// <summary>The router's --state-retention: twice the idle timeout, so a return after the session expired finds its
+    /// state and a later one (<see cref="SimulatedUser"/>) does not.</summary>
+    public TimeSpan StateRetention => 2 * IdleTimeout;
     /// <summary>Routes in a real redis-server (loopback) instead of the router's in-memory table.</summary>
     public bool Redis { get; private set; }
     /// <summary>The operator and the router in Kubernetes mode against the test cluster ($KUBECONFIG): every user a pod.</summary>

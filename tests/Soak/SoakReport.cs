@@ -45,7 +45,8 @@ sealed class SoakReport
         L("Each user arrives at a random time in the first 60 % of the run, loads /counter (a new cookie), opens the WebSocket and "
           + "clicks 3–10 times (0.2–1.5 s apart), each click's update checked to show the next count. Then it leaves for good (15 %), "
           + "or comes back with its cookie after a short absence (≤ a third of the idle timeout: the page must show its count) or "
-          + "after a long one (idle timeout + 10–20 s: its session expired, the page must show 0).");
+          + "after a long one (idle timeout + 10–20 s: its session expired, the page must show its count from the durable state) or "
+          + $"after one past the state's retention ({o.StateRetention.TotalSeconds:0} s; 2 × idle timeout + retention + 10–20 s: the page must show 0).");
         L();
         L("| | |");
         L("|---|---|");
@@ -53,7 +54,8 @@ sealed class SoakReport
         L($"| Visits (page + WebSocket) | {Counters.Visits} |");
         L($"| Clicks, each checked | {Counters.Clicks} |");
         L($"| Returns within the idle timeout (state kept) | {Counters.ReturnsWithin} |");
-        L($"| Returns after expiry (fresh state) | {Counters.ReturnsAfterExpiry} |");
+        L($"| Returns after expiry (state restored) | {Counters.ReturnsAfterExpiry} |");
+        L($"| Returns after the state's retention (fresh state) | {Counters.ReturnsForgotten} |");
         L($"| Left for good (or at the end) | {Counters.Left} |");
         L($"| Page load (router + userpod start when new) | {Counters.PagePercentiles} |");
         L($"| Click → update | {Counters.ClickPercentiles} |");
