@@ -89,7 +89,8 @@ public sealed class RedisBackend(RedisRouteTable store, TimeSpan sweepInterval) 
                 while (!await TryLoadKeyRingAsync(services, log, stopping));
                 log.LogInformation("key ring loaded");
             }
-            catch (OperationCanceledException) { } // the router stops
+            // The router stops; or it was disposed without ever starting (its services, Redis among them, are gone).
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException) { }
         }, CancellationToken.None);
     }
 
