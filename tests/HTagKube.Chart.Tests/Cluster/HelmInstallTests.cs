@@ -168,6 +168,13 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
             }, TimeSpan.FromSeconds(90), "no HTagKube pod, Secret or session left", ct,
                async () => string.Join(", ", await LeftoversAsync(kube, ct)));
         }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException or HttpRequestException
+                                      or System.Net.WebSockets.WebSocketException)
+        {
+            // Which step, when, and the cluster's state then: a bare "A task was canceled." (stop 33) told nothing.
+            Assert.Fail($"[{DateTime.UtcNow:HH:mm:ss}] during \"{_step}\": {e.GetType().Name}: {e.Message}\n"
+                        + $"{await kube.DiagnoseAsync()}\n{e}");
+        }
         finally
         {
             using var cleanup = new CancellationTokenSource(TimeSpan.FromMinutes(3));
@@ -215,7 +222,13 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
         }
     }
 
-    void Step(string what) => output.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {what}");
+    string _step = "";
+
+    void Step(string what)
+    {
+        _step = $"{what} (from {DateTime.UtcNow:HH:mm:ss})";
+        output.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {what}");
+    }
 
     /// <summary>A user's count as expected, else a failure with the cluster's state: a count lost is a user's state lost
     /// (#25), and its cause is in the routers' and userpods' logs (stop 30 saw 0 for 3 and no more).</summary>

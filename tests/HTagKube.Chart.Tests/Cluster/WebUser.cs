@@ -59,36 +59,52 @@ public sealed partial class WebUser(Uri router) : IDisposable
         return int.Parse(CountRx().Match(last).Groups[1].Value);
     }
 
-    /// <summary>Clicks "+1" over the WebSocket and returns the count the server's update shows.</summary>
+    /// <summary>Clicks "+1" over the WebSocket and returns the count the server's update shows (at most 30 s: a
+    /// <see cref="TimeoutException"/> naming the step that did not finish).</summary>
     public async Task<int> ClickAsync(CancellationToken ct)
     {
         using var ws = new ClientWebSocket();
         ws.Options.Cookies = _cookies;
         var uri = new UriBuilder(router) { Scheme = "ws", Path = "/_htag/ws", Query = $"app={Uri.EscapeDataString(_app)}&i={Uri.EscapeDataString(_instance)}" }.Uri;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(TimeSpan.FromSeconds(30));
-        await ws.ConnectAsync(uri, cts.Token);
-        var msg = JsonSerializer.Serialize(new { id = _button, ev = "click", data = new { } });
-        await ws.SendAsync(Encoding.UTF8.GetBytes(msg), WebSocketMessageType.Text, true, cts.Token);
-
-        var buffer = new byte[64 * 1024];
-        while (true)
+        cts.CancelAfter(ClickTimeout);
+        var step = "the WebSocket's connect";
+        var started = DateTime.UtcNow;
+        try
         {
-            var text = await ReceiveTextAsync(ws, buffer, cts.Token);
-            using var doc = JsonDocument.Parse(text);
-            if (doc.RootElement.TryGetProperty("err", out var err)) throw new InvalidOperationException("userpod error: " + err);
-            if (!doc.RootElement.TryGetProperty("update", out var update)) continue;
-            foreach (var html in update.EnumerateObject())
+            await ws.ConnectAsync(uri, cts.Token);
+            step = "the click's send";
+            var msg = JsonSerializer.Serialize(new { id = _button, ev = "click", data = new { } });
+            await ws.SendAsync(Encoding.UTF8.GetBytes(msg), WebSocketMessageType.Text, true, cts.Token);
+
+            step = "the click's update";
+            var buffer = new byte[64 * 1024];
+            while (true)
             {
-                var m = CountRx().Match(html.Value.GetString() ?? "");
-                if (m.Success)
+                var text = await ReceiveTextAsync(ws, buffer, cts.Token);
+                using var doc = JsonDocument.Parse(text);
+                if (doc.RootElement.TryGetProperty("err", out var err)) throw new InvalidOperationException("userpod error: " + err);
+                if (!doc.RootElement.TryGetProperty("update", out var update)) continue;
+                foreach (var html in update.EnumerateObject())
                 {
-                    await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cts.Token);
-                    return int.Parse(m.Groups[1].Value);
+                    var m = CountRx().Match(html.Value.GetString() ?? "");
+                    if (m.Success)
+                    {
+                        step = "the WebSocket's close";
+                        await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cts.Token);
+                        return int.Parse(m.Groups[1].Value);
+                    }
                 }
             }
         }
+        catch (OperationCanceledException e) when (cts.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"a click: {step} did not finish within {ClickTimeout.TotalSeconds:0} s (started {started:HH:mm:ss.fff} UTC)", e);
+        }
     }
+
+    static readonly TimeSpan ClickTimeout = TimeSpan.FromSeconds(30);
 
     static async Task<string> ReceiveTextAsync(ClientWebSocket ws, byte[] buffer, CancellationToken ct)
     {
