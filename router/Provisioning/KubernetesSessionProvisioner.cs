@@ -124,6 +124,9 @@ public sealed class KubernetesSessionProvisioner(
                     Name = name,
                     NamespaceProperty = Namespace,
                     Labels = new Dictionary<string, string> { [KubernetesNames.UserLabel] = userKey },
+                    // The operator's finalizer from birth: its runtime would otherwise add it in a write of its own before
+                    // the first reconcile, on every new user's way to a page.
+                    Finalizers = [KubernetesNames.RouteFinalizer],
                 },
                 Spec = new HTagSessionSpec
                 {

@@ -23,7 +23,8 @@ namespace HTagKube.Operator.Warm;
 /// Under a rush the pool gives way to the sessions: a session takes a Ready warm pod, else the warm pod nearest to Ready
 /// (its start is under way: sooner than a pod of its own), and the pods sessions wait for count against the pool's
 /// target until they are Ready. So the node starts about as many pods as users need, not those plus a pool refilled
-/// beside them, and the pool fills again once the rush's pods are up.
+/// beside them, and the pool fills again once the rush's pods are up. While a burst of claims draws on Ready pods, the
+/// refill waits for a lull (<see cref="RefillHold"/>): its API writes would queue before the claims.
 /// </para>
 /// </summary>
 public sealed class WarmPool : ILeaderWork
@@ -44,6 +45,7 @@ public sealed class WarmPool : ILeaderWork
     readonly WarmPodStarts _starts;
     DateTimeOffset _lastSweep;
     int _lastTarget = -1;
+    readonly RefillHold _hold = new();
 
     /// <summary>The pool of the served namespace, woken by warm pods' events; its size is reported in the metrics.</summary>
     public WarmPool(
@@ -105,20 +107,8 @@ public sealed class WarmPool : ILeaderWork
                 _claiming.TryRemove(warm.Metadata.Name!, out _);
                 continue;
             }
-            try
-            {
-                // The token Secret belongs to the session too.
-                var secret = UserpodPod.TokenSecretName(claimed)
-                    ?? throw new InvalidOperationException($"pod {claimed.Metadata.Name} has no token secret");
-                await _kube.CoreV1.PatchNamespacedSecretAsync(WarmPodManifests.ClaimPatch(s, null), secret, _ns, cancellationToken: ct);
-            }
-            catch (HttpOperationException e) when (e.IsNotFound())
-            {
-                // No token: the pod can never serve. It is the session's now; delete it and start cold.
-                _log.LogWarning("warm pod {Pod} lost its token secret; deleting it", claimed.Metadata.Name);
-                await UserpodPod.DeleteAsync(_kube, claimed, ct);
-                continue;
-            }
+            AdoptTokenSecret(claimed, s, ct);
+            _hold.Claimed(DateTimeOffset.UtcNow);
             _metrics.WarmClaims.Add(1);
             _log.LogInformation("session {Session}: claimed warm pod {Pod}{Starting}", s.Metadata.Name, claimed.Metadata.Name,
                 PodHealth.IsReady(claimed) ? "" : " (still starting: none was Ready)");
@@ -129,6 +119,36 @@ public sealed class WarmPool : ILeaderWork
         Wake();
         return null;
     }
+
+    /// <summary>
+    /// The claimed pod's token Secret follows it to the session, off the user's way to a page (one API write fewer before
+    /// the route). Until then the pod owns the Secret, so it goes with the pod whatever happens meanwhile (a leader lost
+    /// before this write leaves nothing behind).
+    /// </summary>
+    void AdoptTokenSecret(V1Pod claimed, HTagSession s, CancellationToken ct) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            var secret = UserpodPod.TokenSecretName(claimed)
+                ?? throw new InvalidOperationException($"pod {claimed.Metadata.Name} has no token secret");
+            await _kube.CoreV1.PatchNamespacedSecretAsync(WarmPodManifests.ClaimPatch(s, null), secret, _ns, cancellationToken: ct);
+        }
+        catch (HttpOperationException e) when (e.IsNotFound())
+        {
+            // No token: the pod cannot serve a restart. It is the session's now: deleting it starts the session anew.
+            _log.LogWarning("warm pod {Pod} lost its token secret; deleting it", claimed.Metadata.Name);
+            try { await UserpodPod.DeleteAsync(_kube, claimed, ct); }
+            catch (Exception inner) when (inner is not OperationCanceledException)
+            {
+                _log.LogWarning("warm pod {Pod}: {Error}", claimed.Metadata.Name, inner.Message);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // leadership ended: the pod keeps it
+        catch (Exception e)
+        {
+            _log.LogWarning("warm pod {Pod}: its token secret stays owned by the pod: {Error}", claimed.Metadata.Name, e.Message);
+        }
+    }, CancellationToken.None);
 
     /// <summary>Why a userpod pod will never serve (failed, or past its start timeout), else null.</summary>
     string? WontServe(V1Pod p, DateTimeOffset now) => PodHealth.Failure(p) ?? PodHealth.StartTimedOut(p, now, _o.PodStartTimeout);
@@ -168,17 +188,19 @@ public sealed class WarmPool : ILeaderWork
         }
         while (!ct.IsCancellationRequested)
         {
-            try { await FillAsync(ct); }
+            var next = Pass;
+            try { next = await FillAsync(ct); }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 _log.LogWarning("warm pool: {Error}", e.Message);
             }
-            try { await _wake.WaitAsync(Pass, ct); }
+            try { await _wake.WaitAsync(next, ct); }
             catch (OperationCanceledException) { return; }
         }
     }
 
-    async Task FillAsync(CancellationToken ct)
+    /// <summary>One refill pass; when the next pass is due at the latest.</summary>
+    async Task<TimeSpan> FillAsync(CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
         var cached = _pods.List().Where(p => p.Metadata.NamespaceProperty == _ns).ToDictionary(p => p.Metadata.Name!);
@@ -226,13 +248,19 @@ public sealed class WarmPool : ILeaderWork
         var extras = alive.OrderBy(PodHealth.IsReady).ThenByDescending(p => p.Metadata.CreationTimestamp).Take(Math.Max(0, have - target));
         foreach (var extra in extras) await UserpodPod.DeleteAsync(_kube, extra, ct);
         // Grow at once: the creates run together (each is a Secret, a pod and a patch); the pods sessions wait for go first.
-        await Task.WhenAll(Enumerable.Range(0, Math.Max(0, target - have - sessionsStarting)).Select(_ => CreateAsync(ct)));
+        // Only not while a burst of claims is drawing on Ready pods (RefillHold).
+        var missing = Math.Max(0, target - have - sessionsStarting);
+        var next = Pass;
+        if (missing == 0) _hold.NotNeeded();
+        else if (_hold.Wait(now, alive.Count(PodHealth.IsReady)) is { } hold) next = hold;
+        else await Task.WhenAll(Enumerable.Range(0, missing).Select(_ => CreateAsync(ct)));
 
         var (ready, starting) = Count();
         await _status.WriteAsync(new WarmPoolState(target, ready, starting, sessionsStarting, _sizer.Min, _sizer.Max,
             _sizer.ArrivalsPerSecond, _sizer.StartTime.TotalSeconds, _sizer.Scheduled), ct);
 
         if (now - _lastSweep > TimeSpan.FromMinutes(1)) { _lastSweep = now; await SweepSecretsAsync(cached, now, ct); }
+        return next;
     }
 
     /// <summary>

@@ -137,8 +137,12 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
             var owner = Assert.Single(pod.Metadata.OwnerReferences!);
             Assert.Equal(s.Metadata.Uid, owner.Uid);
             Assert.Equal(s.Spec.UserKey, pod.Metadata.Labels!["htagkube.io/user"]);
-            var secret = await f.Client.CoreV1.ReadNamespacedSecretAsync(HTagKube.Operator.Pods.UserpodPod.TokenSecretName(pod)!, f.Namespace, cancellationToken: Ct);
-            Assert.Equal(s.Metadata.Uid, Assert.Single(secret.Metadata.OwnerReferences!).Uid); // the token moved with the pod
+            // The token follows the pod to the session, beside the route (off the user's way): soon, not necessarily yet.
+            var secret = await Eventually.Value(async () =>
+            {
+                var x = await f.Client.CoreV1.ReadNamespacedSecretAsync(HTagKube.Operator.Pods.UserpodPod.TokenSecretName(pod)!, f.Namespace, cancellationToken: Ct);
+                return x.Metadata.OwnerReferences is [{ } o] && o.Uid == s.Metadata.Uid ? x : null;
+            }, Wait, $"the token Secret of {pod.Metadata.Name} owned by its session");
             var route = await f.Routes.GetAsync(s.Spec.UserKey, Ct);
             Assert.Equal($"{pod.Status!.PodIP}:8080", route!.Endpoint);
             Assert.Equal(System.Text.Encoding.UTF8.GetString(secret.Data!["token"]), route.Token);

@@ -112,9 +112,18 @@ public sealed class KubernetesProvisionerTests(OperatorFixture f, ITestOutputHel
             Assert.Contains("not ready within 2s", e.Message);
             Assert.DoesNotContain(key, e.Message); // only the session name (a userKey prefix), never more
             Assert.False(p.IsStarting(key));
+            // The operator's finalizer came with the create (no operator here to add it): its runtime skips that write.
+            var session = await f.Client.ReadSessionAsync(ns.Metadata.Name, SessionNames.ForUserKey(key), Ct);
+            Assert.Equal([HTagKube.Contract.KubernetesNames.RouteFinalizer], session.Metadata.Finalizers);
         }
         finally
         {
+            // No operator removes that finalizer here: the namespace could not go with the session in it.
+            foreach (var s in (await f.Client.ListSessionsAsync(ns.Metadata.Name, null, CancellationToken.None)).Items)
+            {
+                var none = new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch);
+                await f.Client.PatchSessionAsync(none, ns.Metadata.Name, s.Metadata.Name, CancellationToken.None);
+            }
             await f.Client.CoreV1.DeleteNamespaceAsync(ns.Metadata.Name, cancellationToken: CancellationToken.None);
         }
     }
