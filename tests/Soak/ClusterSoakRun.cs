@@ -68,8 +68,7 @@ sealed class ClusterSoakRun(SoakOptions o)
             await using var op = await ServerProgram.StartAsync(operatorDll,
                 ["--namespace", ns, "--redis", redisConfig, "--image", image, "--warm-pool", WarmPool.ToString(CultureInfo.InvariantCulture)], env: quiet);
             await using var router = await ServerProgram.StartAsync(routerDll,
-                ["--kubernetes", "--redis", redisConfig, "--idle-timeout", o.IdleTimeout.ToString("c"),
-                 "--state-retention", o.StateRetention.ToString("c"), "--sessions-per-ip-per-minute", "100000"], env: quiet);
+                ["--kubernetes", "--redis", redisConfig, .. o.RouterLifetimeArgs, "--sessions-per-ip-per-minute", "100000"], env: quiet);
             using var http = new HttpClient { BaseAddress = router.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
             var clock = Stopwatch.StartNew();
             async Task<Sample> SampleAsync(bool keep = true, bool heap = false)

@@ -13,6 +13,9 @@ sealed class SoakOptions
     /// <summary>The router's --state-retention: twice the idle timeout, so a return after the session expired finds its
     /// state and a later one (<see cref="SimulatedUser"/>) does not.</summary>
     public TimeSpan StateRetention => 2 * IdleTimeout;
+    /// <summary>The router's flags for both: the same in the local and the cluster soak.</summary>
+    public string[] RouterLifetimeArgs =>
+        ["--idle-timeout", IdleTimeout.ToString("c"), "--state-retention", StateRetention.ToString("c")];
     /// <summary>Routes in a real redis-server (loopback) instead of the router's in-memory table.</summary>
     public bool Redis { get; private set; }
     /// <summary>The operator and the router in Kubernetes mode against the test cluster ($KUBECONFIG): every user a pod.</summary>

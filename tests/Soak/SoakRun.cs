@@ -42,9 +42,9 @@ sealed class SoakRun(SoakOptions o)
 
         await using var redis = o.Redis ? await RedisProcess.StartAsync() : null;
         var redisConfig = redis is null ? null : $"127.0.0.1:{redis.Port}";
-        var args = new List<string>
+        var args = new List<string>(o.RouterLifetimeArgs)
         {
-            "--idle-timeout", o.IdleTimeout.ToString("c"), "--state-retention", o.StateRetention.ToString("c"), "--warm-pool", WarmPool.ToString(),
+            "--warm-pool", WarmPool.ToString(),
             // Every simulated user comes from 127.0.0.1; the per-IP limit of new sessions is not what this soak measures.
             "--sessions-per-ip-per-minute", "100000",
         };

@@ -226,8 +226,9 @@ public sealed class HelmInstallTests(ITestOutputHelper output)
 
     void Step(string what)
     {
-        _step = $"{what} (from {DateTime.UtcNow:HH:mm:ss})";
-        output.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {what}");
+        var at = DateTime.UtcNow;
+        _step = $"{what} (from {at:HH:mm:ss})";
+        output.WriteLine($"[{at:HH:mm:ss}] {what}");
     }
 
     /// <summary>A user's count as expected, else a failure with the cluster's state: a count lost is a user's state lost

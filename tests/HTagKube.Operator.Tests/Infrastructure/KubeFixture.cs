@@ -62,22 +62,32 @@ public class KubeFixture : IAsyncLifetime
         }, TimeSpan.FromSeconds(30), "htagsessions served");
     }
 
+    static readonly V1Patch NoFinalizers = new("{\"metadata\":{\"finalizers\":null}}", V1Patch.PatchType.MergePatch);
+
+    /// <summary>
+    /// Strips the finalizers of every HTagSession in <paramref name="ns"/>: where no operator runs (or none any more), a
+    /// session keeps the finalizer the router creates it with, and its namespace could not be deleted.
+    /// </summary>
+    public static async Task DropSessionFinalizersAsync(IKubernetes client, string ns, CancellationToken ct)
+    {
+        foreach (var s in (await client.ListSessionsAsync(ns, null, ct)).Items)
+        {
+            if (s.Metadata.Finalizers is { Count: > 0 }) await client.PatchSessionAsync(NoFinalizers, ns, s.Metadata.Name, ct);
+        }
+    }
+
     public virtual async Task DisposeAsync()
     {
         if (_client is null) return;
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var noFinalizers = new V1Patch("{\"metadata\":{\"finalizers\":null}}", V1Patch.PatchType.MergePatch);
         // Remove our finalizers first, else the namespace would stay Terminating when no operator runs.
         try
         {
-            foreach (var s in (await _client.ListSessionsAsync(Namespace, null, cts.Token)).Items)
-            {
-                if (s.Metadata.Finalizers is { Count: > 0 }) await _client.PatchSessionAsync(noFinalizers, Namespace, s.Metadata.Name, cts.Token);
-            }
+            await DropSessionFinalizersAsync(_client, Namespace, cts.Token);
             foreach (var c in (await _client.CoreV1.ListNamespacedConfigMapAsync(Namespace, cancellationToken: cts.Token)).Items)
             {
                 if (c.Metadata.Finalizers is { Count: > 0 })
-                    await _client.CoreV1.PatchNamespacedConfigMapAsync(noFinalizers, c.Metadata.Name, Namespace, cancellationToken: cts.Token);
+                    await _client.CoreV1.PatchNamespacedConfigMapAsync(NoFinalizers, c.Metadata.Name, Namespace, cancellationToken: cts.Token);
             }
         }
         catch (HttpOperationException e) when (e.IsNotFound()) { }

@@ -119,11 +119,7 @@ public sealed class KubernetesProvisionerTests(OperatorFixture f, ITestOutputHel
         finally
         {
             // No operator removes that finalizer here: the namespace could not go with the session in it.
-            foreach (var s in (await f.Client.ListSessionsAsync(ns.Metadata.Name, null, CancellationToken.None)).Items)
-            {
-                var none = new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch);
-                await f.Client.PatchSessionAsync(none, ns.Metadata.Name, s.Metadata.Name, CancellationToken.None);
-            }
+            await KubeFixture.DropSessionFinalizersAsync(f.Client, ns.Metadata.Name, CancellationToken.None);
             await f.Client.CoreV1.DeleteNamespaceAsync(ns.Metadata.Name, cancellationToken: CancellationToken.None);
         }
     }
