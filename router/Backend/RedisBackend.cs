@@ -96,6 +96,11 @@ public sealed class RedisBackend(RedisRouteTable store, TimeSpan sweepInterval) 
 
     static readonly TimeSpan KeyRingRetry = TimeSpan.FromMilliseconds(500);
 
+    volatile bool _keyRingLoaded;
+
+    /// <inheritdoc />
+    public override bool KeyRingLoaded => _keyRingLoaded;
+
     /// <summary>One load under the lock; false when Redis could not be reached.</summary>
     async Task<bool> TryLoadKeyRingAsync(IServiceProvider services, ILogger log, CancellationToken ct)
     {
@@ -116,6 +121,7 @@ public sealed class RedisBackend(RedisRouteTable store, TimeSpan sweepInterval) 
             }
             // The first protection loads the ring, and makes its key if it has no usable one.
             services.GetRequiredService<IDataProtectionProvider>().CreateProtector(UidSeal.Purpose).Protect("key ring check"u8.ToArray());
+            _keyRingLoaded = true;
             return true;
         }
         catch (Exception e) when (e is RedisException or TimeoutException or InvalidOperationException

@@ -138,7 +138,7 @@ public static class RouterApp
         // The router's own paths; every other path belongs to the user's userpod.
         var table = sp.GetRequiredService<IRouteTable>();
         app.Map(UserpodProtocol.HealthPath, (RequestDelegate)(ctx => ctx.Response.WriteAsync("ok\n", ctx.RequestAborted)));
-        app.Map(UserpodProtocol.ReadyPath, (RequestDelegate)(ctx => ReadyAsync(ctx, table)));
+        app.Map(UserpodProtocol.ReadyPath, (RequestDelegate)(ctx => ReadyAsync(ctx, table, backend)));
         app.MapMetrics(settings => settings.Registry = metrics.Registry, "/metrics");
         var admin = sp.GetRequiredService<SessionsEndpoint>();
         app.Map(SessionsEndpoint.Path, (RequestDelegate)admin.HandleAsync);
@@ -149,8 +149,15 @@ public static class RouterApp
         app.Map("/{**path}", (RequestDelegate)sp.GetRequiredService<ProxyHandler>().InvokeAsync);
     }
 
-    static async Task ReadyAsync(HttpContext ctx, IRouteTable table)
+    /// <summary>Ready: the route table answers and the key ring is loaded (a router that cannot seal cookies serves nobody).</summary>
+    static async Task ReadyAsync(HttpContext ctx, IRouteTable table, RouterBackend backend)
     {
+        if (!backend.KeyRingLoaded)
+        {
+            ctx.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            await ctx.Response.WriteAsync("key ring not loaded\n", ctx.RequestAborted);
+            return;
+        }
         try
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);

@@ -1,5 +1,6 @@
 using HTagKube.Router.Backend;
 using HTagKube.Router.Tests.Infrastructure;
+using HTagKube.Contract;
 using HTagKube.Routing.Identity;
 
 namespace HTagKube.Router.Tests.Reliability;
@@ -38,11 +39,27 @@ public sealed class SharedKeyRingTests : IAsyncLifetime
         // A fresh install: the routers start beside Redis, which answers a moment later.
         await _redis.StopAsync();
         var routers = await StartRoutersAsync();
+        using (var http = routers[0].NewClient())
+        using (var ready = await http.GetAsync(UserpodProtocol.ReadyPath))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Equal("key ring not loaded\n", await ready.Content.ReadAsStringAsync());
+        }
         await _redis.RestartAsync(TimeSpan.Zero);
         await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.Configuration))
         {
             await Eventually.True(async () => await redis.GetDatabase().ListLengthAsync(RedisBackend.KeysRedisKey) > 0,
                 TimeSpan.FromSeconds(30), "a key ring in Redis, loaded by the routers on their own");
+        }
+        // Each router loads it on its own retry, after its own reconnect: /readyz says when, as it tells Kubernetes.
+        foreach (var r in routers)
+        {
+            using var http = r.NewClient();
+            await Eventually.True(async () =>
+            {
+                using var ready = await http.GetAsync(UserpodProtocol.ReadyPath);
+                return ready.IsSuccessStatusCode;
+            }, TimeSpan.FromSeconds(30), "every router ready, its key ring loaded");
         }
         await SealTogetherWithOneKeyAsync(routers);
     }
