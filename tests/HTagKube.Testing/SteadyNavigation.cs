@@ -13,7 +13,8 @@ namespace HTagKube.Testing;
 /// logged as a 499). Playwright reports either as that error or, when Chromium has already committed its error page, as
 /// the navigation being "interrupted by another navigation to chrome-error://chromewebdata/"; then the error page names
 /// the code. A person presses reload; these tests do too, for those two errors only (Chromium's view of the host's
-/// network, not an answer of ours), and any other error page fails the load with its code in the message. The code is
+/// network, not an answer of ours), also when the page loaded but one of its scripts or style sheets failed so, and any
+/// other error page fails the load with its code in the message. The code is
 /// taken from the failed request Chromium reports for the main frame's document, else read from the error page (stop
 /// 32: a busy machine had not filled the page in within a second).
 /// </summary>
@@ -23,11 +24,17 @@ public static partial class SteadyNavigation
     const string Offline = "ERR_INTERNET_DISCONNECTED";
     const string Aborted = "ERR_ABORTED";
     const string ErrorPage = "chrome-error://chromewebdata/";
-    const int Attempts = 6;
 
     /// <summary>A person's pause before pressing reload, longer each time: a burst of pod starts changes interfaces for
     /// seconds (CI run u3, a core busy: three loads in a row failed at once). A back-off, not a wait for a condition.</summary>
-    static TimeSpan Pause(int attempt) => TimeSpan.FromMilliseconds(300 * attempt);
+    public static TimeSpan Pause(int attempt) => TimeSpan.FromMilliseconds(300 * attempt);
+
+    /// <summary>How many times a load (or an upload: <see cref="SteadyUpload"/>) is tried while the network churns.</summary>
+    public const int Attempts = 6;
+
+    /// <summary>True when Chromium's failure text is its view of the host's network churning, not an answer of ours.</summary>
+    public static bool IsNetworkChurn(string? failure) =>
+        failure is not null && (failure.Contains(NetworkChanged, StringComparison.Ordinal) || failure.Contains(Offline, StringComparison.Ordinal));
 
     /// <summary><see cref="IPage.GotoAsync"/>, repeated when Chromium reports the network changed or offline.</summary>
     public static Task<IResponse?> OpenAsync(this IPage page, string url, PageGotoOptions? options = null) =>
@@ -43,9 +50,16 @@ public static partial class SteadyNavigation
         for (var attempt = 1; ; attempt++)
         {
             failures.Take();
-            try { return await load(); }
-            catch (PlaywrightException e) when (e.Message.Contains(NetworkChanged, StringComparison.Ordinal)
-                || e.Message.Contains(Offline, StringComparison.Ordinal))
+            try
+            {
+                var response = await load();
+                // Loaded, but a script or style sheet of it lost to the churn leaves a page without it (CI, session 17:
+                // htag.js, so the page never connected): a person reloads that too.
+                if (!failures.TakeChurnedSubresource() || attempt >= Attempts) return response;
+                await Task.Delay(Pause(attempt));
+                continue;
+            }
+            catch (PlaywrightException e) when (IsNetworkChurn(e.Message))
             {
                 if (attempt >= Attempts) throw;
                 await Task.Delay(Pause(attempt));
@@ -86,9 +100,16 @@ public static partial class SteadyNavigation
         readonly Lock _gate = new();
         string? _code;
 
+        bool _churnedSubresource;
+
         public DocumentFailures(IPage page) => page.RequestFailed += (_, request) =>
         {
-            if (!request.IsNavigationRequest || request.Frame != page.MainFrame) return;
+            if (!request.IsNavigationRequest)
+            {
+                if (IsNetworkChurn(request.Failure)) lock (_gate) _churnedSubresource = true;
+                return;
+            }
+            if (request.Frame != page.MainFrame) return;
             var m = ErrorCode().Match(request.Failure ?? "");
             if (!m.Success) return;
             // A request cut short by the next navigation says ERR_ABORTED; the cause, when there is one, is the other code.
@@ -102,7 +123,19 @@ public static partial class SteadyNavigation
             {
                 var code = _code;
                 _code = null;
+                _churnedSubresource = false;
                 return code;
+            }
+        }
+
+        /// <summary>Whether a request other than a document load failed to the churn since the last take; forgets it.</summary>
+        public bool TakeChurnedSubresource()
+        {
+            lock (_gate)
+            {
+                var churned = _churnedSubresource;
+                _churnedSubresource = false;
+                return churned;
             }
         }
     }
