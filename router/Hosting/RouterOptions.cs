@@ -12,7 +12,10 @@ public sealed class RouterOptions
     /// <summary>A route without user activity for this long expires and its userpod is stopped.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>How long a request waits for a starting session before the "starting" page / 503.</summary>
+    /// <summary>
+    /// How long a request waits for its session's start before the "starting" page / 503: in all, a dead route's
+    /// replacements included.
+    /// </summary>
     public TimeSpan StartWait { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Deadline for a userpod to print its address and answer /healthz.</summary>

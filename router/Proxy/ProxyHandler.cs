@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using HTagKube.Router.Forwarding;
 using HTagKube.Router.Identity;
 using HTagKube.Router.Metrics;
@@ -10,7 +11,8 @@ namespace HTagKube.Router.Proxy;
 
 /// <summary>
 /// The front door for every user path: the user (<see cref="IUserResolver"/>) → the route (<see cref="SessionService"/>,
-/// which opens a session on a miss) → HTTP or WebSocket forwarding; a dead route is replaced, at most three times.
+/// which opens a session on a miss) → HTTP or WebSocket forwarding; a dead route is replaced, at most three times, and the
+/// request waits for its starts at most <c>--start-wait</c> in all (then the "starting" page; the start goes on).
 /// </summary>
 public sealed class ProxyHandler(
     IUserResolver users,
@@ -70,7 +72,8 @@ public sealed class ProxyHandler(
             await Pages.WriteUnavailableAsync(ctx, "Sessions are briefly unavailable; retry shortly.");
             return;
         }
-        route ??= await sessions.OpenAsync(ctx, user, replacing: false);
+        var waitingSince = Stopwatch.GetTimestamp(); // one --start-wait for all the starts of this request
+        route ??= await sessions.OpenAsync(ctx, user, replacing: false, waitingSince);
         if (route is null) return;
 
         UserpodTransformer.SetState(ctx, new StateReference(userKey, stateAddress.Url));
@@ -119,7 +122,7 @@ public sealed class ProxyHandler(
                 sessions.OpenInBackground(user); // ready for the retry
                 return;
             }
-            route = await sessions.OpenAsync(ctx, user, replacing: true);
+            route = await sessions.OpenAsync(ctx, user, replacing: true, waitingSince);
             if (route is null) return;
         }
     }

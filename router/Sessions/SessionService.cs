@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using HTagKube.Router.Admission;
 using HTagKube.Router.Hosting;
 using HTagKube.Router.Identity;
@@ -43,20 +44,23 @@ public sealed class SessionService : IDisposable
     public ValueTask<RouteEntry?> FindAsync(string userKey, CancellationToken ct) => _routes.GetAsync(userKey, ct);
 
     /// <summary>
-    /// Starts the user's session and waits for its route at most <c>--start-wait</c>. A new user is admitted first
-    /// (the cap and the per-client rate, reserved in the same atomic step); a user whose route is being replaced is
-    /// never refused. Null when the request was answered instead (a page: full, rate-limited, starting, failed).
+    /// Starts the user's session and waits for its route at most <c>--start-wait</c> since <paramref name="waitingSince"/>
+    /// (the request's first start: one request waits that long in all, whatever number of dead routes it replaces). A new
+    /// user is admitted first (the cap and the per-client rate, reserved in the same atomic step); a user whose route is
+    /// being replaced is never refused. Null when the request was answered instead (a page: full, rate-limited, starting,
+    /// failed).
     /// </summary>
-    public async Task<RouteEntry?> OpenAsync(HttpContext ctx, RouterUser user, bool replacing)
+    public async Task<RouteEntry?> OpenAsync(HttpContext ctx, RouterUser user, bool replacing, long waitingSince)
     {
         if (!await AdmitAsync(ctx, user.UserKey, replacing)) return null;
+        var wait = _options.StartWait - Stopwatch.GetElapsedTime(waitingSince);
         var starting = _provisioner.EnsureSessionAsync(user.UserKey, user.DisplayName, CancellationToken.None);
         // When the start is over (either way, also when this request stops waiting), the user counts only while its
         // route exists.
         _background.Run("end of a start reservation", ct => EndReservationAsync(user.UserKey, starting, ct));
         try
         {
-            var route = await starting.WaitAsync(_options.StartWait, ctx.RequestAborted);
+            var route = await starting.WaitAsync(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, ctx.RequestAborted);
             _routes.Set(user.UserKey, route);
             _activity.MarkFresh(user.UserKey);
             return route;

@@ -23,16 +23,20 @@ public sealed class SessionServiceTests
         public ValueTask<RouterUser?> ResolveAsync(HttpContext ctx) => ValueTask.FromResult<RouterUser?>(new(userKey, Person));
     }
 
-    /// <summary>Records every start; its sessions live at a loopback port nothing listens on (a dead userpod).</summary>
-    sealed class DeadEndProvisioner : ISessionProvisioner
+    /// <summary>
+    /// Records every start; each takes <paramref name="startTakes"/> and its session lives at a loopback port nothing
+    /// listens on (a dead userpod).
+    /// </summary>
+    sealed class DeadEndProvisioner(TimeSpan startTakes = default) : ISessionProvisioner
     {
         public readonly ConcurrentQueue<string?> Starts = new();
         public int Ended;
 
-        public Task<RouteEntry> EnsureSessionAsync(string userKey, string? displayName, CancellationToken ct)
+        public async Task<RouteEntry> EnsureSessionAsync(string userKey, string? displayName, CancellationToken ct)
         {
             Starts.Enqueue(displayName);
-            return Task.FromResult(new RouteEntry("127.0.0.1:1", "local:1", "token", DateTimeOffset.UtcNow));
+            if (startTakes > TimeSpan.Zero) await Task.Delay(startTakes, ct); // a start's own duration, not a wait for a condition
+            return new RouteEntry("127.0.0.1:1", "local:1", "token", DateTimeOffset.UtcNow);
         }
 
         public Task RouteExpiredAsync(string userKey, CancellationToken ct) => Task.CompletedTask;
@@ -62,6 +66,25 @@ public sealed class SessionServiceTests
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, res.StatusCode);
         await Eventually.True(() => provisioner.Starts.Count >= 5, TimeSpan.FromSeconds(10), "the background start");
         Assert.All(provisioner.Starts, name => Assert.Equal(Person, name));
+    }
+
+    [Fact]
+    public async Task One_request_waits_for_starts_at_most_the_start_wait_in_all_however_many_dead_routes_it_replaces()
+    {
+        var provisioner = new DeadEndProvisioner(TimeSpan.FromSeconds(2));
+        await using var router = await RouterHost.StartAsync(services =>
+        {
+            services.AddSingleton<ISessionProvisioner>(provisioner);
+            services.AddSingleton<IUserResolver>(new FixedPerson(UserKey.FromUid(UserKey.NewUid())));
+        }, "--warm-pool", "0", "--start-wait", "00:00:05");
+        using var http = router.NewClient();
+
+        // Starts of 2 s whose routes are dead: two end within the 5 s, the third outlives what is left of them. Each start
+        // used to get its own 5 s: four starts (20 s at worst with slow ones) before the "starting" page.
+        using var res = await http.GetAsync("page");
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, res.StatusCode);
+        Assert.Equal(3, provisioner.Starts.Count);
     }
 }
 
