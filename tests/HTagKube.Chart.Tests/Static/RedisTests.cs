@@ -22,6 +22,9 @@ public sealed class RedisTests
         var env = redis["env"].List.Single(e => e["name"].S == "REDIS_PASSWORD");
         Assert.Equal("htag-redis", env.At("valueFrom.secretKeyRef.name").S);
         Assert.Equal("redis:7-alpine", redis["image"].S);
+        // Full, it refuses writes rather than being OOM-killed below its limit (256Mi) with every route, key and state.
+        Assert.Equal("192mb", args[args.ToList().IndexOf("--maxmemory") + 1]);
+        Assert.Equal("noeviction", args[args.ToList().IndexOf("--maxmemory-policy") + 1]);
         Assert.False(r.Get("StatefulSet", "htag-redis").At("spec.volumeClaimTemplates").Exists);
 
         // Router and operator get the same connection string, password by reference, host without DNS.
@@ -50,6 +53,16 @@ public sealed class RedisTests
         Assert.Equal("htagkube/redis:7", c["image"].S);
         Assert.DoesNotContain(r.OfKind("Secret"), s => s.Name == "htag-redis");
         Assert.Equal("my-redis", c["env"].List.Single(e => e["name"].S == "REDIS_PASSWORD").At("valueFrom.secretKeyRef.name").S);
+    }
+
+    [Fact]
+    public async Task The_memory_ceiling_is_a_value_and_can_be_lifted()
+    {
+        var set = HelmChart.Container((await HelmChart.TemplateAsync("redis.maxmemory=1gb")).Get("StatefulSet", "htag-redis"), "redis");
+        Assert.Equal("1gb", set["args"].Strings[set["args"].Strings.ToList().IndexOf("--maxmemory") + 1]);
+        var none = HelmChart.Container((await HelmChart.TemplateAsync("redis.maxmemory=")).Get("StatefulSet", "htag-redis"), "redis");
+        Assert.DoesNotContain("--maxmemory", none["args"].Strings);
+        Assert.DoesNotContain("--maxmemory-policy", none["args"].Strings);
     }
 
     [Fact]
