@@ -15,6 +15,12 @@ public static class KubernetesNames
     /// <summary>Finalizer that clears a session's route.</summary>
     public const string RouteFinalizer = "htagkube.io/route";
 
+    /// <summary>
+    /// HTagSession annotation: the warm pod a router took for the session (a warm-pod offer) and already routes the user
+    /// to; the operator hands that pod to the session.
+    /// </summary>
+    public const string WarmPodAnnotation = "htagkube.io/warm-pod";
+
     /// <summary>Suffix of a pod's token Secret: <c>{session or warm pod name}-token</c>.</summary>
     public const string TokenSecretSuffix = "-token";
 

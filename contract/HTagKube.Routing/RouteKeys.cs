@@ -29,6 +29,12 @@ public static class RouteKeys
     /// </summary>
     public const string StatePrefix = "htagkube:state:";
 
+    /// <summary>
+    /// Hash of the Ready warm pods the operator offers routers: pod name → "endpoint token". A router takes one for a new
+    /// user in one atomic step (<see cref="WarmPodOffers"/>); the operator withdraws an offer before it uses the pod itself.
+    /// </summary>
+    public const string WarmOffers = "htagkube:warm";
+
     /// <summary>Hash field names of a route.</summary>
     public const string FieldEndpoint = "endpoint", FieldSession = "session", FieldToken = "token", FieldSince = "since";
 

@@ -38,6 +38,9 @@ public sealed class RedisBackend(RedisRouteTable store, TimeSpan sweepInterval) 
     public override TimeSpan RouteCacheFor => TimeSpan.FromSeconds(1);
 
     /// <inheritdoc />
+    public override Provisioning.WarmPodTaker WarmPods { get; } = new(new WarmPodOffers(store.Connection), store);
+
+    /// <inheritdoc />
     protected override IRouteTable Start(IServiceProvider services)
     {
         var metrics = services.GetRequiredService<RouterMetrics>();

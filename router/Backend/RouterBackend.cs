@@ -61,6 +61,9 @@ public abstract class RouterBackend
     /// <summary>Loads (or makes) the key ring before the first request; a shared ring needs it (<see cref="RedisBackend"/>).</summary>
     public virtual Task PrepareKeyRingAsync(IServiceProvider services, CancellationToken ct) => Task.CompletedTask;
 
+    /// <summary>The operator's warm-pod offers, where routers share a store with it (Redis); else null.</summary>
+    public virtual Provisioning.WarmPodTaker? WarmPods => null;
+
     /// <summary>
     /// Whether the key ring is loaded, so the router can seal and open cookies; until then <c>/readyz</c> answers 503 and a
     /// new user a "retry shortly" page.

@@ -37,7 +37,8 @@ public static class KubernetesProvisioning
         {
             var provisioner = new KubernetesSessionProvisioner(
                 sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<IRouteTable>(),
-                sp.GetRequiredService<KubernetesProvisionerOptions>(), sp.GetRequiredService<ILogger<KubernetesSessionProvisioner>>());
+                sp.GetRequiredService<KubernetesProvisionerOptions>(), sp.GetRequiredService<ILogger<KubernetesSessionProvisioner>>(),
+                sp.GetRequiredService<Backend.RouterBackend>().WarmPods);
             sp.GetRequiredService<RouterMetrics>().Meter.CreateObservableGauge("live_sessions", () => provisioner.LiveSessions, null,
                 "Sessions this router knows or is starting now.");
             return provisioner;

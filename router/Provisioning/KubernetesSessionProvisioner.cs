@@ -38,7 +38,8 @@ public sealed record KubernetesProvisionerOptions
 /// activity pushes it (ActivityTracker), and ending a session without the right to delete HTagSessions makes it now.
 /// </summary>
 public sealed class KubernetesSessionProvisioner(
-    IKubernetes kube, IRouteTable routes, KubernetesProvisionerOptions options, ILogger<KubernetesSessionProvisioner> log)
+    IKubernetes kube, IRouteTable routes, KubernetesProvisionerOptions options, ILogger<KubernetesSessionProvisioner> log,
+    WarmPodTaker? warmPods = null)
     : ISessionProvisioner
 {
     readonly SingleFlight<RouteEntry> _starting = new();
@@ -91,10 +92,12 @@ public sealed class KubernetesSessionProvisioner(
         var created = false;
         // A warm-pool claim publishes the route within ~100 ms: poll fast first, then back off to PollInterval.
         var delay = TimeSpan.FromMilliseconds(Math.Min(5, options.PollInterval.TotalMilliseconds));
+        if (await UsableRouteAsync(userKey, ct) is null && await TakeWarmPodAsync(userKey, name, displayName, ct) is { } taken)
+            return taken;
         while (true)
         {
             if (await UsableRouteAsync(userKey, ct) is { } route) return route;
-            if (!created && !(created = await CreateAsync(userKey, name, displayName, ct)))
+            if (!created && !(created = await CreateAsync(userKey, name, displayName, null, ct)))
             {
                 // It exists (another router or request was first, or an earlier session): read it only then, so a new
                 // user costs the API one request, not a read before every create.
@@ -112,8 +115,30 @@ public sealed class KubernetesSessionProvisioner(
         }
     }
 
-    /// <summary>Creates the session; false when one of that name exists already (409).</summary>
-    async Task<bool> CreateAsync(string userKey, string name, string? displayName, CancellationToken ct)
+    /// <summary>
+    /// A new user's way around the operator's claim: a warm pod the operator offers is taken, the HTagSession created naming
+    /// it, and the route to it published here; the operator hands that pod to the session afterwards. Null when none is
+    /// offered (or the session image is not the operator's), or when the user has a session already (409: the pod is
+    /// offered again).
+    /// </summary>
+    async Task<RouteEntry?> TakeWarmPodAsync(string userKey, string name, string? displayName, CancellationToken ct)
+    {
+        if (warmPods is null || options.Image is not null || await warmPods.TakeAsync(ct) is not { } offer) return null;
+        if (!await CreateAsync(userKey, name, displayName, offer.Pod, ct))
+        {
+            await warmPods.GiveBackAsync(offer, ct); // the user has a session (a returning one): their pod is theirs
+            return null;
+        }
+        var route = await warmPods.RouteAsync(userKey, offer, name, IdleTimeout, ct);
+        log.LogInformation("HTagSession {Session}: routed to warm pod {Pod}", name, offer.Pod);
+        return route;
+    }
+
+    /// <summary>spec.idleTimeoutSeconds of the sessions this router creates: the route's TTL.</summary>
+    TimeSpan IdleTimeout => TimeSpan.FromSeconds(Math.Max(10, (int)options.IdleTimeout.TotalSeconds));
+
+    /// <summary>Creates the session (naming the warm pod taken for it, if any); false when one of that name exists already (409).</summary>
+    async Task<bool> CreateAsync(string userKey, string name, string? displayName, string? warmPod, CancellationToken ct)
     {
         try
         {
@@ -124,6 +149,7 @@ public sealed class KubernetesSessionProvisioner(
                     Name = name,
                     NamespaceProperty = Namespace,
                     Labels = new Dictionary<string, string> { [KubernetesNames.UserLabel] = userKey },
+                    Annotations = warmPod is null ? null : new Dictionary<string, string> { [KubernetesNames.WarmPodAnnotation] = warmPod },
                     // The operator's finalizer from birth: its runtime would otherwise add it in a write of its own before
                     // the first reconcile, on every new user's way to a page.
                     Finalizers = [KubernetesNames.RouteFinalizer],
@@ -131,7 +157,7 @@ public sealed class KubernetesSessionProvisioner(
                 Spec = new HTagSessionSpec
                 {
                     UserKey = userKey, Image = options.Image, DisplayName = HTagSessionSpec.FitDisplayName(displayName),
-                    IdleTimeoutSeconds = (int)Math.Max(10, options.IdleTimeout.TotalSeconds),
+                    IdleTimeoutSeconds = (int)IdleTimeout.TotalSeconds,
                 },
             }, ct);
             log.LogInformation("created HTagSession {Session}", name);

@@ -32,6 +32,9 @@ public static class OperatorServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => WarmPoolSizer.From(o, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<WarmPoolStatus>();
+        services.AddSingleton<WarmOfferBook>();
+        // Offers to the routers need the shared Redis (the operator's table in production; tests may give another).
+        if ((routes as RedisRouteTable)?.Connection is { } redis) services.AddSingleton(new WarmPodOffers(redis));
         services.AddSingleton<SessionPods>();
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<SessionStatusWriter>();

@@ -26,6 +26,11 @@ namespace HTagKube.Operator.Warm;
 /// beside them, and the pool fills again once the rush's pods are up. While a burst of claims draws on Ready pods, the
 /// refill waits for a lull (<see cref="RefillHold"/>): its API writes would queue before the claims.
 /// </para>
+/// <para>
+/// Ready warm pods are also offered to the routers (<see cref="WarmOfferBook"/>): a router takes one for a new user,
+/// creates the HTagSession naming it (<see cref="KubernetesNames.WarmPodAnnotation"/>) and routes the user to it at once;
+/// <see cref="ClaimAsync"/> then hands that pod to the session.
+/// </para>
 /// </summary>
 public sealed class WarmPool : ILeaderWork
 {
@@ -46,13 +51,15 @@ public sealed class WarmPool : ILeaderWork
     DateTimeOffset _lastSweep;
     int _lastTarget = -1;
     readonly RefillHold _hold = new();
+    readonly WarmOfferBook _offers;
 
     /// <summary>The pool of the served namespace, woken by warm pods' events; its size is reported in the metrics.</summary>
     public WarmPool(
         IKubernetes kube, OperatorOptions o, Informer<V1Pod> pods, OperatorMetrics metrics, WarmPoolSizer sizer, WarmPoolStatus status,
-        ILogger<WarmPool> log)
+        WarmOfferBook offers, ILogger<WarmPool> log)
     {
         (_kube, _o, _pods, _metrics, _sizer, _status, _log, _ns) = (kube, o, pods, metrics, sizer, status, log, o.Namespace!);
+        _offers = offers;
         _starts = new WarmPodStarts(sizer.Window);
         pods.Changed += (_, p) => { if (p.Metadata.Labels?.ContainsKey(WarmPodManifests.WarmLabel) == true) Wake(); };
         metrics.ObserveWarmPool(Count, () => Math.Max(0, _lastTarget), () => _sizer.ArrivalsPerSecond, () => _sizer.StartTime.TotalSeconds);
@@ -63,10 +70,13 @@ public sealed class WarmPool : ILeaderWork
 
     void Wake() { if (_wake.CurrentCount == 0) _wake.Release(); }
 
-    /// <summary>Warm pods in the cache that are still in the pool (not claimed by us moments ago).</summary>
-    IEnumerable<V1Pod> Pool() =>
+    /// <summary>Warm pods in the cache not claimed (by us moments ago), a router's take included.</summary>
+    IEnumerable<V1Pod> Unclaimed() =>
         _pods.List().Where(p =>
             p.Metadata.NamespaceProperty == _ns && WarmPodManifests.IsWarm(p) && !_claiming.ContainsKey(p.Metadata.Name!));
+
+    /// <summary>Warm pods in the cache that are still in the pool (not claimed by us moments ago, not taken by a router).</summary>
+    IEnumerable<V1Pod> Pool() => Unclaimed().Where(p => !_offers.IsTaken(p.Metadata.Name!));
 
     /// <summary>Warm pods in the pool by state (being created counts as starting).</summary>
     public (int Ready, int Starting) Count()
@@ -90,6 +100,7 @@ public sealed class WarmPool : ILeaderWork
         }
         _sizer.Arrival(); // a session a warm pod could serve: the demand the pool follows
         var now = DateTimeOffset.UtcNow;
+        if (await ClaimTakenAsync(s, now, ct) is { } taken) return taken;
         var usable = Pool().Where(p => Claimable(p, now)).ToList();
         var ready = usable.Where(PodHealth.IsReady).ToList();
         // Concurrent workers start at different pods: fewer 409s than all racing for the first one.
@@ -98,6 +109,11 @@ public sealed class WarmPool : ILeaderWork
         foreach (var warm in ready.Concat(starting))
         {
             if (!_claiming.TryAdd(warm.Metadata.Name!, DateTimeOffset.UtcNow)) continue;
+            if (!await _offers.WithdrawAsync(warm.Metadata.Name!, now, ct))
+            {
+                _claiming.TryRemove(warm.Metadata.Name!, out _); // a router took it
+                continue;
+            }
             var claimed = await TryClaimAsync(_kube, warm, s, ct);
             if (claimed is null && await ReadPodAsync(warm.Metadata.Name!, ct) is { } fresh
                 && fresh.Metadata.ResourceVersion != warm.Metadata.ResourceVersion && Claimable(fresh, now))
@@ -107,17 +123,46 @@ public sealed class WarmPool : ILeaderWork
                 _claiming.TryRemove(warm.Metadata.Name!, out _);
                 continue;
             }
-            AdoptTokenSecret(claimed, s, ct);
-            _hold.Claimed(DateTimeOffset.UtcNow);
-            _metrics.WarmClaims.Add(1);
-            _log.LogInformation("session {Session}: claimed warm pod {Pod}{Starting}", s.Metadata.Name, claimed.Metadata.Name,
-                PodHealth.IsReady(claimed) ? "" : " (still starting: none was Ready)");
-            Wake();
+            Handed(claimed, s, ct, PodHealth.IsReady(claimed) ? "" : " (still starting: none was Ready)");
             return claimed;
         }
         _metrics.WarmMisses.Add(1);
         Wake();
         return null;
+    }
+
+    /// <summary>
+    /// The warm pod a router took for this session (<see cref="KubernetesNames.WarmPodAnnotation"/>) and routes its user to,
+    /// claimed; null when the session names none, or the pod is gone or someone else's (then the session gets a pod the
+    /// usual way, whose route replaces the router's).
+    /// </summary>
+    async Task<V1Pod?> ClaimTakenAsync(HTagSession s, DateTimeOffset now, CancellationToken ct)
+    {
+        if (s.Metadata.Annotations is not { } notes || !notes.TryGetValue(KubernetesNames.WarmPodAnnotation, out var name)
+            || string.IsNullOrEmpty(name)) return null;
+        if (_pods.Get(_ns, name) is not { } pod || !WarmPodManifests.IsWarm(pod) || !_claiming.TryAdd(name, now)) return null;
+        await _offers.WithdrawAsync(name, now, ct); // offered still (its router's take raced our view): no other router gets it
+        var claimed = await TryClaimAsync(_kube, pod, s, ct);
+        if (claimed is null && await ReadPodAsync(name, ct) is { } fresh && WarmPodManifests.IsWarm(fresh))
+            claimed = await TryClaimAsync(_kube, fresh, s, ct); // our view was stale
+        if (claimed is null)
+        {
+            _claiming.TryRemove(name, out _);
+            return null;
+        }
+        Handed(claimed, s, ct, " (a router's take)");
+        return claimed;
+    }
+
+    /// <summary>A warm pod is the session's now: its Secret follows, the refill holds, counted, logged.</summary>
+    void Handed(V1Pod claimed, HTagSession s, CancellationToken ct, string how)
+    {
+        _offers.Claimed(claimed.Metadata.Name!);
+        AdoptTokenSecret(claimed, s, ct);
+        _hold.Claimed(DateTimeOffset.UtcNow);
+        _metrics.WarmClaims.Add(1);
+        _log.LogInformation("session {Session}: claimed warm pod {Pod}{How}", s.Metadata.Name, claimed.Metadata.Name, how);
+        Wake();
     }
 
     /// <summary>
@@ -177,6 +222,7 @@ public sealed class WarmPool : ILeaderWork
     {
         if (!_sizer.Enabled) return;
         await _pods.WaitForSyncAsync(ct);
+        _offers.Reset();
         if (_sizer.Adaptive)
         {
             _log.LogInformation("warm pool: between {Min} and {Max} pods in namespace {Namespace}, following the arrivals",
@@ -210,17 +256,25 @@ public sealed class WarmPool : ILeaderWork
             if (!cached.TryGetValue(name, out var p) || !WarmPodManifests.IsWarm(p) || now - at > InFlightMax)
                 _claiming.TryRemove(name, out _);
 
+        foreach (var abandoned in await _offers.SyncAsync(Unclaimed().ToList(), now, ct))
+        {
+            _log.LogWarning("warm pod {Pod}: taken by a router, but no session claimed it within {Grace} s; deleting it",
+                abandoned.Metadata.Name, WarmOfferBook.TakenGrace.TotalSeconds);
+            await UserpodPod.DeleteAsync(_kube, abandoned, ct);
+        }
         var alive = new List<V1Pod>();
         foreach (var p in Pool())
         {
             if (OtherImage(p) is { } stale)
             {
+                if (!await _offers.WithdrawAsync(p.Metadata.Name!, now, ct)) continue; // a router took it: a session's now
                 _log.LogInformation("warm pod {Pod}: {Why}; replacing it", p.Metadata.Name, stale);
                 await UserpodPod.DeleteAsync(_kube, p, ct);
                 continue;
             }
             if (WontServe(p, now) is { } why)
             {
+                await _offers.WithdrawAsync(p.Metadata.Name!, now, ct); // it will not serve, taken or not
                 _log.LogWarning("warm pod {Pod}: {Why}; replacing it", p.Metadata.Name, why);
                 _metrics.PodFailures.Add(1);
                 await UserpodPod.DeleteAsync(_kube, p, ct);
@@ -246,7 +300,8 @@ public sealed class WarmPool : ILeaderWork
         }
         // Shrunk pool (the demand fell, or a new leader with a smaller size): drop the youngest, not-ready first.
         var extras = alive.OrderBy(PodHealth.IsReady).ThenByDescending(p => p.Metadata.CreationTimestamp).Take(Math.Max(0, have - target));
-        foreach (var extra in extras) await UserpodPod.DeleteAsync(_kube, extra, ct);
+        foreach (var extra in extras)
+            if (await _offers.WithdrawAsync(extra.Metadata.Name!, now, ct)) await UserpodPod.DeleteAsync(_kube, extra, ct);
         // Grow at once: the creates run together (each is a Secret, a pod and a patch); the pods sessions wait for go first.
         // Only not while a burst of claims is drawing on Ready pods (RefillHold).
         var missing = Math.Max(0, target - have - sessionsStarting);

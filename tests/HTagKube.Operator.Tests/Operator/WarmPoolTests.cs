@@ -179,4 +179,35 @@ public sealed class WarmPoolTests(WarmPoolFixture f, ITestOutputHelper output) :
         await Eventually.True(async () =>
             await f.Client.CoreV1.ReadNamespacedSecretAsync(WarmPodManifests.SecretName(victim.Metadata.Name!), f.Namespace, cancellationToken: Ct).OrNullIfNotFound() is null, Wait, "victim's secret collected");
     }
+
+    [ClusterFact]
+    public async Task Ready_warm_pods_are_offered_a_session_naming_a_taken_one_gets_it_and_a_take_nobody_follows_is_replaced()
+    {
+        var pool = await FullPoolAsync();
+        var offers = new HTagKube.Routing.WarmPodOffers(f.Routes.Connection);
+        await Eventually.True(async () =>
+        {
+            var offered = await offers.OfferedAsync(Ct);
+            return pool.All(p => offered.Contains(p.Metadata.Name!));
+        }, Wait, "every Ready warm pod offered to the routers");
+
+        // A router's way: it takes an offer, then creates the user's HTagSession naming the pod.
+        var taken = await offers.TakeAsync(Ct) ?? throw new InvalidOperationException("no offer");
+        var session = f.NewSession();
+        session.Metadata.Annotations = new Dictionary<string, string> { [HTagKube.Contract.KubernetesNames.WarmPodAnnotation] = taken.Pod };
+        await f.Client.CreateSessionAsync(session, Ct);
+        var ready = await ReadyAsync(session.Metadata.Name!);
+        Assert.Equal(taken.Pod, ready.Status!.PodName);
+        var route = await f.Routes.GetAsync(session.Spec.UserKey, Ct);
+        Assert.Equal((taken.Endpoint, taken.Token), (route!.Endpoint, route.Token));
+        Assert.DoesNotContain(taken.Pod, await offers.OfferedAsync(Ct));
+
+        // A take no session follows (its router died in between): the pod is deleted after the grace, the pool refills.
+        var abandoned = await offers.TakeAsync(Ct) ?? throw new InvalidOperationException("no second offer");
+        await Eventually.True(async () =>
+            await f.Client.CoreV1.ReadNamespacedPodAsync(abandoned.Pod, f.Namespace, cancellationToken: Ct).OrNullIfNotFound()
+                is null or { Metadata.DeletionTimestamp: not null },
+            WarmOfferBook.TakenGrace + Wait, "the abandoned take deleted");
+        await FullPoolAsync();
+    }
 }
