@@ -4,7 +4,7 @@ using HTagKube.Operator.Tests.Infrastructure;
 namespace HTagKube.Operator.Tests.EndToEnd;
 
 /// <summary>Everything of Kubernetes mode as local processes: operator + router (--kubernetes) + Redis, and Chromium.</summary>
-public sealed class KubernetesModeFixture : OperatorFixture
+public class KubernetesModeFixture : OperatorFixture
 {
     public RouterProcess Router { get; private set; } = null!;
     public Browser Browser { get; private set; } = null!;
@@ -22,6 +22,15 @@ public sealed class KubernetesModeFixture : OperatorFixture
         if (Browser is not null) await Browser.DisposeAsync();
         if (Router is not null) await Router.DisposeAsync();
         await base.DisposeAsync();
+    }
+
+    /// <summary>The operator's and the router's last log lines, for a test's output.</summary>
+    public void WriteLogs(Xunit.Abstractions.ITestOutputHelper output)
+    {
+        if (Operator is null) return;
+        foreach (var line in Operator.Log.TakeLast(40)) output.WriteLine("operator| " + line);
+        if (Router is null) return;
+        foreach (var line in Router.Log.TakeLast(40)) output.WriteLine("router| " + line);
     }
 
     /// <summary>`kubectl get htagsessions` in the test namespace (kubectl from PATH, else the cluster cache).</summary>

@@ -17,12 +17,7 @@ public sealed class KubernetesModeTests(KubernetesModeFixture f, ITestOutputHelp
     static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
     static CancellationToken Ct => new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token;
 
-    public void Dispose()
-    {
-        if (f.Operator is null) return;
-        foreach (var line in f.Operator.Log.TakeLast(40)) output.WriteLine("operator| " + line);
-        foreach (var line in f.Router.Log.TakeLast(40)) output.WriteLine("router| " + line);
-    }
+    public void Dispose() => f.WriteLogs(output);
 
     async Task<List<HTagSession>> SessionsAsync() => [.. (await f.Client.ListSessionsAsync(f.Namespace, null, Ct)).Items];
 

@@ -3,50 +3,31 @@ using HTagKube.Contract;
 using k8s;
 using HTagKube.Operator.Tests.Infrastructure;
 using HTagKube.Operator.Warm;
+using HTagKube.Router.Provisioning;
+using HTagKube.Routing.Identity;
+using Microsoft.Extensions.Logging.Abstractions;
 using HTagKube.Routing;
 using Xunit.Abstractions;
 
 namespace HTagKube.Operator.Tests.EndToEnd;
 
 /// <summary>Kubernetes mode with a warm pool of 2: operator, router (--kubernetes), Redis and Chromium.</summary>
-public sealed class WarmTakeFixture : OperatorFixture
+public sealed class WarmTakeFixture : KubernetesModeFixture
 {
-    public RouterProcess Router { get; private set; } = null!;
-    public Browser Browser { get; private set; } = null!;
-
     protected override string[] OperatorArgs => ["--warm-pool", "2"];
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        if (Cluster.MissingReason is not null) return;
-        Router = await RouterProcess.StartAsync(Namespace, Redis.Configuration, TimeSpan.FromMinutes(10));
-        Browser = await Infrastructure.Browser.StartAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        if (Browser is not null) await Browser.DisposeAsync();
-        if (Router is not null) await Router.DisposeAsync();
-        await base.DisposeAsync();
-    }
 }
 
 /// <summary>
 /// A new user's router takes a warm pod the operator offers and routes the user to it before the operator's claim
 /// (issue 26: a rush's first pages waited for the operator's API writes); the operator then hands that pod to the session.
 /// </summary>
+[TestCaseOrderer("HTagKube.Operator.Tests.Infrastructure.DeclarationOrderer", "HTagKube.Operator.Tests")]
 public sealed class WarmTakeTests(WarmTakeFixture f, ITestOutputHelper output) : IClassFixture<WarmTakeFixture>, IDisposable
 {
     static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
     static CancellationToken Ct => new CancellationTokenSource(TimeSpan.FromSeconds(150)).Token;
 
-    public void Dispose()
-    {
-        if (f.Operator is null) return;
-        foreach (var line in f.Operator.Log.TakeLast(30)) output.WriteLine("operator| " + line);
-        foreach (var line in f.Router.Log.TakeLast(30)) output.WriteLine("router| " + line);
-    }
+    public void Dispose() => f.WriteLogs(output);
 
     [ClusterFact]
     public async Task A_new_user_is_routed_to_an_offered_warm_pod_which_the_operator_then_hands_to_their_session()
@@ -78,5 +59,35 @@ public sealed class WarmTakeTests(WarmTakeFixture f, ITestOutputHelper output) :
         Assert.Equal(session.Metadata.Uid, Assert.Single(claimed.Metadata.OwnerReferences!).Uid);
         await Counter.ClickAsync(user, 2); // the same pod: the count goes on
         Assert.DoesNotContain(pod!, await offers.OfferedAsync(Ct));
+    }
+
+    [ClusterFact]
+    public async Task The_router_answers_with_a_taken_pods_route_only_once_the_HTagSession_naming_it_is_created()
+    {
+        var offers = new WarmPodOffers(f.Routes.Connection);
+        var offered = await Eventually.Value(async () =>
+        {
+            var now = await offers.OfferedAsync(Ct);
+            return now.Count == 2 ? now : null;
+        }, Wait, "2 warm pods offered");
+        await using var router = new KubernetesSessionProvisioner(f.Client, f.Routes,
+            new KubernetesProvisionerOptions { Namespace = f.Namespace, IdleTimeout = TimeSpan.FromMinutes(5) },
+            NullLogger<KubernetesSessionProvisioner>.Instance, new WarmPodTaker(offers, f.Routes));
+        var userKey = UserKey.FromUid(UserKey.NewUid());
+
+        var route = await router.EnsureSessionAsync(userKey, "Alice Example", Ct);
+
+        // Created before the route: its answer is back when the route is.
+        var session = await f.Client.ReadSessionAsync(f.Namespace, SessionNames.ForUserKey(userKey), Ct);
+        var pod = session.Metadata.Annotations![KubernetesNames.WarmPodAnnotation];
+        Assert.Contains(pod, offered);
+        Assert.Equal("Alice Example", session.Spec.DisplayName);
+        var ready = await Eventually.Value(async () =>
+        {
+            var s = await f.Client.ReadSessionAsync(f.Namespace, session.Metadata.Name!, Ct);
+            return s.Status?.Phase == SessionPhase.Ready ? s : null;
+        }, Wait, "the session Ready");
+        Assert.Equal(pod, ready.Status!.PodName);
+        Assert.Equal(route.Endpoint, (await f.Routes.GetAsync(userKey, Ct))!.Endpoint);
     }
 }
