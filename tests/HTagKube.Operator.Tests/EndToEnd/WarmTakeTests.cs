@@ -29,15 +29,18 @@ public sealed class WarmTakeTests(WarmTakeFixture f, ITestOutputHelper output) :
 
     public void Dispose() => f.WriteLogs(output);
 
+    /// <summary>The pool's 2 pods offered (again, after a claim: the refill's pod once Ready).</summary>
+    static async Task<IReadOnlySet<string>> FullOffersAsync(WarmPodOffers offers) => await Eventually.Value(async () =>
+    {
+        var now = await offers.OfferedAsync(Ct);
+        return now.Count == 2 ? now : null;
+    }, Wait, "2 warm pods offered");
+
     [ClusterFact]
     public async Task A_new_user_is_routed_to_an_offered_warm_pod_which_the_operator_then_hands_to_their_session()
     {
         var offers = new WarmPodOffers(f.Routes.Connection);
-        var offered = await Eventually.Value(async () =>
-        {
-            var now = await offers.OfferedAsync(Ct);
-            return now.Count == 2 ? now : null;
-        }, Wait, "2 warm pods offered");
+        var offered = await FullOffersAsync(offers);
 
         var user = await f.Browser.NewUserAsync();
         await Counter.OpenAsync(user, f.Router.BaseAddress);
@@ -65,11 +68,7 @@ public sealed class WarmTakeTests(WarmTakeFixture f, ITestOutputHelper output) :
     public async Task The_router_answers_with_a_taken_pods_route_only_once_the_HTagSession_naming_it_is_created()
     {
         var offers = new WarmPodOffers(f.Routes.Connection);
-        var offered = await Eventually.Value(async () =>
-        {
-            var now = await offers.OfferedAsync(Ct);
-            return now.Count == 2 ? now : null;
-        }, Wait, "2 warm pods offered");
+        var offered = await FullOffersAsync(offers);
         await using var router = new KubernetesSessionProvisioner(f.Client, f.Routes,
             new KubernetesProvisionerOptions { Namespace = f.Namespace, IdleTimeout = TimeSpan.FromMinutes(5) },
             NullLogger<KubernetesSessionProvisioner>.Instance, new WarmPodTaker(offers, f.Routes));
