@@ -92,11 +92,16 @@ public sealed class KubernetesSessionProvisioner(
         var created = false;
         // A warm-pool claim publishes the route within ~100 ms: poll fast first, then back off to PollInterval.
         var delay = TimeSpan.FromMilliseconds(Math.Min(5, options.PollInterval.TotalMilliseconds));
-        if (await UsableRouteAsync(userKey, ct) is null && await TakeWarmPodAsync(userKey, name, displayName, ct) is { } taken)
-            return taken;
+        var offerTried = false;
         while (true)
         {
             if (await UsableRouteAsync(userKey, ct) is { } route) return route;
+            if (!offerTried)
+            {
+                // First a warm pod the operator offers; only once: later turns wait for a session that exists.
+                offerTried = true;
+                if (await TakeWarmPodAsync(userKey, name, displayName, ct) is { } taken) return taken;
+            }
             if (!created && !(created = await CreateAsync(userKey, name, displayName, null, ct)))
             {
                 // It exists (another router or request was first, or an earlier session): read it only then, so a new

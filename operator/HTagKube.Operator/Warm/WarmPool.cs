@@ -114,10 +114,7 @@ public sealed class WarmPool : ILeaderWork
                 _claiming.TryRemove(warm.Metadata.Name!, out _); // a router took it
                 continue;
             }
-            var claimed = await TryClaimAsync(_kube, warm, s, ct);
-            if (claimed is null && await ReadPodAsync(warm.Metadata.Name!, ct) is { } fresh
-                && fresh.Metadata.ResourceVersion != warm.Metadata.ResourceVersion && Claimable(fresh, now))
-                claimed = await TryClaimAsync(_kube, fresh, s, ct); // our view was stale (e.g. a status write), not a lost race
+            var claimed = await TryClaimFreshAsync(warm, s, fresh => Claimable(fresh, now), ct);
             if (claimed is null)
             {
                 _claiming.TryRemove(warm.Metadata.Name!, out _);
@@ -142,9 +139,7 @@ public sealed class WarmPool : ILeaderWork
             || string.IsNullOrEmpty(name)) return null;
         if (_pods.Get(_ns, name) is not { } pod || !WarmPodManifests.IsWarm(pod) || !_claiming.TryAdd(name, now)) return null;
         await _offers.WithdrawAsync(name, now, ct); // offered still (its router's take raced our view): no other router gets it
-        var claimed = await TryClaimAsync(_kube, pod, s, ct);
-        if (claimed is null && await ReadPodAsync(name, ct) is { } fresh && WarmPodManifests.IsWarm(fresh))
-            claimed = await TryClaimAsync(_kube, fresh, s, ct); // our view was stale
+        var claimed = await TryClaimFreshAsync(pod, s, WarmPodManifests.IsWarm, ct);
         if (claimed is null)
         {
             _claiming.TryRemove(name, out _);
@@ -152,6 +147,19 @@ public sealed class WarmPool : ILeaderWork
         }
         Handed(claimed, s, ct, " (a router's take)");
         return claimed;
+    }
+
+    /// <summary>
+    /// <see cref="TryClaimAsync"/> of the pod as the cache shows it; after a 409, once more if the pod had changed since
+    /// (our view was stale, e.g. a status write, not a lost race) and is still <paramref name="usable"/>.
+    /// </summary>
+    async Task<V1Pod?> TryClaimFreshAsync(V1Pod seen, HTagSession s, Func<V1Pod, bool> usable, CancellationToken ct)
+    {
+        if (await TryClaimAsync(_kube, seen, s, ct) is { } claimed) return claimed;
+        return await ReadPodAsync(seen.Metadata.Name!, ct) is { } fresh
+            && fresh.Metadata.ResourceVersion != seen.Metadata.ResourceVersion && usable(fresh)
+            ? await TryClaimAsync(_kube, fresh, s, ct)
+            : null;
     }
 
     /// <summary>A warm pod is the session's now: its Secret follows, the refill holds, counted, logged.</summary>
